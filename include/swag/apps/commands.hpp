@@ -1,0 +1,16 @@
+// The swag subcommands. Each registers its flags on the CLI11 app and returns the function that
+// runs it; main() parses, runs, and turns exceptions into "swag: error:" and an exit code.
+#pragma once
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace swag::apps {
+
+using Command = std::function<void()>;
+
+Command add_info(CLI::App& app);
+Command add_predict(CLI::App& app);
+Command add_bench(CLI::App& app);
+
+}  // namespace swag::apps

@@ -1,0 +1,34 @@
+// Batch normalization over the last axis of a [rows, channels] view of an NHWC activation,
+// optionally fused with the ReLU that follows it. Training uses the biased batch variance to
+// normalize and updates the running variance with the unbiased one, as PyTorch does.
+#pragma once
+#include <cstdint>
+
+#include "swag/core/tensor.hpp"
+
+namespace swag::ops {
+
+struct BatchNormDesc {
+  std::int64_t rows = 1, channels = 1;  // rows = N*H*W
+  float eps = 1e-5f;
+  float momentum = 0.1f;
+  bool relu = false;
+};
+
+// Per-channel parameters, buffers and what the backward pass needs.
+struct BatchNormState {
+  Tensor gamma, beta;                // parameters [C]
+  Tensor running_mean, running_var;  // buffers [C]
+  Tensor save_mean, save_invstd;     // batch statistics from the last training forward [C]
+};
+
+void batchnorm_forward_train(const BatchNormDesc& d, const Tensor& x, BatchNormState& s,
+                             Tensor& y);
+void batchnorm_forward_eval(const BatchNormDesc& d, const Tensor& x, const BatchNormState& s,
+                            Tensor& y);
+// y is the forward output (needed for the fused ReLU's mask). Overwrites dx, dgamma, dbeta.
+void batchnorm_backward(const BatchNormDesc& d, const Tensor& x, const Tensor& y,
+                        const Tensor& dy, const BatchNormState& s, Tensor& dx, Tensor& dgamma,
+                        Tensor& dbeta);
+
+}  // namespace swag::ops

@@ -1,0 +1,16 @@
+// Device dispatch for the op front-ends in src/ops/.
+#pragma once
+#include <string_view>
+
+#include "swag/core/tensor.hpp"
+
+namespace swag::ops {
+
+// Fails (ExitCode::usage) when `op` is asked to run on CUDA in a build or a stage that has no
+// CUDA kernel for it; returns whether the tensor lives on the GPU.
+bool on_cuda(std::string_view op, const Tensor& t, bool has_cuda_kernel);
+
+// Shape contract of an op argument; a mismatch is an internal error naming op and argument.
+void expect_shape(std::string_view op, std::string_view arg, const Tensor& t, const Shape& shape);
+
+}  // namespace swag::ops

@@ -1,0 +1,66 @@
+// swag: one SPMD program for SWAG pre-training, transfer and evaluation (doc/cli.md).
+#include <mpi.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "swag/apps/commands.hpp"
+#include "swag/backends/cpu/runtime.hpp"
+#include "swag/core/error.hpp"
+#include "swag/core/log.hpp"
+
+namespace {
+
+int world_rank() {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  int rank = 0;
+  if (initialized) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  return rank;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"swag: weakly supervised pre-training of visual perception models"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "swag 0.1.0");
+  std::map<CLI::App*, swag::apps::Command> commands;
+  auto add = [&](const char* name, const char* help, auto adder) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    commands[sub] = adder(*sub);
+  };
+  add("info", "model size: params, GMACs, activations, stages", swag::apps::add_info);
+  add("predict", "logits (and loss and gradients) of a weights file on images",
+      swag::apps::add_predict);
+  add("bench", "training or inference throughput in images/s", swag::apps::add_bench);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fprintf(stderr, "swag: error: %s\n", e.what());
+    return static_cast<int>(swag::ExitCode::usage);
+  }
+
+  MPI_Init(&argc, &argv);
+  swag::log::set_rank(world_rank());
+  int code = 0;
+  try {
+    swag::cpu::Runtime runtime;
+    for (auto& [sub, run] : commands)
+      if (sub->parsed()) run();
+  } catch (const swag::Error& e) {
+    std::fprintf(stderr, "swag: error: [rank %d] %s\n", world_rank(), e.what());
+    code = static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "swag: error: [rank %d] internal: %s\n", world_rank(), e.what());
+    code = static_cast<int>(swag::ExitCode::failure);
+  }
+  int size = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (code != 0 && size > 1) MPI_Abort(MPI_COMM_WORLD, code);
+  MPI_Finalize();
+  return code;
+}

@@ -1,0 +1,153 @@
+#include "swag/core/config.hpp"
+
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "swag/core/error.hpp"
+
+namespace swag {
+namespace {
+
+std::string type_name(const ConfigValue& v) {
+  static const char* names[] = {"an integer", "a float", "a boolean", "a string"};
+  return names[v.index()];
+}
+
+std::string format_value(const ConfigValue& v) {
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          std::ostringstream s;
+          s << toml::value<std::string>(x);
+          return s.str();
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return x ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, double>) {
+          std::string s = fmt::format("{}", x);
+          if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+          return s;
+        } else {
+          return fmt::format("{}", x);
+        }
+      },
+      v);
+}
+
+// Converts a TOML node to the schema's type; integers are accepted where floats are expected.
+ConfigValue from_node(const toml::node& node, const ConfigValue& like, const std::string& key,
+                      const std::string& origin) {
+  if (std::holds_alternative<std::int64_t>(like) && node.is_integer())
+    return node.as_integer()->get();
+  if (std::holds_alternative<double>(like) && (node.is_floating_point() || node.is_integer()))
+    return node.value<double>().value();
+  if (std::holds_alternative<bool>(like) && node.is_boolean()) return node.as_boolean()->get();
+  if (std::holds_alternative<std::string>(like) && node.is_string())
+    return node.as_string()->get();
+  fail(ExitCode::config, "{}: key '{}' must be {}", origin, key, type_name(like));
+}
+
+}  // namespace
+
+Config::Config(const ConfigSchema& schema) {
+  for (const auto& k : schema) values_[k.name] = k.default_value;
+}
+
+void Config::set(const std::string& key, const ConfigValue& value, const std::string& origin) {
+  auto it = values_.find(key);
+  if (it == values_.end()) fail(ExitCode::config, "{}: unknown key '{}'", origin, key);
+  if (it->second.index() != value.index())
+    fail(ExitCode::config, "{}: key '{}' must be {}", origin, key, type_name(it->second));
+  it->second = value;
+}
+
+void Config::apply_override(const std::string& assignment) {
+  const std::string origin = fmt::format("override '{}'", assignment);
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    fail(ExitCode::config, "{}: expected section.key=value", origin);
+  const std::string key = assignment.substr(0, eq);
+  auto it = values_.find(key);
+  if (it == values_.end()) fail(ExitCode::config, "{}: unknown key '{}'", origin, key);
+  const std::string text = assignment.substr(eq + 1);
+  // Parse the value as TOML; a bare word is taken as a string for convenience.
+  toml::table t;
+  try {
+    t = toml::parse("v = " + text);
+  } catch (const toml::parse_error&) {
+    if (!std::holds_alternative<std::string>(it->second))
+      fail(ExitCode::config, "{}: '{}' is not {}", origin, text, type_name(it->second));
+    it->second = text;
+    return;
+  }
+  it->second = from_node(*t.get("v"), it->second, key, origin);
+}
+
+Config Config::load(const ConfigSchema& schema, const std::string& path,
+                    const std::vector<std::string>& overrides) {
+  Config config(schema);
+  if (!path.empty()) {
+    toml::table root;
+    try {
+      root = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      const auto& src = e.source();
+      if (!src.begin) fail(ExitCode::config, "{}: {}", path, e.description());
+      fail(ExitCode::config, "{}:{}:{}: {}", path, src.begin.line, src.begin.column,
+           e.description());
+    }
+    // Walk nested tables so that [a.b] c = 1 becomes the key "a.b.c".
+    auto walk = [&](auto&& self, const toml::table& table, const std::string& prefix) -> void {
+      for (const auto& [k, node] : table) {
+        const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+        if (const auto* sub = node.as_table()) {
+          self(self, *sub, key);
+          continue;
+        }
+        const std::string origin = fmt::format("{}:{}", path, node.source().begin.line);
+        auto it = config.values_.find(key);
+        if (it == config.values_.end()) fail(ExitCode::config, "{}: unknown key '{}'", origin, key);
+        it->second = from_node(node, it->second, key, origin);
+      }
+    };
+    walk(walk, root, "");
+  }
+  for (const auto& o : overrides) config.apply_override(o);
+  return config;
+}
+
+const ConfigValue& Config::lookup(const std::string& key) const {
+  auto it = values_.find(key);
+  SWAG_CHECK(it != values_.end(), "config key '{}' is not in the schema", key);
+  return it->second;
+}
+
+std::int64_t Config::get_int(const std::string& key) const { return std::get<std::int64_t>(lookup(key)); }
+double Config::get_float(const std::string& key) const { return std::get<double>(lookup(key)); }
+bool Config::get_bool(const std::string& key) const { return std::get<bool>(lookup(key)); }
+const std::string& Config::get_string(const std::string& key) const {
+  return std::get<std::string>(lookup(key));
+}
+
+std::string Config::to_toml() const {
+  std::string out, section;
+  for (const auto& [key, value] : values_) {
+    const auto dot = key.rfind('.');
+    const std::string sec = dot == std::string::npos ? "" : key.substr(0, dot);
+    if (sec != section || out.empty()) {
+      if (!sec.empty()) out += fmt::format("{}[{}]\n", out.empty() ? "" : "\n", sec);
+      section = sec;
+    }
+    out += fmt::format("{} = {}\n", key.substr(dot + 1), format_value(value));
+  }
+  return out;
+}
+
+std::uint64_t Config::hash() const {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : to_toml()) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace swag

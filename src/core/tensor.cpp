@@ -1,0 +1,66 @@
+#include "swag/core/tensor.hpp"
+
+#include <fmt/ranges.h>
+
+#include "swag/core/allocator.hpp"
+
+namespace swag {
+
+std::int64_t shape_numel(const Shape& s) {
+  std::int64_t n = 1;
+  for (auto d : s) n *= d;
+  return n;
+}
+
+std::string shape_str(const Shape& s) { return fmt::format("[{}]", fmt::join(s, ", ")); }
+
+Tensor Tensor::empty(Shape shape, DType dtype, Device device) {
+  for (auto d : shape) SWAG_CHECK(d >= 0, "negative dimension in {}", shape_str(shape));
+  Tensor t;
+  t.shape_ = std::move(shape);
+  t.dtype_ = dtype;
+  t.device_ = device;
+  const std::size_t bytes = t.nbytes();
+  Allocator& a = allocator_for(device);
+  void* p = a.allocate(bytes);
+  t.storage_ = std::shared_ptr<void>(p, [&a, bytes](void* q) { a.deallocate(q, bytes); });
+  t.data_ = p;
+  return t;
+}
+
+Tensor Tensor::zeros(Shape shape, DType dtype, Device device) {
+  Tensor t = empty(std::move(shape), dtype, device);
+  t.zero();
+  return t;
+}
+
+Tensor Tensor::view(void* data, Shape shape, DType dtype, Device device) {
+  Tensor t;
+  t.data_ = data;
+  t.shape_ = std::move(shape);
+  t.dtype_ = dtype;
+  t.device_ = device;
+  return t;
+}
+
+Tensor Tensor::reshape(Shape shape) const {
+  SWAG_CHECK(shape_numel(shape) == numel(), "reshape {} to {}", shape_str(shape_),
+             shape_str(shape));
+  Tensor t = *this;
+  t.shape_ = std::move(shape);
+  return t;
+}
+
+Tensor Tensor::slice_rows(std::int64_t begin, std::int64_t end) const {
+  SWAG_CHECK(rank() >= 1 && 0 <= begin && begin <= end && end <= shape_[0],
+             "slice [{}, {}) of {}", begin, end, shape_str(shape_));
+  Tensor t = *this;
+  const std::int64_t row = shape_[0] == 0 ? 0 : numel() / shape_[0];
+  t.data_ = static_cast<char*>(data_) + begin * row * static_cast<std::int64_t>(dtype_size(dtype_));
+  t.shape_[0] = end - begin;
+  return t;
+}
+
+void Tensor::zero() { allocator_for(device_).fill_zero(data_, nbytes()); }
+
+}  // namespace swag

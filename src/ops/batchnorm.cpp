@@ -1,0 +1,42 @@
+#include "swag/ops/batchnorm.hpp"
+
+#include "swag/backends/cpu/cpu_ops.hpp"
+#include "swag/ops/dispatch.hpp"
+
+namespace swag::ops {
+namespace {
+
+void check(const BatchNormDesc& d, const Tensor& x, const BatchNormState& s) {
+  SWAG_CHECK(x.numel() == d.rows * d.channels, "batchnorm: x has {} elements, expected {}x{}",
+             x.numel(), d.rows, d.channels);
+  for (const Tensor* t : {&s.gamma, &s.beta, &s.running_mean, &s.running_var})
+    expect_shape("batchnorm", "per-channel tensor", *t, {d.channels});
+}
+
+}  // namespace
+
+void batchnorm_forward_train(const BatchNormDesc& d, const Tensor& x, BatchNormState& s,
+                             Tensor& y) {
+  check(d, x, s);
+  expect_shape("batchnorm", "save_mean", s.save_mean, {d.channels});
+  expect_shape("batchnorm", "save_invstd", s.save_invstd, {d.channels});
+  on_cuda("batchnorm", x, false);
+  cpu::batchnorm_forward_train(d, x, s, y);
+}
+
+void batchnorm_forward_eval(const BatchNormDesc& d, const Tensor& x, const BatchNormState& s,
+                            Tensor& y) {
+  check(d, x, s);
+  on_cuda("batchnorm", x, false);
+  cpu::batchnorm_forward_eval(d, x, s, y);
+}
+
+void batchnorm_backward(const BatchNormDesc& d, const Tensor& x, const Tensor& y,
+                        const Tensor& dy, const BatchNormState& s, Tensor& dx, Tensor& dgamma,
+                        Tensor& dbeta) {
+  check(d, x, s);
+  on_cuda("batchnorm", x, false);
+  cpu::batchnorm_backward(d, x, y, dy, s, dx, dgamma, dbeta);
+}
+
+}  // namespace swag::ops

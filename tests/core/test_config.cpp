@@ -1,0 +1,74 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "swag/core/config.hpp"
+#include "swag/core/error.hpp"
+
+using namespace swag;
+
+namespace {
+
+const ConfigSchema schema = {
+    {"run.dir", std::string("runs/x"), "run directory"},
+    {"schedule.steps", std::int64_t{100}, "steps"},
+    {"optim.lr", 0.1, "learning rate"},
+    {"optim.nesterov", true, "nesterov"},
+};
+
+std::string write_deck(const std::string& text) {
+  const std::string path = testing::TempDir() + "/deck.toml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+ExitCode code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return ExitCode::ok;
+}
+
+}  // namespace
+
+TEST(Config, DefaultsFileAndOverrides) {
+  const auto path = write_deck("[schedule]\nsteps = 7\n[optim]\nlr = 1\n");
+  Config c = Config::load(schema, path, {"optim.nesterov=false", "run.dir=runs/y"});
+  EXPECT_EQ(c.get_int("schedule.steps"), 7);
+  EXPECT_DOUBLE_EQ(c.get_float("optim.lr"), 1.0);
+  EXPECT_FALSE(c.get_bool("optim.nesterov"));
+  EXPECT_EQ(c.get_string("run.dir"), "runs/y");
+}
+
+TEST(Config, UnknownKeyIsNamed) {
+  const auto path = write_deck("[schedule]\nstepz = 7\n");
+  try {
+    Config::load(schema, path, {});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::config);
+    EXPECT_NE(std::string(e.what()).find("'schedule.stepz'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("deck.toml:2"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(code_of([] { Config::load(schema, "", {"optim.momentum=0.9"}); }), ExitCode::config);
+}
+
+TEST(Config, TypeErrorsAndBadSyntax) {
+  EXPECT_EQ(code_of([] { Config::load(schema, "", {"schedule.steps=abc"}); }), ExitCode::config);
+  EXPECT_EQ(code_of([] { Config::load(schema, "", {"schedule.steps=1.5"}); }), ExitCode::config);
+  EXPECT_EQ(code_of([] { Config::load(schema, "", {"novalue"}); }), ExitCode::config);
+  const auto path = write_deck("[schedule\nsteps = 7\n");
+  EXPECT_EQ(code_of([&] { Config::load(schema, path, {}); }), ExitCode::config);
+}
+
+TEST(Config, ResolvedDeckRoundTrips) {
+  Config c = Config::load(schema, "", {"optim.lr=0.25"});
+  const auto path = write_deck(c.to_toml());
+  Config d = Config::load(schema, path, {});
+  EXPECT_EQ(c.to_toml(), d.to_toml());
+  EXPECT_EQ(c.hash(), d.hash());
+  EXPECT_NE(c.hash(), Config::load(schema, "", {}).hash());
+}
