@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Parity of `swag predict` with torchvision on random weights (ctest: parity_<arch>).
+#
+#   tests/parity/run_parity.sh SWAG_EXE PYTHON WORKDIR [ARCH [NUM_CLASSES [BATCH [RESOLUTION]]]]
+#
+# torch_reference.py makes a random model, images, soft targets and PyTorch's logits, loss and
+# gradients; import_torchvision.py converts the model; `swag predict` runs without and with
+# targets; compare.py checks the results against the tolerances it documents. PYTHON must have
+# torch, torchvision and h5py (Debian's /usr/bin/python3). WORKDIR is emptied first and keeps
+# every intermediate file for inspection.
+set -euo pipefail
+
+if [ $# -lt 3 ]; then
+  sed -n '2,10p' "$0" >&2
+  exit 2
+fi
+swag=$1
+python=$2
+workdir=$3
+arch=${4:-regnet_y_400mf}
+num_classes=${5:-10}
+batch=${6:-4}
+resolution=${7:-64}
+
+here=$(cd "$(dirname "$0")" && pwd)
+tools=$here/../../tools
+
+run() {
+  echo "+ $*"
+  "$@"
+}
+
+rm -rf "$workdir"
+mkdir -p "$workdir"
+run "$python" "$tools/torch_reference.py" --arch "$arch" --num-classes "$num_classes" \
+  --batch "$batch" --resolution "$resolution" --seed 0 --out-dir "$workdir"
+run "$python" "$tools/import_torchvision.py" --arch "$arch" --input "$workdir/model.pth" \
+  --output "$workdir/W.h5"
+run "$swag" predict --weights "$workdir/W.h5" --images "$workdir/images.h5" \
+  --output "$workdir/eval.h5"
+run "$swag" predict --weights "$workdir/W.h5" --images "$workdir/images.h5" \
+  --targets "$workdir/targets.h5" --output "$workdir/train.h5"
+run "$python" "$here/compare.py" --reference "$workdir/reference.h5" --eval "$workdir/eval.h5" \
+  --train "$workdir/train.h5"

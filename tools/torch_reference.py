@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""Make a PyTorch reference case for `swag predict` parity tests.
+
+Usage:
+    /usr/bin/python3 tools/torch_reference.py --arch regnet_y_400mf --num-classes 10 \\
+        --batch 4 --resolution 64 --seed 0 --out-dir D
+
+Builds torchvision's model with random init (torch.manual_seed(seed)), then makes the
+normalization layers and the classifier non-trivial so that every parameter matters:
+BatchNorm running statistics are those of a batch of 16 random images, perturbed
+(running_mean += N(0, 0.1) * std, running_var *= U(0.5, 2)), weight ~ U(0.5, 1.5),
+bias ~ N(0, 0.1); classifier weight ~ N(0, 1/in_features), bias ~ N(0, 0.1).
+
+Writes, in D (formats in doc/formats.md):
+  model.pth     the model's state_dict (input of tools/import_torchvision.py)
+  images.h5     /images  float32 [N, 3, R, R], N(0, 1)
+  targets.h5    /targets float32 [N, C], each row 1/K on K random classes, K in 1..3
+  reference.h5  /logits_eval  float32 [N, C]  model.eval() logits
+                /logits_train float32 [N, C]  model.train() logits (batch statistics)
+                /loss         float64 scalar  -(t * log_softmax(z)).sum(1).mean() on the
+                                              train-mode logits, evaluated in float64
+                /grads/<name> float32         d loss / d parameter, train mode, for every
+                                              parameter (torchvision's state_dict names)
+The computation is torch float32 on one thread (torch.set_num_threads(1)), so a case is
+reproducible on one machine; the parity tolerances in tests/parity/compare.py allow for float32
+rounding differences between implementations.
+"""
+
+import argparse
+import os
+import sys
+
+import h5py
+import numpy as np
+import torch
+
+from import_torchvision import ImportFailure, build_model, family, h5_attr, resolve_arch
+
+
+def randomize_(model: torch.nn.Module, head: torch.nn.Module, resolution: int,
+               gen: torch.Generator) -> None:
+    """Give BatchNorm statistics and affine terms, and the classifier, non-trivial values.
+
+    The running statistics are first set to the batch statistics of 16 random images, then
+    perturbed: mean += N(0, 0.1) * std, var *= U(0.5, 2). Perturbing around the statistics the
+    layer actually sees (rather than around 0 and 1) keeps eval-mode activations dependent on the
+    input through all the blocks; otherwise the eval logits are nearly the same for every image.
+    """
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    with torch.no_grad():
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average: one batch gives its exact statistics
+        model.train()
+        model(torch.randn(16, 3, resolution, resolution, generator=gen))
+        for m in norms:
+            m.momentum = 0.1
+            m.num_batches_tracked.zero_()
+            c = m.num_features
+            m.running_mean.add_(torch.randn(c, generator=gen) * 0.1 * m.running_var.sqrt())
+            m.running_var.mul_(torch.empty(c).uniform_(0.5, 2.0, generator=gen))
+            m.weight.uniform_(0.5, 1.5, generator=gen)
+            m.bias.normal_(0.0, 0.1, generator=gen)
+        head.weight.normal_(0.0, head.in_features ** -0.5, generator=gen)
+        head.bias.normal_(0.0, 0.1, generator=gen)
+
+
+def soft_targets(batch: int, num_classes: int, gen: torch.Generator) -> torch.Tensor:
+    """Rows of 1/K on K distinct random classes, K uniform in 1..min(3, C)."""
+    targets = torch.zeros(batch, num_classes)
+    for row in range(batch):
+        k = int(torch.randint(1, min(3, num_classes) + 1, (1,), generator=gen))
+        classes = torch.randperm(num_classes, generator=gen)[:k]
+        targets[row, classes] = 1.0 / k
+    return targets
+
+
+def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean over the batch of -sum_c t_c log softmax(z)_c (the SWAG pre-training loss)."""
+    return -(targets * torch.log_softmax(logits, dim=1)).sum(dim=1).mean()
+
+
+def write_h5(path: str, datasets: dict, attrs: dict = None) -> None:
+    with h5py.File(path, "w") as f:
+        for name, value in datasets.items():
+            f.create_dataset(name, data=value)
+        for key, value in (attrs or {}).items():
+            f.attrs[key] = h5_attr(value)
+
+
+def make_case(arch: str, num_classes: int, batch: int, resolution: int, seed: int,
+              out_dir: str) -> None:
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    model = build_model(arch, num_classes)
+    randomize_(model, family(arch).head(model), resolution, gen)
+    images = torch.randn(batch, 3, resolution, resolution, generator=gen)
+    targets = soft_targets(batch, num_classes, gen)
+
+    os.makedirs(out_dir, exist_ok=True)
+    torch.save(model.state_dict(), os.path.join(out_dir, "model.pth"))
+
+    model.eval()
+    with torch.no_grad():
+        logits_eval = model(images)
+
+    model.train()  # updates the running statistics; model.pth was saved before
+    logits_train = model(images)
+    loss = soft_cross_entropy(logits_train, targets)
+    loss.backward()
+    loss64 = soft_cross_entropy(logits_train.detach().double(), targets.double()).item()
+
+    attrs = {"arch": arch, "num_classes": num_classes, "batch": batch, "resolution": resolution,
+             "seed": seed, "torch_version": str(torch.__version__)}
+    write_h5(os.path.join(out_dir, "images.h5"), {"images": images.numpy()}, attrs)
+    write_h5(os.path.join(out_dir, "targets.h5"), {"targets": targets.numpy()}, attrs)
+    datasets = {
+        "logits_eval": logits_eval.numpy(),
+        "logits_train": logits_train.detach().numpy(),
+        "loss": np.float64(loss64),
+    }
+    for name, p in model.named_parameters():
+        datasets[f"grads/{name}"] = p.grad.numpy()
+    write_h5(os.path.join(out_dir, "reference.h5"), datasets, attrs)
+    print(f"torch_reference: {arch}, {num_classes} classes, batch {batch}, {resolution}x"
+          f"{resolution}, seed {seed}: loss {loss64:.6f}, |logits_eval|max "
+          f"{logits_eval.abs().max().item():.4f} -> {out_dir}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     epilog="See the module docstring for the files written.")
+    parser.add_argument("--arch", required=True, help="torchvision architecture or swag name")
+    parser.add_argument("--num-classes", type=int, required=True)
+    parser.add_argument("--batch", type=int, default=4)
+    parser.add_argument("--resolution", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out-dir", required=True)
+    args = parser.parse_args()
+    for flag in ("num_classes", "batch", "resolution"):
+        if getattr(args, flag) < 1:
+            parser.error(f"--{flag.replace('_', '-')} must be positive")
+    try:
+        arch = resolve_arch(args.arch)
+    except ImportFailure as exc:
+        parser.error(exc.messages[0])
+    make_case(arch, args.num_classes, args.batch, args.resolution, args.seed, args.out_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
