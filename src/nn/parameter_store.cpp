@@ -1,16 +1,19 @@
 #include "swag/nn/parameter_store.hpp"
 
+#include "swag/core/rng.hpp"
+
 namespace swag::nn {
 namespace {
 // Each tensor starts on a 64-byte boundary, so vectorized kernels see aligned slices.
 constexpr std::int64_t kAlignElements = 16;
 }  // namespace
 
-int ParameterStore::add(const std::string& name, const Shape& shape, bool weight_decay) {
+int ParameterStore::add(const std::string& name, const Shape& shape, Init init,
+                        bool weight_decay) {
   SWAG_CHECK(values_.empty(), "parameter '{}' declared after allocation", name);
   SWAG_CHECK(!index_.contains(name), "parameter '{}' declared twice", name);
   const int i = static_cast<int>(entries_.size());
-  entries_.push_back({name, shape, total_, weight_decay});
+  entries_.push_back({name, shape, total_, weight_decay, init});
   index_[name] = i;
   total_ += (shape_numel(shape) + kAlignElements - 1) / kAlignElements * kAlignElements;
   return i;
@@ -24,6 +27,30 @@ void ParameterStore::allocate(Device device) {
     values_.push_back(Tensor::view(flat_values_.data<float>() + e.offset, e.shape, DType::f32, device));
     if (with_grads_)
       grads_.push_back(Tensor::view(flat_grads_.data<float>() + e.offset, e.shape, DType::f32, device));
+  }
+}
+
+std::int64_t ParameterStore::count() const {
+  std::int64_t n = 0;
+  for (const auto& e : entries_) n += shape_numel(e.shape);
+  return n;
+}
+
+void ParameterStore::initialize(std::uint64_t seed) {
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    const Init& init = entries_[i].init;
+    SWAG_CHECK(values_[i].device() == Device::cpu, "initialize on the host, then copy");
+    float* p = values_[i].data<float>();
+    const std::int64_t n = values_[i].numel();
+    Rng rng(seed, i);
+    for (std::int64_t j = 0; j < n; ++j) {
+      switch (init.kind) {
+        case Init::Kind::constant: p[j] = init.a; break;
+        case Init::Kind::normal: p[j] = init.a * rng.normal(); break;
+        case Init::Kind::uniform: p[j] = rng.uniform(-init.a, init.a); break;
+        case Init::Kind::truncated_normal: p[j] = init.a * rng.truncated_normal(-2.0f, 2.0f); break;
+      }
+    }
   }
 }
 

@@ -12,5 +12,7 @@ using Command = std::function<void()>;
 Command add_info(CLI::App& app);
 Command add_predict(CLI::App& app);
 Command add_bench(CLI::App& app);
+Command add_init(CLI::App& app);
+Command add_check_config(CLI::App& app);
 
 }  // namespace swag::apps

@@ -12,11 +12,22 @@
 
 namespace swag::nn {
 
+// How a tensor is initialized (torchvision's rules are expressed in these terms).
+struct Init {
+  enum class Kind { constant, normal, uniform, truncated_normal } kind = Kind::constant;
+  float a = 0.0f;  // constant value, normal/truncated std, uniform bound (+-a)
+  static Init constant_value(float v) { return {Kind::constant, v}; }
+  static Init normal(float std) { return {Kind::normal, std}; }
+  static Init uniform(float bound) { return {Kind::uniform, bound}; }
+  static Init truncated_normal(float std) { return {Kind::truncated_normal, std}; }
+};
+
 struct ParameterInfo {
   std::string name;
   Shape shape;
   std::int64_t offset = 0;  // in elements, into the flat buffer
   bool weight_decay = true;
+  Init init;
 };
 
 class ParameterStore {
@@ -24,13 +35,17 @@ class ParameterStore {
   explicit ParameterStore(bool with_grads) : with_grads_(with_grads) {}
 
   // Declares a tensor; returns its index. Only before allocate().
-  int add(const std::string& name, const Shape& shape, bool weight_decay = true);
+  int add(const std::string& name, const Shape& shape, Init init, bool weight_decay = true);
+  // Fills every tensor by its Init rule; tensor i draws from the stream (seed, i), so values do
+  // not depend on declaration order elsewhere in the model.
+  void initialize(std::uint64_t seed);
   // Allocates the flat buffers (zeroed) and binds every view.
   void allocate(Device device = Device::cpu);
   bool allocated() const { return !values_.empty() || entries_.empty(); }
 
   const std::vector<ParameterInfo>& entries() const { return entries_; }
-  std::int64_t size() const { return total_; }
+  std::int64_t size() const { return total_; }  // flat buffer length (with alignment padding)
+  std::int64_t count() const;                   // elements of all tensors
   int find(const std::string& name) const;  // -1 if absent
 
   Tensor value(int i) const;

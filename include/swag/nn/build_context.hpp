@@ -1,0 +1,28 @@
+// What layers see while a model is declared: where to register parameters and buffers, where to
+// account sizes, and the batch the activations are sized for.
+#pragma once
+#include <cstdint>
+
+#include "swag/nn/model_stats.hpp"
+#include "swag/nn/parameter_store.hpp"
+
+namespace swag::nn {
+
+struct BuildContext {
+  ParameterStore& params;
+  ParameterStore& buffers;
+  ModelStats& stats;
+  std::int64_t batch;
+};
+
+// Gradient scratch shared by all layers of a model: buffers of the largest activation, handed
+// out as views of the shape each backward step needs. Layers use them strictly in sequence.
+struct Scratch {
+  Tensor a, b, c, d, e;
+  static Scratch allocate(std::int64_t elements, Device device);
+};
+
+// A view of `buffer`'s first shape_numel(shape) elements.
+Tensor view_as(const Tensor& buffer, const Shape& shape);
+
+}  // namespace swag::nn

@@ -1,0 +1,68 @@
+// A model: declared for fixed (batch, resolution, classes), then allocated once. Forward takes
+// NHWC float32 images and returns logits; backward takes d(loss)/d(logits) and fills the
+// parameter gradients. No autograd: each layer has an explicit backward.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "swag/nn/build_context.hpp"
+#include "swag/nn/model_stats.hpp"
+#include "swag/nn/parameter_store.hpp"
+
+namespace swag::nn {
+
+struct ModelDims {
+  std::int64_t batch = 1;
+  std::int64_t resolution = 224;
+  std::int64_t num_classes = 1000;
+};
+
+struct StageInfo {
+  std::int64_t width, depth, groups;
+};
+
+class Model {
+ public:
+  Model(std::string name, const ModelDims& dims)
+      : name_(std::move(name)), dims_(dims), params_(true), buffers_(false) {
+    stats_.batch = dims.batch;
+  }
+  virtual ~Model() = default;
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  const std::string& name() const { return name_; }
+  const ModelDims& dims() const { return dims_; }
+  ParameterStore& params() { return params_; }
+  ParameterStore& buffers() { return buffers_; }
+  const ModelStats& stats() const { return stats_; }
+  virtual std::vector<StageInfo> stages() const = 0;
+
+  // Allocates parameters, buffers, activations and scratch, and initializes the weights.
+  void allocate(std::uint64_t seed, Device device = Device::cpu);
+  Shape input_shape() const { return {dims_.batch, dims_.resolution, dims_.resolution, 3}; }
+
+  virtual const Tensor& forward(const Tensor& images, bool train) = 0;
+  virtual void backward(const Tensor& dlogits) = 0;
+
+ protected:
+  BuildContext context() { return {params_, buffers_, stats_, dims_.batch}; }
+  virtual void allocate_layers(Device device) = 0;
+  const Scratch& scratch() const { return scratch_; }
+
+ private:
+  std::string name_;
+  ModelDims dims_;
+  ParameterStore params_, buffers_;
+  ModelStats stats_;
+  Scratch scratch_;
+};
+
+// Presets by swag name ("regnety_16gf") or torchvision alias ("regnet_y_16gf"); the error for an
+// unknown name lists the known ones.
+std::unique_ptr<Model> create_model(const std::string& name, const ModelDims& dims);
+std::vector<std::string> model_names();
+
+}  // namespace swag::nn

@@ -1,0 +1,23 @@
+// Size accounting filled in while a model is declared, before any memory is allocated:
+// parameters, multiply-accumulates and activations per image, as pycls/fvcore count them
+// (MACs of convolutions and linear layers; activations = elements of every conv/linear output).
+#pragma once
+#include <cstdint>
+
+#include "swag/ops/conv2d.hpp"
+#include "swag/ops/linear.hpp"
+
+namespace swag::nn {
+
+struct ModelStats {
+  std::int64_t batch = 1;        // of the descriptors reported here
+  std::int64_t macs = 0;         // per image
+  std::int64_t activations = 0;  // per image
+  std::int64_t max_activation = 0;  // largest single activation of the whole batch, in elements
+
+  void add_conv(const ops::Conv2dDesc& d);
+  void add_linear(const ops::LinearDesc& d);
+  void add_activation(std::int64_t batch_elements);
+};
+
+}  // namespace swag::nn

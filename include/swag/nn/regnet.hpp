@@ -1,0 +1,36 @@
+// RegNetY as torchvision builds it: stem (3x3 stride-2 conv to 32 channels, BN, ReLU), four
+// stages of ResBottleneckBlocks from the design space, global average pooling, and fc.
+// Parameter names are torchvision's (stem.0.weight, trunk_output.block1.block1-0.f.a.0.weight,
+// fc.weight, ...).
+#pragma once
+#include <vector>
+
+#include "swag/nn/conv_bn.hpp"
+#include "swag/nn/model.hpp"
+#include "swag/nn/regnet_design.hpp"
+#include "swag/nn/res_bottleneck_block.hpp"
+#include "swag/ops/linear.hpp"
+
+namespace swag::nn {
+
+class RegNet final : public Model {
+ public:
+  RegNet(const std::string& name, const RegNetDesign& design, const ModelDims& dims);
+  std::vector<StageInfo> stages() const override { return stages_; }
+  const Tensor& forward(const Tensor& images, bool train) override;
+  void backward(const Tensor& dlogits) override;
+
+ private:
+  void allocate_layers(Device device) override;
+
+  ConvBn stem_;
+  std::vector<ResBottleneckBlock> blocks_;
+  std::vector<StageInfo> stages_;
+  ops::LinearDesc fc_;
+  int fc_weight_, fc_bias_;
+  Tensor pooled_, logits_, d_pooled_;
+  Tensor d_even_, d_odd_;  // ping-pong gradients between blocks
+  const Tensor* images_ = nullptr;
+};
+
+}  // namespace swag::nn

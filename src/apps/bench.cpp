@@ -1,0 +1,108 @@
+// swag bench: images/s of a full training step (forward, soft-target cross-entropy, backward,
+// SGD-Nesterov update) or of an eval-mode forward, on random data. Median over iterations.
+#include <algorithm>
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "swag/apps/commands.hpp"
+#include "swag/backends/cpu/runtime.hpp"
+#include "swag/core/log.hpp"
+#include "swag/core/rng.hpp"
+#include "swag/nn/model.hpp"
+#include "swag/train/forward_backward.hpp"
+#include "swag/train/sgd.hpp"
+
+namespace swag::apps {
+namespace {
+
+struct Options {
+  std::string model, mode = "train";
+  std::int64_t batch = 32, resolution = 224, num_classes = 1000;
+  int threads = 0, warmup = 2, iters = 10;
+  bool json = false;
+};
+
+Tensor random_tensor(const Shape& shape, std::uint64_t stream) {
+  Tensor t = Tensor::empty(shape);
+  Rng rng(1234, stream);
+  float* p = t.data<float>();
+  for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = rng.normal();
+  return t;
+}
+
+// Each row 1/K on K = 1..3 classes, as for hashtag targets.
+Tensor random_targets(std::int64_t n, std::int64_t c) {
+  Tensor t = Tensor::zeros({n, c});
+  Rng rng(99);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const int k = 1 + static_cast<int>(rng.next_u32() % 3);
+    for (int j = 0; j < k; ++j) t.data<float>()[i * c + rng.next_u32() % c] += 1.0f / k;
+  }
+  return t;
+}
+
+void run(const Options& o) {
+  if (o.mode != "train" && o.mode != "infer")
+    fail(ExitCode::usage, "--mode must be train or infer, not '{}'", o.mode);
+  if (o.iters < 1 || o.warmup < 0) fail(ExitCode::usage, "--iters >= 1 and --warmup >= 0");
+  if (o.threads > 0) cpu::Runtime::set_threads(o.threads);
+  auto model = nn::create_model(o.model, {o.batch, o.resolution, o.num_classes});
+  model->allocate(0);
+  const Tensor images = random_tensor(model->input_shape(), 1);
+  const Tensor targets = random_targets(o.batch, o.num_classes);
+  train::ForwardBackward step(*model);
+  train::Sgd sgd(model->params(), {});
+  const bool train = o.mode == "train";
+  auto once = [&] {
+    if (train) {
+      step.run(*model, images, targets);
+      sgd.step(0.01f);
+    } else {
+      model->forward(images, false);
+    }
+  };
+  log::info("bench: {} {} batch {} at {}x{}, {} threads", model->name(), o.mode, o.batch,
+            o.resolution, o.resolution, cpu::Runtime::threads());
+  for (int i = 0; i < o.warmup; ++i) once();
+  std::vector<double> seconds;
+  for (int i = 0; i < o.iters; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    once();
+    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(seconds.begin(), seconds.end());
+  const double median = seconds[seconds.size() / 2];
+  nlohmann::ordered_json j;
+  j["images_per_s"] = static_cast<double>(o.batch) / median;
+  j["median_step_s"] = median;
+  j["model"] = model->name();
+  j["mode"] = o.mode;
+  j["batch"] = o.batch;
+  j["resolution"] = o.resolution;
+  j["threads"] = cpu::Runtime::threads();
+  j["iters"] = o.iters;
+  if (o.json)
+    fmt::print("{}\n", j.dump());
+  else
+    fmt::print("{} {}: {:.1f} images/s (median step {:.4f} s over {} iterations)\n",
+               model->name(), o.mode, j["images_per_s"].get<double>(), median, o.iters);
+}
+
+}  // namespace
+
+Command add_bench(CLI::App& app) {
+  auto o = std::make_shared<Options>();
+  app.add_option("--model", o->model, "model name")->required();
+  app.add_option("--mode", o->mode, "train or infer")->capture_default_str();
+  app.add_option("--batch", o->batch, "batch size")->capture_default_str();
+  app.add_option("--resolution", o->resolution, "input side")->capture_default_str();
+  app.add_option("--num-classes", o->num_classes, "classes")->capture_default_str();
+  app.add_option("--threads", o->threads, "CPU threads (default: OMP_NUM_THREADS)");
+  app.add_option("--warmup", o->warmup, "untimed iterations")->capture_default_str();
+  app.add_option("--iters", o->iters, "timed iterations")->capture_default_str();
+  app.add_flag("--json", o->json, "print one JSON object");
+  return [o] { run(*o); };
+}
+
+}  // namespace swag::apps

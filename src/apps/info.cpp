@@ -1,0 +1,46 @@
+// swag info: parameters, GMACs and activations of a preset, without allocating it.
+#include <nlohmann/json.hpp>
+
+#include "swag/apps/commands.hpp"
+#include "swag/nn/model.hpp"
+
+namespace swag::apps {
+
+Command add_info(CLI::App& app) {
+  struct Options {
+    std::string model;
+    std::int64_t resolution = 224, num_classes = 1000;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  app.add_option("--model", o->model, "model name (e.g. regnety_16gf)")->required();
+  app.add_option("--resolution", o->resolution, "input side in pixels")->capture_default_str();
+  app.add_option("--num-classes", o->num_classes, "classifier width")->capture_default_str();
+  app.add_flag("--json", o->json, "print one JSON object");
+  return [o] {
+    const auto model = nn::create_model(o->model, {1, o->resolution, o->num_classes});
+    const auto& st = model->stats();
+    nlohmann::ordered_json j;
+    j["model"] = model->name();
+    j["resolution"] = o->resolution;
+    j["num_classes"] = o->num_classes;
+    j["params"] = model->params().count();
+    j["gmacs"] = static_cast<double>(st.macs) / 1e9;
+    j["acts_m"] = static_cast<double>(st.activations) / 1e6;
+    j["stages"] = nlohmann::json::array();
+    for (const auto& s : model->stages())
+      j["stages"].push_back({{"width", s.width}, {"depth", s.depth}, {"groups", s.groups}});
+    if (o->json) {
+      fmt::print("{}\n", j.dump());
+      return;
+    }
+    fmt::print("{} at {}x{}, {} classes\n", model->name(), o->resolution, o->resolution,
+               o->num_classes);
+    fmt::print("  params {:>14}\n  GMACs  {:>14.3f}\n  acts   {:>13.2f}M\n",
+               model->params().count(), j["gmacs"].get<double>(), j["acts_m"].get<double>());
+    for (const auto& s : model->stages())
+      fmt::print("  stage width {:>5} depth {:>3} groups {:>3}\n", s.width, s.depth, s.groups);
+  };
+}
+
+}  // namespace swag::apps

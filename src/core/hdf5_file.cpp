@@ -1,0 +1,222 @@
+#include "swag/core/hdf5_file.hpp"
+
+#include <hdf5.h>
+
+#include <algorithm>
+
+namespace swag {
+namespace {
+
+// HDF5 prints an error stack for every failed call unless told not to; we report our own.
+struct SilenceHdf5 {
+  SilenceHdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+};
+const SilenceHdf5 silence;
+
+// Closes an HDF5 handle of any kind when it goes out of scope.
+class Handle {
+ public:
+  explicit Handle(hid_t id) : id_(id) {}
+  ~Handle() {
+    if (id_ >= 0) H5Idec_ref(id_);  // closes an identifier of any kind
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  hid_t get() const { return id_; }
+  bool ok() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+};
+
+std::vector<hsize_t> dims_of(const Shape& s) { return {s.begin(), s.end()}; }
+
+}  // namespace
+
+Hdf5File Hdf5File::open_read(const std::string& path) {
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) fail(ExitCode::io, "{}: cannot open as HDF5 (missing or not an HDF5 file)", path);
+  return Hdf5File(path, id);
+}
+
+Hdf5File Hdf5File::create(const std::string& path) {
+  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (id < 0) fail(ExitCode::io, "{}: cannot create HDF5 file", path);
+  return Hdf5File(path, id);
+}
+
+Hdf5File::Hdf5File(Hdf5File&& other) noexcept : path_(std::move(other.path_)), id_(other.id_) {
+  other.id_ = -1;
+}
+
+Hdf5File::~Hdf5File() {
+  if (id_ >= 0) H5Fclose(id_);
+}
+
+bool Hdf5File::exists(const std::string& object) const {
+  // Check each path component, since H5Lexists fails on a missing intermediate group.
+  std::string prefix;
+  std::size_t start = object.front() == '/' ? 1 : 0;
+  while (start <= object.size()) {
+    const std::size_t slash = std::min(object.find('/', start), object.size());
+    prefix = object.substr(0, slash);
+    if (H5Lexists(id_, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    start = slash + 1;
+  }
+  return true;
+}
+
+std::vector<std::string> Hdf5File::members(const std::string& group) const {
+  std::vector<std::string> names;
+  if (!exists(group)) return names;
+  Handle g(H5Gopen2(id_, group.c_str(), H5P_DEFAULT));
+  if (!g.ok()) fail(ExitCode::input, "{}: '{}' is not a group", path_, group);
+  H5G_info_t info;
+  H5Gget_info(g.get(), &info);
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t n = H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0,
+                                         H5P_DEFAULT);
+    std::string name(static_cast<std::size_t>(n), '\0');
+    H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size() + 1,
+                       H5P_DEFAULT);
+    names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Shape Hdf5File::shape(const std::string& dataset) const {
+  if (!exists(dataset)) fail(ExitCode::input, "{}: missing dataset '{}'", path_, dataset);
+  Handle d(H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT));
+  if (!d.ok()) fail(ExitCode::input, "{}: '{}' is not a dataset", path_, dataset);
+  Handle space(H5Dget_space(d.get()));
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return {dims.begin(), dims.end()};
+}
+
+Tensor Hdf5File::read_f32(const std::string& dataset) const {
+  Tensor t = Tensor::empty(shape(dataset));
+  read_f32_into(dataset, t);
+  return t;
+}
+
+void Hdf5File::read_f32_into(const std::string& dataset, Tensor& out) const {
+  const Shape s = shape(dataset);
+  if (s != out.shape())
+    fail(ExitCode::input, "{}: dataset '{}' has shape {}, expected {}", path_, dataset,
+         shape_str(s), shape_str(out.shape()));
+  Handle d(H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT));
+  Handle type(H5Dget_type(d.get()));
+  if (H5Tget_class(type.get()) != H5T_FLOAT)
+    fail(ExitCode::input, "{}: dataset '{}' is not floating point", path_, dataset);
+  if (H5Dread(d.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data<float>()) < 0)
+    fail(ExitCode::io, "{}: cannot read dataset '{}'", path_, dataset);
+}
+
+double Hdf5File::read_scalar_f64(const std::string& dataset) const {
+  const Shape s = shape(dataset);
+  if (shape_numel(s) != 1) fail(ExitCode::input, "{}: '{}' is not a scalar", path_, dataset);
+  Handle d(H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT));
+  double v = 0;
+  if (H5Dread(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0)
+    fail(ExitCode::io, "{}: cannot read dataset '{}'", path_, dataset);
+  return v;
+}
+
+void Hdf5File::ensure_parent_groups(const std::string& object) {
+  for (std::size_t slash = object.find('/', 1); slash != std::string::npos;
+       slash = object.find('/', slash + 1)) {
+    const std::string group = object.substr(0, slash);
+    if (H5Lexists(id_, group.c_str(), H5P_DEFAULT) > 0) continue;
+    Handle g(H5Gcreate2(id_, group.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    if (!g.ok()) fail(ExitCode::io, "{}: cannot create group '{}'", path_, group);
+  }
+}
+
+void Hdf5File::write(const std::string& dataset, const Tensor& t) {
+  SWAG_CHECK(t.device() == Device::cpu, "HDF5 writes host tensors");
+  SWAG_CHECK(t.dtype() == DType::f32 || t.dtype() == DType::i64, "HDF5 write of {}",
+             dtype_name(t.dtype()));
+  ensure_parent_groups(dataset);
+  const auto dims = dims_of(t.shape());
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
+  const hid_t type = t.dtype() == DType::f32 ? H5T_IEEE_F32LE : H5T_STD_I64LE;
+  const hid_t mem = t.dtype() == DType::f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT64;
+  Handle d(H5Dcreate2(id_, dataset.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                      H5P_DEFAULT));
+  if (!d.ok() || H5Dwrite(d.get(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.raw()) < 0)
+    fail(ExitCode::io, "{}: cannot write dataset '{}'", path_, dataset);
+}
+
+void Hdf5File::write_scalar_f64(const std::string& dataset, double v) {
+  ensure_parent_groups(dataset);
+  Handle space(H5Screate(H5S_SCALAR));
+  Handle d(H5Dcreate2(id_, dataset.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                      H5P_DEFAULT, H5P_DEFAULT));
+  if (!d.ok() || H5Dwrite(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0)
+    fail(ExitCode::io, "{}: cannot write dataset '{}'", path_, dataset);
+}
+
+void Hdf5File::set_attribute(const std::string& object, const std::string& name,
+                             const std::string& v) {
+  Handle type(H5Tcopy(H5T_C_S1));
+  H5Tset_size(type.get(), std::max<std::size_t>(v.size(), 1));
+  H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
+  Handle space(H5Screate(H5S_SCALAR));
+  Handle a(H5Acreate_by_name(id_, object.c_str(), name.c_str(), type.get(), space.get(),
+                             H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  if (!a.ok() || H5Awrite(a.get(), type.get(), v.c_str()) < 0)
+    fail(ExitCode::io, "{}: cannot write attribute '{}' of '{}'", path_, name, object);
+}
+
+void Hdf5File::set_attribute(const std::string& object, const std::string& name,
+                             std::int64_t v) {
+  Handle space(H5Screate(H5S_SCALAR));
+  Handle a(H5Acreate_by_name(id_, object.c_str(), name.c_str(), H5T_STD_I64LE, space.get(),
+                             H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  if (!a.ok() || H5Awrite(a.get(), H5T_NATIVE_INT64, &v) < 0)
+    fail(ExitCode::io, "{}: cannot write attribute '{}' of '{}'", path_, name, object);
+}
+
+bool Hdf5File::has_attribute(const std::string& object, const std::string& name) const {
+  if (object != "/" && !exists(object)) return false;
+  return H5Aexists_by_name(id_, object.c_str(), name.c_str(), H5P_DEFAULT) > 0;
+}
+
+std::string Hdf5File::string_attribute(const std::string& object, const std::string& name) const {
+  if (!has_attribute(object, name))
+    fail(ExitCode::input, "{}: missing attribute '{}' of '{}'", path_, name, object);
+  Handle a(H5Aopen_by_name(id_, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT));
+  Handle type(H5Aget_type(a.get()));
+  if (H5Tget_class(type.get()) != H5T_STRING)
+    fail(ExitCode::input, "{}: attribute '{}' of '{}' is not a string", path_, name, object);
+  if (H5Tis_variable_str(type.get()) > 0) {
+    Handle mem(H5Tcopy(H5T_C_S1));
+    H5Tset_size(mem.get(), H5T_VARIABLE);
+    char* s = nullptr;
+    H5Aread(a.get(), mem.get(), &s);
+    std::string out = s ? s : "";
+    H5free_memory(s);
+    return out;
+  }
+  std::string out(H5Tget_size(type.get()), '\0');
+  H5Aread(a.get(), type.get(), out.data());
+  out.resize(std::min(out.size(), out.find('\0')));
+  return out;
+}
+
+std::int64_t Hdf5File::int_attribute(const std::string& object, const std::string& name) const {
+  if (!has_attribute(object, name))
+    fail(ExitCode::input, "{}: missing attribute '{}' of '{}'", path_, name, object);
+  Handle a(H5Aopen_by_name(id_, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT));
+  Handle type(H5Aget_type(a.get()));
+  if (H5Tget_class(type.get()) != H5T_INTEGER)
+    fail(ExitCode::input, "{}: attribute '{}' of '{}' is not an integer", path_, name, object);
+  std::int64_t v = 0;
+  H5Aread(a.get(), H5T_NATIVE_INT64, &v);
+  return v;
+}
+
+}  // namespace swag

@@ -1,0 +1,16 @@
+#include "swag/nn/build_context.hpp"
+
+namespace swag::nn {
+
+Scratch Scratch::allocate(std::int64_t elements, Device device) {
+  auto make = [&] { return Tensor::empty({elements}, DType::f32, device); };
+  return {make(), make(), make(), make(), make()};
+}
+
+Tensor view_as(const Tensor& buffer, const Shape& shape) {
+  SWAG_CHECK(shape_numel(shape) <= buffer.numel(), "scratch of {} elements viewed as {}",
+             buffer.numel(), shape_str(shape));
+  return Tensor::view(buffer.raw(), shape, buffer.dtype(), buffer.device());
+}
+
+}  // namespace swag::nn

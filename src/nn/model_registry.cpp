@@ -1,0 +1,51 @@
+// The model presets: the paper's RegNetY family (torchvision's design-space numbers) and a
+// tiny model for tests and demos.
+#include <algorithm>
+#include <map>
+
+#include <fmt/ranges.h>
+
+#include "swag/nn/model.hpp"
+#include "swag/nn/regnet.hpp"
+
+namespace swag::nn {
+namespace {
+
+struct Preset {
+  const char* name;
+  const char* alias;  // torchvision's name
+  RegNetDesign design;
+};
+
+// depth, w0, wa, wm, group width (bottleneck 1.0, SE ratio 0.25): torchvision's regnet_y_*.
+const Preset presets[] = {
+    {"regnety_400mf", "regnet_y_400mf", {16, 48, 27.89, 2.09, 8}},
+    {"regnety_800mf", "regnet_y_800mf", {14, 56, 38.84, 2.4, 16}},
+    {"regnety_1.6gf", "regnet_y_1_6gf", {27, 48, 20.71, 2.65, 24}},
+    {"regnety_3.2gf", "regnet_y_3_2gf", {21, 80, 42.63, 2.66, 24}},
+    {"regnety_8gf", "regnet_y_8gf", {17, 192, 76.82, 2.19, 56}},
+    {"regnety_16gf", "regnet_y_16gf", {18, 200, 106.23, 2.48, 112}},
+    {"regnety_32gf", "regnet_y_32gf", {20, 232, 115.89, 2.53, 232}},
+    {"regnety_128gf", "regnet_y_128gf", {27, 456, 160.83, 2.52, 264}},
+    // Three stages (8, 16, 32 wide), 4 blocks: a few thousand parameters, for tests and demos.
+    {"regnety_test", "regnety_test", {4, 8, 8.0, 2.0, 8}},
+};
+
+}  // namespace
+
+std::unique_ptr<Model> create_model(const std::string& name, const ModelDims& dims) {
+  if (dims.batch < 1 || dims.resolution < 8 || dims.num_classes < 1)
+    fail(ExitCode::usage, "model '{}': batch {} (>= 1), resolution {} (>= 8) or classes {} (>= 1)",
+         name, dims.batch, dims.resolution, dims.num_classes);
+  for (const Preset& p : presets)
+    if (name == p.name || name == p.alias) return std::make_unique<RegNet>(p.name, p.design, dims);
+  fail(ExitCode::usage, "unknown model '{}'; known models: {}", name, fmt::join(model_names(), ", "));
+}
+
+std::vector<std::string> model_names() {
+  std::vector<std::string> names;
+  for (const Preset& p : presets) names.emplace_back(p.name);
+  return names;
+}
+
+}  // namespace swag::nn

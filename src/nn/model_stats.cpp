@@ -1,0 +1,26 @@
+#include "swag/nn/model_stats.hpp"
+
+#include <algorithm>
+
+namespace swag::nn {
+
+void ModelStats::add_conv(const ops::Conv2dDesc& d) {
+  const std::int64_t outputs = d.out_height() * d.out_width() * d.out_channels;
+  macs += d.macs() / batch + (d.bias ? outputs : 0);
+  activations += outputs;
+  add_activation(shape_numel(d.output_shape()));
+  add_activation(shape_numel(d.input_shape()));
+}
+
+void ModelStats::add_linear(const ops::LinearDesc& d) {
+  const std::int64_t rows_per_image = d.rows / batch;
+  macs += (d.in_features * d.out_features + (d.bias ? d.out_features : 0)) * rows_per_image;
+  activations += d.out_features * rows_per_image;
+  add_activation(d.rows * d.out_features);
+}
+
+void ModelStats::add_activation(std::int64_t batch_elements) {
+  max_activation = std::max(max_activation, batch_elements);
+}
+
+}  // namespace swag::nn

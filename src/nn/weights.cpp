@@ -1,0 +1,73 @@
+#include "swag/nn/weights.hpp"
+
+#include <set>
+
+#include "swag/core/atomic_file.hpp"
+#include "swag/core/hdf5_file.hpp"
+
+namespace swag::nn {
+namespace {
+
+constexpr std::int64_t kFormatVersion = 1;
+
+void load_store(const Hdf5File& f, const std::string& group, ParameterStore& store) {
+  std::set<std::string> expected;
+  for (std::size_t i = 0; i < store.entries().size(); ++i) {
+    const auto& e = store.entries()[i];
+    expected.insert(e.name);
+    const std::string dataset = group + "/" + e.name;
+    if (!f.exists(dataset)) fail(ExitCode::input, "{}: missing tensor '{}'", f.path(), dataset);
+    Tensor t = store.value(static_cast<int>(i));
+    f.read_f32_into(dataset, t);
+  }
+  for (const auto& name : f.members(group))
+    if (!expected.contains(name))
+      fail(ExitCode::input, "{}: unexpected tensor '{}/{}' (not part of this model)", f.path(),
+           group, name);
+}
+
+void save_store(Hdf5File& f, const std::string& group, const ParameterStore& store) {
+  for (std::size_t i = 0; i < store.entries().size(); ++i)
+    f.write(group + "/" + store.entries()[i].name, store.value(static_cast<int>(i)));
+}
+
+}  // namespace
+
+WeightsHeader read_weights_header(const std::string& path) {
+  const Hdf5File f = Hdf5File::open_read(path);
+  if (!f.has_attribute("/", "format") || f.string_attribute("/", "format") != "swag-weights")
+    fail(ExitCode::input, "{}: not a swag weights file (attribute format != 'swag-weights')",
+         path);
+  const std::int64_t version = f.int_attribute("/", "format_version");
+  if (version != kFormatVersion)
+    fail(ExitCode::input, "{}: weights format version {}, this swag reads {}", path, version,
+         kFormatVersion);
+  return {f.string_attribute("/", "model"), f.int_attribute("/", "num_classes")};
+}
+
+void load_weights(const std::string& path, Model& model) {
+  const WeightsHeader h = read_weights_header(path);
+  if (h.num_classes != model.dims().num_classes)
+    fail(ExitCode::input, "{}: weights have {} classes, the model {}", path, h.num_classes,
+         model.dims().num_classes);
+  const Hdf5File f = Hdf5File::open_read(path);
+  load_store(f, "/params", model.params());
+  load_store(f, "/buffers", model.buffers());
+}
+
+void save_weights(const std::string& path, Model& model) {
+  AtomicOutput out(path);
+  {
+    Hdf5File f = Hdf5File::create(out.temp_path());
+    f.set_attribute("/", "format", std::string("swag-weights"));
+    f.set_attribute("/", "format_version", kFormatVersion);
+    f.set_attribute("/", "model", model.name());
+    f.set_attribute("/", "num_classes", model.dims().num_classes);
+    f.set_attribute("/", "software", std::string("swag 0.1.0"));
+    save_store(f, "/params", model.params());
+    save_store(f, "/buffers", model.buffers());
+  }
+  out.commit();
+}
+
+}  // namespace swag::nn

@@ -1,0 +1,19 @@
+#include "swag/ops/layout.hpp"
+
+#include "swag/ops/dispatch.hpp"
+
+namespace swag::ops {
+
+void nchw_to_nhwc(const Tensor& x, Tensor& y) {
+  SWAG_CHECK(x.rank() == 4, "nchw_to_nhwc: rank {}", x.rank());
+  const std::int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+  expect_shape("nchw_to_nhwc", "y", y, {n, h, w, c});
+  on_cuda("nchw_to_nhwc", x, false);
+  const float* src = x.data<float>();
+  float* dst = y.data<float>();
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t k = 0; k < c; ++k)
+      for (std::int64_t p = 0; p < h * w; ++p) dst[(i * h * w + p) * c + k] = src[(i * c + k) * h * w + p];
+}
+
+}  // namespace swag::ops

@@ -1,0 +1,21 @@
+#include "swag/train/forward_backward.hpp"
+
+#include "swag/ops/cross_entropy.hpp"
+
+namespace swag::train {
+
+ForwardBackward::ForwardBackward(const nn::Model& model) {
+  const Shape shape{model.dims().batch, model.dims().num_classes};
+  probs_ = Tensor::empty(shape);
+  dlogits_ = Tensor::empty(shape);
+}
+
+double ForwardBackward::run(nn::Model& model, const Tensor& images, const Tensor& targets) {
+  logits_ = &model.forward(images, /*train=*/true);
+  const double loss = ops::softmax_cross_entropy_forward(*logits_, targets, probs_);
+  ops::softmax_cross_entropy_backward(probs_, targets, 1.0f, dlogits_);
+  model.backward(dlogits_);
+  return loss;
+}
+
+}  // namespace swag::train

@@ -1,0 +1,43 @@
+"""Checks `swag info` against torchvision's RegNetY models: the parameter count and, for every
+stage, width, depth and groups. Run with /usr/bin/python3 (Debian's torch/torchvision)."""
+import json
+import subprocess
+import sys
+
+import torchvision
+
+PRESETS = {
+    "regnety_400mf": "regnet_y_400mf", "regnety_800mf": "regnet_y_800mf",
+    "regnety_1.6gf": "regnet_y_1_6gf", "regnety_3.2gf": "regnet_y_3_2gf",
+    "regnety_8gf": "regnet_y_8gf", "regnety_16gf": "regnet_y_16gf",
+    "regnety_32gf": "regnet_y_32gf", "regnety_128gf": "regnet_y_128gf",
+}
+
+
+def torchvision_summary(arch):
+    model = getattr(torchvision.models, arch)(num_classes=1000)
+    stages = []
+    for stage in model.trunk_output:
+        blocks = list(stage)
+        stages.append({"width": blocks[0].f.c[0].out_channels, "depth": len(blocks),
+                       "groups": blocks[0].f.b[0].groups})
+    params = sum(p.numel() for p in model.parameters())
+    return params, stages
+
+
+def main():
+    swag = sys.argv[1]
+    failures = 0
+    for name, arch in PRESETS.items():
+        ours = json.loads(subprocess.check_output([swag, "info", "--model", name, "--json"]))
+        params, stages = torchvision_summary(arch)
+        ok = ours["params"] == params and ours["stages"] == stages
+        failures += not ok
+        print(f"{'ok  ' if ok else 'FAIL'} {name}: params {ours['params']} vs {params}; "
+              f"stages {ours['stages']} vs {stages}")
+    if failures:
+        sys.exit(f"{failures} presets differ from torchvision")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "swag/nn/parameter_store.hpp"
+
+using namespace swag;
+using nn::Init;
+
+TEST(ParameterStore, ContiguousAlignedViews) {
+  nn::ParameterStore s(true);
+  const int a = s.add("a.weight", {3, 5}, Init::constant_value(2.0f));
+  const int b = s.add("a.bias", {7}, Init::constant_value(0.0f), false);
+  EXPECT_EQ(s.count(), 22);
+  s.allocate();
+  EXPECT_EQ(s.value(a).data<float>(), s.flat_values().data<float>());
+  EXPECT_EQ(s.value(b).data<float>() - s.value(a).data<float>(), 16);  // 64-byte aligned
+  EXPECT_EQ(s.grad(b).data<float>() - s.flat_grads().data<float>(), 16);
+  EXPECT_FALSE(s.entries()[b].weight_decay);
+  EXPECT_EQ(s.find("a.bias"), b);
+  EXPECT_EQ(s.find("nope"), -1);
+  EXPECT_THROW(s.add("late", {1}, Init::constant_value(0)), Error);
+}
+
+TEST(ParameterStore, InitializationFollowsRules) {
+  nn::ParameterStore s(false);
+  s.add("n", {20000}, Init::normal(0.5f));
+  s.add("u", {20000}, Init::uniform(0.25f));
+  s.add("t", {20000}, Init::truncated_normal(0.02f));
+  s.allocate();
+  s.initialize(5);
+  auto moments = [&](const char* name) {
+    const Tensor t = s.value(name);
+    double m = 0, v = 0, mx = 0;
+    for (std::int64_t i = 0; i < t.numel(); ++i) m += t.data<float>()[i];
+    m /= t.numel();
+    for (std::int64_t i = 0; i < t.numel(); ++i) {
+      const double d = t.data<float>()[i] - m;
+      v += d * d;
+      mx = std::max(mx, std::abs(static_cast<double>(t.data<float>()[i])));
+    }
+    return std::array<double, 3>{m, std::sqrt(v / t.numel()), mx};
+  };
+  const auto n = moments("n"), u = moments("u"), t = moments("t");
+  EXPECT_NEAR(n[1], 0.5, 0.02);
+  EXPECT_NEAR(u[1], 0.25 / std::sqrt(3.0), 0.01);  // uniform(-a, a) has std a/sqrt(3)
+  EXPECT_LE(u[2], 0.25);
+  EXPECT_LE(t[2], 0.04 + 1e-7);                     // truncated at 2 std
+  EXPECT_NEAR(t[1], 0.02 * 0.8796, 0.001);          // std of N(0,1) truncated to [-2, 2]
+  // Same seed, same values; tensors draw from independent streams.
+  nn::ParameterStore s2(false);
+  s2.add("n", {20000}, Init::normal(0.5f));
+  s2.allocate();
+  s2.initialize(5);
+  EXPECT_EQ(s2.value("n").data<float>()[123], s.value("n").data<float>()[123]);
+}
