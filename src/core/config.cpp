@@ -77,7 +77,8 @@ void Config::apply_override(const std::string& assignment) {
     t = toml::parse("v = " + text);
   } catch (const toml::parse_error&) {
     if (!std::holds_alternative<std::string>(it->second))
-      fail(ExitCode::config, "{}: '{}' is not {}", origin, text, type_name(it->second));
+      fail(ExitCode::config, "{}: key '{}' must be {}, got '{}'", origin, key,
+           type_name(it->second), text);
     it->second = text;
     return;
   }

@@ -195,14 +195,17 @@ std::string Hdf5File::string_attribute(const std::string& object, const std::str
   if (H5Tis_variable_str(type.get()) > 0) {
     Handle mem(H5Tcopy(H5T_C_S1));
     H5Tset_size(mem.get(), H5T_VARIABLE);
+    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));  // h5py writes UTF-8 by default
     char* s = nullptr;
-    H5Aread(a.get(), mem.get(), &s);
+    if (H5Aread(a.get(), mem.get(), &s) < 0)
+      fail(ExitCode::input, "{}: cannot read attribute '{}' of '{}'", path_, name, object);
     std::string out = s ? s : "";
     H5free_memory(s);
     return out;
   }
   std::string out(H5Tget_size(type.get()), '\0');
-  H5Aread(a.get(), type.get(), out.data());
+  if (H5Aread(a.get(), type.get(), out.data()) < 0)
+    fail(ExitCode::input, "{}: cannot read attribute '{}' of '{}'", path_, name, object);
   out.resize(std::min(out.size(), out.find('\0')));
   return out;
 }

@@ -1,0 +1,150 @@
+"""Bad input to the swag command: each case must print a `swag: error:` line naming the problem,
+exit with the documented code (doc/cli.md), and leave no output file behind.
+
+    cli_errors.py SWAG_EXE CASE WORKDIR        (run with /usr/bin/python3: needs h5py, numpy)
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+USAGE, CONFIG, INPUT = 2, 3, 4
+
+
+def run(swag, *args):
+    return subprocess.run([swag, *args], capture_output=True, text=True)
+
+
+def expect_error(result, code, text, output=None):
+    lines = [l for l in result.stderr.splitlines() if l.startswith("swag: error:")]
+    assert result.returncode == code, f"exit {result.returncode}, expected {code}\n{result.stderr}"
+    assert lines, f"no 'swag: error:' line in stderr:\n{result.stderr}"
+    assert any(text in l for l in lines), f"'{text}' not in {lines}"
+    if output:
+        folder = os.path.dirname(output)
+        leftovers = [f for f in os.listdir(folder) if f.startswith(os.path.basename(output))]
+        assert not leftovers, f"left behind: {leftovers}"
+    print(f"ok: exit {code}: {lines[0]}")
+
+
+def tiny_weights(swag, work, classes=5):
+    path = os.path.join(work, "w.h5")
+    r = run(swag, "init", "--model", "regnety_test", "--num-classes", str(classes), "--output", path)
+    assert r.returncode == 0, r.stderr
+    return path
+
+
+def images(work, shape, name="x.h5"):
+    path = os.path.join(work, name)
+    with h5py.File(path, "w") as f:
+        f["images"] = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
+    return path
+
+
+def case_unknown_model(swag, work):
+    expect_error(run(swag, "info", "--model", "regnety_17gf"), USAGE, "unknown model 'regnety_17gf'")
+
+
+def case_unknown_config_key(swag, work):
+    deck = os.path.join(work, "deck.toml")
+    with open(deck, "w") as f:
+        f.write("[optim]\nlr = 0.1\nlrr = 0.2\n")
+    expect_error(run(swag, "check-config", "--config", deck), CONFIG, "unknown key 'optim.lrr'")
+    expect_error(run(swag, "check-config", "--config", deck.replace("deck", "none")), CONFIG, "none.toml")
+
+
+def case_bad_override(swag, work):
+    deck = os.path.join(work, "deck.toml")
+    open(deck, "w").write("[schedule]\nsteps = 10\n")
+    expect_error(run(swag, "check-config", "--config", deck, "schedule.steps=ten"), CONFIG,
+                 "'schedule.steps'")
+    expect_error(run(swag, "check-config", "--config", deck, "schedule.stepz=1"), CONFIG,
+                 "unknown key 'schedule.stepz'")
+
+
+def predict_fails(swag, work, weights, x, code, text, extra=()):
+    out = os.path.join(work, "y.h5")
+    expect_error(run(swag, "predict", "--weights", weights, "--images", x, "--output", out, *extra),
+                 code, text, output=out)
+
+
+def case_weights_missing_tensor(swag, work):
+    w = tiny_weights(swag, work)
+    with h5py.File(w, "a") as f:
+        del f["params/trunk_output.block2.block2-0.f.b.0.weight"]
+    predict_fails(swag, work, w, images(work, (2, 3, 32, 32)), INPUT,
+                  "missing tensor '/params/trunk_output.block2.block2-0.f.b.0.weight'")
+
+
+def case_weights_misshaped_tensor(swag, work):
+    w = tiny_weights(swag, work)
+    with h5py.File(w, "a") as f:
+        del f["params/fc.weight"]
+        f["params/fc.weight"] = np.zeros((5, 31), np.float32)
+    predict_fails(swag, work, w, images(work, (2, 3, 32, 32)), INPUT,
+                  "'/params/fc.weight' has shape [5, 31], expected [5, 32]")
+
+
+def case_images_wrong_rank(swag, work):
+    predict_fails(swag, work, tiny_weights(swag, work), images(work, (2, 3, 32)), INPUT,
+                  "/images has shape [2, 3, 32], expected [N, 3, H, H]")
+
+
+def case_images_wrong_size(swag, work):
+    w = tiny_weights(swag, work)
+    predict_fails(swag, work, w, images(work, (2, 1, 32, 32)), INPUT, "/images has shape [2, 1, 32, 32]")
+    predict_fails(swag, work, w, images(work, (2, 3, 32, 24)), INPUT, "/images has shape [2, 3, 32, 24]")
+    predict_fails(swag, work, w, images(work, (2, 3, 4, 4)), INPUT, "H >= 8")
+
+
+def case_targets_bad(swag, work):
+    w = tiny_weights(swag, work)
+    x = images(work, (2, 3, 32, 32))
+    t = os.path.join(work, "t.h5")
+    with h5py.File(t, "w") as f:
+        f["targets"] = np.full((2, 4), 0.25, np.float32)
+    predict_fails(swag, work, w, x, INPUT, "has shape [2, 4], expected [2, 5]", ("--targets", t))
+    with h5py.File(t, "w") as f:
+        f["targets"] = np.full((2, 5), 0.3, np.float32)
+    predict_fails(swag, work, w, x, INPUT, "/targets row 0 sums to 1.5", ("--targets", t))
+
+
+def case_not_hdf5(swag, work):
+    bogus = os.path.join(work, "bogus.h5")
+    open(bogus, "w").write("not hdf5")
+    predict_fails(swag, work, bogus, images(work, (2, 3, 32, 32)), 5, "cannot open as HDF5")
+
+
+def case_bench_bad_mode(swag, work):
+    expect_error(run(swag, "bench", "--model", "regnety_test", "--mode", "fly"), USAGE,
+                 "--mode must be train or infer")
+
+
+def case_h5py_written_weights(swag, work):
+    """Weights written by h5py (variable-length UTF-8 string attributes) are read."""
+    w = tiny_weights(swag, work)
+    with h5py.File(w, "a") as f:
+        for key in ("format", "model", "software"):
+            value = f.attrs[key]
+            del f.attrs[key]
+            f.attrs[key] = value.decode() if isinstance(value, bytes) else str(value)
+    out = os.path.join(work, "y.h5")
+    r = run(swag, "predict", "--weights", w, "--images", images(work, (3, 3, 32, 32)), "--output", out)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(out) as f:
+        assert f["logits"].shape == (3, 5), f["logits"].shape
+    print("ok: h5py-written weights predict", out)
+
+
+def main():
+    swag, case, work = sys.argv[1:4]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    globals()["case_" + case](swag, work)
+
+
+if __name__ == "__main__":
+    main()
