@@ -1,0 +1,43 @@
+// The per-process state that the CUDA ops share: one compute stream on which every op, copy and
+// fill is ordered, the cuDNN and cuBLASLt handles bound to that stream, and a scratch workspace.
+// swag::cuda::Runtime creates it; like the step loop, the ops run on one host thread.
+#pragma once
+#include <cublasLt.h>
+#include <cuda_runtime.h>
+#include <cudnn.h>
+
+#include <cstddef>
+
+namespace swag::cuda {
+
+class Context {
+ public:
+  explicit Context(int device);
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  int device() const { return device_; }
+  cudaStream_t stream() const { return stream_; }
+  cudnnHandle_t cudnn() const { return cudnn_; }
+  cublasLtHandle_t cublaslt() const { return cublaslt_; }
+
+  // Scratch of at least `bytes` for the op that asks, valid until the next request. It grows and
+  // never shrinks, so a step loop with static shapes allocates only during its first step.
+  void* workspace(std::size_t bytes);
+  // Waits for all work queued on the stream; rethrows the first asynchronous error.
+  void synchronize();
+
+ private:
+  int device_;
+  cudaStream_t stream_ = nullptr;
+  cudnnHandle_t cudnn_ = nullptr;
+  cublasLtHandle_t cublaslt_ = nullptr;
+  void* workspace_ = nullptr;
+  std::size_t workspace_bytes_ = 0;
+};
+
+// The context of the live swag::cuda::Runtime; fails when there is none.
+Context& context();
+
+}  // namespace swag::cuda

@@ -1,0 +1,21 @@
+// The CUDA execution context of a process: selects the GPU, creates the shared Context (stream,
+// library handles, workspace) and registers the device allocator, so that tensors can live on
+// Device::cuda. One per process (one GPU per rank), for the life of main(); like the CPU
+// runtime, it is created by main() rather than at static initialization, so that a process
+// without a GPU can still start, report and exit cleanly.
+#pragma once
+
+namespace swag::cuda {
+
+class Runtime {
+ public:
+  explicit Runtime(int device = 0);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  // Number of visible GPUs; 0 when there is no driver or no device (never throws).
+  static int device_count();
+};
+
+}  // namespace swag::cuda

@@ -1,0 +1,36 @@
+#include "swag/backends/cuda/check.hpp"
+
+#include <string_view>
+
+#include "swag/core/error.hpp"
+
+namespace swag::cuda::detail {
+namespace {
+
+// The macro stringizes the whole call; the function name is enough to find it at file:line.
+std::string_view function_name(const char* call) {
+  const std::string_view s(call);
+  return s.substr(0, s.find('('));
+}
+
+}  // namespace
+
+void call_failed(cudaError_t s, const char* call, const char* file, int line) {
+  fail(ExitCode::failure, "{}:{}: {} failed: CUDA error {} ({})", file, line, function_name(call),
+       cudaGetErrorName(s), cudaGetErrorString(s));
+}
+
+void call_failed(cudnnStatus_t s, const char* call, const char* file, int line) {
+  // cuDNN 9 keeps a more specific reason than the status (which descriptor, which limit).
+  char detail[512] = "";
+  cudnnGetLastErrorString(detail, sizeof detail);
+  fail(ExitCode::failure, "{}:{}: {} failed: cuDNN error {}{}{}", file, line, function_name(call),
+       cudnnGetErrorString(s), detail[0] ? ": " : "", detail);
+}
+
+void call_failed(cublasStatus_t s, const char* call, const char* file, int line) {
+  fail(ExitCode::failure, "{}:{}: {} failed: cuBLASLt error {} ({})", file, line,
+       function_name(call), cublasLtGetStatusName(s), cublasLtGetStatusString(s));
+}
+
+}  // namespace swag::cuda::detail

@@ -1,0 +1,49 @@
+#include "swag/backends/cuda/runtime.hpp"
+
+#include <memory>
+
+#include "allocator.hpp"
+#include "swag/backends/cuda/check.hpp"
+#include "swag/backends/cuda/context.hpp"
+#include "swag/core/error.hpp"
+
+namespace swag::cuda {
+namespace {
+
+std::unique_ptr<Context> current;
+
+}  // namespace
+
+Context& context() {
+  if (!current)
+    fail(ExitCode::failure,
+         "a CUDA op ran before swag::cuda::Runtime was created (or after it "
+         "was destroyed)");
+  return *current;
+}
+
+Runtime::Runtime(int device) {
+  SWAG_CHECK(!current, "a second swag::cuda::Runtime in one process");
+  const int count = device_count();
+  if (count == 0) fail(ExitCode::failure, "no CUDA device is visible to this process");
+  if (device < 0 || device >= count)
+    fail(ExitCode::failure, "CUDA device {} requested, but {} are visible", device, count);
+  current = std::make_unique<Context>(device);
+  register_allocator(Device::cuda, &device_allocator());
+}
+
+Runtime::~Runtime() {
+  register_allocator(Device::cuda, nullptr);
+  current.reset();
+}
+
+int Runtime::device_count() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();  // "no driver" or "no device" is an answer here, not a failure
+    return 0;
+  }
+  return count;
+}
+
+}  // namespace swag::cuda

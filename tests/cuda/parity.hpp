@@ -1,0 +1,77 @@
+// Helpers for comparing a CUDA op with the CPU op on the same random inputs.
+//
+// Tolerance. Both backends compute each output as a sum of n fp32 products, in different
+// orders. Whatever the order, a computed sum of products differs from the exact one by at most
+// gamma_n * sum|a_i b_i| with gamma_n = n*u / (1 - n*u), u = 2^-24 (Higham, Accuracy and
+// Stability of Numerical Algorithms, 2nd ed., section 3.1); so the two backends differ by at most
+// 2 n u |a||b|, where |a||b| is the same op applied to the inputs' absolute values. We allow
+// twice that, 4 n u |a||b|, for the transform-based algorithms (Winograd, FFT) that cuDNN may
+// choose, whose rounding error is a small multiple of the direct one. The bound is per element,
+// so it stays tight for small outputs, and it needs TF32 off: TF32 products keep 10 mantissa
+// bits, an error 2^13 times larger than fp32's, which would fail these tests at once.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "swag/backends/cuda/copy.hpp"
+#include "swag/core/rng.hpp"
+#include "swag/core/tensor.hpp"
+
+namespace swag::test {
+
+// A host tensor of uniform values in [-1, 1); `seed` picks the stream.
+inline Tensor random_tensor(const Shape& shape, std::uint64_t seed) {
+  Tensor t = Tensor::empty(shape);
+  Rng rng(20240601, seed);
+  for (std::int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = rng.uniform(-1.0f, 1.0f);
+  return t;
+}
+
+inline Tensor abs_of(const Tensor& t) {
+  Tensor a = Tensor::empty(t.shape());
+  for (std::int64_t i = 0; i < t.numel(); ++i) a.data<float>()[i] = std::fabs(t.data<float>()[i]);
+  return a;
+}
+
+// A device tensor full of NaN, to show that an op overwrites its output.
+inline Tensor device_garbage(const Shape& shape) {
+  Tensor t = Tensor::empty(shape);
+  for (std::int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = std::nanf("");
+  return cuda::to_device(t);
+}
+
+// Expects |gpu - cpu| <= 4 n u magnitude elementwise (see the top of this file), where each
+// element of `cpu` is a sum of at most `terms` products and `magnitude` is the CPU op on |inputs|.
+inline void expect_close(const std::string& what, const Tensor& gpu, const Tensor& cpu,
+                         const Tensor& magnitude, std::int64_t terms) {
+  ASSERT_EQ(gpu.device(), Device::cuda) << what;
+  const Tensor g = cuda::to_host(gpu);
+  ASSERT_EQ(g.shape(), cpu.shape()) << what;
+  const double bound = 4.0 * static_cast<double>(terms) * std::ldexp(1.0, -24);
+  std::int64_t bad = 0, worst = 0;
+  double worst_ratio = 0.0;
+  for (std::int64_t i = 0; i < g.numel(); ++i) {
+    const double diff = std::fabs(double{g.data<float>()[i]} - cpu.data<float>()[i]);
+    const double allowed = bound * magnitude.data<float>()[i];
+    const double ratio = diff / (allowed > 0 ? allowed : 1e-300);
+    if (!(diff <= allowed)) ++bad;  // also counts NaN
+    if (!(ratio <= worst_ratio)) worst_ratio = ratio, worst = i;
+  }
+  EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << g.numel()
+                    << " elements outside 4*n*u*|a||b| (n = " << terms << "); worst at " << worst
+                    << ": gpu " << g.data<float>()[worst] << ", cpu " << cpu.data<float>()[worst]
+                    << ", allowed " << bound * magnitude.data<float>()[worst];
+}
+
+// Bitwise equality of two device tensors (determinism checks).
+inline void expect_bitwise_equal(const std::string& what, const Tensor& a, const Tensor& b) {
+  const Tensor ha = cuda::to_host(a), hb = cuda::to_host(b);
+  ASSERT_EQ(ha.nbytes(), hb.nbytes()) << what;
+  EXPECT_EQ(std::memcmp(ha.raw(), hb.raw(), ha.nbytes()), 0) << what << " differs between runs";
+}
+
+}  // namespace swag::test

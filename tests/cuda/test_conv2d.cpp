@@ -1,0 +1,94 @@
+// cuDNN convolution against the CPU backend on the same random inputs.
+#include <gtest/gtest.h>
+
+#include "parity.hpp"
+#include "swag/ops/conv2d.hpp"
+
+using namespace swag;
+using swag::test::abs_of;
+using swag::test::random_tensor;
+
+namespace {
+
+struct ConvCase {
+  const char* name;
+  ops::Conv2dDesc d;
+};
+
+// RegNetY's convolutions (stem, 1x1 projections, strided grouped 3x3, 1x1 shortcut) plus odd
+// sizes, a wider kernel and a bias gradient over a few thousand rows. Fields in Conv2dDesc's
+// order: batch, in and out channels, height, width, kernel, stride, padding, groups, bias.
+const ConvCase kCases[] = {
+    {"k3_s1_p1_bias", {2, 8, 16, 9, 9, 3, 1, 1, 1, true}},
+    {"k3_s2_p1_groups4", {2, 16, 32, 11, 7, 3, 2, 1, 4, false}},
+    {"k1_s1_bias", {3, 24, 40, 5, 6, 1, 1, 0, 1, true}},
+    {"k1_s2_shortcut", {2, 16, 32, 8, 8, 1, 2, 0, 1, false}},
+    {"depthwise_k3_s2_bias", {2, 12, 12, 9, 10, 3, 2, 1, 12, true}},
+    {"stem_c3_k3_s2", {2, 3, 8, 16, 16, 3, 2, 1, 1, false}},
+    {"k5_p2_groups2_bias", {1, 8, 6, 7, 7, 5, 1, 2, 2, true}},
+    {"k3_groups8_bias_many_rows", {4, 64, 64, 32, 32, 3, 1, 1, 8, true}},
+};
+
+class Conv2dParity : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(Conv2dParity, ForwardAndBackwardMatchTheCpuBackend) {
+  const ops::Conv2dDesc& d = GetParam().d;
+  const Tensor x = random_tensor(d.input_shape(), 1), w = random_tensor(d.weight_shape(), 2);
+  const Tensor b = random_tensor({d.out_channels}, 3), dy = random_tensor(d.output_shape(), 4);
+
+  // The CPU reference, and the same op on absolute values for the error bound (parity.hpp).
+  struct Result {
+    Tensor y, dx, dw, db;
+  };
+  const auto cpu = [&d](const Tensor& x_, const Tensor& w_, const Tensor& b_, const Tensor& dy_) {
+    Result r{Tensor::empty(d.output_shape()), Tensor::empty(d.input_shape()),
+             Tensor::empty(d.weight_shape()), Tensor::empty({d.out_channels})};
+    ops::conv2d_forward(d, x_, w_, d.bias ? &b_ : nullptr, r.y);
+    ops::conv2d_backward(d, x_, w_, dy_, &r.dx, r.dw, d.bias ? &r.db : nullptr);
+    return r;
+  };
+  const Result ref = cpu(x, w, b, dy);
+  const Result mag = cpu(abs_of(x), abs_of(w), abs_of(b), abs_of(dy));
+
+  const Tensor gx = cuda::to_device(x), gw = cuda::to_device(w), gb = cuda::to_device(b);
+  const Tensor gdy = cuda::to_device(dy);
+  Tensor gy = test::device_garbage(d.output_shape()), gdx = test::device_garbage(d.input_shape());
+  Tensor gdw = test::device_garbage(d.weight_shape());
+  Tensor gdb = test::device_garbage({d.out_channels});
+  ops::conv2d_forward(d, gx, gw, d.bias ? &gb : nullptr, gy);
+  ops::conv2d_backward(d, gx, gw, gdy, &gdx, gdw, d.bias ? &gdb : nullptr);
+
+  const std::int64_t taps = std::int64_t{d.kernel} * d.kernel;
+  const std::int64_t positions = d.batch * d.out_height() * d.out_width();
+  test::expect_close("y", gy, ref.y, mag.y, d.in_channels / d.groups * taps + 1);
+  test::expect_close("dx", gdx, ref.dx, mag.dx, d.out_channels / d.groups * taps);
+  test::expect_close("dw", gdw, ref.dw, mag.dw, positions);
+  if (d.bias) test::expect_close("db", gdb, ref.db, mag.db, positions);
+
+  // Without dx, and again: the same weight and bias gradients to the bit (deterministic
+  // algorithms only).
+  Tensor gdw2 = test::device_garbage(d.weight_shape());
+  Tensor gdb2 = test::device_garbage({d.out_channels});
+  ops::conv2d_backward(d, gx, gw, gdy, nullptr, gdw2, d.bias ? &gdb2 : nullptr);
+  test::expect_bitwise_equal("dw", gdw, gdw2);
+  if (d.bias) test::expect_bitwise_equal("db", gdb, gdb2);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cuda, Conv2dParity, ::testing::ValuesIn(kCases),
+                         [](const auto& c) { return std::string(c.param.name); });
+
+TEST(Conv2dCuda, HostWeightsAreAClearError) {
+  const ops::Conv2dDesc d{.in_channels = 4, .out_channels = 4, .height = 3, .width = 3};
+  const Tensor x = cuda::to_device(random_tensor(d.input_shape(), 1));
+  const Tensor host_w = random_tensor(d.weight_shape(), 2);
+  Tensor y = Tensor::empty(d.output_shape(), DType::f32, Device::cuda);
+  try {
+    ops::conv2d_forward(d, x, host_w, nullptr, y);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("conv2d on CUDA got a cpu tensor"), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Runs the GPU tests (ctest label "gpu" of the cuda preset) on a machine with a GPU.
+#
+# The GPU machine has CUDA, cuDNN, cuBLASLt and NCCL (PyTorch's Python environment ships them)
+# but not this project's other shared libraries, and no compiler setup for it. So:
+#
+#   here, after `cmake --preset cuda && cmake --build --preset cuda`:
+#     tools/gpu/run_device_checks.sh --pack     # -> build/cuda/gpu-bundle (about 45 MB)
+#   there, from the repository root, with build/cuda/gpu-bundle carried along:
+#     tools/gpu/run_device_checks.sh            # results in $OUT (or ./gpu-results)
+#
+# --pack copies each gpu test binary and the libraries it links that are neither CUDA's nor the
+# C/C++ runtime into the bundle. Running uses the bundle's libraries, the GPU machine's CUDA
+# libraries, and its own libstdc++ unless that is too old for the binaries. Results: one log
+# and one JUnit XML per test, environment.txt (GPU, driver, library paths) and summary.txt.
+# Exits 0 only if every test ran and passed; a test that finds no GPU (exit 77) is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bundle=build/cuda/gpu-bundle
+
+pack() {
+  local build=build/cuda
+  [[ -f $build/CMakeCache.txt ]] || { echo "no $build: configure and build the cuda preset" >&2; exit 1; }
+  if grep -q '^SWAG_NATIVE:BOOL=ON' $build/CMakeCache.txt; then
+    echo "warning: $build was built with -march=native; the GPU machine's CPU may lack some of" \
+         "this machine's instructions (reconfigure with -DSWAG_NATIVE=OFF)" >&2
+  fi
+  rm -rf "$bundle"
+  mkdir -p "$bundle/bin" "$bundle/lib" "$bundle/fallback"
+  # Test names and commands from ctest itself, so that new gpu tests are picked up.
+  ctest --test-dir $build -L gpu --show-only=json-v1 | /usr/bin/python3 -c '
+import json, sys
+for t in json.load(sys.stdin)["tests"]:
+    print(t["name"], *t["command"], sep="\t")' >"$bundle/tests.tsv"
+  [[ -s $bundle/tests.tsv ]] || { echo "no gpu tests registered in $build" >&2; exit 1; }
+  local name exe args lib
+  while IFS=$'\t' read -r name exe args; do
+    cp "$exe" "$bundle/bin/"
+    ldd "$exe" | awk '$3 ~ /^\// {print $3}' | while read -r lib; do
+      case "$(basename "$lib")" in
+        libc.so*|libm.so*|libdl.so*|librt.so*|libpthread.so*|ld-linux*) ;;  # glibc: theirs is newer
+        libstdc++.so*|libgcc_s.so*) cp -L "$lib" "$bundle/fallback/" ;;
+        *) [[ $lib == /usr/local/cuda/* ]] || cp -L "$lib" "$bundle/lib/" ;;
+      esac
+    done
+  done <"$bundle/tests.tsv"
+  du -sh "$bundle"
+  echo "carry $bundle to the GPU machine and run: bash tools/gpu/run_device_checks.sh"
+}
+
+run() {
+  [[ -f $bundle/tests.tsv ]] || { echo "no $bundle: run --pack on the build machine" >&2; exit 1; }
+  local out=${OUT:-$PWD/gpu-results}
+  mkdir -p "$out"
+  # CUDA's libraries: the wheels of PyTorch's environment (nvidia-cudnn-cu13, nvidia-nccl-cu13,
+  # nvidia-cublas, nvidia-cuda-runtime), then the toolkit's.
+  local wheels cuda_dirs=""
+  wheels=$(python3 -c 'import nvidia; print(*nvidia.__path__)' 2>/dev/null || true)
+  # shellcheck disable=SC2086  # one or more directories
+  [[ -n $wheels ]] && cuda_dirs=$(find $wheels -name 'lib*.so*' -printf '%h\n' | sort -u | paste -sd:)
+  [[ -d /usr/local/cuda/lib64 ]] && cuda_dirs+=:/usr/local/cuda/lib64
+  export LD_LIBRARY_PATH=$PWD/$bundle/lib:${cuda_dirs#:}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  local exe
+  for exe in "$bundle"/bin/*; do
+    # ldd says "version `GLIBCXX_3.4.30' not found" when the system libstdc++ is older.
+    if ldd "$exe" 2>&1 | grep -q 'GLIBCXX.*not found\|GCC_.*not found'; then
+      export LD_LIBRARY_PATH=$PWD/$bundle/fallback:$LD_LIBRARY_PATH
+      break
+    fi
+  done
+  {
+    echo "date: $(date -u +%FT%TZ)"
+    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+    echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
+    for exe in "$bundle"/bin/*; do echo "ldd $exe:"; ldd "$exe"; done
+  } >"$out/environment.txt" 2>&1
+
+  local name exe_path args rc verdict failed=0
+  : >"$out/summary.txt"
+  while IFS=$'\t' read -r name exe_path args; do
+    set +e
+    # shellcheck disable=SC2086  # ctest's arguments, split as ctest would
+    "$bundle/bin/$(basename "$exe_path")" $args --gtest_output="xml:$out/$name.xml" \
+      </dev/null >"$out/$name.log" 2>&1
+    rc=$?
+    set -e
+    case $rc in
+      0) verdict=passed ;;
+      77) verdict="FAILED (the test saw no GPU)" ;;
+      *) verdict="FAILED (exit $rc)" ;;
+    esac
+    echo "$name: $verdict" | tee -a "$out/summary.txt"
+    if [[ $rc == 0 ]]; then tail -n 3 "$out/$name.log"; else cat "$out/$name.log"; failed=1; fi
+  done <"$bundle/tests.tsv"
+  return $failed
+}
+
+case ${1:-} in
+  --pack) pack ;;
+  "") run ;;
+  *) echo "usage: $0 [--pack]" >&2; exit 2 ;;
+esac
