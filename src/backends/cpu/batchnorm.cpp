@@ -1,0 +1,154 @@
+// Batch normalization over the rows of a [rows, C] (NHWC) activation, with the optional fused
+// ReLU. Per-channel statistics are deterministic row sums in double; the row passes keep the
+// channel loop innermost and contiguous so it vectorizes.
+#include <vector>
+
+#include "kokkos_compat.hpp"
+#include "row_sums.hpp"
+#include "swag/backends/cpu/cpu_ops.hpp"
+
+namespace swag::cpu {
+namespace {
+
+// Per-channel scratch (float): steady-state calls reuse it and allocate nothing.
+float* channel_scratch(std::int64_t size) {
+  thread_local std::vector<float> v;
+  if (v.size() < static_cast<std::size_t>(size)) v.resize(size);
+  return v.data();
+}
+
+double* sum_scratch(std::int64_t size) {
+  thread_local std::vector<double> v;
+  if (v.size() < static_cast<std::size_t>(size)) v.resize(size);
+  return v.data();
+}
+
+// y = (x - mean) * scale + beta, then the optional ReLU.
+void normalize(const ops::BatchNormDesc& d, const float* x, const float* mean, const float* scale,
+               const float* beta, float* y) {
+  const std::int64_t c = d.channels;
+  const bool relu = d.relu;
+  Kokkos::parallel_for(
+      "swag::batchnorm_normalize", Range(0, d.rows), KOKKOS_LAMBDA(std::int64_t r) {
+        const float* xr = x + r * c;
+        float* yr = y + r * c;
+        for (std::int64_t j = 0; j < c; ++j) {
+          const float v = (xr[j] - mean[j]) * scale[j] + beta[j];
+          yr[j] = relu && v < 0.0f ? 0.0f : v;
+        }
+      });
+}
+
+}  // namespace
+
+void batchnorm_forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::BatchNormState& s,
+                             Tensor& y) {
+  const std::int64_t rows = d.rows, c = d.channels;
+  SWAG_CHECK(rows > 1, "batchnorm: training needs more than one value per channel");
+  const float* const xp = x.data<float>();
+  // Sums of x and x² in double: the variance E[x²] - mean² then loses nothing for activations
+  // whose mean is far below 1e8 standard deviations.
+  double* const sums = sum_scratch(2 * c);
+  row_sums(
+      rows, 2 * c,
+      KOKKOS_LAMBDA(std::int64_t r, double* acc) {
+        const float* xr = xp + r * c;
+        for (std::int64_t j = 0; j < c; ++j) {
+          const double v = xr[j];
+          acc[j] += v;
+          acc[c + j] += v * v;
+        }
+      },
+      sums);
+
+  float* const scale = channel_scratch(c);
+  float* const mean = s.save_mean.data<float>();
+  float* const invstd = s.save_invstd.data<float>();
+  float* const run_mean = s.running_mean.data<float>();
+  float* const run_var = s.running_var.data<float>();
+  const float* const gamma = s.gamma.data<float>();
+  const double eps = d.eps, momentum = d.momentum, n = static_cast<double>(rows);
+  Kokkos::parallel_for(
+      "swag::batchnorm_stats", Range(0, c), KOKKOS_LAMBDA(std::int64_t j) {
+        const double m = sums[j] / n;
+        const double var = sums[c + j] / n - m * m;
+        const double biased = var > 0.0 ? var : 0.0;
+        mean[j] = static_cast<float>(m);
+        invstd[j] = static_cast<float>(1.0 / kmath::sqrt(biased + eps));
+        scale[j] = gamma[j] * invstd[j];
+        run_mean[j] = static_cast<float>((1.0 - momentum) * run_mean[j] + momentum * m);
+        run_var[j] =
+            static_cast<float>((1.0 - momentum) * run_var[j] + momentum * biased * n / (n - 1.0));
+      });
+  normalize(d, xp, mean, scale, s.beta.data<float>(), y.data<float>());
+}
+
+void batchnorm_forward_eval(const ops::BatchNormDesc& d, const Tensor& x,
+                            const ops::BatchNormState& s, Tensor& y) {
+  float* const scale = channel_scratch(d.channels);
+  const float* const gamma = s.gamma.data<float>();
+  const float* const var = s.running_var.data<float>();
+  const float eps = d.eps;
+  Kokkos::parallel_for(
+      "swag::batchnorm_eval_scale", Range(0, d.channels),
+      KOKKOS_LAMBDA(std::int64_t j) { scale[j] = gamma[j] / kmath::sqrt(var[j] + eps); });
+  normalize(d, x.data<float>(), s.running_mean.data<float>(), scale, s.beta.data<float>(),
+            y.data<float>());
+}
+
+// With g = dy masked by the fused ReLU and xhat = (x - mean) * invstd, the gradient through the
+// batch statistics is dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)),
+// dgamma = sum(g * xhat), dbeta = sum(g).
+void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& y,
+                        const Tensor& dy, const ops::BatchNormState& s, Tensor& dx, Tensor& dgamma,
+                        Tensor& dbeta) {
+  const std::int64_t rows = d.rows, c = d.channels;
+  const bool relu = d.relu;
+  const float* const xp = x.data<float>();
+  const float* const yp = y.data<float>();
+  const float* const dyp = dy.data<float>();
+  const float* const mean = s.save_mean.data<float>();
+  const float* const invstd = s.save_invstd.data<float>();
+  double* const sums = sum_scratch(2 * c);
+  row_sums(
+      rows, 2 * c,
+      KOKKOS_LAMBDA(std::int64_t r, double* acc) {
+        const std::int64_t o = r * c;
+        for (std::int64_t j = 0; j < c; ++j) {
+          const float g = relu && !(yp[o + j] > 0.0f) ? 0.0f : dyp[o + j];
+          acc[j] += g;
+          acc[c + j] += static_cast<double>(g) * ((xp[o + j] - mean[j]) * invstd[j]);
+        }
+      },
+      sums);
+
+  // Per channel: coef = gamma * invstd, and the two batch means of the formula above.
+  float* const coef = channel_scratch(3 * c);
+  float* const mean_g = coef + c;
+  float* const mean_gx = coef + 2 * c;
+  const float* const gamma = s.gamma.data<float>();
+  float* const dgp = dgamma.data<float>();
+  float* const dbp = dbeta.data<float>();
+  const double n = static_cast<double>(rows);
+  Kokkos::parallel_for(
+      "swag::batchnorm_backward_stats", Range(0, c), KOKKOS_LAMBDA(std::int64_t j) {
+        dbp[j] = static_cast<float>(sums[j]);
+        dgp[j] = static_cast<float>(sums[c + j]);
+        coef[j] = gamma[j] * invstd[j];
+        mean_g[j] = static_cast<float>(sums[j] / n);
+        mean_gx[j] = static_cast<float>(sums[c + j] / n);
+      });
+
+  float* const dxp = dx.data<float>();  // may alias dy: each element reads dy before writing
+  Kokkos::parallel_for(
+      "swag::batchnorm_backward_dx", Range(0, rows), KOKKOS_LAMBDA(std::int64_t r) {
+        const std::int64_t o = r * c;
+        for (std::int64_t j = 0; j < c; ++j) {
+          const float g = relu && !(yp[o + j] > 0.0f) ? 0.0f : dyp[o + j];
+          const float xhat = (xp[o + j] - mean[j]) * invstd[j];
+          dxp[o + j] = coef[j] * (g - mean_g[j] - xhat * mean_gx[j]);
+        }
+      });
+}
+
+}  // namespace swag::cpu

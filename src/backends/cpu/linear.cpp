@@ -1,0 +1,67 @@
+// Fully connected layer on oneDNN's row-major SGEMM; bias broadcast and bias gradient as Kokkos
+// kernels (the latter a deterministic column sum).
+#include <oneapi/dnnl/dnnl.h>
+
+#include <vector>
+
+#include "kokkos_compat.hpp"
+#include "row_sums.hpp"
+#include "swag/backends/cpu/cpu_ops.hpp"
+
+namespace swag::cpu {
+namespace {
+
+// C[M, N] = A[M, K] · B[K, N] + beta · C, row-major, with A and B optionally transposed.
+void sgemm(char trans_a, char trans_b, std::int64_t m, std::int64_t n, std::int64_t k,
+           const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c,
+           std::int64_t ldc) {
+  const dnnl_status_t st =
+      dnnl_sgemm(trans_a, trans_b, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+  SWAG_CHECK(st == dnnl_success, "dnnl_sgemm({}{}, {}x{}x{}) returned status {}", trans_a, trans_b,
+             m, n, k, static_cast<int>(st));
+}
+
+}  // namespace
+
+void linear_forward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor* b,
+                    Tensor& y) {
+  const std::int64_t n = d.out_features;
+  float* const yp = y.data<float>();
+  if (b) {
+    // Start y from the bias and let the GEMM accumulate onto it (beta = 1).
+    const float* const bp = b->data<float>();
+    Kokkos::parallel_for(
+        "swag::linear_bias", Range(0, d.rows), KOKKOS_LAMBDA(std::int64_t r) {
+          for (std::int64_t j = 0; j < n; ++j) yp[r * n + j] = bp[j];
+        });
+  }
+  sgemm('N', 'T', d.rows, n, d.in_features, x.data<float>(), d.in_features, w.data<float>(),
+        d.in_features, b ? 1.0f : 0.0f, yp, n);
+}
+
+void linear_backward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor& dy,
+                     Tensor* dx, Tensor& dw, Tensor* db) {
+  const std::int64_t m = d.rows, k = d.in_features, n = d.out_features;
+  const float* const dyp = dy.data<float>();
+  if (dx)  // dx[M, K] = dy[M, N] · w[N, K]
+    sgemm('N', 'N', m, k, n, dyp, n, w.data<float>(), k, 0.0f, dx->data<float>(), k);
+  // dw[N, K] = dy[M, N]ᵀ · x[M, K]
+  sgemm('T', 'N', n, k, m, dyp, n, x.data<float>(), k, 0.0f, dw.data<float>(), k);
+  if (db) {
+    thread_local std::vector<double> sums;
+    sums.resize(n);
+    row_sums(
+        m, n,
+        KOKKOS_LAMBDA(std::int64_t r, double* acc) {
+          for (std::int64_t j = 0; j < n; ++j) acc[j] += dyp[r * n + j];
+        },
+        sums.data());
+    const double* const sp = sums.data();
+    float* const dbp = db->data<float>();
+    Kokkos::parallel_for(
+        "swag::linear_db", Range(0, n),
+        KOKKOS_LAMBDA(std::int64_t j) { dbp[j] = static_cast<float>(sp[j]); });
+  }
+}
+
+}  // namespace swag::cpu

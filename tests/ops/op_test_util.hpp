@@ -1,0 +1,129 @@
+// Shared helpers of the op tests: random tensors, double copies, central differences, and the
+// two accuracy criteria.
+//
+// Every check compares the float op with an independent double-precision reference evaluated on
+// the very same (float) inputs, so the only difference is the op's float rounding:
+//  - Sums of products (convolution, linear, pooling) are held to the classical worst-case bound
+//    of a k-term float sum, |fl(s) - s| <= gamma_k * sum|terms| with gamma_k = k u / (1 - k u)
+//    and u = 2^-24 (Higham, "Accuracy and Stability of Numerical Algorithms", eq. 3.5). It holds
+//    for any summation order, blocking or threading, and sum|terms| comes from the reference run
+//    on absolute values.
+//  - Gradients are checked against central differences of L = sum(r * f(inputs)) for a random
+//    projection r, with f the double reference (itself checked against the op's forward). For
+//    ops linear in each argument the difference quotient is exact for any step; for smooth ops
+//    a step of 1e-6 leaves a truncation error of order 1e-12.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "swag/core/rng.hpp"
+#include "swag/core/tensor.hpp"
+
+namespace swag::test {
+
+using Vec = std::vector<double>;
+
+constexpr double kUnitRoundoff = 0x1p-24;  // u of IEEE single precision
+
+// Central-difference step for smooth ops: truncation error O(h^2) ~ 1e-12, and the double
+// rounding of L divided by h stays ~1e-10 of |L|.
+constexpr double kSmoothStep = 1e-6;
+// Relative accuracy (to the largest entry) of results that pass through a handful of float
+// roundings of quantities no larger than a few times the largest entry: ~10 u ~ 6e-7 expected,
+// about 3x that allowed. A real bug (a missing term, a biased for an unbiased variance, a wrong
+// mask) is off by far more.
+constexpr double kSmoothRel = 2e-6;
+
+inline double gamma(std::int64_t k) {
+  const double ku = static_cast<double>(k) * kUnitRoundoff;
+  return ku / (1.0 - ku);
+}
+
+inline Tensor random_tensor(const Shape& shape, std::uint64_t seed, float lo = -1.0f,
+                            float hi = 1.0f) {
+  Tensor t = Tensor::empty(shape);
+  Rng rng(seed);
+  float* p = t.data<float>();
+  for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = rng.uniform(lo, hi);
+  return t;
+}
+
+inline Vec to_double(const Tensor& t) {
+  const float* p = t.data<float>();
+  return Vec(p, p + t.numel());
+}
+
+inline Vec abs_of(Vec v) {
+  for (double& x : v) x = std::fabs(x);
+  return v;
+}
+
+inline double dot(const Vec& a, const Vec& b) {
+  double s = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  return s;
+}
+
+inline double max_abs(const Vec& v) {
+  double m = 0.0;
+  for (double x : v) m = std::fmax(m, std::fabs(x));
+  return m;
+}
+
+// Central differences of f() with respect to each entry of v, which f reads.
+inline Vec numeric_gradient(Vec& v, const std::function<double()>& f, double h) {
+  Vec g(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const double v0 = v[i];
+    v[i] = v0 + h;
+    const double up = f();
+    v[i] = v0 - h;
+    const double down = f();
+    v[i] = v0;
+    g[i] = (up - down) / (2.0 * h);
+  }
+  return g;
+}
+
+// |got[i] - want[i]| <= tol[i] for every i; reports the worst violation.
+inline void expect_within(const Tensor& got, const Vec& want, const Vec& tol,
+                          std::string_view what) {
+  ASSERT_EQ(static_cast<std::size_t>(got.numel()), want.size()) << what;
+  const float* g = got.data<float>();
+  std::size_t bad = 0, worst = 0;
+  double worst_ratio = 0.0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    const double err = std::fabs(g[i] - want[i]);
+    const double ratio = tol[i] > 0.0 ? err / tol[i] : (err > 0.0 ? INFINITY : 0.0);
+    if (!(ratio <= 1.0)) ++bad;
+    if (!(ratio <= worst_ratio)) {
+      worst_ratio = ratio;
+      worst = i;
+    }
+  }
+  EXPECT_EQ(bad, 0u) << what << ": " << bad << " of " << want.size()
+                     << " entries out of tolerance; worst at " << worst << ": got " << g[worst]
+                     << ", want " << want[worst] << ", tol " << tol[worst];
+}
+
+// A float sum of k products: tol[i] = gamma_k * abs_terms[i], plus slack for the double
+// reference's own rounding.
+inline void expect_sum_accuracy(const Tensor& got, const Vec& want, const Vec& abs_terms,
+                                std::int64_t k, std::string_view what) {
+  Vec tol(abs_terms.size());
+  const double slack = 1e-12 * (1.0 + max_abs(abs_terms));
+  for (std::size_t i = 0; i < tol.size(); ++i) tol[i] = gamma(k) * abs_terms[i] + slack;
+  expect_within(got, want, tol, what);
+}
+
+// max_i |got[i] - want[i]| <= rel * max_i |want[i]|.
+inline void expect_close(const Tensor& got, const Vec& want, double rel, std::string_view what) {
+  expect_within(got, want, Vec(want.size(), rel * max_abs(want)), what);
+}
+
+}  // namespace swag::test

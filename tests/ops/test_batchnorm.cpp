@@ -1,0 +1,186 @@
+// Batch normalization against a naive double reference: training forward (batch statistics,
+// saved statistics, running-stat update), eval forward, and the gradient through the batch
+// statistics, each with and without the fused ReLU.
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "op_test_util.hpp"
+#include "swag/ops/batchnorm.hpp"
+
+namespace swag::test {
+namespace {
+
+using ops::BatchNormDesc;
+using ops::BatchNormState;
+
+struct BnParams {
+  Vec gamma, beta;
+};
+
+struct BnTrainRef {
+  Vec y, mean, var;  // var is the biased batch variance
+};
+
+double relu_if(bool relu, double v) {
+  return relu && v < 0.0 ? 0.0 : v;
+}
+
+BnTrainRef bn_train_ref(const BatchNormDesc& d, const Vec& x, const BnParams& p) {
+  const std::int64_t rows = d.rows, c = d.channels;
+  BnTrainRef out{Vec(x.size()), Vec(c, 0.0), Vec(c, 0.0)};
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t j = 0; j < c; ++j) out.mean[j] += x[r * c + j] / rows;
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t j = 0; j < c; ++j)
+      out.var[j] += std::pow(x[r * c + j] - out.mean[j], 2) / rows;
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t j = 0; j < c; ++j) {
+      const double xhat = (x[r * c + j] - out.mean[j]) / std::sqrt(out.var[j] + d.eps);
+      out.y[r * c + j] = relu_if(d.relu, xhat * p.gamma[j] + p.beta[j]);
+    }
+  return out;
+}
+
+// Float error bound of (x - mean) * scale + beta: mean and scale carry one and two roundings,
+// the subtraction and the multiply-add one each, so |error| <= ~5u (|x - mean| + |mean|) |scale|
+// + u |beta| to first order; 8u leaves room for the second-order terms.
+Vec normalize_tol(const BatchNormDesc& d, const Vec& x, const Vec& mean, const Vec& scale,
+                  const Vec& beta) {
+  Vec tol(x.size());
+  for (std::int64_t r = 0; r < d.rows; ++r)
+    for (std::int64_t j = 0; j < d.channels; ++j) {
+      const double xv = x[r * d.channels + j];
+      tol[r * d.channels + j] =
+          8 * kUnitRoundoff *
+          ((std::fabs(xv - mean[j]) + std::fabs(mean[j])) * std::fabs(scale[j]) +
+           std::fabs(beta[j]));
+    }
+  return tol;
+}
+
+BatchNormState make_state(std::int64_t c, std::uint64_t seed) {
+  return {random_tensor({c}, seed, 0.5f, 1.5f),
+          random_tensor({c}, seed + 1, -0.5f, 0.5f),
+          random_tensor({c}, seed + 2, -0.2f, 0.2f),
+          random_tensor({c}, seed + 3, 0.5f, 2.0f),
+          Tensor::empty({c}),
+          Tensor::empty({c})};
+}
+
+struct Case {
+  std::int64_t rows, channels;
+  float offset;  // added to x: normalization must not lose accuracy to a large mean
+  bool relu;
+};
+
+std::string name(const Case& c) {
+  return fmt::format("{}x{}_offset{}{}", c.rows, c.channels, c.offset, c.relu ? "_relu" : "");
+}
+
+// 32 rows fit one block of the statistics sum, 256 span eight.
+const Case kCases[] = {{32, 5, 0.0f, false},
+                       {32, 5, 0.0f, true},
+                       {256, 19, 0.0f, false},
+                       {256, 19, 0.0f, true},
+                       {72, 3, 50.0f, false}};
+
+class BatchNorm : public ::testing::TestWithParam<Case> {
+ protected:
+  BatchNormDesc desc() const {
+    const Case c = GetParam();
+    return {c.rows, c.channels, 1e-5f, 0.25f, c.relu};
+  }
+  Tensor input(std::uint64_t seed) const {
+    const Case c = GetParam();
+    Tensor x = random_tensor({c.rows, c.channels}, seed, -2.0f, 2.0f);
+    for (std::int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] += c.offset;
+    return x;
+  }
+};
+
+TEST_P(BatchNorm, TrainForwardMatchesReference) {
+  const BatchNormDesc d = desc();
+  const std::int64_t c = d.channels;
+  Tensor x = input(1), y = Tensor::empty(x.shape());
+  BatchNormState s = make_state(c, 2);
+  const Vec rm0 = to_double(s.running_mean), rv0 = to_double(s.running_var);
+  ops::batchnorm_forward_train(d, x, s, y);
+
+  const Vec xd = to_double(x);
+  const BnParams p{to_double(s.gamma), to_double(s.beta)};
+  const BnTrainRef ref = bn_train_ref(d, xd, p);
+  Vec scale(c), invstd(c), mean_tol(c), invstd_tol(c), rm(c), rv(c), rm_tol(c), rv_tol(c);
+  const double m = d.momentum, n = static_cast<double>(d.rows);
+  for (std::int64_t j = 0; j < c; ++j) {
+    invstd[j] = 1.0 / std::sqrt(ref.var[j] + d.eps);
+    scale[j] = p.gamma[j] * invstd[j];
+    mean_tol[j] = 2 * kUnitRoundoff * std::fabs(ref.mean[j]) + 1e-12;
+    invstd_tol[j] = 2 * kUnitRoundoff * invstd[j];
+    // PyTorch's update: biased variance normalizes, the unbiased one enters running_var.
+    rm[j] = (1 - m) * rm0[j] + m * ref.mean[j];
+    rv[j] = (1 - m) * rv0[j] + m * ref.var[j] * n / (n - 1);
+    rm_tol[j] = 4 * kUnitRoundoff * (std::fabs((1 - m) * rm0[j]) + std::fabs(m * ref.mean[j]));
+    rv_tol[j] = 4 * kUnitRoundoff * rv[j];
+  }
+  expect_within(y, ref.y, normalize_tol(d, xd, ref.mean, scale, p.beta), name(GetParam()));
+  expect_within(s.save_mean, ref.mean, mean_tol, "save_mean");
+  expect_within(s.save_invstd, invstd, invstd_tol, "save_invstd");
+  expect_within(s.running_mean, rm, rm_tol, "running_mean");
+  expect_within(s.running_var, rv, rv_tol, "running_var");
+}
+
+TEST_P(BatchNorm, EvalForwardUsesRunningStatistics) {
+  const BatchNormDesc d = desc();
+  const std::int64_t c = d.channels;
+  Tensor x = input(3), y = Tensor::empty(x.shape());
+  BatchNormState s = make_state(c, 4);
+  const Vec before = to_double(s.running_mean);
+  ops::batchnorm_forward_eval(d, x, s, y);
+  EXPECT_EQ(to_double(s.running_mean), before);
+
+  const Vec xd = to_double(x), g = to_double(s.gamma), b = to_double(s.beta);
+  const Vec rm = to_double(s.running_mean), rv = to_double(s.running_var);
+  Vec want(xd.size()), scale(c);
+  for (std::int64_t j = 0; j < c; ++j) scale[j] = g[j] / std::sqrt(rv[j] + d.eps);
+  for (std::int64_t r = 0; r < d.rows; ++r)
+    for (std::int64_t j = 0; j < c; ++j)
+      want[r * c + j] = relu_if(d.relu, (xd[r * c + j] - rm[j]) * scale[j] + b[j]);
+  expect_within(y, want, normalize_tol(d, xd, rm, scale, b), name(GetParam()));
+}
+
+TEST_P(BatchNorm, TrainBackwardMatchesCentralDifferences) {
+  const BatchNormDesc d = desc();
+  Tensor x = input(5), y = Tensor::empty(x.shape()), r = random_tensor(x.shape(), 6);
+  BatchNormState s = make_state(d.channels, 7);
+  ops::batchnorm_forward_train(d, x, s, y);
+  Tensor dx = Tensor::empty(x.shape()), dgamma = Tensor::empty({d.channels});
+  Tensor dbeta = Tensor::empty({d.channels});
+  ops::batchnorm_backward(d, x, y, r, s, dx, dgamma, dbeta);
+
+  Vec xd = to_double(x);
+  BnParams p{to_double(s.gamma), to_double(s.beta)};
+  const Vec rd = to_double(r);
+  auto loss = [&] { return dot(rd, bn_train_ref(d, xd, p).y); };
+  const std::string what = name(GetParam());
+  expect_close(dx, numeric_gradient(xd, loss, kSmoothStep), kSmoothRel, what + " dx");
+  expect_close(dgamma, numeric_gradient(p.gamma, loss, kSmoothStep), kSmoothRel, what + " dgamma");
+  expect_close(dbeta, numeric_gradient(p.beta, loss, kSmoothStep), kSmoothRel, what + " dbeta");
+
+  // dx may alias dy.
+  ops::batchnorm_backward(d, x, y, r, s, r, dgamma, dbeta);
+  EXPECT_EQ(to_double(r), to_double(dx));
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, BatchNorm, ::testing::ValuesIn(kCases),
+                         [](const auto& p) { return name(p.param); });
+
+TEST(BatchNormContract, TrainingNeedsMoreThanOneRow) {
+  const BatchNormDesc d{1, 2};
+  Tensor x = Tensor::zeros({1, 2}), y = Tensor::empty({1, 2});
+  BatchNormState s = make_state(2, 1);
+  EXPECT_THROW(ops::batchnorm_forward_train(d, x, s, y), Error);
+}
+
+}  // namespace
+}  // namespace swag::test
