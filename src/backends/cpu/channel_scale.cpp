@@ -1,6 +1,6 @@
 // Channel-wise scaling of an NHWC activation by a per-sample [N, C] factor (the excitation step
 // of squeeze-and-excitation).
-#include "kokkos_compat.hpp"
+#include "host_parallel.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
 
 namespace swag::cpu {
@@ -10,9 +10,8 @@ void channel_scale_forward(const Tensor& x, const Tensor& scale, Tensor& y) {
   const float* const xp = x.data<float>();
   const float* const sp = scale.data<float>();
   float* const yp = y.data<float>();
-  Kokkos::parallel_for(
-      "swag::channel_scale_forward", Range2({0, 0}, {n, hw}),
-      KOKKOS_LAMBDA(std::int64_t s, std::int64_t p) {
+  host_for_2d(
+      "swag::channel_scale_forward", n, hw, KOKKOS_LAMBDA(std::int64_t s, std::int64_t p) {
         const std::int64_t o = (s * hw + p) * c;
         for (std::int64_t j = 0; j < c; ++j) yp[o + j] = xp[o + j] * sp[s * c + j];
       });
@@ -29,9 +28,8 @@ void channel_scale_backward(const Tensor& x, const Tensor& scale, const Tensor& 
   float* const dxp = dx.data<float>();
   float* const dsp = dscale.data<float>();
   // dscale first: dx may alias dy.
-  Kokkos::parallel_for(
-      "swag::channel_scale_dscale", Range2({0, 0}, {n, chunks}),
-      KOKKOS_LAMBDA(std::int64_t s, std::int64_t k) {
+  host_for_2d(
+      "swag::channel_scale_dscale", n, chunks, KOKKOS_LAMBDA(std::int64_t s, std::int64_t k) {
         const std::int64_t c0 = k * kChunk, width = c - c0 < kChunk ? c - c0 : kChunk;
         double acc[kChunk] = {};
         for (std::int64_t p = 0; p < hw; ++p) {
@@ -41,9 +39,8 @@ void channel_scale_backward(const Tensor& x, const Tensor& scale, const Tensor& 
         }
         for (std::int64_t j = 0; j < width; ++j) dsp[s * c + c0 + j] = static_cast<float>(acc[j]);
       });
-  Kokkos::parallel_for(
-      "swag::channel_scale_dx", Range2({0, 0}, {n, hw}),
-      KOKKOS_LAMBDA(std::int64_t s, std::int64_t p) {
+  host_for_2d(
+      "swag::channel_scale_dx", n, hw, KOKKOS_LAMBDA(std::int64_t s, std::int64_t p) {
         const std::int64_t o = (s * hw + p) * c;
         for (std::int64_t j = 0; j < c; ++j) dxp[o + j] = dyp[o + j] * sp[s * c + j];
       });

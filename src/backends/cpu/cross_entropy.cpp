@@ -2,7 +2,7 @@
 // magnitude: exponents are taken of z - max(z) <= 0, so the row sum lies in [1, C].
 #include <vector>
 
-#include "kokkos_compat.hpp"
+#include "host_parallel.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
 
 namespace swag::cpu {
@@ -15,8 +15,8 @@ double softmax_cross_entropy_forward(const Tensor& logits, const Tensor& targets
   thread_local std::vector<double> row_loss;  // summed in row order below: deterministic
   if (row_loss.size() < static_cast<std::size_t>(m)) row_loss.resize(m);
   double* const lp = row_loss.data();
-  Kokkos::parallel_for(
-      "swag::softmax_cross_entropy_forward", Range(0, m), KOKKOS_LAMBDA(std::int64_t i) {
+  host_for(
+      "swag::softmax_cross_entropy_forward", m, KOKKOS_LAMBDA(std::int64_t i) {
         const float* z = zp + i * c;
         const float* t = tp + i * c;
         float* p = pp + i * c;
@@ -47,8 +47,8 @@ void softmax_cross_entropy_backward(const Tensor& probs, const Tensor& targets, 
   const float* const tp = targets.data<float>();
   float* const dp = dlogits.data<float>();
   const float k = scale / static_cast<float>(probs.dim(0));
-  Kokkos::parallel_for(
-      "swag::softmax_cross_entropy_backward", Range(0, probs.numel()),
+  host_for(
+      "swag::softmax_cross_entropy_backward", probs.numel(),
       KOKKOS_LAMBDA(std::int64_t i) { dp[i] = k * (pp[i] - tp[i]); });
 }
 

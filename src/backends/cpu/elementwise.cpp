@@ -1,5 +1,5 @@
 // Element-wise ops as flat Kokkos loops (outputs may alias inputs element for element).
-#include "kokkos_compat.hpp"
+#include "host_parallel.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
 
 namespace swag::cpu {
@@ -7,8 +7,8 @@ namespace swag::cpu {
 void relu_forward(const Tensor& x, Tensor& y) {
   const float* const xp = x.data<float>();
   float* const yp = y.data<float>();
-  Kokkos::parallel_for(
-      "swag::relu_forward", Range(0, x.numel()),
+  host_for(
+      "swag::relu_forward", x.numel(),
       KOKKOS_LAMBDA(std::int64_t i) { yp[i] = xp[i] > 0.0f ? xp[i] : 0.0f; });
 }
 
@@ -16,8 +16,8 @@ void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
   const float* const yp = y.data<float>();
   const float* const dyp = dy.data<float>();
   float* const dxp = dx.data<float>();
-  Kokkos::parallel_for(
-      "swag::relu_backward", Range(0, y.numel()),
+  host_for(
+      "swag::relu_backward", y.numel(),
       KOKKOS_LAMBDA(std::int64_t i) { dxp[i] = yp[i] > 0.0f ? dyp[i] : 0.0f; });
 }
 
@@ -25,8 +25,8 @@ void sigmoid_forward(const Tensor& x, Tensor& y) {
   const float* const xp = x.data<float>();
   float* const yp = y.data<float>();
   // exp(-x) overflows to inf for x < -88, which still gives the right limit 0.
-  Kokkos::parallel_for(
-      "swag::sigmoid_forward", Range(0, x.numel()),
+  host_for(
+      "swag::sigmoid_forward", x.numel(),
       KOKKOS_LAMBDA(std::int64_t i) { yp[i] = 1.0f / (1.0f + kmath::exp(-xp[i])); });
 }
 
@@ -34,8 +34,8 @@ void sigmoid_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
   const float* const yp = y.data<float>();
   const float* const dyp = dy.data<float>();
   float* const dxp = dx.data<float>();
-  Kokkos::parallel_for(
-      "swag::sigmoid_backward", Range(0, y.numel()),
+  host_for(
+      "swag::sigmoid_backward", y.numel(),
       KOKKOS_LAMBDA(std::int64_t i) { dxp[i] = dyp[i] * yp[i] * (1.0f - yp[i]); });
 }
 
@@ -43,8 +43,8 @@ void add_forward(const Tensor& a, const Tensor& b, Tensor& y, bool relu) {
   const float* const ap = a.data<float>();
   const float* const bp = b.data<float>();
   float* const yp = y.data<float>();
-  Kokkos::parallel_for(
-      "swag::add_forward", Range(0, a.numel()), KOKKOS_LAMBDA(std::int64_t i) {
+  host_for(
+      "swag::add_forward", a.numel(), KOKKOS_LAMBDA(std::int64_t i) {
         const float v = ap[i] + bp[i];
         yp[i] = relu && v < 0.0f ? 0.0f : v;
       });
@@ -53,8 +53,8 @@ void add_forward(const Tensor& a, const Tensor& b, Tensor& y, bool relu) {
 void accumulate(const Tensor& x, Tensor& y) {
   const float* const xp = x.data<float>();
   float* const yp = y.data<float>();
-  Kokkos::parallel_for(
-      "swag::accumulate", Range(0, x.numel()), KOKKOS_LAMBDA(std::int64_t i) { yp[i] += xp[i]; });
+  host_for(
+      "swag::accumulate", x.numel(), KOKKOS_LAMBDA(std::int64_t i) { yp[i] += xp[i]; });
 }
 
 }  // namespace swag::cpu

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "kokkos_compat.hpp"
+#include "host_parallel.hpp"
 #include "row_sums.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
 
@@ -30,8 +30,8 @@ void linear_forward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, 
   if (b) {
     // Start y from the bias and let the GEMM accumulate onto it (beta = 1).
     const float* const bp = b->data<float>();
-    Kokkos::parallel_for(
-        "swag::linear_bias", Range(0, d.rows), KOKKOS_LAMBDA(std::int64_t r) {
+    host_for(
+        "swag::linear_bias", d.rows, KOKKOS_LAMBDA(std::int64_t r) {
           for (std::int64_t j = 0; j < n; ++j) yp[r * n + j] = bp[j];
         });
   }
@@ -58,8 +58,8 @@ void linear_backward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w,
         sums.data());
     const double* const sp = sums.data();
     float* const dbp = db->data<float>();
-    Kokkos::parallel_for(
-        "swag::linear_db", Range(0, n),
+    host_for(
+        "swag::linear_db", n,
         KOKKOS_LAMBDA(std::int64_t j) { dbp[j] = static_cast<float>(sp[j]); });
   }
 }

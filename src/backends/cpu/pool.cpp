@@ -1,5 +1,5 @@
 // Global average pooling over the H*W rows of each NHWC sample.
-#include "kokkos_compat.hpp"
+#include "host_parallel.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
 
 namespace swag::cpu {
@@ -11,9 +11,8 @@ void global_avg_pool_forward(const Tensor& x, Tensor& y) {
   const float* const xp = x.data<float>();
   float* const yp = y.data<float>();
   const double inv = 1.0 / static_cast<double>(hw);
-  Kokkos::parallel_for(
-      "swag::global_avg_pool_forward", Range2({0, 0}, {n, chunks}),
-      KOKKOS_LAMBDA(std::int64_t s, std::int64_t k) {
+  host_for_2d(
+      "swag::global_avg_pool_forward", n, chunks, KOKKOS_LAMBDA(std::int64_t s, std::int64_t k) {
         const std::int64_t c0 = k * kChunk, width = c - c0 < kChunk ? c - c0 : kChunk;
         double acc[kChunk] = {};
         for (std::int64_t p = 0; p < hw; ++p) {
@@ -30,9 +29,8 @@ void global_avg_pool_backward(const Tensor& dy, Tensor& dx, bool accumulate) {
   const float* const dyp = dy.data<float>();
   float* const dxp = dx.data<float>();
   const float inv = 1.0f / static_cast<float>(hw);
-  Kokkos::parallel_for(
-      "swag::global_avg_pool_backward", Range2({0, 0}, {n, hw}),
-      KOKKOS_LAMBDA(std::int64_t s, std::int64_t p) {
+  host_for_2d(
+      "swag::global_avg_pool_backward", n, hw, KOKKOS_LAMBDA(std::int64_t s, std::int64_t p) {
         float* row = dxp + (s * hw + p) * c;
         const float* g = dyp + s * c;
         // Overwrite mode must not read dx: it may hold garbage, even NaN.

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "kokkos_compat.hpp"
+#include "host_parallel.hpp"
 
 namespace swag::cpu {
 
@@ -19,14 +19,14 @@ void row_sums(std::int64_t rows, std::int64_t width, AddRow add_row, double* out
   thread_local std::vector<double> partials;  // grows once; steady-state calls allocate nothing
   if (partials.size() < static_cast<std::size_t>(blocks * width)) partials.resize(blocks * width);
   double* const p = partials.data();
-  Kokkos::parallel_for(
-      "swag::row_sums", Range(0, blocks), KOKKOS_LAMBDA(std::int64_t k) {
+  host_for(
+      "swag::row_sums", blocks, KOKKOS_LAMBDA(std::int64_t k) {
         double* acc = p + k * width;
         for (std::int64_t j = 0; j < width; ++j) acc[j] = 0.0;
         for (std::int64_t r = rows * k / blocks; r < rows * (k + 1) / blocks; ++r) add_row(r, acc);
       });
-  Kokkos::parallel_for(
-      "swag::row_sums_combine", Range(0, width), KOKKOS_LAMBDA(std::int64_t j) {
+  host_for(
+      "swag::row_sums_combine", width, KOKKOS_LAMBDA(std::int64_t j) {
         double s = 0.0;
         for (std::int64_t k = 0; k < blocks; ++k) s += p[k * width + j];
         out[j] = s;

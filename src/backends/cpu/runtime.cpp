@@ -15,7 +15,11 @@ Runtime::~Runtime() {
   if (Kokkos::is_initialized()) Kokkos::finalize();
 }
 
-void Runtime::set_threads(int threads) { omp_set_num_threads(threads); }
-int Runtime::threads() { return omp_get_max_threads(); }
+void Runtime::set_threads(int threads) {
+  omp_set_num_threads(threads);
+}
+int Runtime::threads() {
+  return omp_get_max_threads();
+}
 
 }  // namespace swag::cpu
