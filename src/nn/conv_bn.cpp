@@ -47,7 +47,7 @@ const Tensor& ConvBn::forward(const Tensor& x, bool train) {
 }
 
 void ConvBn::backward(const Tensor& x, const Tensor& dout, Tensor* dx) {
-  ops::batchnorm_backward(bn_, conv_out_, out_, dout, state_, dconv_, dgamma_, dbeta_);
+  ops::batchnorm_backward(bn_, conv_out_, dout, state_, dconv_, dgamma_, dbeta_);
   ops::conv2d_backward(conv_, x, w_, dconv_, dx, dw_, nullptr);
 }
 

@@ -31,12 +31,11 @@ void batchnorm_forward_eval(const BatchNormDesc& d, const Tensor& x, const Batch
   cpu::batchnorm_forward_eval(d, x, s, y);
 }
 
-void batchnorm_backward(const BatchNormDesc& d, const Tensor& x, const Tensor& y,
-                        const Tensor& dy, const BatchNormState& s, Tensor& dx, Tensor& dgamma,
-                        Tensor& dbeta) {
+void batchnorm_backward(const BatchNormDesc& d, const Tensor& x, const Tensor& dy,
+                        const BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
   check(d, x, s);
   on_cuda("batchnorm", x, false);
-  cpu::batchnorm_backward(d, x, y, dy, s, dx, dgamma, dbeta);
+  cpu::batchnorm_backward(d, x, dy, s, dx, dgamma, dbeta);
 }
 
 }  // namespace swag::ops

@@ -26,9 +26,10 @@ void batchnorm_forward_train(const BatchNormDesc& d, const Tensor& x, BatchNormS
                              Tensor& y);
 void batchnorm_forward_eval(const BatchNormDesc& d, const Tensor& x, const BatchNormState& s,
                             Tensor& y);
-// y is the forward output (needed for the fused ReLU's mask). Overwrites dx, dgamma, dbeta.
-void batchnorm_backward(const BatchNormDesc& d, const Tensor& x, const Tensor& y,
-                        const Tensor& dy, const BatchNormState& s, Tensor& dx, Tensor& dgamma,
-                        Tensor& dbeta);
+// Overwrites dx (which may alias dy), dgamma and dbeta. The fused ReLU's mask is recomputed
+// from x and the saved statistics, exactly as the forward computed it, so the output need not
+// be read again.
+void batchnorm_backward(const BatchNormDesc& d, const Tensor& x, const Tensor& dy,
+                        const BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta);
 
 }  // namespace swag::ops

@@ -98,40 +98,38 @@ void batchnorm_forward_eval(const ops::BatchNormDesc& d, const Tensor& x,
 
 // With g = dy masked by the fused ReLU and xhat = (x - mean) * invstd, the gradient through the
 // batch statistics is dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)),
-// dgamma = sum(g * xhat), dbeta = sum(g).
-void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& y,
-                        const Tensor& dy, const ops::BatchNormState& s, Tensor& dx, Tensor& dgamma,
-                        Tensor& dbeta) {
+// dgamma = sum(g * xhat), dbeta = sum(g). The ReLU mask is the forward's pre-activation
+// (x - mean) * scale + beta > 0, recomputed with the same float operations, so the forward
+// output is never read: two passes over x and dy instead of over x, y and dy.
+void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
+                        const ops::BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
   const std::int64_t rows = d.rows, c = d.channels;
   const bool relu = d.relu;
   const float* const xp = x.data<float>();
-  const float* const yp = y.data<float>();
   const float* const dyp = dy.data<float>();
   const float* const mean = s.save_mean.data<float>();
   const float* const invstd = s.save_invstd.data<float>();
+  const float* const gamma = s.gamma.data<float>();
+  const float* const beta = s.beta.data<float>();
+
+  // Per channel: scale = gamma * invstd (the forward's), and the two batch means above.
+  float* const scale = channel_scratch(3 * c);
+  float* const mean_g = scale + c;
+  float* const mean_gx = scale + 2 * c;
+  host_for(
+      "swag::batchnorm_backward_scale", c,
+      KOKKOS_LAMBDA(std::int64_t j) { scale[j] = gamma[j] * invstd[j]; });
+
   double* const sums = sum_scratch(2 * c);
-  row_sums(
-      rows, 2 * c,
-      KOKKOS_LAMBDA(std::int64_t r, double* acc) {
-        // Restrict-qualified views let the compiler vectorize without run-time alias checks.
-        const float* __restrict xr = xp + r * c;
-        const float* __restrict yr = yp + r * c;
-        const float* __restrict dr = dyp + r * c;
-        double* __restrict acc_g = acc;
-        double* __restrict acc_gx = acc + c;
-        for (std::int64_t j = 0; j < c; ++j) {
-          const float g = !relu || yr[j] > 0.0f ? dr[j] : 0.0f;
-          acc_g[j] += g;
-          acc_gx[j] += static_cast<double>(g * ((xr[j] - mean[j]) * invstd[j]));
-        }
+  column_sums2(
+      rows, c,
+      KOKKOS_LAMBDA(std::int64_t r, std::int64_t j) {
+        const float centered = xp[r * c + j] - mean[j];
+        const float g = !relu || centered * scale[j] + beta[j] > 0.0f ? dyp[r * c + j] : 0.0f;
+        return std::pair<float, float>(g, g * (centered * invstd[j]));
       },
       sums);
 
-  // Per channel: coef = gamma * invstd, and the two batch means of the formula above.
-  float* const coef = channel_scratch(3 * c);
-  float* const mean_g = coef + c;
-  float* const mean_gx = coef + 2 * c;
-  const float* const gamma = s.gamma.data<float>();
   float* const dgp = dgamma.data<float>();
   float* const dbp = dbeta.data<float>();
   const double n = static_cast<double>(rows);
@@ -139,7 +137,6 @@ void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tens
       "swag::batchnorm_backward_stats", c, KOKKOS_LAMBDA(std::int64_t j) {
         dbp[j] = static_cast<float>(sums[j]);
         dgp[j] = static_cast<float>(sums[c + j]);
-        coef[j] = gamma[j] * invstd[j];
         mean_g[j] = static_cast<float>(sums[j] / n);
         mean_gx[j] = static_cast<float>(sums[c + j] / n);
       });
@@ -149,9 +146,10 @@ void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tens
       "swag::batchnorm_backward_dx", rows, KOKKOS_LAMBDA(std::int64_t r) {
         const std::int64_t o = r * c;
         for (std::int64_t j = 0; j < c; ++j) {
-          const float g = relu && !(yp[o + j] > 0.0f) ? 0.0f : dyp[o + j];
-          const float xhat = (xp[o + j] - mean[j]) * invstd[j];
-          dxp[o + j] = coef[j] * (g - mean_g[j] - xhat * mean_gx[j]);
+          const float centered = xp[o + j] - mean[j];
+          const bool pass = !relu || centered * scale[j] + beta[j] > 0.0f;
+          const float g = pass ? dyp[o + j] : 0.0f;
+          dxp[o + j] = scale[j] * (g - mean_g[j] - centered * invstd[j] * mean_gx[j]);
         }
       });
 }

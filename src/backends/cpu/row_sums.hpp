@@ -2,6 +2,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "host_parallel.hpp"
@@ -29,6 +30,62 @@ void row_sums(std::int64_t rows, std::int64_t width, AddRow add_row, double* out
       "swag::row_sums_combine", width, KOKKOS_LAMBDA(std::int64_t j) {
         double s = 0.0;
         for (std::int64_t k = 0; k < blocks; ++k) s += p[k * width + j];
+        out[j] = s;
+      });
+}
+
+// Two column sums at once for the backward passes: out[j] = sum_r f(r, j).first and
+// out[c + j] = sum_r f(r, j).second. Work is split into (row block, 16-channel tile) pieces;
+// inside a piece the values are summed in float over 32 rows, in registers, so the loop
+// vectorizes without conversions, and those short partials are summed in double. The order is
+// fixed by the shape, so the result is the same on any number of threads.
+template <class F>
+void column_sums2(std::int64_t rows, std::int64_t c, F f, double* out) {
+  constexpr std::int64_t kTile = 16, kShort = 32, kRowsPerBlock = 256, kMaxBlocks = 64;
+  const std::int64_t blocks = std::clamp<std::int64_t>(rows / kRowsPerBlock, 1, kMaxBlocks);
+  const std::int64_t tiles = (c + kTile - 1) / kTile;
+  thread_local std::vector<double> partials;  // grows once; steady-state calls allocate nothing
+  if (partials.size() < static_cast<std::size_t>(blocks * 2 * c)) partials.resize(blocks * 2 * c);
+  double* const p = partials.data();
+  host_for(
+      "swag::column_sums2", blocks * tiles, KOKKOS_LAMBDA(std::int64_t piece) {
+        const std::int64_t k = piece / tiles, j0 = piece % tiles * kTile;
+        const std::int64_t width = c - j0 < kTile ? c - j0 : kTile;
+        double a[kTile] = {}, b[kTile] = {};
+        const std::int64_t end = rows * (k + 1) / blocks;
+        for (std::int64_t r0 = rows * k / blocks; r0 < end; r0 += kShort) {
+          const std::int64_t r1 = r0 + kShort < end ? r0 + kShort : end;
+          float fa[kTile] = {}, fb[kTile] = {};
+          if (width == kTile) {
+            for (std::int64_t r = r0; r < r1; ++r)
+              for (std::int64_t jj = 0; jj < kTile; ++jj) {
+                const std::pair<float, float> v = f(r, j0 + jj);
+                fa[jj] += v.first;
+                fb[jj] += v.second;
+              }
+          } else {
+            for (std::int64_t r = r0; r < r1; ++r)
+              for (std::int64_t jj = 0; jj < width; ++jj) {
+                const std::pair<float, float> v = f(r, j0 + jj);
+                fa[jj] += v.first;
+                fb[jj] += v.second;
+              }
+          }
+          for (std::int64_t jj = 0; jj < kTile; ++jj) {
+            a[jj] += fa[jj];
+            b[jj] += fb[jj];
+          }
+        }
+        double* const acc = p + k * 2 * c;
+        for (std::int64_t jj = 0; jj < width; ++jj) {
+          acc[j0 + jj] = a[jj];
+          acc[c + j0 + jj] = b[jj];
+        }
+      });
+  host_for(
+      "swag::column_sums2_combine", 2 * c, KOKKOS_LAMBDA(std::int64_t j) {
+        double s = 0.0;
+        for (std::int64_t k = 0; k < blocks; ++k) s += p[k * 2 * c + j];
         out[j] = s;
       });
 }

@@ -23,9 +23,8 @@ void batchnorm_forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::
                              Tensor& y);
 void batchnorm_forward_eval(const ops::BatchNormDesc& d, const Tensor& x,
                             const ops::BatchNormState& s, Tensor& y);
-void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& y,
-                        const Tensor& dy, const ops::BatchNormState& s, Tensor& dx,
-                        Tensor& dgamma, Tensor& dbeta);
+void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
+                        const ops::BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta);
 
 void relu_forward(const Tensor& x, Tensor& y);
 void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx);
