@@ -2,7 +2,6 @@
 // SGD-Nesterov update) or of an eval-mode forward, on random data. Median over iterations.
 #include <algorithm>
 #include <chrono>
-
 #include <nlohmann/json.hpp>
 
 #include "swag/apps/commands.hpp"
@@ -85,8 +84,8 @@ void run(const Options& o) {
   if (o.json)
     fmt::print("{}\n", j.dump());
   else
-    fmt::print("{} {}: {:.1f} images/s (median step {:.4f} s over {} iterations)\n",
-               model->name(), o.mode, j["images_per_s"].get<double>(), median, o.iters);
+    fmt::print("{} {}: {:.1f} images/s (median step {:.4f} s over {} iterations)\n", model->name(),
+               o.mode, j["images_per_s"].get<double>(), median, o.iters);
 }
 
 }  // namespace

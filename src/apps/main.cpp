@@ -36,8 +36,7 @@ int main(int argc, char** argv) {
       swag::apps::add_predict);
   add("bench", "training or inference throughput in images/s", swag::apps::add_bench);
   add("init", "write a freshly initialized weights file", swag::apps::add_init);
-  add("check-config", "validate an input deck and print it resolved",
-      swag::apps::add_check_config);
+  add("check-config", "validate an input deck and print it resolved", swag::apps::add_check_config);
 
   try {
     app.parse(argc, argv);

@@ -52,7 +52,8 @@ void run(const Options& o) {
   if (!o.model.empty() && nn::create_model(o.model, {1, 32, 1})->name() != h.model)
     fail(ExitCode::usage, "--model {} but {} holds {}", o.model, o.weights, h.model);
   if (o.num_classes && o.num_classes != h.num_classes)
-    fail(ExitCode::usage, "--num-classes {} but {} has {}", o.num_classes, o.weights, h.num_classes);
+    fail(ExitCode::usage, "--num-classes {} but {} has {}", o.num_classes, o.weights,
+         h.num_classes);
 
   const Tensor images_nchw = read_images(o.images);
   const std::int64_t n = images_nchw.dim(0), r = images_nchw.dim(2);

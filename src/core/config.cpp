@@ -1,8 +1,8 @@
 #include "swag/core/config.hpp"
 
-#include <sstream>
-
 #include <toml++/toml.h>
+
+#include <sstream>
 
 #include "swag/core/error.hpp"
 
@@ -43,8 +43,7 @@ ConfigValue from_node(const toml::node& node, const ConfigValue& like, const std
   if (std::holds_alternative<double>(like) && (node.is_floating_point() || node.is_integer()))
     return node.value<double>().value();
   if (std::holds_alternative<bool>(like) && node.is_boolean()) return node.as_boolean()->get();
-  if (std::holds_alternative<std::string>(like) && node.is_string())
-    return node.as_string()->get();
+  if (std::holds_alternative<std::string>(like) && node.is_string()) return node.as_string()->get();
   fail(ExitCode::config, "{}: key '{}' must be {}", origin, key, type_name(like));
 }
 
@@ -101,7 +100,8 @@ Config Config::load(const ConfigSchema& schema, const std::string& path,
     // Walk nested tables so that [a.b] c = 1 becomes the key "a.b.c".
     auto walk = [&](auto&& self, const toml::table& table, const std::string& prefix) -> void {
       for (const auto& [k, node] : table) {
-        const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+        const std::string key =
+            prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
         if (const auto* sub = node.as_table()) {
           self(self, *sub, key);
           continue;
@@ -124,9 +124,15 @@ const ConfigValue& Config::lookup(const std::string& key) const {
   return it->second;
 }
 
-std::int64_t Config::get_int(const std::string& key) const { return std::get<std::int64_t>(lookup(key)); }
-double Config::get_float(const std::string& key) const { return std::get<double>(lookup(key)); }
-bool Config::get_bool(const std::string& key) const { return std::get<bool>(lookup(key)); }
+std::int64_t Config::get_int(const std::string& key) const {
+  return std::get<std::int64_t>(lookup(key));
+}
+double Config::get_float(const std::string& key) const {
+  return std::get<double>(lookup(key));
+}
+bool Config::get_bool(const std::string& key) const {
+  return std::get<bool>(lookup(key));
+}
 const std::string& Config::get_string(const std::string& key) const {
   return std::get<std::string>(lookup(key));
 }

@@ -29,7 +29,9 @@ class Handle {
   hid_t id_;
 };
 
-std::vector<hsize_t> dims_of(const Shape& s) { return {s.begin(), s.end()}; }
+std::vector<hsize_t> dims_of(const Shape& s) {
+  return {s.begin(), s.end()};
+}
 
 }  // namespace
 
@@ -74,8 +76,8 @@ std::vector<std::string> Hdf5File::members(const std::string& group) const {
   H5G_info_t info;
   H5Gget_info(g.get(), &info);
   for (hsize_t i = 0; i < info.nlinks; ++i) {
-    const ssize_t n = H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0,
-                                         H5P_DEFAULT);
+    const ssize_t n =
+        H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
     std::string name(static_cast<std::size_t>(n), '\0');
     H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), name.size() + 1,
                        H5P_DEFAULT);
@@ -144,8 +146,8 @@ void Hdf5File::write(const std::string& dataset, const Tensor& t) {
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
   const hid_t type = t.dtype() == DType::f32 ? H5T_IEEE_F32LE : H5T_STD_I64LE;
   const hid_t mem = t.dtype() == DType::f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT64;
-  Handle d(H5Dcreate2(id_, dataset.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                      H5P_DEFAULT));
+  Handle d(
+      H5Dcreate2(id_, dataset.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
   if (!d.ok() || H5Dwrite(d.get(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.raw()) < 0)
     fail(ExitCode::io, "{}: cannot write dataset '{}'", path_, dataset);
 }
@@ -153,8 +155,8 @@ void Hdf5File::write(const std::string& dataset, const Tensor& t) {
 void Hdf5File::write_scalar_f64(const std::string& dataset, double v) {
   ensure_parent_groups(dataset);
   Handle space(H5Screate(H5S_SCALAR));
-  Handle d(H5Dcreate2(id_, dataset.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
-                      H5P_DEFAULT, H5P_DEFAULT));
+  Handle d(H5Dcreate2(id_, dataset.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                      H5P_DEFAULT));
   if (!d.ok() || H5Dwrite(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0)
     fail(ExitCode::io, "{}: cannot write dataset '{}'", path_, dataset);
 }
@@ -171,8 +173,7 @@ void Hdf5File::set_attribute(const std::string& object, const std::string& name,
     fail(ExitCode::io, "{}: cannot write attribute '{}' of '{}'", path_, name, object);
 }
 
-void Hdf5File::set_attribute(const std::string& object, const std::string& name,
-                             std::int64_t v) {
+void Hdf5File::set_attribute(const std::string& object, const std::string& name, std::int64_t v) {
   Handle space(H5Screate(H5S_SCALAR));
   Handle a(H5Acreate_by_name(id_, object.c_str(), name.c_str(), H5T_STD_I64LE, space.get(),
                              H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));

@@ -19,9 +19,15 @@ bool all_ranks() {
 
 }  // namespace
 
-void set_rank(int r) { current_rank = r; }
-int rank() { return current_rank; }
-void set_level(Level l) { level = l; }
+void set_rank(int r) {
+  current_rank = r;
+}
+int rank() {
+  return current_rank;
+}
+void set_level(Level l) {
+  level = l;
+}
 
 bool enabled(Level l) {
   if (l < level) return false;

@@ -12,7 +12,9 @@ std::int64_t shape_numel(const Shape& s) {
   return n;
 }
 
-std::string shape_str(const Shape& s) { return fmt::format("[{}]", fmt::join(s, ", ")); }
+std::string shape_str(const Shape& s) {
+  return fmt::format("[{}]", fmt::join(s, ", "));
+}
 
 Tensor Tensor::empty(Shape shape, DType dtype, Device device) {
   for (auto d : shape) SWAG_CHECK(d >= 0, "negative dimension in {}", shape_str(shape));
@@ -52,8 +54,8 @@ Tensor Tensor::reshape(Shape shape) const {
 }
 
 Tensor Tensor::slice_rows(std::int64_t begin, std::int64_t end) const {
-  SWAG_CHECK(rank() >= 1 && 0 <= begin && begin <= end && end <= shape_[0],
-             "slice [{}, {}) of {}", begin, end, shape_str(shape_));
+  SWAG_CHECK(rank() >= 1 && 0 <= begin && begin <= end && end <= shape_[0], "slice [{}, {}) of {}",
+             begin, end, shape_str(shape_));
   Tensor t = *this;
   const std::int64_t row = shape_[0] == 0 ? 0 : numel() / shape_[0];
   t.data_ = static_cast<char*>(data_) + begin * row * static_cast<std::int64_t>(dtype_size(dtype_));
@@ -61,6 +63,8 @@ Tensor Tensor::slice_rows(std::int64_t begin, std::int64_t end) const {
   return t;
 }
 
-void Tensor::zero() { allocator_for(device_).fill_zero(data_, nbytes()); }
+void Tensor::zero() {
+  allocator_for(device_).fill_zero(data_, nbytes());
+}
 
 }  // namespace swag

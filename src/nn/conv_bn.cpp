@@ -4,8 +4,7 @@
 
 namespace swag::nn {
 
-ConvBn::ConvBn(BuildContext& ctx, const std::string& prefix, const ops::Conv2dDesc& conv,
-               bool relu)
+ConvBn::ConvBn(BuildContext& ctx, const std::string& prefix, const ops::Conv2dDesc& conv, bool relu)
     : conv_(conv) {
   SWAG_CHECK(conv.batch == ctx.batch && !conv.bias, "ConvBn '{}': bad descriptor", prefix);
   const std::int64_t c = conv.out_channels;

@@ -1,9 +1,9 @@
 // The model presets: the paper's RegNetY family (torchvision's design-space numbers) and a
 // tiny model for tests and demos.
+#include <fmt/ranges.h>
+
 #include <algorithm>
 #include <map>
-
-#include <fmt/ranges.h>
 
 #include "swag/nn/model.hpp"
 #include "swag/nn/regnet.hpp"
@@ -39,7 +39,8 @@ std::unique_ptr<Model> create_model(const std::string& name, const ModelDims& di
          name, dims.batch, dims.resolution, dims.num_classes);
   for (const Preset& p : presets)
     if (name == p.name || name == p.alias) return std::make_unique<RegNet>(p.name, p.design, dims);
-  fail(ExitCode::usage, "unknown model '{}'; known models: {}", name, fmt::join(model_names(), ", "));
+  fail(ExitCode::usage, "unknown model '{}'; known models: {}", name,
+       fmt::join(model_names(), ", "));
 }
 
 std::vector<std::string> model_names() {

@@ -8,8 +8,7 @@ namespace {
 constexpr std::int64_t kAlignElements = 16;
 }  // namespace
 
-int ParameterStore::add(const std::string& name, const Shape& shape, Init init,
-                        bool weight_decay) {
+int ParameterStore::add(const std::string& name, const Shape& shape, Init init, bool weight_decay) {
   SWAG_CHECK(values_.empty(), "parameter '{}' declared after allocation", name);
   SWAG_CHECK(!index_.contains(name), "parameter '{}' declared twice", name);
   const int i = static_cast<int>(entries_.size());
@@ -24,9 +23,11 @@ void ParameterStore::allocate(Device device) {
   flat_values_ = Tensor::zeros({total_}, DType::f32, device);
   if (with_grads_) flat_grads_ = Tensor::zeros({total_}, DType::f32, device);
   for (const auto& e : entries_) {
-    values_.push_back(Tensor::view(flat_values_.data<float>() + e.offset, e.shape, DType::f32, device));
+    values_.push_back(
+        Tensor::view(flat_values_.data<float>() + e.offset, e.shape, DType::f32, device));
     if (with_grads_)
-      grads_.push_back(Tensor::view(flat_grads_.data<float>() + e.offset, e.shape, DType::f32, device));
+      grads_.push_back(
+          Tensor::view(flat_grads_.data<float>() + e.offset, e.shape, DType::f32, device));
   }
 }
 

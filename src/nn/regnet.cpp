@@ -31,8 +31,8 @@ RegNet::RegNet(const std::string& name, const RegNetDesign& design, const ModelD
       const std::string prefix = fmt::format("trunk_output.block{}.block{}-{}", s + 1, s + 1, i);
       const int stride = i == 0 ? st.stride : 1;
       blocks_.emplace_back(ctx, prefix,
-                           BlockShape{h, w, width, st.width, stride, st.group_width,
-                                      st.bottleneck, design.se_ratio});
+                           BlockShape{h, w, width, st.width, stride, st.group_width, st.bottleneck,
+                                      design.se_ratio});
       width = st.width;
       h = (h - 1) / stride + 1;
       w = (w - 1) / stride + 1;

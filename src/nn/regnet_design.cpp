@@ -11,14 +11,17 @@ namespace {
 
 // torchvision's _make_divisible(v, divisor) with min_value = divisor.
 std::int64_t make_divisible(double v, std::int64_t divisor) {
-  std::int64_t r = std::max(divisor, static_cast<std::int64_t>(v + divisor / 2.0) / divisor * divisor);
+  std::int64_t r =
+      std::max(divisor, static_cast<std::int64_t>(v + divisor / 2.0) / divisor * divisor);
   if (static_cast<double>(r) < 0.9 * v) r += divisor;
   return r;
 }
 
 }  // namespace
 
-std::int64_t round_half_even(double x) { return static_cast<std::int64_t>(std::nearbyint(x)); }
+std::int64_t round_half_even(double x) {
+  return static_cast<std::int64_t>(std::nearbyint(x));
+}
 
 std::vector<RegNetStage> regnet_stages(const RegNetDesign& d) {
   constexpr int quant = 8;

@@ -24,7 +24,8 @@ void SqueezeExcitationLayer::allocate(const ParameterStore& params, Device devic
   weights_ = {params.value(w1_), params.value(b1_), params.value(w2_), params.value(b2_)};
   grads_ = {params.grad(w1_), params.grad(b1_), params.grad(w2_), params.grad(b2_)};
   cache_ = ops::SqueezeExcitationCache::allocate(desc_, device);
-  out_ = Tensor::empty({desc_.batch, desc_.height, desc_.width, desc_.channels}, DType::f32, device);
+  out_ =
+      Tensor::empty({desc_.batch, desc_.height, desc_.width, desc_.channels}, DType::f32, device);
 }
 
 const Tensor& SqueezeExcitationLayer::forward(const Tensor& x) {

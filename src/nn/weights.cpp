@@ -36,8 +36,7 @@ void save_store(Hdf5File& f, const std::string& group, const ParameterStore& sto
 WeightsHeader read_weights_header(const std::string& path) {
   const Hdf5File f = Hdf5File::open_read(path);
   if (!f.has_attribute("/", "format") || f.string_attribute("/", "format") != "swag-weights")
-    fail(ExitCode::input, "{}: not a swag weights file (attribute format != 'swag-weights')",
-         path);
+    fail(ExitCode::input, "{}: not a swag weights file (attribute format != 'swag-weights')", path);
   const std::int64_t version = f.int_attribute("/", "format_version");
   if (version != kFormatVersion)
     fail(ExitCode::input, "{}: weights format version {}, this swag reads {}", path, version,

@@ -11,8 +11,8 @@ namespace {
 
 void check(const Conv2dDesc& d, const Tensor& x, const Tensor& w, const Tensor* b) {
   SWAG_CHECK(d.in_channels % d.groups == 0 && d.out_channels % d.groups == 0,
-             "conv2d: channels {}->{} do not divide into {} groups", d.in_channels,
-             d.out_channels, d.groups);
+             "conv2d: channels {}->{} do not divide into {} groups", d.in_channels, d.out_channels,
+             d.groups);
   SWAG_CHECK(d.bias == (b != nullptr), "conv2d: bias flag and bias tensor disagree");
   expect_shape("conv2d", "x", x, d.input_shape());
   expect_shape("conv2d", "w", w, d.weight_shape());

@@ -13,7 +13,8 @@ void nchw_to_nhwc(const Tensor& x, Tensor& y) {
   float* dst = y.data<float>();
   for (std::int64_t i = 0; i < n; ++i)
     for (std::int64_t k = 0; k < c; ++k)
-      for (std::int64_t p = 0; p < h * w; ++p) dst[(i * h * w + p) * c + k] = src[(i * c + k) * h * w + p];
+      for (std::int64_t p = 0; p < h * w; ++p)
+        dst[(i * h * w + p) * c + k] = src[(i * c + k) * h * w + p];
 }
 
 }  // namespace swag::ops

@@ -9,10 +9,16 @@
 namespace swag::ops {
 namespace {
 
-LinearDesc fc1(const SqueezeExcitationDesc& d) { return {d.batch, d.channels, d.squeeze_channels, true}; }
-LinearDesc fc2(const SqueezeExcitationDesc& d) { return {d.batch, d.squeeze_channels, d.channels, true}; }
+LinearDesc fc1(const SqueezeExcitationDesc& d) {
+  return {d.batch, d.channels, d.squeeze_channels, true};
+}
+LinearDesc fc2(const SqueezeExcitationDesc& d) {
+  return {d.batch, d.squeeze_channels, d.channels, true};
+}
 // The 1x1 convolution weights [out, in, 1, 1] seen as linear weights [out, in].
-Tensor as_matrix(const Tensor& w) { return w.reshape({w.dim(0), w.dim(1)}); }
+Tensor as_matrix(const Tensor& w) {
+  return w.reshape({w.dim(0), w.dim(1)});
+}
 
 }  // namespace
 
@@ -54,9 +60,8 @@ void squeeze_excitation_forward(const SqueezeExcitationDesc& d, const Tensor& x,
 }
 
 void squeeze_excitation_backward(const SqueezeExcitationDesc& d, const Tensor& x,
-                                 const SqueezeExcitationWeights& w,
-                                 const SqueezeExcitationCache& c, const Tensor& dy, Tensor& dx,
-                                 SqueezeExcitationWeights& g) {
+                                 const SqueezeExcitationWeights& w, const SqueezeExcitationCache& c,
+                                 const Tensor& dy, Tensor& dx, SqueezeExcitationWeights& g) {
   // The cache's scratch tensors are written here; they share storage with the caller's cache.
   Tensor dscale = c.dscale, dhidden = c.dhidden, dpooled = c.dpooled;
   channel_scale_backward(x, c.scale, dy, dx, dscale);

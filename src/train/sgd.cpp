@@ -9,8 +9,8 @@ Sgd::Sgd(nn::ParameterStore& params, const SgdOptions& options)
     const auto& e = params.entries()[i];
     values_.push_back(params.value(static_cast<int>(i)));
     grads_.push_back(params.grad(static_cast<int>(i)));
-    buffers_.push_back(Tensor::view(momentum_.data<float>() + e.offset, e.shape, DType::f32,
-                                    momentum_.device()));
+    buffers_.push_back(
+        Tensor::view(momentum_.data<float>() + e.offset, e.shape, DType::f32, momentum_.device()));
   }
 }
 

@@ -29,10 +29,10 @@ TEST(DType, Bf16RoundsToNearestEven) {
 TEST(DType, F16KnownEncodings) {
   EXPECT_EQ(to_f16(1.0f).bits, 0x3c00);
   EXPECT_EQ(to_f16(-2.0f).bits, 0xc000);
-  EXPECT_EQ(to_f16(65504.0f).bits, 0x7bff);   // largest half
-  EXPECT_EQ(to_f16(65520.0f).bits, 0x7c00);   // rounds to infinity
-  EXPECT_EQ(to_f16(std::ldexp(1.0f, -24)).bits, 0x0001);  // smallest subnormal
-  EXPECT_EQ(to_f16(std::ldexp(1.0f, -14)).bits, 0x0400);  // smallest normal
+  EXPECT_EQ(to_f16(65504.0f).bits, 0x7bff);                      // largest half
+  EXPECT_EQ(to_f16(65520.0f).bits, 0x7c00);                      // rounds to infinity
+  EXPECT_EQ(to_f16(std::ldexp(1.0f, -24)).bits, 0x0001);         // smallest subnormal
+  EXPECT_EQ(to_f16(std::ldexp(1.0f, -14)).bits, 0x0400);         // smallest normal
   EXPECT_EQ(to_f16(1.0f + std::ldexp(1.0f, -11)).bits, 0x3c00);  // tie to even
 }
 

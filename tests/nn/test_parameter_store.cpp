@@ -45,8 +45,8 @@ TEST(ParameterStore, InitializationFollowsRules) {
   EXPECT_NEAR(n[1], 0.5, 0.02);
   EXPECT_NEAR(u[1], 0.25 / std::sqrt(3.0), 0.01);  // uniform(-a, a) has std a/sqrt(3)
   EXPECT_LE(u[2], 0.25);
-  EXPECT_LE(t[2], 0.04 + 1e-7);                     // truncated at 2 std
-  EXPECT_NEAR(t[1], 0.02 * 0.8796, 0.001);          // std of N(0,1) truncated to [-2, 2]
+  EXPECT_LE(t[2], 0.04 + 1e-7);             // truncated at 2 std
+  EXPECT_NEAR(t[1], 0.02 * 0.8796, 0.001);  // std of N(0,1) truncated to [-2, 2]
   // Same seed, same values; tensors draw from independent streams.
   nn::ParameterStore s2(false);
   s2.add("n", {20000}, Init::normal(0.5f));

@@ -3,7 +3,6 @@
 
 #include <cmath>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "swag/nn/model.hpp"

@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstring>
@@ -12,7 +11,9 @@ using namespace swag;
 
 namespace {
 
-std::string temp(const std::string& name) { return testing::TempDir() + "/" + name; }
+std::string temp(const std::string& name) {
+  return testing::TempDir() + "/" + name;
+}
 
 ExitCode load_code(const std::string& path, nn::Model& m, std::string* message = nullptr) {
   try {

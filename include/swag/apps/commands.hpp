@@ -1,9 +1,8 @@
 // The swag subcommands. Each registers its flags on the CLI11 app and returns the function that
 // runs it; main() parses, runs, and turns exceptions into "swag: error:" and an exit code.
 #pragma once
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace swag::apps {
 

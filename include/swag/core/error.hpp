@@ -1,10 +1,10 @@
 // Errors: exceptions that carry an exit code; apps/ catches them once and prints
 // "swag: error: ..." (see doc/cli.md for the table of exit codes).
 #pragma once
+#include <fmt/format.h>
+
 #include <stdexcept>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace swag {
 
@@ -33,11 +33,11 @@ template <class... Args>
 }
 
 // Internal invariant (a bug if it fails, never used on user input).
-#define SWAG_CHECK(cond, ...)                                                          \
-  do {                                                                                 \
-    if (!(cond))                                                                       \
-      ::swag::fail(::swag::ExitCode::failure, "{}:{}: check '{}' failed: {}", __FILE__, \
-                   __LINE__, #cond, fmt::format(__VA_ARGS__));                         \
+#define SWAG_CHECK(cond, ...)                                                                     \
+  do {                                                                                            \
+    if (!(cond))                                                                                  \
+      ::swag::fail(::swag::ExitCode::failure, "{}:{}: check '{}' failed: {}", __FILE__, __LINE__, \
+                   #cond, fmt::format(__VA_ARGS__));                                              \
   } while (0)
 
 }  // namespace swag

@@ -1,9 +1,9 @@
 // Logging with the rank and the elapsed time: "[swag r0 12.3s] message". Rank 0 logs at info
 // level by default; other ranks only warnings and errors, unless SWAG_LOG_ALL_RANKS=1.
 #pragma once
-#include <string_view>
-
 #include <fmt/format.h>
+
+#include <string_view>
 
 namespace swag::log {
 

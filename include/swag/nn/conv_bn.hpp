@@ -15,8 +15,8 @@ class ConvBn {
   ConvBn(BuildContext& ctx, const std::string& prefix, const ops::Conv2dDesc& conv, bool relu);
   // Binds parameter views and allocates this layer's activations (stores must be allocated).
   // scratch.e holds the gradient at the convolution's output during backward.
-  void allocate(const ParameterStore& params, const ParameterStore& buffers,
-                const Scratch& scratch, Device device);
+  void allocate(const ParameterStore& params, const ParameterStore& buffers, const Scratch& scratch,
+                Device device);
 
   const Tensor& forward(const Tensor& x, bool train);
   // dout: gradient of output(); writes dx (if not null) and this layer's parameter gradients.

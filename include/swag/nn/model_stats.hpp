@@ -10,9 +10,9 @@
 namespace swag::nn {
 
 struct ModelStats {
-  std::int64_t batch = 1;        // of the descriptors reported here
-  std::int64_t macs = 0;         // per image
-  std::int64_t activations = 0;  // per image
+  std::int64_t batch = 1;           // of the descriptors reported here
+  std::int64_t macs = 0;            // per image
+  std::int64_t activations = 0;     // per image
   std::int64_t max_activation = 0;  // largest single activation of the whole batch, in elements
 
   void add_conv(const ops::Conv2dDesc& d);

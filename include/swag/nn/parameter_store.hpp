@@ -46,7 +46,7 @@ class ParameterStore {
   const std::vector<ParameterInfo>& entries() const { return entries_; }
   std::int64_t size() const { return total_; }  // flat buffer length (with alignment padding)
   std::int64_t count() const;                   // elements of all tensors
-  int find(const std::string& name) const;  // -1 if absent
+  int find(const std::string& name) const;      // -1 if absent
 
   Tensor value(int i) const;
   Tensor grad(int i) const;

@@ -8,8 +8,8 @@
 namespace swag::nn {
 
 struct RegNetDesign {
-  int depth;           // total number of blocks
-  double w0, wa, wm;   // initial width, slope, log-space step
+  int depth;          // total number of blocks
+  double w0, wa, wm;  // initial width, slope, log-space step
   int group_width;
   double bottleneck = 1.0;
   double se_ratio = 0.25;  // of the block's input width; 0 disables SE

@@ -22,8 +22,7 @@ struct BatchNormState {
   Tensor save_mean, save_invstd;     // batch statistics from the last training forward [C]
 };
 
-void batchnorm_forward_train(const BatchNormDesc& d, const Tensor& x, BatchNormState& s,
-                             Tensor& y);
+void batchnorm_forward_train(const BatchNormDesc& d, const Tensor& x, BatchNormState& s, Tensor& y);
 void batchnorm_forward_eval(const BatchNormDesc& d, const Tensor& x, const BatchNormState& s,
                             Tensor& y);
 // Overwrites dx (which may alias dy), dgamma and dbeta. The fused ReLU's mask is recomputed

@@ -35,8 +35,7 @@ void squeeze_excitation_forward(const SqueezeExcitationDesc& d, const Tensor& x,
                                 Tensor& y);
 // Overwrites dx and the weight gradients g (same layout as w).
 void squeeze_excitation_backward(const SqueezeExcitationDesc& d, const Tensor& x,
-                                 const SqueezeExcitationWeights& w,
-                                 const SqueezeExcitationCache& c, const Tensor& dy, Tensor& dx,
-                                 SqueezeExcitationWeights& g);
+                                 const SqueezeExcitationWeights& w, const SqueezeExcitationCache& c,
+                                 const Tensor& dy, Tensor& dx, SqueezeExcitationWeights& g);
 
 }  // namespace swag::ops
