@@ -186,13 +186,22 @@ bool Hdf5File::has_attribute(const std::string& object, const std::string& name)
   return H5Aexists_by_name(id_, object.c_str(), name.c_str(), H5P_DEFAULT) > 0;
 }
 
-std::string Hdf5File::string_attribute(const std::string& object, const std::string& name) const {
+std::int64_t Hdf5File::open_attribute(const std::string& object, const std::string& name,
+                                      int type_class, const char* what) const {
   if (!has_attribute(object, name))
     fail(ExitCode::input, "{}: missing attribute '{}' of '{}'", path_, name, object);
-  Handle a(H5Aopen_by_name(id_, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT));
+  const hid_t a = H5Aopen_by_name(id_, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
+  Handle type(H5Aget_type(a));
+  if (H5Tget_class(type.get()) != type_class) {
+    H5Aclose(a);
+    fail(ExitCode::input, "{}: attribute '{}' of '{}' is not {}", path_, name, object, what);
+  }
+  return a;
+}
+
+std::string Hdf5File::string_attribute(const std::string& object, const std::string& name) const {
+  Handle a(open_attribute(object, name, H5T_STRING, "a string"));
   Handle type(H5Aget_type(a.get()));
-  if (H5Tget_class(type.get()) != H5T_STRING)
-    fail(ExitCode::input, "{}: attribute '{}' of '{}' is not a string", path_, name, object);
   if (H5Tis_variable_str(type.get()) > 0) {
     Handle mem(H5Tcopy(H5T_C_S1));
     H5Tset_size(mem.get(), H5T_VARIABLE);
@@ -212,14 +221,10 @@ std::string Hdf5File::string_attribute(const std::string& object, const std::str
 }
 
 std::int64_t Hdf5File::int_attribute(const std::string& object, const std::string& name) const {
-  if (!has_attribute(object, name))
-    fail(ExitCode::input, "{}: missing attribute '{}' of '{}'", path_, name, object);
-  Handle a(H5Aopen_by_name(id_, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT));
-  Handle type(H5Aget_type(a.get()));
-  if (H5Tget_class(type.get()) != H5T_INTEGER)
-    fail(ExitCode::input, "{}: attribute '{}' of '{}' is not an integer", path_, name, object);
+  Handle a(open_attribute(object, name, H5T_INTEGER, "an integer"));
   std::int64_t v = 0;
-  H5Aread(a.get(), H5T_NATIVE_INT64, &v);
+  if (H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0)
+    fail(ExitCode::input, "{}: cannot read attribute '{}' of '{}'", path_, name, object);
   return v;
 }
 

@@ -43,6 +43,9 @@ class Hdf5File {
  private:
   Hdf5File(std::string path, std::int64_t id) : path_(std::move(path)), id_(id) {}
   void ensure_parent_groups(const std::string& object);
+  // The attribute's handle (hid_t), after checking that it exists and has the HDF5 type class.
+  std::int64_t open_attribute(const std::string& object, const std::string& name, int type_class,
+                              const char* what) const;
   std::string path_;
   std::int64_t id_;  // hid_t
 };
