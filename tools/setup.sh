@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config clang-format clang-tidy
   libopenmpi-dev openmpi-bin
   libhdf5-openmpi-dev hdf5-tools
   libtrilinos-kokkos-dev

@@ -20,9 +20,7 @@ int world_rank() {
   return rank;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"swag: weakly supervised pre-training of visual perception models"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "swag 0.1.0");
@@ -65,4 +63,15 @@ int main(int argc, char** argv) {
   if (code != 0 && size > 1) MPI_Abort(MPI_COMM_WORLD, code);
   MPI_Finalize();
   return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (...) {  // only set-up before the command runs can get here (e.g. out of memory)
+    std::fputs("swag: error: internal: unexpected failure while starting\n", stderr);
+    return static_cast<int>(swag::ExitCode::failure);
+  }
 }

@@ -9,10 +9,10 @@ namespace swag {
 
 std::size_t dtype_size(DType t) {
   switch (t) {
-    case DType::f32: return 4;
-    case DType::bf16: return 2;
-    case DType::f16: return 2;
     case DType::u8: return 1;
+    case DType::bf16:
+    case DType::f16: return 2;
+    case DType::f32:
     case DType::i32: return 4;
     case DType::i64: return 8;
   }

@@ -18,7 +18,7 @@ const ConfigSchema schema = {
 };
 
 std::string write_deck(const std::string& text) {
-  const std::string path = testing::TempDir() + "/deck.toml";
+  std::string path = testing::TempDir() + "/deck.toml";
   std::ofstream(path) << text;
   return path;
 }

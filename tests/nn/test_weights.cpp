@@ -36,7 +36,7 @@ void rewrite(const std::string& from, const std::string& to, const std::string& 
   out.set_attribute("/", "num_classes", in.int_attribute("/", "num_classes"));
   for (const std::string group : {"/params", "/buffers"})
     for (const auto& name : in.members(group)) {
-      const std::string path = group + "/" + name;
+      const std::string path = fmt::format("{}/{}", group, name);
       if (path == skip) continue;
       Tensor t = in.read_f32(path);
       if (path == reshape) t = Tensor::zeros({t.numel() + 1});
