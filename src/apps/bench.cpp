@@ -10,7 +10,7 @@
 #include "swag/core/rng.hpp"
 #include "swag/nn/model.hpp"
 #include "swag/train/forward_backward.hpp"
-#include "swag/train/sgd.hpp"
+#include "swag/train/optimizer.hpp"
 
 namespace swag::apps {
 namespace {
@@ -51,12 +51,12 @@ void run(const Options& o) {
   const Tensor images = random_tensor(model->input_shape(), 1);
   const Tensor targets = random_targets(o.batch, o.num_classes);
   train::ForwardBackward step(*model);
-  train::Sgd sgd(model->params(), {});
+  const auto sgd = train::make_optimizer(model->params(), {});
   const bool train = o.mode == "train";
   auto once = [&] {
     if (train) {
       step.run(*model, images, targets);
-      sgd.step(0.01f);
+      sgd->step(0.01f);
     } else {
       model->forward(images, false);
     }

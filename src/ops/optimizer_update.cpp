@@ -12,4 +12,23 @@ void sgd_update(const SgdUpdate& u, Tensor& param, const Tensor& grad, Tensor& m
   cpu::sgd_update(u, param, grad, momentum_buffer);
 }
 
+void adamw_update(const AdamWUpdate& u, Tensor& param, const Tensor& grad, Tensor& m, Tensor& v) {
+  SWAG_CHECK(
+      param.numel() == grad.numel() && param.numel() == m.numel() && param.numel() == v.numel(),
+      "adamw_update: sizes {} {} {} {}", param.numel(), grad.numel(), m.numel(), v.numel());
+  SWAG_CHECK(u.step >= 1, "adamw_update: step {} (1-based)", u.step);
+  on_cuda("adamw_update", param, false);
+  cpu::adamw_update(u, param, grad, m, v);
+}
+
+double sum_of_squares(const Tensor& x) {
+  on_cuda("sum_of_squares", x, false);
+  return cpu::sum_of_squares(x);
+}
+
+void scale(Tensor& x, float factor) {
+  on_cuda("scale", x, false);
+  cpu::scale(x, factor);
+}
+
 }  // namespace swag::ops

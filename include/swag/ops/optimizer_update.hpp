@@ -1,5 +1,7 @@
 // Optimizer updates over slices of the flat parameter and gradient buffers.
 #pragma once
+#include <cstdint>
+
 #include "swag/core/tensor.hpp"
 
 namespace swag::ops {
@@ -13,5 +15,19 @@ struct SgdUpdate {
 // PyTorch's SGD: g = grad + wd * p; buf = momentum * buf + g (buf = g on the first step);
 // g = g + momentum * buf if nesterov else buf; p -= lr * g.
 void sgd_update(const SgdUpdate& u, Tensor& param, const Tensor& grad, Tensor& momentum_buffer);
+
+struct AdamWUpdate {
+  float lr = 1e-3f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weight_decay = 0.0f;
+  std::int64_t step = 1;  // 1-based count of updates, for the bias corrections
+};
+
+// PyTorch's AdamW: p *= 1 - lr * wd; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+// p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+void adamw_update(const AdamWUpdate& u, Tensor& param, const Tensor& grad, Tensor& m, Tensor& v);
+
+// Sum of squares of a flat buffer, in double, deterministic; NaN or Inf propagate.
+double sum_of_squares(const Tensor& x);
+// x *= factor.
+void scale(Tensor& x, float factor);
 
 }  // namespace swag::ops
