@@ -30,6 +30,7 @@ RegNet::RegNet(const std::string& name, const RegNetDesign& design, const ModelD
     for (std::int64_t i = 0; i < st.depth; ++i) {
       const std::string prefix = fmt::format("trunk_output.block{}.block{}-{}", s + 1, s + 1, i);
       const int stride = i == 0 ? st.stride : 1;
+      block_first_param_.push_back(static_cast<int>(params().entries().size()));
       blocks_.emplace_back(ctx, prefix,
                            BlockShape{h, w, width, st.width, stride, st.group_width, st.bottleneck,
                                       design.se_ratio});
@@ -70,6 +71,7 @@ void RegNet::backward(const Tensor& dlogits) {
   SWAG_CHECK(images_ != nullptr, "backward before forward");
   Tensor dw = params().grad(fc_weight_), db = params().grad(fc_bias_);
   ops::linear_backward(fc_, pooled_, params().value(fc_weight_), dlogits, &d_pooled_, dw, &db);
+  gradients_ready_from(fc_weight_);
   // Gradient of each block's output, alternating between two scratch buffers.
   Tensor dout = view_as(d_even_, blocks_.back().output().shape());
   ops::global_avg_pool_backward(d_pooled_, dout);
@@ -77,9 +79,11 @@ void RegNet::backward(const Tensor& dlogits) {
     const Tensor& x = i == 0 ? stem_.output() : blocks_[i - 1].output();
     Tensor dx = view_as((blocks_.size() - i) % 2 ? d_odd_ : d_even_, x.shape());
     blocks_[i].backward(x, dout, dx);
+    gradients_ready_from(block_first_param_[i]);
     dout = dx;
   }
   stem_.backward(*images_, dout, nullptr);
+  gradients_ready_from(0);
 }
 
 }  // namespace swag::nn

@@ -3,6 +3,7 @@
 // parameter gradients. No autograd: each layer has an explicit backward.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,10 +48,17 @@ class Model {
   virtual const Tensor& forward(const Tensor& images, bool train) = 0;
   virtual void backward(const Tensor& dlogits) = 0;
 
+  // Called during backward with an index i: the gradients of parameters i, i+1, ... are final
+  // (gradient all-reduce starts its buckets from it).
+  void set_gradient_ready_hook(std::function<void(int)> hook) { ready_hook_ = std::move(hook); }
+
  protected:
   BuildContext context() { return {params_, buffers_, stats_, dims_.batch}; }
   virtual void allocate_layers(Device device) = 0;
   const Scratch& scratch() const { return scratch_; }
+  void gradients_ready_from(int first_param) const {
+    if (ready_hook_) ready_hook_(first_param);
+  }
 
  private:
   std::string name_;
@@ -58,6 +66,7 @@ class Model {
   ParameterStore params_, buffers_;
   ModelStats stats_;
   Scratch scratch_;
+  std::function<void(int)> ready_hook_;
 };
 
 // Presets by swag name ("regnety_16gf") or torchvision alias ("regnet_y_16gf"); the error for an

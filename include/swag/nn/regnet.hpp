@@ -25,6 +25,7 @@ class RegNet final : public Model {
 
   ConvBn stem_;
   std::vector<ResBottleneckBlock> blocks_;
+  std::vector<int> block_first_param_;  // index of each block's first parameter
   std::vector<StageInfo> stages_;
   ops::LinearDesc fc_;
   int fc_weight_, fc_bias_;

@@ -1,0 +1,90 @@
+#include "swag/dist/communicator.hpp"
+
+#include <limits>
+
+#include "swag/core/error.hpp"
+
+namespace swag::dist {
+namespace {
+
+void check(int rc, const char* call) {
+  if (rc != MPI_SUCCESS) {
+    char text[MPI_MAX_ERROR_STRING];
+    int length = 0;
+    MPI_Error_string(rc, text, &length);
+    fail(ExitCode::failure, "{} failed: {}", call,
+         std::string(text, static_cast<std::size_t>(length)));
+  }
+}
+
+// MPI counts are int: large buffers go in chunks below 2^31 elements.
+constexpr std::int64_t kMaxCount = std::numeric_limits<int>::max() / 2;
+
+}  // namespace
+
+Communicator::Communicator(MPI_Comm comm) : comm_(comm) {
+  check(MPI_Comm_rank(comm, &rank_), "MPI_Comm_rank");
+  check(MPI_Comm_size(comm, &size_), "MPI_Comm_size");
+}
+
+Communicator Communicator::world() {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  SWAG_CHECK(initialized, "MPI is not initialized");
+  return Communicator(MPI_COMM_WORLD);
+}
+
+void Communicator::barrier() const {
+  check(MPI_Barrier(comm_), "MPI_Barrier");
+}
+
+void Communicator::broadcast_bytes(void* data, std::size_t bytes, int root) const {
+  auto* p = static_cast<char*>(data);
+  for (std::size_t done = 0; done < bytes;) {
+    const auto n = static_cast<int>(std::min<std::size_t>(bytes - done, kMaxCount));
+    check(MPI_Bcast(p + done, n, MPI_BYTE, root, comm_), "MPI_Bcast");
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+void Communicator::broadcast(Tensor& t, int root) const {
+  SWAG_CHECK(t.device() == Device::cpu, "MPI broadcast of a device tensor");
+  broadcast_bytes(t.raw(), t.nbytes(), root);
+}
+
+std::int64_t Communicator::max(std::int64_t v) const {
+  std::int64_t out = 0;
+  check(MPI_Allreduce(&v, &out, 1, MPI_INT64_T, MPI_MAX, comm_), "MPI_Allreduce");
+  return out;
+}
+
+std::int64_t Communicator::min(std::int64_t v) const {
+  std::int64_t out = 0;
+  check(MPI_Allreduce(&v, &out, 1, MPI_INT64_T, MPI_MIN, comm_), "MPI_Allreduce");
+  return out;
+}
+
+double Communicator::sum(double v) const {
+  double out = 0;
+  check(MPI_Allreduce(&v, &out, 1, MPI_DOUBLE, MPI_SUM, comm_), "MPI_Allreduce");
+  return out;
+}
+
+void Communicator::allreduce_sum(float* data, std::int64_t count) const {
+  for (std::int64_t done = 0; done < count; done += kMaxCount) {
+    const auto n = static_cast<int>(std::min(count - done, kMaxCount));
+    check(MPI_Allreduce(MPI_IN_PLACE, data + done, n, MPI_FLOAT, MPI_SUM, comm_), "MPI_Allreduce");
+  }
+}
+
+MPI_Request Communicator::start_allreduce_sum(float* data, std::int64_t count) const {
+  SWAG_CHECK(count <= kMaxCount, "non-blocking all-reduce of {} elements: use smaller buckets",
+             count);
+  MPI_Request request = MPI_REQUEST_NULL;
+  check(MPI_Iallreduce(MPI_IN_PLACE, data, static_cast<int>(count), MPI_FLOAT, MPI_SUM, comm_,
+                       &request),
+        "MPI_Iallreduce");
+  return request;
+}
+
+}  // namespace swag::dist
