@@ -35,6 +35,8 @@ int run(int argc, char** argv) {
   add("bench", "training or inference throughput in images/s", swag::apps::add_bench);
   add("init", "write a freshly initialized weights file", swag::apps::add_init);
   add("check-config", "validate an input deck and print it resolved", swag::apps::add_check_config);
+  add("pretrain", "SPMD pre-training from an input deck", swag::apps::add_pretrain);
+  add("verify-checkpoint", "check checkpoints' checksums", swag::apps::add_verify_checkpoint);
 
   try {
     app.parse(argc, argv);
@@ -52,7 +54,9 @@ int run(int argc, char** argv) {
     for (auto& [sub, run] : commands)
       if (sub->parsed()) run();
   } catch (const swag::Error& e) {
-    std::fprintf(stderr, "swag: error: [rank %d] %s\n", world_rank(), e.what());
+    const bool stopped = e.code() == swag::ExitCode::stopped;
+    std::fprintf(stderr, "swag: %s: [rank %d] %s\n", stopped ? "stopped" : "error", world_rank(),
+                 e.what());
     code = static_cast<int>(e.code());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "swag: error: [rank %d] internal: %s\n", world_rank(), e.what());
@@ -60,7 +64,10 @@ int run(int argc, char** argv) {
   }
   int size = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  if (code != 0 && size > 1) MPI_Abort(MPI_COMM_WORLD, code);
+  // A stop is collective: every rank gets here and finalizes. Any other failure may be one
+  // rank's alone, and the others must not wait for it forever.
+  if (code != 0 && code != static_cast<int>(swag::ExitCode::stopped) && size > 1)
+    MPI_Abort(MPI_COMM_WORLD, code);
   MPI_Finalize();
   return code;
 }

@@ -16,6 +16,7 @@ enum class ExitCode : int {
   input = 4,     // bad input file: missing/mis-shaped tensor, wrong image rank or size
   io = 5,        // a file could not be read or written
   numerics = 6,  // non-finite loss or weights
+  stopped = 75,  // stopped by a signal after writing a checkpoint: resubmit to continue
 };
 
 class Error : public std::runtime_error {

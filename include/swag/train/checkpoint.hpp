@@ -1,0 +1,59 @@
+// Checkpoints that survive anything (doc/checkpoints.md). A checkpoint is a weights file
+// (doc/formats.md) plus the optimizer state and the run's position, with a SHA-256 over all of it.
+//
+// Protocol, collective over all ranks: the ranks agree on the step; rank 0 refuses non-finite
+// weights, writes <run>/checkpoints/step-%08d.h5 under a temporary name, fsyncs it, reads it
+// back and verifies the checksum, renames it into place and only then rewrites `latest`;
+// retention deletes what is neither among the last keep_last nor on a keep_every step. On start,
+// the newest checkpoint that verifies is loaded; a damaged one is reported and skipped.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "swag/dist/communicator.hpp"
+#include "swag/nn/model.hpp"
+#include "swag/train/optimizer.hpp"
+
+namespace swag::train {
+
+// The run's position and identity, saved beside the weights.
+struct RunState {
+  std::int64_t step = 0;           // optimizer updates done
+  std::int64_t sample_cursor = 0;  // global samples consumed
+  std::uint64_t seed = 0;
+  std::int64_t world_size = 1;
+  std::uint64_t config_hash = 0;
+  std::string vocab_sha256;
+  std::string config_toml;  // the resolved deck
+};
+
+struct CheckpointPolicy {
+  std::int64_t keep_last = 3;
+  std::int64_t keep_every = 0;  // also keep steps that are multiples of this (0: none)
+};
+
+class CheckpointStore {
+ public:
+  CheckpointStore(std::string run_dir, CheckpointPolicy policy);
+
+  // Collective. Returns the path written.
+  std::string save(const dist::Communicator& comm, nn::Model& model, const Optimizer& optimizer,
+                   const RunState& state) const;
+  // Collective. Loads the newest checkpoint that verifies into model and optimizer; nothing
+  // (and no change) when there is none.
+  std::optional<RunState> load_latest(const dist::Communicator& comm, nn::Model& model,
+                                      Optimizer& optimizer) const;
+
+  // Reads every dataset of a checkpoint and compares the checksum; on failure, why.
+  static std::optional<std::string> verify(const std::string& path);
+  std::string path_for(std::int64_t step) const;
+  const std::string& directory() const { return dir_; }
+
+ private:
+  void apply_retention() const;
+  std::string dir_;
+  CheckpointPolicy policy_;
+};
+
+}  // namespace swag::train

@@ -1,0 +1,231 @@
+#include "swag/train/checkpoint.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "swag/core/atomic_file.hpp"
+#include "swag/core/hdf5_file.hpp"
+#include "swag/core/log.hpp"
+#include "swag/core/sha256.hpp"
+#include "swag/ops/optimizer_update.hpp"
+
+namespace swag::train {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::int64_t kFormatVersion = 1;
+
+std::string state_json(const RunState& s) {
+  nlohmann::ordered_json j;
+  j["step"] = s.step;
+  j["sample_cursor"] = s.sample_cursor;
+  j["seed"] = s.seed;
+  j["world_size"] = s.world_size;
+  j["config_hash"] = fmt::format("{:016x}", s.config_hash);
+  j["vocab_sha256"] = s.vocab_sha256;
+  j["config"] = s.config_toml;
+  return j.dump();
+}
+
+RunState parse_state(const std::string& text, const std::string& path) {
+  try {
+    const auto j = nlohmann::json::parse(text);
+    return {j.at("step").get<std::int64_t>(),
+            j.at("sample_cursor").get<std::int64_t>(),
+            j.at("seed").get<std::uint64_t>(),
+            j.at("world_size").get<std::int64_t>(),
+            std::stoull(j.at("config_hash").get<std::string>(), nullptr, 16),
+            j.at("vocab_sha256").get<std::string>(),
+            j.at("config").get<std::string>()};
+  } catch (const std::exception& e) {
+    fail(ExitCode::input, "{}: bad run state: {}", path, e.what());
+  }
+}
+
+// The checksum covers every dataset, in path order, and the run state.
+std::string checksum(const std::map<std::string, Tensor>& datasets, const std::string& state) {
+  Sha256 h;
+  for (const auto& [path, t] : datasets) {
+    h.update(path);
+    h.update(std::span(static_cast<const std::uint8_t*>(t.raw()), t.nbytes()));
+  }
+  h.update(state);
+  return h.hex_digest();
+}
+
+// Every tensor a checkpoint holds, by dataset path.
+std::map<std::string, Tensor> datasets_of(nn::Model& model, const Optimizer& optimizer) {
+  std::map<std::string, Tensor> d;
+  for (const auto* store : {&model.params(), &model.buffers()}) {
+    const std::string group = store == &model.params() ? "/params/" : "/buffers/";
+    for (std::size_t i = 0; i < store->entries().size(); ++i)
+      d[group + store->entries()[i].name] = store->value(static_cast<int>(i));
+  }
+  const auto names = optimizer.state_names();
+  for (std::size_t k = 0; k < names.size(); ++k)
+    d["/optimizer/" + names[k]] = optimizer.state(static_cast<int>(k));
+  return d;
+}
+
+std::int64_t step_of(const fs::path& file) {
+  static const std::regex pattern(R"(step-(\d{8,})\.h5)");
+  std::smatch m;
+  const std::string name = file.filename().string();
+  return std::regex_match(name, m, pattern) ? std::stoll(m[1]) : -1;
+}
+
+// Checkpoint files of the directory, newest first.
+std::vector<std::pair<std::int64_t, std::string>> checkpoints_in(const std::string& dir) {
+  std::vector<std::pair<std::int64_t, std::string>> found;
+  if (!fs::is_directory(dir)) return found;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::int64_t step = step_of(entry.path());
+    if (step >= 0) found.emplace_back(step, entry.path().string());
+  }
+  std::sort(found.rbegin(), found.rend());
+  return found;
+}
+
+// Runs `work` on rank 0 only and makes its failure everyone's: the other ranks would otherwise
+// wait forever in the next collective.
+template <class F>
+void on_root(const dist::Communicator& comm, F work) {
+  std::string error;
+  ExitCode code = ExitCode::ok;
+  if (comm.rank() == 0) {
+    try {
+      work();
+    } catch (const Error& e) {
+      error = e.what();
+      code = e.code();
+    }
+  }
+  auto status = static_cast<std::int64_t>(code);
+  comm.broadcast_bytes(&status, sizeof status);
+  if (status == 0) return;
+  std::int64_t length = static_cast<std::int64_t>(error.size());
+  comm.broadcast_bytes(&length, sizeof length);
+  error.resize(static_cast<std::size_t>(length));
+  comm.broadcast_bytes(error.data(), error.size());
+  throw Error(static_cast<ExitCode>(status), error);
+}
+
+}  // namespace
+
+CheckpointStore::CheckpointStore(std::string run_dir, CheckpointPolicy policy)
+    : dir_((fs::path(run_dir) / "checkpoints").string()), policy_(policy) {}
+
+std::string CheckpointStore::path_for(std::int64_t step) const {
+  return (fs::path(dir_) / fmt::format("step-{:08d}.h5", step)).string();
+}
+
+std::string CheckpointStore::save(const dist::Communicator& comm, nn::Model& model,
+                                  const Optimizer& optimizer, const RunState& state) const {
+  if (comm.min(state.step) != comm.max(state.step))
+    fail(ExitCode::failure, "ranks disagree on the step of the checkpoint");
+  // The weights are identical on every rank, so every rank reaches the same verdict.
+  if (!std::isfinite(ops::sum_of_squares(model.params().flat_values())))
+    fail(ExitCode::numerics, "refusing to write a checkpoint with non-finite weights at step {}",
+         state.step);
+  const std::string path = path_for(state.step);
+  on_root(comm, [&] {
+    fs::create_directories(dir_);
+    const auto datasets = datasets_of(model, optimizer);
+    const std::string state_text = state_json(state);
+    AtomicOutput out(path);
+    {
+      Hdf5File f = Hdf5File::create(out.temp_path());
+      f.set_attribute("/", "format", std::string("swag-weights"));
+      f.set_attribute("/", "format_version", kFormatVersion);
+      f.set_attribute("/", "model", model.name());
+      f.set_attribute("/", "num_classes", model.dims().num_classes);
+      f.set_attribute("/", "software", std::string("swag 0.1.0"));
+      f.set_attribute("/", "checkpoint_state", state_text);
+      f.set_attribute("/", "optimizer_steps", optimizer.steps_taken());
+      f.set_attribute("/", "sha256", checksum(datasets, state_text));
+      for (const auto& [name, t] : datasets) f.write(name, t);
+    }
+    if (const auto why = verify(out.temp_path()))
+      fail(ExitCode::io, "{}: written checkpoint does not verify: {}", path, *why);
+    out.commit();
+    AtomicOutput latest((fs::path(dir_) / "latest").string());
+    std::ofstream(latest.temp_path()) << fs::path(path).filename().string() << "\n";
+    latest.commit();
+    apply_retention();
+  });
+  log::info("checkpoint: step {} -> {}", state.step, path);
+  return path;
+}
+
+std::optional<std::string> CheckpointStore::verify(const std::string& path) {
+  try {
+    const Hdf5File f = Hdf5File::open_read(path);
+    // The order of checksum(): dataset paths sorted; one dataset in memory at a time.
+    std::vector<std::string> paths;
+    for (const std::string group : {"/params", "/buffers", "/optimizer"})
+      for (const auto& name : f.members(group)) paths.push_back(group + "/" + name);
+    std::sort(paths.begin(), paths.end());
+    Sha256 h;
+    for (const auto& p : paths) {
+      const Tensor t = f.read_f32(p);
+      h.update(p);
+      h.update(std::span(static_cast<const std::uint8_t*>(t.raw()), t.nbytes()));
+    }
+    h.update(f.string_attribute("/", "checkpoint_state"));
+    const std::string expected = f.string_attribute("/", "sha256"), actual = h.hex_digest();
+    if (actual != expected)
+      return fmt::format("checksum {} differs from the recorded {}", actual, expected);
+  } catch (const Error& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
+
+std::optional<RunState> CheckpointStore::load_latest(const dist::Communicator& comm,
+                                                     nn::Model& model, Optimizer& optimizer) const {
+  std::string chosen;
+  on_root(comm, [&] {
+    for (const auto& [step, path] : checkpoints_in(dir_)) {
+      if (const auto why = verify(path)) {
+        log::warn("checkpoint {} is damaged ({}); trying the previous one", path, *why);
+        continue;
+      }
+      chosen = path;
+      break;
+    }
+  });
+  std::int64_t length = static_cast<std::int64_t>(chosen.size());
+  comm.broadcast_bytes(&length, sizeof length);
+  chosen.resize(static_cast<std::size_t>(length));
+  comm.broadcast_bytes(chosen.data(), chosen.size());
+  if (chosen.empty()) return std::nullopt;
+
+  const Hdf5File f = Hdf5File::open_read(chosen);
+  if (f.string_attribute("/", "model") != model.name() ||
+      f.int_attribute("/", "num_classes") != model.dims().num_classes)
+    fail(ExitCode::input, "{}: checkpoint of {} with {} classes, this run has {} with {}", chosen,
+         f.string_attribute("/", "model"), f.int_attribute("/", "num_classes"), model.name(),
+         model.dims().num_classes);
+  auto datasets = datasets_of(model, optimizer);
+  for (auto& [name, t] : datasets) f.read_f32_into(name, t);
+  optimizer.set_steps_taken(f.int_attribute("/", "optimizer_steps"));
+  RunState state = parse_state(f.string_attribute("/", "checkpoint_state"), chosen);
+  log::info("resumed from {} (step {})", chosen, state.step);
+  return state;
+}
+
+void CheckpointStore::apply_retention() const {
+  const auto all = checkpoints_in(dir_);
+  for (std::size_t i = static_cast<std::size_t>(policy_.keep_last); i < all.size(); ++i) {
+    const auto& [step, path] = all[i];
+    if (policy_.keep_every > 0 && step % policy_.keep_every == 0) continue;
+    fs::remove(path);
+  }
+}
+
+}  // namespace swag::train

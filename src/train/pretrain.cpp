@@ -1,0 +1,201 @@
+#include "swag/train/pretrain.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "swag/core/atomic_file.hpp"
+#include "swag/core/log.hpp"
+#include "swag/dist/gradient_allreduce.hpp"
+#include "swag/nn/model.hpp"
+#include "swag/ops/optimizer_update.hpp"
+#include "swag/train/batch_source.hpp"
+#include "swag/train/checkpoint.hpp"
+#include "swag/train/forward_backward.hpp"
+#include "swag/train/lr_schedule.hpp"
+#include "swag/train/stop_signals.hpp"
+
+namespace swag::train {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+BatchLayout layout_of(const Config& c, const dist::Communicator& comm) {
+  const std::int64_t global = c.get_int("batch.global");
+  if (global < 1 || global % comm.size() != 0)
+    fail(ExitCode::config, "batch.global = {} does not divide over {} ranks", global, comm.size());
+  std::int64_t classes = c.get_int("model.num_classes");
+  if (c.get_string("data.source") == "synthetic") {
+    if (classes == 0) classes = 10;
+  } else {
+    fail(ExitCode::config, "data.source = '{}': this build reads 'synthetic' only",
+         c.get_string("data.source"));
+  }
+  return {global,      global / comm.size(),
+          comm.rank(), c.get_int("model.resolution"),
+          classes,     static_cast<std::uint64_t>(c.get_int("run.seed"))};
+}
+
+OptimizerOptions optimizer_options(const Config& c) {
+  OptimizerOptions o;
+  o.name = c.get_string("optim.name");
+  o.momentum = static_cast<float>(c.get_float("optim.momentum"));
+  o.beta1 = static_cast<float>(c.get_float("optim.beta1"));
+  o.beta2 = static_cast<float>(c.get_float("optim.beta2"));
+  o.weight_decay = static_cast<float>(c.get_float("optim.weight_decay"));
+  return o;
+}
+
+// Appends JSON lines to <run>/metrics.jsonl (rank 0); the file survives restarts, and a resumed
+// run continues it.
+class Metrics {
+ public:
+  Metrics(const std::string& dir, bool active) {
+    if (active) out_.open(fs::path(dir) / "metrics.jsonl", std::ios::app);
+  }
+  void write(const nlohmann::ordered_json& record) {
+    if (out_.is_open()) out_ << record.dump() << '\n' << std::flush;
+  }
+
+ private:
+  std::ofstream out_;
+};
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+  AtomicOutput out(path);
+  std::ofstream(out.temp_path()) << text;
+  out.commit();
+}
+
+}  // namespace
+
+void pretrain(const Config& c, const dist::Communicator& comm) {
+  const BatchLayout layout = layout_of(c, comm);
+  const std::string run_dir = c.get_string("run.dir");
+  const std::int64_t total_steps = c.get_int("schedule.steps");
+  const std::int64_t every = c.get_int("checkpoint.every"), log_every = c.get_int("log.every");
+  if (total_steps < 1 || every < 1 || log_every < 1)
+    fail(ExitCode::config, "schedule.steps, checkpoint.every and log.every must be >= 1");
+  const std::string on_nonfinite = c.get_string("numerics.on_nonfinite");
+  if (on_nonfinite != "stop" && on_nonfinite != "skip")
+    fail(ExitCode::config, "numerics.on_nonfinite must be stop or skip, not '{}'", on_nonfinite);
+
+  auto model = nn::create_model(c.get_string("model.name"),
+                                {layout.local_batch, layout.resolution, layout.num_classes});
+  model->allocate(layout.seed);
+  // Every rank initializes from the same seed; the broadcast makes "identical" a guarantee.
+  Tensor params = model->params().flat_values(), buffers = model->buffers().flat_values();
+  comm.broadcast(params);
+  comm.broadcast(buffers);
+  const auto optimizer = make_optimizer(model->params(), optimizer_options(c));
+  const LrSchedule schedule{
+      scaled_lr(c.get_float("optim.lr"), layout.global_batch, c.get_int("optim.reference_batch")),
+      total_steps, c.get_float("schedule.warmup_fraction")};
+  const CheckpointStore checkpoints(
+      run_dir, {c.get_int("checkpoint.keep_last"), c.get_int("checkpoint.keep_every")});
+
+  RunState state{0, 0, layout.seed, comm.size(), c.hash(), "", c.to_toml()};
+  if (const auto resumed = checkpoints.load_latest(comm, *model, *optimizer)) {
+    if (resumed->config_hash != c.hash())
+      log::warn("the deck differs from the checkpoint's; continuing with the new one");
+    state.step = resumed->step;
+    state.sample_cursor = resumed->sample_cursor;
+  }
+  if (comm.rank() == 0) {
+    fs::create_directories(run_dir);
+    write_text_atomically((fs::path(run_dir) / "config.toml").string(), c.to_toml());
+  }
+
+  const auto source = make_synthetic_source(layout);
+  Tensor images = Tensor::empty(model->input_shape());
+  Tensor targets = Tensor::empty({layout.local_batch, layout.num_classes});
+  ForwardBackward step_fn(*model);
+  dist::GradientAllReduce allreduce(comm, model->params());
+  model->set_gradient_ready_hook([&](int first) { allreduce.ready_from(first); });
+  Metrics metrics(run_dir, comm.rank() == 0);
+  install_stop_handlers();
+
+  const double clip = c.get_float("optim.clip_grad_norm");
+  const std::int64_t inject_nan = c.get_int("numerics.inject_nan_at_step");
+  const std::int64_t stop_at = c.get_int("run.stop_at_step");
+  log::info("pretrain: {} on {} ranks, global batch {} ({} per rank), steps {} -> {}, lr {:.4g}",
+            model->name(), comm.size(), layout.global_batch, layout.local_batch, state.step,
+            total_steps, schedule.base_lr);
+  const auto start = Clock::now();
+  auto window = start;
+  std::int64_t window_steps = 0, skipped = 0;
+  double loss_sum = 0;
+  while (state.step < total_steps) {
+    source->fill(state.step, images, targets);
+    double loss = step_fn.run(*model, images, targets);
+    allreduce.finish();
+    if (state.step == inject_nan) loss = std::numeric_limits<double>::quiet_NaN();
+    loss = comm.sum(loss) / comm.size();
+    const double grad_norm = std::sqrt(ops::sum_of_squares(model->params().flat_grads()));
+    const double lr = schedule.at(state.step);
+    if (!std::isfinite(loss) || !std::isfinite(grad_norm)) {
+      if (on_nonfinite == "stop")
+        fail(ExitCode::numerics,
+             "step {}: loss {} and gradient norm {} are not finite; stopping "
+             "(numerics.on_nonfinite = stop; the last checkpoint is intact)",
+             state.step, loss, grad_norm);
+      log::warn("step {}: non-finite loss or gradients; the update is skipped", state.step);
+      ++skipped;
+    } else {
+      if (clip > 0 && grad_norm > clip) {
+        Tensor grads = model->params().flat_grads();
+        ops::scale(grads, static_cast<float>(clip / grad_norm));
+      }
+      optimizer->step(static_cast<float>(lr));
+      loss_sum += loss;
+    }
+    ++state.step;
+    state.sample_cursor += layout.global_batch;
+    ++window_steps;
+
+    if (state.step % log_every == 0 || state.step == total_steps) {
+      const auto now = Clock::now();
+      const double seconds = std::chrono::duration<double>(now - window).count();
+      const double images_per_s = static_cast<double>(window_steps * layout.global_batch) / seconds;
+      const double eta = seconds / window_steps * static_cast<double>(total_steps - state.step);
+      const double mean_loss = loss_sum / std::max<std::int64_t>(1, window_steps - skipped);
+      log::info("step {}/{} loss {:.4f} lr {:.4g} grad_norm {:.3g} {:.1f} images/s ETA {:.0f}s",
+                state.step, total_steps, mean_loss, lr, grad_norm, images_per_s, eta);
+      metrics.write({{"step", state.step},
+                     {"loss", mean_loss},
+                     {"lr", lr},
+                     {"grad_norm", grad_norm},
+                     {"images_per_s", images_per_s},
+                     {"skipped", skipped},
+                     {"wall_s", std::chrono::duration<double>(now - start).count()}});
+      window = now;
+      window_steps = 0;
+      skipped = 0;
+      loss_sum = 0;
+    }
+    const bool stop = comm.max(stop_requested() ? 1 : 0) != 0 || state.step == stop_at;
+    if (state.step % every == 0 || state.step == total_steps || stop)
+      checkpoints.save(comm, *model, *optimizer, state);
+    if (stop)
+      fail(ExitCode::stopped,
+           "stopped by a signal at step {} after writing a checkpoint; run "
+           "the same command again to continue",
+           state.step);
+  }
+  if (comm.rank() == 0) {
+    nlohmann::ordered_json results;
+    results["model"] = model->name();
+    results["steps"] = state.step;
+    results["samples_seen"] = state.sample_cursor;
+    results["world_size"] = comm.size();
+    results["checkpoint"] = checkpoints.path_for(state.step);
+    write_text_atomically((fs::path(run_dir) / "results.json").string(), results.dump(2) + "\n");
+  }
+  log::info("pretrain: done, {} steps", state.step);
+}
+
+}  // namespace swag::train

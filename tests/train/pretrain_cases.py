@@ -1,0 +1,189 @@
+"""`swag pretrain` under mpiexec: resume, failures, signals, damaged checkpoints, NaN handling.
+
+    pretrain_cases.py SWAG_EXE DECK CASE WORKDIR     (/usr/bin/python3: needs h5py, numpy)
+
+Each case runs the test deck (inputs/pretrain/test.toml: tiny RegNetY, synthetic data) in its
+own run directory and checks exit codes, files and checkpoint contents.
+"""
+import glob
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+
+STOPPED, NUMERICS = 75, 6
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_rmaps_base_oversubscribe="1")
+
+
+def command(swag, deck, run_dir, ranks, *overrides):
+    return ["mpiexec", "-n", str(ranks), "--oversubscribe", swag, "pretrain", "--config", deck,
+            f"run.dir={run_dir}", *overrides]
+
+
+def run(swag, deck, run_dir, ranks=2, *overrides, expect=0):
+    r = subprocess.run(command(swag, deck, run_dir, ranks, *overrides), env=ENV,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == expect, f"exit {r.returncode}, expected {expect}\n{r.stderr[-3000:]}"
+    return r
+
+
+def checkpoints(run_dir):
+    return sorted(glob.glob(os.path.join(run_dir, "checkpoints", "step-*.h5")))
+
+
+def contents(path):
+    with h5py.File(path) as f:
+        out = {}
+        f.visititems(lambda name, obj: out.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+        return out
+
+
+def assert_bitwise_equal(a, b):
+    ca, cb = contents(a), contents(b)
+    assert ca.keys() == cb.keys(), set(ca) ^ set(cb)
+    for k in ca:
+        assert np.array_equal(ca[k].view(np.uint8), cb[k].view(np.uint8)), f"{k} differs"
+
+
+def case_resume_is_bitwise(swag, deck, work):
+    straight, split = os.path.join(work, "straight"), os.path.join(work, "split")
+    run(swag, deck, straight)
+    run(swag, deck, split, 2, "run.stop_at_step=10", expect=STOPPED)
+    assert checkpoints(split)[-1].endswith("step-00000010.h5"), checkpoints(split)
+    run(swag, deck, split)
+    assert_bitwise_equal(checkpoints(straight)[-1], checkpoints(split)[-1])
+    print("ok: 20 steps straight == 10 + restart + 10, bitwise (params, buffers, optimizer)")
+
+
+def case_sigusr1_checkpoints_and_exits(swag, deck, work):
+    run_dir = os.path.join(work, "run")
+    p = subprocess.Popen(command(swag, deck, run_dir, 2, "schedule.steps=100000",
+                                 "checkpoint.every=100000"), env=ENV,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: os.path.exists(os.path.join(run_dir, "config.toml")), 60)
+    time.sleep(1.0)
+    p.send_signal(signal.SIGUSR1)  # mpiexec forwards SIGUSR1 to the ranks
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == STOPPED, f"exit {p.returncode}\n{err[-2000:]}"
+    assert "swag: stopped:" in err, err[-2000:]
+    (last,) = checkpoints(run_dir)
+    assert verify(swag, last), last
+    print(f"ok: SIGUSR1 -> exit {STOPPED} and {os.path.basename(last)}")
+
+
+def case_killed_rank(swag, deck, work):
+    run_dir = os.path.join(work, "run")
+    p = subprocess.Popen(command(swag, deck, run_dir, 2, "schedule.steps=100000",
+                                 "checkpoint.every=20"), env=ENV,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: len(checkpoints(run_dir)) >= 1, 120)
+    ranks = children_named(p.pid, "swag")
+    assert len(ranks) == 2, ranks
+    start = time.time()
+    os.kill(ranks[-1], signal.SIGKILL)
+    p.communicate(timeout=60)
+    assert p.returncode != 0, "the job must fail when a rank dies"
+    print(f"ok: a killed rank ends the job in {time.time() - start:.1f}s with exit {p.returncode}")
+    last = checkpoints(run_dir)[-1]
+    assert verify(swag, last), last
+    run(swag, deck, run_dir, 2, "schedule.steps=60", "checkpoint.every=20")
+    assert checkpoints(run_dir)[-1].endswith("step-00000060.h5"), checkpoints(run_dir)
+    print("ok: the last checkpoint verifies and a restart completes")
+
+
+def case_damaged_checkpoint_is_skipped(swag, deck, work):
+    for damage in ("truncate", "bitflip"):
+        run_dir = os.path.join(work, damage)
+        run(swag, deck, run_dir, 1, "schedule.steps=10", "checkpoint.every=5", "checkpoint.keep_last=5")
+        last = checkpoints(run_dir)[-1]
+        assert last.endswith("step-00000010.h5")
+        size = os.path.getsize(last)
+        with open(last, "r+b") as f:
+            if damage == "truncate":
+                f.truncate(size // 2)
+            else:
+                f.seek(size - 4096)  # inside the data
+                byte = f.read(1)
+                f.seek(size - 4096)
+                f.write(bytes([byte[0] ^ 0x10]))
+        r = run(swag, deck, run_dir, 1, "schedule.steps=12", "checkpoint.every=5", "checkpoint.keep_last=5")
+        assert "step-00000010.h5 is damaged" in r.stderr, r.stderr[-2000:]
+        assert "resumed from" in r.stderr and "step-00000005.h5" in r.stderr, r.stderr[-2000:]
+        print(f"ok: {damage}d checkpoint reported and skipped; resumed from step 5")
+
+
+def case_nan_stop(swag, deck, work):
+    run_dir = os.path.join(work, "run")
+    r = run(swag, deck, run_dir, 2, "numerics.inject_nan_at_step=7", expect=NUMERICS)
+    assert "not finite" in r.stderr, r.stderr[-2000:]
+    assert checkpoints(run_dir)[-1].endswith("step-00000005.h5"), checkpoints(run_dir)
+    print("ok: NaN with on_nonfinite=stop -> exit 6, last checkpoint step 5")
+
+
+def case_nan_skip(swag, deck, work):
+    run_dir = os.path.join(work, "run")
+    r = run(swag, deck, run_dir, 2, "numerics.inject_nan_at_step=7", "numerics.on_nonfinite=skip")
+    assert "update is skipped" in r.stderr, r.stderr[-2000:]
+    records = [json.loads(l) for l in open(os.path.join(run_dir, "metrics.jsonl"))]
+    assert sum(rec["skipped"] for rec in records) == 1, records
+    assert all(np.isfinite(rec["loss"]) for rec in records), records
+    print("ok: NaN with on_nonfinite=skip -> one skipped update, run completes")
+
+
+def case_loss_falls(swag, deck, work):
+    run_dir = os.path.join(work, "run")
+    run(swag, deck, run_dir, 2, "schedule.steps=60", "log.every=10")
+    losses = [json.loads(l)["loss"] for l in open(os.path.join(run_dir, "metrics.jsonl"))]
+    assert losses[-1] < 0.5 * losses[0], losses
+    results = json.load(open(os.path.join(run_dir, "results.json")))
+    assert results["steps"] == 60 and results["world_size"] == 2, results
+    print(f"ok: loss {losses[0]:.3f} -> {losses[-1]:.3f}")
+
+
+def verify(swag, path):
+    r = subprocess.run([swag, "verify-checkpoint", path], capture_output=True, text=True)
+    return r.returncode == 0
+
+
+def wait_for(condition, seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise TimeoutError("condition not met in time")
+
+
+def children_named(pid, name):
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/comm") as f:
+                comm = f.read().strip()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and comm == name:
+            found.append(int(entry))
+    return sorted(found)
+
+
+def main():
+    swag, deck, case, work = sys.argv[1:5]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    globals()["case_" + case](os.path.abspath(swag), os.path.abspath(deck), work)
+
+
+if __name__ == "__main__":
+    main()
