@@ -37,6 +37,8 @@ find_package(nlohmann_json REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(fmt REQUIRED)
 find_package(libjpeg-turbo REQUIRED)
+find_package(PNG REQUIRED)
+find_package(ZLIB REQUIRED)
 find_package(Threads REQUIRED)
 
 if(SWAG_ENABLE_CUDA)

@@ -8,7 +8,7 @@ packages=(
   libhdf5-openmpi-dev hdf5-tools
   libtrilinos-kokkos-dev
   googletest libgtest-dev libgmock-dev
-  libturbojpeg0-dev libjpeg62-turbo-dev
+  libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev dataset-fashion-mnist
   libdnnl-dev libopenblas-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev
   python3-torch python3-torchvision python3-h5py python3-numpy

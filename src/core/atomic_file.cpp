@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "swag/core/error.hpp"
 
@@ -38,6 +39,17 @@ void AtomicOutput::commit() {
   committed_ = true;
   const auto dir = std::filesystem::path(path_).parent_path();
   fsync_path(dir.empty() ? "." : dir.string(), O_RDONLY | O_DIRECTORY);
+}
+
+void write_file_atomically(const std::string& path, std::string_view contents) {
+  AtomicOutput out(path);
+  {
+    std::ofstream f(out.temp_path(), std::ios::binary | std::ios::trunc);
+    f.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+    f.close();
+    if (!f) fail(ExitCode::io, "{}: cannot write", out.temp_path());
+  }
+  out.commit();
 }
 
 }  // namespace swag

@@ -33,6 +33,14 @@ std::vector<hsize_t> dims_of(const Shape& s) {
   return {s.begin(), s.end()};
 }
 
+// Creation properties without object modification times (HDF5 records them by default), so
+// that writing the same content twice gives the same bytes and the same checksum.
+hid_t untimed(hid_t property_class) {
+  const hid_t p = H5Pcreate(property_class);
+  H5Pset_obj_track_times(p, false);
+  return p;
+}
+
 }  // namespace
 
 Hdf5File Hdf5File::open_read(const std::string& path) {
@@ -132,7 +140,8 @@ void Hdf5File::ensure_parent_groups(const std::string& object) {
        slash = object.find('/', slash + 1)) {
     const std::string group = object.substr(0, slash);
     if (H5Lexists(id_, group.c_str(), H5P_DEFAULT) > 0) continue;
-    Handle g(H5Gcreate2(id_, group.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    const Handle props(untimed(H5P_GROUP_CREATE));
+    Handle g(H5Gcreate2(id_, group.c_str(), H5P_DEFAULT, props.get(), H5P_DEFAULT));
     if (!g.ok()) fail(ExitCode::io, "{}: cannot create group '{}'", path_, group);
   }
 }
@@ -141,24 +150,93 @@ void Hdf5File::write(const std::string& dataset, const Tensor& t) {
   SWAG_CHECK(t.device() == Device::cpu, "HDF5 writes host tensors");
   SWAG_CHECK(t.dtype() == DType::f32 || t.dtype() == DType::i64, "HDF5 write of {}",
              dtype_name(t.dtype()));
+  if (t.dtype() == DType::f32)
+    write_raw(dataset, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, t.shape(), t.raw());
+  else
+    write_raw(dataset, H5T_STD_I64LE, H5T_NATIVE_INT64, t.shape(), t.raw());
+}
+
+void Hdf5File::write_raw(const std::string& dataset, std::int64_t file_type, std::int64_t mem_type,
+                         const Shape& shape, const void* data) {
   ensure_parent_groups(dataset);
-  const auto dims = dims_of(t.shape());
+  const auto dims = dims_of(shape);
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
-  const hid_t type = t.dtype() == DType::f32 ? H5T_IEEE_F32LE : H5T_STD_I64LE;
-  const hid_t mem = t.dtype() == DType::f32 ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT64;
-  Handle d(
-      H5Dcreate2(id_, dataset.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-  if (!d.ok() || H5Dwrite(d.get(), mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.raw()) < 0)
+  const Handle props(untimed(H5P_DATASET_CREATE));
+  Handle d(H5Dcreate2(id_, dataset.c_str(), file_type, space.get(), H5P_DEFAULT, props.get(),
+                      H5P_DEFAULT));
+  if (!d.ok() || H5Dwrite(d.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
     fail(ExitCode::io, "{}: cannot write dataset '{}'", path_, dataset);
 }
 
 void Hdf5File::write_scalar_f64(const std::string& dataset, double v) {
   ensure_parent_groups(dataset);
   Handle space(H5Screate(H5S_SCALAR));
-  Handle d(H5Dcreate2(id_, dataset.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
+  const Handle props(untimed(H5P_DATASET_CREATE));
+  Handle d(H5Dcreate2(id_, dataset.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, props.get(),
                       H5P_DEFAULT));
   if (!d.ok() || H5Dwrite(d.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) < 0)
     fail(ExitCode::io, "{}: cannot write dataset '{}'", path_, dataset);
+}
+
+void Hdf5File::write_u8(const std::string& dataset, std::span<const std::uint8_t> v) {
+  write_raw(dataset, H5T_STD_U8LE, H5T_NATIVE_UINT8, {static_cast<std::int64_t>(v.size())},
+            v.data());
+}
+
+void Hdf5File::write_i32(const std::string& dataset, std::span<const std::int32_t> v, Shape shape) {
+  if (shape.empty()) shape = {static_cast<std::int64_t>(v.size())};
+  SWAG_CHECK(shape_numel(shape) == static_cast<std::int64_t>(v.size()), "{} for {} values",
+             shape_str(shape), v.size());
+  write_raw(dataset, H5T_STD_I32LE, H5T_NATIVE_INT32, shape, v.data());
+}
+
+void Hdf5File::write_i64(const std::string& dataset, std::span<const std::int64_t> v, Shape shape) {
+  if (shape.empty()) shape = {static_cast<std::int64_t>(v.size())};
+  SWAG_CHECK(shape_numel(shape) == static_cast<std::int64_t>(v.size()), "{} for {} values",
+             shape_str(shape), v.size());
+  write_raw(dataset, H5T_STD_I64LE, H5T_NATIVE_INT64, shape, v.data());
+}
+
+void Hdf5File::read_integers(const std::string& dataset, std::int64_t mem_type, void* out) const {
+  Handle d(H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT));
+  Handle type(H5Dget_type(d.get()));
+  if (H5Tget_class(type.get()) != H5T_INTEGER)
+    fail(ExitCode::input, "{}: dataset '{}' is not an integer array", path_, dataset);
+  if (H5Dread(d.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
+    fail(ExitCode::input, "{}: cannot read dataset '{}' (corrupt or truncated file?)", path_,
+         dataset);
+}
+
+std::vector<std::int32_t> Hdf5File::read_i32(const std::string& dataset) const {
+  std::vector<std::int32_t> v(static_cast<std::size_t>(shape_numel(shape(dataset))));
+  read_integers(dataset, H5T_NATIVE_INT32, v.data());
+  return v;
+}
+
+std::vector<std::int64_t> Hdf5File::read_i64(const std::string& dataset) const {
+  std::vector<std::int64_t> v(static_cast<std::size_t>(shape_numel(shape(dataset))));
+  read_integers(dataset, H5T_NATIVE_INT64, v.data());
+  return v;
+}
+
+std::vector<std::uint8_t> Hdf5File::read_u8(const std::string& dataset, std::int64_t offset,
+                                            std::int64_t count) const {
+  const Shape s = shape(dataset);
+  if (s.size() != 1 || offset < 0 || count < 0 || offset + count > s[0])
+    fail(ExitCode::input, "{}: bytes [{}, {}) are outside dataset '{}' of shape {}", path_, offset,
+         offset + count, dataset, shape_str(s));
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(count));
+  if (count == 0) return out;
+  Handle d(H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT));
+  Handle file_space(H5Dget_space(d.get()));
+  const hsize_t start = static_cast<hsize_t>(offset), n = static_cast<hsize_t>(count);
+  H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr);
+  Handle mem_space(H5Screate_simple(1, &n, nullptr));
+  if (H5Dread(d.get(), H5T_NATIVE_UINT8, mem_space.get(), file_space.get(), H5P_DEFAULT,
+              out.data()) < 0)
+    fail(ExitCode::input, "{}: cannot read bytes [{}, {}) of '{}' (corrupt or truncated file?)",
+         path_, offset, offset + count, dataset);
+  return out;
 }
 
 void Hdf5File::set_attribute(const std::string& object, const std::string& name,

@@ -3,6 +3,7 @@
 // If commit() is not reached (an error), the temporary is removed.
 #pragma once
 #include <string>
+#include <string_view>
 
 namespace swag {
 
@@ -22,5 +23,8 @@ class AtomicOutput {
   std::string path_, temp_;
   bool committed_ = false;
 };
+
+// A whole small file (JSON, text) through an AtomicOutput.
+void write_file_atomically(const std::string& path, std::string_view contents);
 
 }  // namespace swag

@@ -1,8 +1,10 @@
 // A small RAII layer over the HDF5 C API for what swag stores: float32/float64/int64 datasets,
-// groups created on demand, and string/integer attributes. Every failure names the file and the
-// object; HDF5's own error stack printing is switched off.
+// integer and byte arrays, groups created on demand, and string/integer attributes. Every
+// failure names the file and the object; HDF5's own error stack printing is switched off.
+// Objects are created without modification times, so equal content gives byte-equal files.
 #pragma once
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,16 @@ class Hdf5File {
 
   void write(const std::string& dataset, const Tensor& t);  // f32 or i64, host
   void write_scalar_f64(const std::string& dataset, double v);
+  // Integer and byte arrays; an empty shape means one axis of v.size() elements.
+  void write_u8(const std::string& dataset, std::span<const std::uint8_t> v);
+  void write_i32(const std::string& dataset, std::span<const std::int32_t> v, Shape shape = {});
+  void write_i64(const std::string& dataset, std::span<const std::int64_t> v, Shape shape = {});
+  // Whole integer datasets of any integer type, converted (flattened, row-major).
+  std::vector<std::int32_t> read_i32(const std::string& dataset) const;
+  std::vector<std::int64_t> read_i64(const std::string& dataset) const;
+  // Elements [offset, offset + count) of a one-axis byte dataset (a blob inside a packed array).
+  std::vector<std::uint8_t> read_u8(const std::string& dataset, std::int64_t offset,
+                                    std::int64_t count) const;
 
   void set_attribute(const std::string& object, const std::string& name, const std::string& v);
   void set_attribute(const std::string& object, const std::string& name, std::int64_t v);
@@ -43,6 +55,9 @@ class Hdf5File {
  private:
   Hdf5File(std::string path, std::int64_t id) : path_(std::move(path)), id_(id) {}
   void ensure_parent_groups(const std::string& object);
+  void write_raw(const std::string& dataset, std::int64_t file_type, std::int64_t mem_type,
+                 const Shape& shape, const void* data);
+  void read_integers(const std::string& dataset, std::int64_t mem_type, void* out) const;
   // The attribute's handle (hid_t), after checking that it exists and has the HDF5 type class.
   std::int64_t open_attribute(const std::string& object, const std::string& name, int type_class,
                               const char* what) const;

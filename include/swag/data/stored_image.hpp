@@ -1,0 +1,26 @@
+// What `swag shard` stores for one image file: JPEGs as they are (after an integrity check),
+// anything else, or a JPEG whose longer side exceeds max_side, decoded and re-encoded as JPEG.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace swag::data {
+
+struct StoredImage {
+  std::vector<std::uint8_t> jpeg;
+  int height = 0, width = 0;
+  bool reencoded = false;
+};
+
+struct StorageOptions {
+  int max_side = 0;  // 0: any size
+  int quality = 90;  // for re-encoded images
+};
+
+// Throws swag::Error(ExitCode::input) with the reason (no file name) for data that is not a
+// readable JPEG or PNG.
+StoredImage prepare_for_storage(std::span<const std::uint8_t> file_bytes,
+                                const StorageOptions& options);
+
+}  // namespace swag::data

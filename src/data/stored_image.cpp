@@ -1,0 +1,36 @@
+#include "swag/data/stored_image.hpp"
+
+#include <algorithm>
+
+#include "swag/core/error.hpp"
+#include "swag/data/image_format.hpp"
+#include "swag/data/jpeg_codec.hpp"
+#include "swag/data/png_codec.hpp"
+#include "swag/data/resize.hpp"
+
+namespace swag::data {
+namespace {
+
+StoredImage reencode(const Image& decoded, const StorageOptions& options) {
+  const Image fitted = fit_within(decoded, options.max_side);
+  return {encode_jpeg(fitted, options.quality), fitted.height, fitted.width, true};
+}
+
+}  // namespace
+
+StoredImage prepare_for_storage(std::span<const std::uint8_t> file_bytes,
+                                const StorageOptions& options) {
+  switch (sniff_image_format(file_bytes)) {
+    case ImageFormat::jpeg: {
+      const JpegHeader header = verify_jpeg(file_bytes);
+      if (options.max_side > 0 && std::max(header.width, header.height) > options.max_side)
+        return reencode(decode_jpeg(file_bytes), options);
+      return {{file_bytes.begin(), file_bytes.end()}, header.height, header.width, false};
+    }
+    case ImageFormat::png: return reencode(decode_png(file_bytes), options);
+    case ImageFormat::unknown: break;
+  }
+  fail(ExitCode::input, "not a JPEG or PNG image");
+}
+
+}  // namespace swag::data
