@@ -12,6 +12,7 @@ packages=(
   libdnnl-dev libopenblas-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev
   python3-torch python3-torchvision python3-h5py python3-numpy
+  wordnet-base python3-nltk
 )
 
 missing=()

@@ -40,6 +40,7 @@ int run(int argc, char** argv) {
   add("demo-data", "the demo dataset's inputs from Fashion-MNIST", swag::apps::add_demo_data);
   add("pretrain", "SPMD pre-training from an input deck", swag::apps::add_pretrain);
   add("verify-checkpoint", "check checkpoints' checksums", swag::apps::add_verify_checkpoint);
+  add("vocab", "hashtag vocabulary: lookup, build, map to target classes", swag::apps::add_vocab);
 
   try {
     app.parse(argc, argv);

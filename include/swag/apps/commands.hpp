@@ -18,5 +18,6 @@ Command add_sample(CLI::App& app);
 Command add_demo_data(CLI::App& app);
 Command add_pretrain(CLI::App& app);
 Command add_verify_checkpoint(CLI::App& app);
+Command add_vocab(CLI::App& app);
 
 }  // namespace swag::apps
