@@ -73,7 +73,7 @@ std::int64_t ResamplingSampler::image_at(std::uint64_t epoch, std::uint64_t g) c
        static_cast<std::uint32_t>(epoch),
        sampler_stream_tag ^ static_cast<std::uint32_t>(epoch >> 32)},
       {static_cast<std::uint32_t>(options_.seed), static_cast<std::uint32_t>(options_.seed >> 32)});
-  const bool from_head = head_table_.empty() ? false : tail_table_.empty() || head_position(g);
+  const bool from_head = !head_table_.empty() && (tail_table_.empty() || head_position(g));
   const AliasTable& table = from_head ? head_table_ : tail_table_;
   const auto& members = from_head ? head_ : tail_;
   return members[table.sample(unit_interval(r[0], r[1]), unit_interval(r[2], r[3]))];
