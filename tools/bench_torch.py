@@ -8,8 +8,8 @@ Usage:
 Modes:
   train   one SGD step per iteration: train-mode forward, soft-target cross-entropy
           (-(t * log_softmax(z)).sum(1).mean(), as swag's), backward, SGD with Nesterov momentum
-          0.9, lr 0.1 * batch / 256, weight decay 1e-5 except on BatchNorm parameters (the
-          paper's RegNetY recipe)
+          0.9, lr 0.1 * batch / 256, weight decay 1e-5 except on BatchNorm and LayerNorm
+          parameters (the paper's RegNetY recipe; swag bench runs the same for every model)
   infer   eval-mode forward under torch.no_grad()
 The inputs are one random batch (images ~ N(0, 1), targets 1/K on K <= 3 random classes),
 made once. Each timed iteration is one step; the result is the median over --iters after
@@ -39,7 +39,7 @@ from torch_reference import soft_cross_entropy, soft_targets
 
 def make_optimizer(model: torch.nn.Module, batch: int) -> torch.optim.Optimizer:
     norm_params = {id(p) for m in model.modules()
-                   if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+                   if isinstance(m, (torch.nn.modules.batchnorm._BatchNorm, torch.nn.LayerNorm))
                    for p in m.parameters(recurse=False)}
     decay = [p for p in model.parameters() if id(p) not in norm_params]
     no_decay = [p for p in model.parameters() if id(p) in norm_params]
@@ -49,11 +49,11 @@ def make_optimizer(model: torch.nn.Module, batch: int) -> torch.optim.Optimizer:
 
 
 def bench(arch: str, mode: str, batch: int, resolution: int, num_classes: int, warmup: int,
-          iters: int, device: torch.device, amp: bool) -> list:
+          iters: int, device: torch.device, amp: bool, pre_logits: bool) -> list:
     """Returns the wall-clock seconds of each timed step."""
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)
-    model = build_model(arch, num_classes).to(device)
+    model = build_model(arch, num_classes, resolution, pre_logits).to(device)
     images = torch.randn(batch, 3, resolution, resolution, generator=gen).to(device)
     targets = soft_targets(batch, num_classes, gen).to(device)
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp)
@@ -109,6 +109,8 @@ def main() -> int:
     parser.add_argument("--amp", choices=["none", "bf16"], default="none",
                         help="bf16: autocast activations to bfloat16 (fp32 weights), like swag's "
                              "GPU numerics; default none (fp32)")
+    parser.add_argument("--pre-logits", action="store_true",
+                        help="ViT: with the pre-training head (heads.pre_logits)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     for flag in ("batch", "resolution", "threads", "num_classes", "iters"):
@@ -129,7 +131,7 @@ def main() -> int:
 
     torch.set_num_threads(args.threads)
     times = bench(arch, args.mode, args.batch, args.resolution, args.num_classes, args.warmup,
-                  args.iters, device, args.amp == "bf16")
+                  args.iters, device, args.amp == "bf16", args.pre_logits)
     median = statistics.median(times)
     result = {
         "images_per_s": args.batch / median,

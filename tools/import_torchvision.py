@@ -11,10 +11,16 @@ The input is one of
   * a SWAG model-zoo checkpoint (``https://dl.fbaipublicfiles.com/SWAG/<name>.torch``). Those are
     plain state_dicts of the facebookresearch/SWAG models, whose RegNetY module names come from
     ClassyVision (``stem.stem.0``, ``...bn``, ``f.se.excitation.0``, ``f.final_bn``,
-    ``head.fc``); they are renamed to torchvision's names. The pre-trained checkpoints are trunks
+    ``head.fc``) and whose ViT names differ slightly (``encoder.layers.layer_<i>``,
+    ``mlp.linear_1``, ``head.layers.head``; position embedding [T, 1, D]); they are renamed (and
+    the position embedding transposed) to torchvision's. The pre-trained checkpoints are trunks
     without a classifier: ``--num-classes`` is then required and the classifier is initialized as
-    torchvision does (RegNetY: weight ~ N(0, 0.01), bias 0; seeded by ``--seed``), and the file
-    gets the attribute ``head_initialized_by_importer=1``.
+    torchvision does (RegNetY: weight ~ N(0, 0.01), bias 0; ViT: zeros; seeded by ``--seed``), and
+    the file gets the attribute ``head_initialized_by_importer=1``.
+
+ViTs are built for the resolution their ``encoder.pos_embedding`` was made for (its grid times the
+patch size), and with torchvision's ``representation_size`` = D when the checkpoint holds the
+pre-training head ``heads.pre_logits.*``.
 
 Keys that all share leading dotted components (``module.``, ``trunk.``, ``model.``, as left by
 DataParallel, DDP or training frameworks) have that common prefix removed. BatchNorm's
@@ -74,6 +80,14 @@ def _init_regnet_head(model: torch.nn.Module, gen: torch.Generator) -> None:
         model.fc.bias.zero_()
 
 
+def _init_vit_head(model: torch.nn.Module, gen: torch.Generator) -> None:
+    """torchvision's ViT classifier init: zeros (the generator is not needed)."""
+    del gen
+    with torch.no_grad():
+        model.heads.head.weight.zero_()
+        model.heads.head.bias.zero_()
+
+
 # ClassyVision / facebookresearch/SWAG RegNet module names -> torchvision's. None of the patterns
 # matches a torchvision key, so the renaming is the identity on torchvision checkpoints.
 _REGNET_LEGACY_RENAMES = [
@@ -94,6 +108,29 @@ def _regnet_legacy_key(key: str) -> str:
     return key
 
 
+# facebookresearch/SWAG ViT module names -> torchvision's (the identity on torchvision keys).
+_VIT_LEGACY_RENAMES = [
+    (re.compile(r"^encoder\.layers\.layer_(\d+)\."), r"encoder.layers.encoder_layer_\1."),
+    (re.compile(r"\.mlp\.linear_1\."), ".mlp.0."),
+    (re.compile(r"\.mlp\.linear_2\."), ".mlp.3."),
+    (re.compile(r"^head\.layers\."), "heads."),
+]
+
+
+def _vit_legacy_key(key: str) -> str:
+    for pattern, repl in _VIT_LEGACY_RENAMES:
+        key = pattern.sub(repl, key)
+    return key
+
+
+def _vit_legacy_tensor(name: str, tensor: torch.Tensor) -> torch.Tensor:
+    """SWAG keeps the position embedding sequence-first, [T, 1, D]; torchvision [1, T, D]."""
+    if name == "encoder.pos_embedding" and tensor.dim() == 3 and tensor.shape[1] == 1 \
+            and tensor.shape[0] != 1:
+        return tensor.permute(1, 0, 2)
+    return tensor
+
+
 @dataclass(frozen=True)
 class Family:
     """What the importer needs to know about one torchvision model family."""
@@ -103,6 +140,19 @@ class Family:
     init_head: Callable[[torch.nn.Module, torch.Generator], None]  # torchvision's init, seeded
     # SWAG-repository key -> torchvision key; must leave torchvision keys unchanged.
     legacy_key: Callable[[str], str]
+    # (arch, num_classes, image_size, pre_logits) -> torchvision's model with its random init.
+    build: Callable[[str, int, int, bool], torch.nn.Module]
+    # (arch, tensors by torchvision key) -> build_model's keyword arguments for that checkpoint.
+    build_args: Callable[[str, Dict[str, torch.Tensor]], Dict[str, object]]
+    # (torchvision key, SWAG-repository tensor) -> the tensor in torchvision's layout.
+    legacy_tensor: Callable[[str, torch.Tensor], torch.Tensor] = lambda name, tensor: tensor
+
+
+def _build_regnet(arch: str, num_classes: int, image_size: int, pre_logits: bool):
+    del image_size  # a RegNet's tensors do not depend on it
+    if pre_logits:
+        raise ImportFailure(EXIT_USAGE, [f"{arch}: the pre-training head is a ViT layer"])
+    return getattr(torchvision.models, arch)(weights=None, num_classes=num_classes)
 
 
 REGNET = Family(
@@ -110,12 +160,58 @@ REGNET = Family(
     head=lambda model: model.fc,
     init_head=_init_regnet_head,
     legacy_key=_regnet_legacy_key,
+    build=_build_regnet,
+    build_args=lambda arch, tensors: {},
 )
 
-# torchvision architecture -> (swag model name, family). Adding ViT means a Family with its head
-# ("heads.head.*", zero-initialized by torchvision) and its SWAG-key renames, rows here
-# (vit_b_16 -> vit_b16, ...), and passing image_size to build_model: the shape of ViT's
-# encoder.pos_embedding depends on the resolution.
+# ViT architecture -> (patch, layers, heads, hidden, mlp): torchvision's presets, and swag's
+# test model (built through torchvision's VisionTransformer class).
+VIT_SPECS: Dict[str, Tuple[int, int, int, int, int]] = {
+    "vit_b_16": (16, 12, 12, 768, 3072),
+    "vit_l_16": (16, 24, 16, 1024, 4096),
+    "vit_h_14": (14, 32, 16, 1280, 5120),
+    "vit_test": (8, 2, 4, 32, 64),
+}
+
+
+def _build_vit(arch: str, num_classes: int, image_size: int, pre_logits: bool):
+    patch, layers, heads, hidden, mlp = VIT_SPECS[arch]
+    representation_size = hidden if pre_logits else None
+    if hasattr(torchvision.models, arch):
+        model = getattr(torchvision.models, arch)(
+            weights=None, num_classes=num_classes, image_size=image_size,
+            representation_size=representation_size)
+        assert (model.patch_size, len(model.encoder.layers), model.hidden_dim, model.mlp_dim) \
+            == (patch, layers, hidden, mlp), f"VIT_SPECS['{arch}'] disagrees with torchvision"
+        return model
+    return torchvision.models.vision_transformer.VisionTransformer(
+        image_size=image_size, patch_size=patch, num_layers=layers, num_heads=heads,
+        hidden_dim=hidden, mlp_dim=mlp, num_classes=num_classes,
+        representation_size=representation_size)
+
+
+def _vit_build_args(arch: str, tensors: Dict[str, torch.Tensor]) -> Dict[str, object]:
+    """The resolution of the position embedding's grid, and whether pre_logits is present."""
+    args: Dict[str, object] = {"pre_logits": "heads.pre_logits.weight" in tensors}
+    pos = tensors.get("encoder.pos_embedding")
+    if pos is not None and pos.dim() == 3 and pos.shape[1] > 1:
+        side = int(round((pos.shape[1] - 1) ** 0.5))
+        if side * side == pos.shape[1] - 1:
+            args["image_size"] = side * VIT_SPECS[arch][0]
+    return args
+
+
+VIT = Family(
+    head_keys=("heads.head.weight", "heads.head.bias"),
+    head=lambda model: model.heads.head,
+    init_head=_init_vit_head,
+    legacy_key=_vit_legacy_key,
+    build=_build_vit,
+    build_args=_vit_build_args,
+    legacy_tensor=_vit_legacy_tensor,
+)
+
+# torchvision architecture -> (swag model name, family).
 ARCHS: Dict[str, Tuple[str, Family]] = {
     "regnet_y_400mf": ("regnety_400mf", REGNET),
     "regnet_y_800mf": ("regnety_800mf", REGNET),
@@ -125,6 +221,10 @@ ARCHS: Dict[str, Tuple[str, Family]] = {
     "regnet_y_16gf": ("regnety_16gf", REGNET),
     "regnet_y_32gf": ("regnety_32gf", REGNET),
     "regnet_y_128gf": ("regnety_128gf", REGNET),
+    "vit_b_16": ("vit_b16", VIT),
+    "vit_l_16": ("vit_l16", VIT),
+    "vit_h_14": ("vit_h14", VIT),
+    "vit_test": ("vit_test", VIT),
 }
 
 
@@ -147,9 +247,14 @@ def family(arch: str) -> Family:
     return ARCHS[arch][1]
 
 
-def build_model(arch: str, num_classes: int) -> torch.nn.Module:
-    """torchvision's architecture with its own random init (no download)."""
-    return getattr(torchvision.models, arch)(weights=None, num_classes=num_classes)
+def build_model(arch: str, num_classes: int, image_size: int = 224,
+                pre_logits: bool = False) -> torch.nn.Module:
+    """torchvision's architecture with its own random init (no download).
+
+    image_size matters for ViTs only (the position embedding's grid); pre_logits adds a ViT's
+    pre-training head (torchvision's representation_size = hidden_dim).
+    """
+    return family(arch).build(arch, num_classes, image_size, pre_logits)
 
 
 def _is_tensor_dict(obj) -> bool:
@@ -237,7 +342,8 @@ def match_tensors(path: str, source: Dict[str, torch.Tensor], arch: str,
     elif num_classes is None:
         num_classes = int(source[renamed[fam.head_keys[0]]].shape[0])
 
-    model = build_model(arch, num_classes)
+    tensors = {name: fam.legacy_tensor(name, source[key]) for name, key in renamed.items()}
+    model = build_model(arch, num_classes, **fam.build_args(arch, tensors))
     expected = {k: v for k, v in model.state_dict().items()
                 if not k.endswith("num_batches_tracked")}
     for name, ref in expected.items():
@@ -245,7 +351,7 @@ def match_tensors(path: str, source: Dict[str, torch.Tensor], arch: str,
             if not (head_missing and name in fam.head_keys):
                 problems.append(f"{path}: missing tensor '{name}'")
             continue
-        tensor = source[renamed[name]]
+        tensor = tensors[name]
         if not tensor.is_floating_point():
             problems.append(f"{path}: tensor '{name}' has type {tensor.dtype}, expected floating")
         elif tuple(tensor.shape) != tuple(ref.shape):
@@ -256,7 +362,6 @@ def match_tensors(path: str, source: Dict[str, torch.Tensor], arch: str,
             problems.append(f"{path}: unexpected tensor '{key}'")
     if problems:
         raise ImportFailure(EXIT_INPUT, problems)
-    tensors = {name: source[key] for name, key in renamed.items()}
     return model, tensors, renamed, head_missing
 
 

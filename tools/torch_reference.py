@@ -3,13 +3,22 @@
 
 Usage:
     /usr/bin/python3 tools/torch_reference.py --arch regnet_y_400mf --num-classes 10 \\
-        --batch 4 --resolution 64 --seed 0 --out-dir D
+        --batch 4 --resolution 64 --seed 0 --out-dir D \\
+        [--weights-resolution R0] [--pre-logits]
 
 Builds torchvision's model with random init (torch.manual_seed(seed)), then makes the
 normalization layers and the classifier non-trivial so that every parameter matters:
 BatchNorm running statistics are those of a batch of 16 random images, perturbed
 (running_mean += N(0, 0.1) * std, running_var *= U(0.5, 2)), weight ~ U(0.5, 1.5),
-bias ~ N(0, 0.1); classifier weight ~ N(0, 1/in_features), bias ~ N(0, 0.1).
+bias ~ N(0, 0.1); classifier weight ~ N(0, 1/in_features), bias ~ N(0, 0.1); LayerNorm weight
+~ U(0.5, 1.5), bias ~ N(0, 0.1); every other parameter that is still all zeros (a ViT's class
+token, attention and patch biases) ~ N(0, 0.02).
+
+ViTs: the model is made at --weights-resolution (default --resolution), which is what model.pth
+holds; when that differs from --resolution, the reference runs the model at --resolution with
+the position embedding carried over by torchvision's interpolate_embeddings (bicubic), as a
+fine-tuning run at a higher resolution does. --pre-logits adds the pre-training head
+(representation_size = hidden_dim).
 
 Writes, in D (formats in doc/formats.md):
   model.pth     the model's state_dict (input of tools/import_torchvision.py)
@@ -27,14 +36,17 @@ rounding differences between implementations.
 """
 
 import argparse
+import copy
 import os
 import sys
 
 import h5py
 import numpy as np
 import torch
+from torchvision.models.vision_transformer import interpolate_embeddings
 
-from import_torchvision import ImportFailure, build_model, family, h5_attr, resolve_arch
+from import_torchvision import (VIT, VIT_SPECS, ImportFailure, build_model, family, h5_attr,
+                                resolve_arch)
 
 
 def randomize_(model: torch.nn.Module, head: torch.nn.Module, resolution: int,
@@ -51,8 +63,9 @@ def randomize_(model: torch.nn.Module, head: torch.nn.Module, resolution: int,
         for m in norms:
             m.reset_running_stats()
             m.momentum = None  # cumulative average: one batch gives its exact statistics
-        model.train()
-        model(torch.randn(16, 3, resolution, resolution, generator=gen))
+        if norms:
+            model.train()
+            model(torch.randn(16, 3, resolution, resolution, generator=gen))
         for m in norms:
             m.momentum = 0.1
             m.num_batches_tracked.zero_()
@@ -63,6 +76,13 @@ def randomize_(model: torch.nn.Module, head: torch.nn.Module, resolution: int,
             m.bias.normal_(0.0, 0.1, generator=gen)
         head.weight.normal_(0.0, head.in_features ** -0.5, generator=gen)
         head.bias.normal_(0.0, 0.1, generator=gen)
+        for m in model.modules():
+            if isinstance(m, torch.nn.LayerNorm):
+                m.weight.uniform_(0.5, 1.5, generator=gen)
+                m.bias.normal_(0.0, 0.1, generator=gen)
+        for p in model.parameters():
+            if not p.any():
+                p.normal_(0.0, 0.02, generator=gen)
 
 
 def soft_targets(batch: int, num_classes: int, gen: torch.Generator) -> torch.Tensor:
@@ -88,18 +108,29 @@ def write_h5(path: str, datasets: dict, attrs: dict = None) -> None:
             f.attrs[key] = h5_attr(value)
 
 
+def at_resolution(arch: str, model: torch.nn.Module, num_classes: int, resolution: int,
+                  pre_logits: bool) -> torch.nn.Module:
+    """The ViT rebuilt for `resolution`, its position embedding interpolated by torchvision."""
+    state = interpolate_embeddings(resolution, VIT_SPECS[arch][0], copy.deepcopy(model.state_dict()))
+    resized = build_model(arch, num_classes, resolution, pre_logits)
+    resized.load_state_dict(state)
+    return resized
+
+
 def make_case(arch: str, num_classes: int, batch: int, resolution: int, seed: int,
-              out_dir: str) -> None:
+              out_dir: str, weights_resolution: int, pre_logits: bool) -> None:
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = build_model(arch, num_classes)
-    randomize_(model, family(arch).head(model), resolution, gen)
+    model = build_model(arch, num_classes, weights_resolution, pre_logits)
+    randomize_(model, family(arch).head(model), weights_resolution, gen)
     images = torch.randn(batch, 3, resolution, resolution, generator=gen)
     targets = soft_targets(batch, num_classes, gen)
 
     os.makedirs(out_dir, exist_ok=True)
     torch.save(model.state_dict(), os.path.join(out_dir, "model.pth"))
+    if family(arch) is VIT and weights_resolution != resolution:
+        model = at_resolution(arch, model, num_classes, resolution, pre_logits)
 
     model.eval()
     with torch.no_grad():
@@ -112,6 +143,7 @@ def make_case(arch: str, num_classes: int, batch: int, resolution: int, seed: in
     loss64 = soft_cross_entropy(logits_train.detach().double(), targets.double()).item()
 
     attrs = {"arch": arch, "num_classes": num_classes, "batch": batch, "resolution": resolution,
+             "weights_resolution": weights_resolution, "pre_logits": int(pre_logits),
              "seed": seed, "torch_version": str(torch.__version__)}
     write_h5(os.path.join(out_dir, "images.h5"), {"images": images.numpy()}, attrs)
     write_h5(os.path.join(out_dir, "targets.h5"), {"targets": targets.numpy()}, attrs)
@@ -137,15 +169,24 @@ def main() -> int:
     parser.add_argument("--resolution", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out-dir", required=True)
+    parser.add_argument("--weights-resolution", type=int,
+                        help="ViT: the resolution model.pth is made for (default --resolution)")
+    parser.add_argument("--pre-logits", action="store_true",
+                        help="ViT: with the pre-training head (heads.pre_logits)")
     args = parser.parse_args()
-    for flag in ("num_classes", "batch", "resolution"):
+    if args.weights_resolution is None:
+        args.weights_resolution = args.resolution
+    for flag in ("num_classes", "batch", "resolution", "weights_resolution"):
         if getattr(args, flag) < 1:
             parser.error(f"--{flag.replace('_', '-')} must be positive")
     try:
         arch = resolve_arch(args.arch)
     except ImportFailure as exc:
         parser.error(exc.messages[0])
-    make_case(arch, args.num_classes, args.batch, args.resolution, args.seed, args.out_dir)
+    if family(arch) is not VIT and (args.pre_logits or args.weights_resolution != args.resolution):
+        parser.error("--pre-logits and --weights-resolution are for ViTs")
+    make_case(arch, args.num_classes, args.batch, args.resolution, args.seed, args.out_dir,
+              args.weights_resolution, args.pre_logits)
     return 0
 
 

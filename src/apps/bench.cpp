@@ -19,7 +19,7 @@ struct Options {
   std::string model, mode = "train";
   std::int64_t batch = 32, resolution = 224, num_classes = 1000;
   int threads = 0, warmup = 2, iters = 10;
-  bool json = false;
+  bool pre_logits = false, json = false;
 };
 
 Tensor random_tensor(const Shape& shape, std::uint64_t stream) {
@@ -46,7 +46,7 @@ void run(const Options& o) {
     fail(ExitCode::usage, "--mode must be train or infer, not '{}'", o.mode);
   if (o.iters < 1 || o.warmup < 0) fail(ExitCode::usage, "--iters >= 1 and --warmup >= 0");
   if (o.threads > 0) cpu::Runtime::set_threads(o.threads);
-  auto model = nn::create_model(o.model, {o.batch, o.resolution, o.num_classes});
+  auto model = nn::create_model(o.model, {o.batch, o.resolution, o.num_classes, o.pre_logits});
   model->allocate(0);
   const Tensor images = random_tensor(model->input_shape(), 1);
   const Tensor targets = random_targets(o.batch, o.num_classes);
@@ -100,6 +100,7 @@ Command add_bench(CLI::App& app) {
   app.add_option("--threads", o->threads, "CPU threads (default: OMP_NUM_THREADS)");
   app.add_option("--warmup", o->warmup, "untimed iterations")->capture_default_str();
   app.add_option("--iters", o->iters, "timed iterations")->capture_default_str();
+  app.add_flag("--pre-logits", o->pre_logits, "ViT: with the pre-training head (heads.pre_logits)");
   app.add_flag("--json", o->json, "print one JSON object");
   return [o] { run(*o); };
 }

@@ -10,15 +10,17 @@ Command add_info(CLI::App& app) {
   struct Options {
     std::string model;
     std::int64_t resolution = 224, num_classes = 1000;
-    bool json = false;
+    bool pre_logits = false, json = false;
   };
   auto o = std::make_shared<Options>();
   app.add_option("--model", o->model, "model name (e.g. regnety_16gf)")->required();
   app.add_option("--resolution", o->resolution, "input side in pixels")->capture_default_str();
   app.add_option("--num-classes", o->num_classes, "classifier width")->capture_default_str();
+  app.add_flag("--pre-logits", o->pre_logits, "ViT: with the pre-training head (heads.pre_logits)");
   app.add_flag("--json", o->json, "print one JSON object");
   return [o] {
-    const auto model = nn::create_model(o->model, {1, o->resolution, o->num_classes});
+    const auto model =
+        nn::create_model(o->model, {1, o->resolution, o->num_classes, o->pre_logits});
     const auto& st = model->stats();
     nlohmann::ordered_json j;
     j["model"] = model->name();

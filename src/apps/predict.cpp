@@ -1,5 +1,7 @@
 // swag predict: logits of a weights file on images; with targets, a training-mode forward and
-// backward that writes the loss and every parameter's gradient (for parity with PyTorch).
+// backward that writes the loss and every parameter's gradient (for parity with PyTorch). The
+// model runs at the images' resolution; --resolution states it, and lets weights made at another
+// resolution be adapted (a ViT's position embedding, interpolated as torchvision does).
 #include <cmath>
 
 #include "swag/apps/commands.hpp"
@@ -15,7 +17,7 @@ namespace {
 
 struct Options {
   std::string weights, images, output, targets, model;
-  std::int64_t num_classes = 0;
+  std::int64_t num_classes = 0, resolution = 0;
 };
 
 // /images must be float [N, 3, H, H] with H >= 8.
@@ -49,7 +51,7 @@ Tensor read_targets(const std::string& path, const Shape& expected) {
 
 void run(const Options& o) {
   const nn::WeightsHeader h = nn::read_weights_header(o.weights);
-  if (!o.model.empty() && nn::create_model(o.model, {1, 32, 1})->name() != h.model)
+  if (!o.model.empty() && nn::canonical_model_name(o.model) != h.model)
     fail(ExitCode::usage, "--model {} but {} holds {}", o.model, o.weights, h.model);
   if (o.num_classes && o.num_classes != h.num_classes)
     fail(ExitCode::usage, "--num-classes {} but {} has {}", o.num_classes, o.weights,
@@ -57,9 +59,12 @@ void run(const Options& o) {
 
   const Tensor images_nchw = read_images(o.images);
   const std::int64_t n = images_nchw.dim(0), r = images_nchw.dim(2);
-  auto model = nn::create_model(h.model, {n, r, h.num_classes});
+  if (o.resolution && o.resolution != r)
+    fail(ExitCode::input, "--resolution {} but the images in {} are {}x{}", o.resolution, o.images,
+         r, r);
+  auto model = nn::create_model(h.model, {n, r, h.num_classes, h.pre_logits});
   model->allocate(0);
-  nn::load_weights(o.weights, *model);
+  nn::load_weights(o.weights, *model, /*adapt_resolution=*/o.resolution != 0);
   Tensor images = Tensor::empty(model->input_shape());
   ops::nchw_to_nhwc(images_nchw, images);
   log::info("predict: {} on {} images of {}x{}{}", h.model, n, r, r,
@@ -94,6 +99,9 @@ Command add_predict(CLI::App& app) {
   app.add_option("--targets", o->targets, "HDF5 with /targets [N, C]: training-mode step");
   app.add_option("--model", o->model, "model name (default: the weights file's)");
   app.add_option("--num-classes", o->num_classes, "classes (default: the weights file's)");
+  app.add_option("--resolution", o->resolution,
+                 "the images' side; adapts weights made at another resolution (ViT: bicubic "
+                 "interpolation of the position embedding)");
   return [o] { run(*o); };
 }
 

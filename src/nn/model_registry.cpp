@@ -1,5 +1,5 @@
-// The model presets: the paper's RegNetY family (torchvision's design-space numbers) and a
-// tiny model for tests and demos.
+// The model presets: the paper's RegNetY and ViT families (torchvision's definitions) and a
+// tiny model of each kind for tests and demos.
 #include <fmt/ranges.h>
 
 #include <algorithm>
@@ -7,6 +7,7 @@
 
 #include "swag/nn/model.hpp"
 #include "swag/nn/regnet.hpp"
+#include "swag/nn/vision_transformer.hpp"
 
 namespace swag::nn {
 namespace {
@@ -31,14 +32,37 @@ const Preset presets[] = {
     {"regnety_test", "regnety_test", {4, 8, 8.0, 2.0, 8}},
 };
 
+struct VitPreset {
+  const char* name;
+  const char* alias;  // torchvision's name
+  VitDesign design;
+};
+
+// patch, layers, heads, width D, MLP width: torchvision's vit_b_16, vit_l_16, vit_h_14.
+const VitPreset vit_presets[] = {
+    {"vit_b16", "vit_b_16", {16, 12, 12, 768, 3072}},
+    {"vit_l16", "vit_l_16", {16, 24, 16, 1024, 4096}},
+    {"vit_h14", "vit_h_14", {14, 32, 16, 1280, 5120}},
+    // 8x8 patches, 2 blocks of width 32 with 4 heads: about 30k parameters, for tests.
+    {"vit_test", "vit_test", {8, 2, 4, 32, 64}},
+};
+
 }  // namespace
 
 std::unique_ptr<Model> create_model(const std::string& name, const ModelDims& dims) {
   if (dims.batch < 1 || dims.resolution < 8 || dims.num_classes < 1)
     fail(ExitCode::usage, "model '{}': batch {} (>= 1), resolution {} (>= 8) or classes {} (>= 1)",
          name, dims.batch, dims.resolution, dims.num_classes);
+  for (const VitPreset& p : vit_presets)
+    if (name == p.name || name == p.alias)
+      return std::make_unique<VisionTransformer>(p.name, p.design, dims);
   for (const Preset& p : presets)
-    if (name == p.name || name == p.alias) return std::make_unique<RegNet>(p.name, p.design, dims);
+    if (name == p.name || name == p.alias) {
+      if (dims.pre_logits)
+        fail(ExitCode::usage, "model '{}': the pre-training head (pre-logits) is a ViT layer",
+             name);
+      return std::make_unique<RegNet>(p.name, p.design, dims);
+    }
   fail(ExitCode::usage, "unknown model '{}'; known models: {}", name,
        fmt::join(model_names(), ", "));
 }
@@ -46,7 +70,17 @@ std::unique_ptr<Model> create_model(const std::string& name, const ModelDims& di
 std::vector<std::string> model_names() {
   std::vector<std::string> names;
   for (const Preset& p : presets) names.emplace_back(p.name);
+  for (const VitPreset& p : vit_presets) names.emplace_back(p.name);
   return names;
+}
+
+std::string canonical_model_name(const std::string& name) {
+  for (const Preset& p : presets)
+    if (name == p.name || name == p.alias) return p.name;
+  for (const VitPreset& p : vit_presets)
+    if (name == p.name || name == p.alias) return p.name;
+  fail(ExitCode::usage, "unknown model '{}'; known models: {}", name,
+       fmt::join(model_names(), ", "));
 }
 
 }  // namespace swag::nn

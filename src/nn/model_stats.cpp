@@ -19,6 +19,14 @@ void ModelStats::add_linear(const ops::LinearDesc& d) {
   add_activation(d.rows * d.out_features);
 }
 
+void ModelStats::add_attention(const ops::AttentionDesc& d) {
+  macs += d.macs() / batch;
+  const std::int64_t probs = d.heads * d.tokens * d.tokens, context = d.tokens * d.dim;
+  activations += probs + context;
+  add_activation(batch * probs);
+  add_activation(batch * 3 * context);  // the qkv gradient
+}
+
 void ModelStats::add_activation(std::int64_t batch_elements) {
   max_activation = std::max(max_activation, batch_elements);
 }

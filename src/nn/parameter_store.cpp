@@ -1,5 +1,7 @@
 #include "swag/nn/parameter_store.hpp"
 
+#include <cmath>
+
 #include "swag/core/rng.hpp"
 
 namespace swag::nn {
@@ -7,6 +9,10 @@ namespace {
 // Each tensor starts on a 64-byte boundary, so vectorized kernels see aligned slices.
 constexpr std::int64_t kAlignElements = 16;
 }  // namespace
+
+Init Init::xavier_uniform(std::int64_t fan_in, std::int64_t fan_out) {
+  return uniform(std::sqrt(6.0f / static_cast<float>(fan_in + fan_out)));
+}
 
 int ParameterStore::add(const std::string& name, const Shape& shape, Init init, bool weight_decay) {
   SWAG_CHECK(values_.empty(), "parameter '{}' declared after allocation", name);
@@ -50,6 +56,9 @@ void ParameterStore::initialize(std::uint64_t seed) {
         case Init::Kind::normal: p[j] = init.a * rng.normal(); break;
         case Init::Kind::uniform: p[j] = rng.uniform(-init.a, init.a); break;
         case Init::Kind::truncated_normal: p[j] = init.a * rng.truncated_normal(-2.0f, 2.0f); break;
+        case Init::Kind::truncated_normal_abs:
+          p[j] = init.a * rng.truncated_normal(-init.b / init.a, init.b / init.a);
+          break;
       }
     }
   }

@@ -4,13 +4,15 @@
 
 #include "swag/core/atomic_file.hpp"
 #include "swag/core/hdf5_file.hpp"
+#include "swag/core/log.hpp"
 
 namespace swag::nn {
 namespace {
 
 constexpr std::int64_t kFormatVersion = 1;
 
-void load_store(const Hdf5File& f, const std::string& group, ParameterStore& store) {
+void load_store(const Hdf5File& f, const std::string& group, ParameterStore& store,
+                const Model& model, bool adapt_resolution) {
   std::set<std::string> expected;
   for (std::size_t i = 0; i < store.entries().size(); ++i) {
     const auto& e = store.entries()[i];
@@ -18,6 +20,18 @@ void load_store(const Hdf5File& f, const std::string& group, ParameterStore& sto
     const std::string dataset = group + "/" + e.name;
     if (!f.exists(dataset)) fail(ExitCode::input, "{}: missing tensor '{}'", f.path(), dataset);
     Tensor t = store.value(static_cast<int>(i));
+    const Shape stored = f.shape(dataset);
+    if (stored != e.shape && model.resolution_dependent(e.name)) {
+      if (!adapt_resolution)
+        fail(ExitCode::input,
+             "{}: tensor '{}' has shape {}, expected {}: the weights were made for another "
+             "resolution (swag predict --resolution adapts them)",
+             f.path(), dataset, shape_str(stored), shape_str(e.shape));
+      model.adapt_to_resolution(e.name, f.read_f32(dataset), t);
+      log::info("{}: {} {} resized to {} for resolution {}", f.path(), dataset, shape_str(stored),
+                shape_str(e.shape), model.dims().resolution);
+      continue;
+    }
     f.read_f32_into(dataset, t);
   }
   for (const auto& name : f.members(group))
@@ -41,17 +55,18 @@ WeightsHeader read_weights_header(const std::string& path) {
   if (version != kFormatVersion)
     fail(ExitCode::input, "{}: weights format version {}, this swag reads {}", path, version,
          kFormatVersion);
-  return {f.string_attribute("/", "model"), f.int_attribute("/", "num_classes")};
+  return {f.string_attribute("/", "model"), f.int_attribute("/", "num_classes"),
+          f.exists("/params/heads.pre_logits.weight")};
 }
 
-void load_weights(const std::string& path, Model& model) {
+void load_weights(const std::string& path, Model& model, bool adapt_resolution) {
   const WeightsHeader h = read_weights_header(path);
   if (h.num_classes != model.dims().num_classes)
     fail(ExitCode::input, "{}: weights have {} classes, the model {}", path, h.num_classes,
          model.dims().num_classes);
   const Hdf5File f = Hdf5File::open_read(path);
-  load_store(f, "/params", model.params());
-  load_store(f, "/buffers", model.buffers());
+  load_store(f, "/params", model.params(), model, adapt_resolution);
+  load_store(f, "/buffers", model.buffers(), model, adapt_resolution);
 }
 
 void save_weights(const std::string& path, Model& model) {

@@ -31,6 +31,24 @@ void sigmoid_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
   same("sigmoid", y, dx);
   cpu::sigmoid_backward(y, dy, dx);
 }
+void gelu_forward(const Tensor& x, Tensor& y) {
+  same("gelu", x, y);
+  cpu::gelu_forward(x, y);
+}
+void gelu_backward(const Tensor& x, const Tensor& dy, Tensor& dx) {
+  same("gelu", x, dy);
+  same("gelu", x, dx);
+  cpu::gelu_backward(x, dy, dx);
+}
+void tanh_forward(const Tensor& x, Tensor& y) {
+  same("tanh", x, y);
+  cpu::tanh_forward(x, y);
+}
+void tanh_backward(const Tensor& y, const Tensor& dy, Tensor& dx) {
+  same("tanh", y, dy);
+  same("tanh", y, dx);
+  cpu::tanh_backward(y, dy, dx);
+}
 void add_forward(const Tensor& a, const Tensor& b, Tensor& y, bool relu) {
   same("add", a, b);
   same("add", a, y);

@@ -54,3 +54,22 @@ TEST(ParameterStore, InitializationFollowsRules) {
   s2.initialize(5);
   EXPECT_EQ(s2.value("n").data<float>()[123], s.value("n").data<float>()[123]);
 }
+
+TEST(ParameterStore, TruncatedNormalWithAbsoluteBound) {
+  nn::ParameterStore s(false);
+  s.add("t", {20000}, Init::truncated_normal_abs(1.0f, 1.5f));
+  s.add("x", {20000}, Init::xavier_uniform(30, 70));
+  s.allocate();
+  s.initialize(9);
+  double v = 0, mx = 0, xmx = 0;
+  for (std::int64_t i = 0; i < 20000; ++i) {
+    const double t = s.value("t").data<float>()[i];
+    v += t * t / 20000;
+    mx = std::max(mx, std::abs(t));
+    xmx = std::max(xmx, std::abs(static_cast<double>(s.value("x").data<float>()[i])));
+  }
+  EXPECT_LE(mx, 1.5);
+  EXPECT_NEAR(std::sqrt(v), 0.7427, 0.01);  // std of N(0, 1) truncated to [-1.5, 1.5]
+  EXPECT_LE(xmx, std::sqrt(6.0 / 100));
+  EXPECT_GT(xmx, 0.99 * std::sqrt(6.0 / 100));
+}

@@ -60,6 +60,7 @@ const Conv2dDesc kCases[] = {
     {1, 6, 6, 7, 7, 3, 2, 1, 6, true},    // depthwise, stride 2, bias
     {1, 3, 4, 9, 8, 5, 2, 0, 1, true},    // 5x5, no padding
     {1, 16, 16, 3, 3, 3, 1, 1, 1, true},  // wider channels (blocked oneDNN layouts)
+    {2, 3, 8, 12, 12, 4, 4, 0, 1, true},  // ViT patch embedding: kernel = stride, bias
 };
 
 class Conv2d : public ::testing::TestWithParam<Conv2dDesc> {};

@@ -1,5 +1,5 @@
-// relu, sigmoid, add(+relu) and accumulate against double references; backward passes against
-// central differences.
+// relu, sigmoid, gelu, tanh, add(+relu) and accumulate against double references; backward
+// passes against central differences.
 #include <cmath>
 
 #include "op_test_util.hpp"
@@ -86,6 +86,69 @@ TEST(Elementwise, SigmoidBackwardMatchesCentralDifferences) {
                numeric_gradient(
                    xd, [&] { return dot(rd, sigmoid_ref(xd)); }, kSmoothStep),
                kSmoothRel, "sigmoid dx");
+}
+
+Vec gelu_ref(const Vec& x) {
+  Vec y(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i)
+    y[i] = 0.5 * x[i] * (1.0 + std::erf(x[i] / std::sqrt(2.0)));
+  return y;
+}
+
+Vec tanh_ref(const Vec& x) {
+  Vec y(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) y[i] = std::tanh(x[i]);
+  return y;
+}
+
+TEST(Elementwise, GeluForwardMatchesReference) {
+  Tensor x = random_tensor(kShape, 11, -6.0f, 6.0f), y = Tensor::empty(kShape);
+  ops::gelu_forward(x, y);
+  const Vec xd = to_double(x), want = gelu_ref(xd);
+  // erff is within a few ulps of 1 + erf's scale, so 1 + erf carries an absolute error of a few
+  // u (relative where the CDF is far from 0); the products add a few roundings of the result.
+  Vec tol(want.size());
+  for (std::size_t i = 0; i < tol.size(); ++i)
+    tol[i] = kUnitRoundoff * (8 * std::fabs(want[i]) + 2 * std::fabs(xd[i]));
+  expect_within(y, want, tol, "gelu");
+  ops::gelu_forward(x, x);  // in place
+  EXPECT_EQ(to_double(x), to_double(y));
+}
+
+TEST(Elementwise, GeluBackwardMatchesCentralDifferences) {
+  Tensor x = random_tensor(kShape, 12, -4.0f, 4.0f), r = random_tensor(kShape, 13);
+  Tensor dx = Tensor::empty(kShape);
+  ops::gelu_backward(x, r, dx);
+  Vec xd = to_double(x);
+  const Vec rd = to_double(r);
+  expect_close(dx,
+               numeric_gradient(
+                   xd, [&] { return dot(rd, gelu_ref(xd)); }, kSmoothStep),
+               kSmoothRel, "gelu dx");
+  ops::gelu_backward(x, r, r);  // dx aliasing dy
+  EXPECT_EQ(to_double(r), to_double(dx));
+}
+
+TEST(Elementwise, TanhForwardMatchesReference) {
+  Tensor x = random_tensor(kShape, 14, -10.0f, 10.0f), y = Tensor::empty(kShape);
+  ops::tanh_forward(x, y);
+  const Vec want = tanh_ref(to_double(x));
+  Vec tol(want.size());  // tanhf is within a few ulps
+  for (std::size_t i = 0; i < tol.size(); ++i) tol[i] = 4 * kUnitRoundoff * std::fabs(want[i]);
+  expect_within(y, want, tol, "tanh");
+}
+
+TEST(Elementwise, TanhBackwardMatchesCentralDifferences) {
+  Tensor x = random_tensor(kShape, 15, -3.0f, 3.0f), y = Tensor::empty(kShape);
+  Tensor r = random_tensor(kShape, 16), dx = Tensor::empty(kShape);
+  ops::tanh_forward(x, y);
+  ops::tanh_backward(y, r, dx);
+  Vec xd = to_double(x);
+  const Vec rd = to_double(r);
+  expect_close(dx,
+               numeric_gradient(
+                   xd, [&] { return dot(rd, tanh_ref(xd)); }, kSmoothStep),
+               kSmoothRel, "tanh dx");
 }
 
 TEST(Elementwise, AddIsExactWithAndWithoutRelu) {

@@ -15,6 +15,10 @@ Cases:
   extra           an unexpected tensor: exit 4, "... unexpected tensor '<key>'"
   no_num_classes  a trunk without --num-classes: exit 2
   wrong_classes   --num-classes that disagrees with the checkpoint's classifier: exit 4
+  vit_roundtrip   a torchvision ViT (swag's vit_test) made at 40x40 with the pre-training head
+                  imports exactly; the resolution and the head come from its tensors
+  vit_swag_trunk  the same ViT in the facebookresearch/SWAG naming and layout (layer_<i>,
+                  mlp.linear_1, position embedding [T, 1, D]), without classifier
 Every failing case also checks that neither the output nor a temporary file is left behind.
 """
 
@@ -48,10 +52,10 @@ def check(cond: bool, message: str) -> None:
         raise Failure(message)
 
 
-def state_dict(seed: int = 1) -> dict:
+def state_dict(seed: int = 1, arch: str = ARCH, **build_args) -> dict:
     """A random-init model with every tensor (running statistics included) non-trivial."""
     torch.manual_seed(seed)
-    model = build_model(ARCH, NUM_CLASSES)
+    model = build_model(arch, NUM_CLASSES, **build_args)
     with torch.no_grad():
         for t in model.state_dict().values():
             if t.is_floating_point():
@@ -75,10 +79,11 @@ def to_swag_naming(key: str) -> str:
     return key
 
 
-def run_importer(workdir: str, source, extra_args=()) -> subprocess.CompletedProcess:
+def run_importer(workdir: str, source, extra_args=(),
+                 arch: str = ARCH) -> subprocess.CompletedProcess:
     checkpoint = os.path.join(workdir, "input.pth")
     torch.save(source, checkpoint)
-    cmd = [sys.executable, IMPORTER, "--arch", ARCH, "--input", checkpoint,
+    cmd = [sys.executable, IMPORTER, "--arch", arch, "--input", checkpoint,
            "--output", os.path.join(workdir, "W.h5"), *extra_args]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     print("$ " + " ".join(cmd))
@@ -104,14 +109,15 @@ def read_weights(path: str):
     return attrs, groups
 
 
-def check_exact(workdir: str, sd: dict, num_classes: int, skip=()) -> dict:
+def check_exact(workdir: str, sd: dict, num_classes: int, skip=(), arch: str = ARCH,
+                swag_model: str = "regnety_400mf", **build_args) -> dict:
     """The file holds exactly sd's tensors (but `skip`), split as torchvision's model is."""
     attrs, groups = read_weights(os.path.join(workdir, "W.h5"))
     for key, value in [("format", "swag-weights"), ("format_version", 1),
-                       ("model", "regnety_400mf"), ("num_classes", num_classes),
+                       ("model", swag_model), ("num_classes", num_classes),
                        ("software", "import_torchvision.py")]:
         check(attrs.get(key) == value, f"attribute {key} = {attrs.get(key)!r}, expected {value!r}")
-    model = build_model(ARCH, num_classes)
+    model = build_model(arch, num_classes, **build_args)
     want = {"params": [n for n, _ in model.named_parameters()],
             "buffers": [n for n, _ in model.named_buffers() if "num_batches_tracked" not in n]}
     for group, names in want.items():
@@ -199,6 +205,50 @@ def case_wrong_classes(workdir: str) -> None:
     proc = run_importer(workdir, state_dict(), ["--num-classes", "9"])
     expect_failure(workdir, proc, 4,
                    r"^swag: error: .*tensor 'fc\.weight' has shape \[7, 440\], expected \[9, 440\]$")
+
+
+VIT = "vit_test"
+VIT_BUILD = {"image_size": 40, "pre_logits": True}
+
+
+def to_swag_vit_naming(key: str, tensor: torch.Tensor):
+    """torchvision ViT key and tensor -> the facebookresearch/SWAG module name and layout."""
+    for pattern, repl in [
+        (r"^encoder\.layers\.encoder_layer_(\d+)\.", r"encoder.layers.layer_\1."),
+        (r"\.mlp\.0\.", ".mlp.linear_1."),
+        (r"\.mlp\.3\.", ".mlp.linear_2."),
+        (r"^heads\.", "head.layers."),
+    ]:
+        key = re.sub(pattern, repl, key)
+    if key == "encoder.pos_embedding":
+        tensor = tensor.permute(1, 0, 2).contiguous()
+    return key, tensor
+
+
+def case_vit_roundtrip(workdir: str) -> None:
+    sd = state_dict(arch=VIT, **VIT_BUILD)
+    check(tuple(sd["encoder.pos_embedding"].shape) == (1, 26, 32), "test premise: 5x5 grid")
+    proc = run_importer(workdir, sd, arch=VIT)
+    check(proc.returncode == 0, "import failed")
+    check_exact(workdir, sd, NUM_CLASSES, arch=VIT, swag_model=VIT, **VIT_BUILD)
+
+
+def case_vit_swag_trunk(workdir: str) -> None:
+    sd = state_dict(arch=VIT, image_size=40)
+    trunk = {}
+    for key, tensor in sd.items():
+        if not key.startswith("heads."):
+            swag_key, swag_tensor = to_swag_vit_naming(key, tensor)
+            trunk["trunk." + swag_key] = swag_tensor
+    proc = run_importer(workdir, trunk, ["--num-classes", "5"], arch=VIT)
+    check(proc.returncode == 0, "import failed")
+    attrs = check_exact(workdir, sd, 5, skip=("heads.head.weight", "heads.head.bias"), arch=VIT,
+                        swag_model=VIT, image_size=40)
+    check(attrs["head_initialized_by_importer"] == 1, "head_initialized_by_importer != 1")
+    _, groups = read_weights(os.path.join(workdir, "W.h5"))
+    check(not groups["params"]["heads.head.weight"][0].any(), "classifier is not zero")
+    source = groups["params"]["encoder.layers.encoder_layer_1.mlp.3.bias"][1].get("source_key")
+    check(source == "trunk.encoder.layers.layer_1.mlp.linear_2.bias", f"source_key {source!r}")
 
 
 CASES = {name[len("case_"):]: fn for name, fn in globals().items() if name.startswith("case_")}

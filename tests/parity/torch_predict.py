@@ -3,11 +3,13 @@
 
 Usage (the same command line as swag's):
     tests/parity/torch_predict.py predict --weights W.h5 --images X.h5 --output Y.h5 \\
-        [--targets T.h5] [--model M] [--num-classes C]
+        [--targets T.h5] [--model M] [--num-classes C] [--resolution R]
 
 Reads the weights file and the images as doc/formats.md defines them, runs torchvision's model
 (eval mode; with --targets, one training-mode forward and backward of the soft-target
-cross-entropy) and writes /logits, and with --targets /loss and /grads/<name>. Given to
+cross-entropy) and writes /logits, and with --targets /loss and /grads/<name>. A ViT is built
+for its weights' resolution and pre-training head; with --resolution its position embedding is
+interpolated by torchvision's interpolate_embeddings. Given to
 tests/parity/run_parity.sh in place of the swag executable it checks the importer, the
 reference, the driver and compare.py end to end; it also documents the contract in runnable form.
 """
@@ -19,9 +21,11 @@ import sys
 import h5py
 import numpy as np
 import torch
+from torchvision.models.vision_transformer import interpolate_embeddings
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
-from import_torchvision import ImportFailure, attr_str, build_model, resolve_arch  # noqa: E402
+from import_torchvision import (VIT_SPECS, ImportFailure, attr_str, build_model,  # noqa: E402
+                                family, resolve_arch)
 from torch_reference import soft_cross_entropy  # noqa: E402
 
 
@@ -30,7 +34,7 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-def load_model(path: str, model_name, num_classes) -> torch.nn.Module:
+def load_model(path: str, model_name, num_classes, resolution) -> torch.nn.Module:
     with h5py.File(path, "r") as f:
         if attr_str(f.attrs.get("format")) != "swag-weights":
             fail(f"{path}: not a swag weights file", 4)
@@ -38,19 +42,23 @@ def load_model(path: str, model_name, num_classes) -> torch.nn.Module:
             arch = resolve_arch(model_name or attr_str(f.attrs["model"]))
         except ImportFailure as exc:
             fail(exc.messages[0], 2)
-        model = build_model(arch, num_classes or int(f.attrs["num_classes"]))
-        params = dict(model.named_parameters())
-        for name, tensor in model.state_dict().items():
-            if name.endswith("num_batches_tracked"):
-                continue
-            group = "params" if name in params else "buffers"
-            if name not in f[group]:
-                fail(f"{path}: missing tensor '{group}/{name}'", 4)
-            data = torch.from_numpy(f[group][name][()])
-            if tuple(data.shape) != tuple(tensor.shape):
-                fail(f"{path}: tensor '{name}' has shape {list(data.shape)}, "
-                     f"expected {list(tensor.shape)}", 4)
-            tensor.copy_(data)
+        state = {name: torch.from_numpy(ds[()]) for group in ("params", "buffers")
+                 for name, ds in f[group].items()}
+    num_classes = num_classes or int(state[family(arch).head_keys[0]].shape[0])
+    build_args = family(arch).build_args(arch, state)
+    if resolution and "image_size" in build_args:
+        state = interpolate_embeddings(resolution, VIT_SPECS[arch][0], state)
+        build_args["image_size"] = resolution
+    model = build_model(arch, num_classes, **build_args)
+    for name, tensor in model.state_dict().items():
+        if name.endswith("num_batches_tracked"):
+            continue
+        if name not in state:
+            fail(f"{path}: missing tensor '{name}'", 4)
+        if tuple(state[name].shape) != tuple(tensor.shape):
+            fail(f"{path}: tensor '{name}' has shape {list(state[name].shape)}, "
+                 f"expected {list(tensor.shape)}", 4)
+        tensor.copy_(state[name])
     return model
 
 
@@ -63,10 +71,11 @@ def main() -> int:
     parser.add_argument("--targets")
     parser.add_argument("--model")
     parser.add_argument("--num-classes", type=int)
+    parser.add_argument("--resolution", type=int)
     args = parser.parse_args()
     torch.set_num_threads(1)
 
-    model = load_model(args.weights, args.model, args.num_classes)
+    model = load_model(args.weights, args.model, args.num_classes, args.resolution)
     with h5py.File(args.images, "r") as f:
         images = torch.from_numpy(f["images"][()])
     outputs = {}

@@ -18,6 +18,9 @@ struct ModelDims {
   std::int64_t batch = 1;
   std::int64_t resolution = 224;
   std::int64_t num_classes = 1000;
+  // ViT only: the pre-training head (heads.pre_logits, D->D linear and tanh before the
+  // classifier, paper section 3.2); fine-tuning and evaluation models go without it.
+  bool pre_logits = false;
 };
 
 struct StageInfo {
@@ -48,6 +51,14 @@ class Model {
   virtual const Tensor& forward(const Tensor& images, bool train) = 0;
   virtual void backward(const Tensor& dlogits) = 0;
 
+  // Whether parameter `name`'s shape depends on the resolution (a ViT's position embedding),
+  // and how a value stored for another resolution is carried over to this model's.
+  virtual bool resolution_dependent(const std::string& /*name*/) const { return false; }
+  virtual void adapt_to_resolution(const std::string& name, const Tensor& /*stored*/,
+                                   Tensor& /*param*/) const {
+    fail(ExitCode::failure, "parameter '{}' of {} does not depend on the resolution", name, name_);
+  }
+
   // Called during backward with an index i: the gradients of parameters i, i+1, ... are final
   // (gradient all-reduce starts its buckets from it).
   void set_gradient_ready_hook(std::function<void(int)> hook) { ready_hook_ = std::move(hook); }
@@ -73,5 +84,7 @@ class Model {
 // unknown name lists the known ones.
 std::unique_ptr<Model> create_model(const std::string& name, const ModelDims& dims);
 std::vector<std::string> model_names();
+// The swag name of a preset given by either name ("vit_b_16" -> "vit_b16").
+std::string canonical_model_name(const std::string& name);
 
 }  // namespace swag::nn

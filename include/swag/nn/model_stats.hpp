@@ -1,9 +1,12 @@
 // Size accounting filled in while a model is declared, before any memory is allocated:
 // parameters, multiply-accumulates and activations per image, as pycls/fvcore count them
 // (MACs of convolutions and linear layers; activations = elements of every conv/linear output).
+// A ViT's attention adds the MACs of its two products and the elements of its probabilities
+// and context, as in the reference sizes of ../shared/reference/models.json.
 #pragma once
 #include <cstdint>
 
+#include "swag/ops/attention.hpp"
 #include "swag/ops/conv2d.hpp"
 #include "swag/ops/linear.hpp"
 
@@ -17,6 +20,8 @@ struct ModelStats {
 
   void add_conv(const ops::Conv2dDesc& d);
   void add_linear(const ops::LinearDesc& d);
+  // The two products Q Kᵀ and P V; activations are the probabilities and the context.
+  void add_attention(const ops::AttentionDesc& d);
   void add_activation(std::int64_t batch_elements);
 };
 

@@ -14,12 +14,25 @@ namespace swag::nn {
 
 // How a tensor is initialized (torchvision's rules are expressed in these terms).
 struct Init {
-  enum class Kind { constant, normal, uniform, truncated_normal } kind = Kind::constant;
+  enum class Kind {
+    constant,
+    normal,
+    uniform,
+    truncated_normal,      // N(0, a) redrawn outside +-2 a
+    truncated_normal_abs,  // N(0, a) redrawn outside +-b: torch.nn.init.trunc_normal_(std=a)
+  } kind = Kind::constant;
   float a = 0.0f;  // constant value, normal/truncated std, uniform bound (+-a)
+  float b = 0.0f;  // truncated_normal_abs: the bound, in the tensor's units
   static Init constant_value(float v) { return {Kind::constant, v}; }
   static Init normal(float std) { return {Kind::normal, std}; }
   static Init uniform(float bound) { return {Kind::uniform, bound}; }
   static Init truncated_normal(float std) { return {Kind::truncated_normal, std}; }
+  // torch.nn.init.trunc_normal_(std=std, a=-bound, b=bound); PyTorch's default bound is 2.
+  static Init truncated_normal_abs(float std, float bound = 2.0f) {
+    return {Kind::truncated_normal_abs, std, bound};
+  }
+  // torch.nn.init.xavier_uniform_: U(+-sqrt(6 / (fan_in + fan_out))).
+  static Init xavier_uniform(std::int64_t fan_in, std::int64_t fan_out);
 };
 
 struct ParameterInfo {

@@ -11,12 +11,15 @@ namespace swag::nn {
 struct WeightsHeader {
   std::string model;
   std::int64_t num_classes = 0;
+  bool pre_logits = false;  // holds a ViT's pre-training head (heads.pre_logits.*)
 };
 
 WeightsHeader read_weights_header(const std::string& path);
 // Loads every parameter and buffer of `model`. A missing, extra or mis-shaped tensor is an
-// input error naming the file and the tensor.
-void load_weights(const std::string& path, Model& model);
+// input error naming the file and the tensor. With adapt_resolution, a tensor whose shape
+// depends on the resolution (a ViT's position embedding) and was stored for another one is
+// carried over (Model::adapt_to_resolution); without, that is an input error saying so.
+void load_weights(const std::string& path, Model& model, bool adapt_resolution = false);
 // Writes atomically (temporary file, fsync, rename).
 void save_weights(const std::string& path, Model& model);
 

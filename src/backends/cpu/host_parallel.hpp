@@ -35,6 +35,15 @@ void host_for(const char* name, std::int64_t n, const F& f) {
 #endif
 }
 
+// f(begin, end) over consecutive blocks of at most `block` indices covering [0, n): the body
+// runs a plain loop the compiler can vectorize (a Kokkos range loop calling f(i) per index does
+// not, on Serial).
+template <class F>
+void host_for_blocks(const char* name, std::int64_t n, std::int64_t block, const F& f) {
+  host_for(name, (n + block - 1) / block,
+           [=](std::int64_t b) { f(b * block, b * block + block < n ? b * block + block : n); });
+}
+
 // f(i, j) for i < n0, j < n1, with j fastest.
 template <class F>
 void host_for_2d(const char* name, std::int64_t n0, std::int64_t n1, const F& f) {

@@ -1,27 +1,13 @@
 // Fully connected layer on oneDNN's row-major SGEMM; bias broadcast and bias gradient as Kokkos
 // kernels (the latter a deterministic column sum).
-#include <oneapi/dnnl/dnnl.h>
-
 #include <vector>
 
+#include "gemm.hpp"
 #include "host_parallel.hpp"
 #include "row_sums.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
 
 namespace swag::cpu {
-namespace {
-
-// C[M, N] = A[M, K] · B[K, N] + beta · C, row-major, with A and B optionally transposed.
-void sgemm(char trans_a, char trans_b, std::int64_t m, std::int64_t n, std::int64_t k,
-           const float* a, std::int64_t lda, const float* b, std::int64_t ldb, float beta, float* c,
-           std::int64_t ldc) {
-  const dnnl_status_t st =
-      dnnl_sgemm(trans_a, trans_b, m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
-  SWAG_CHECK(st == dnnl_success, "dnnl_sgemm({}{}, {}x{}x{}) returned status {}", trans_a, trans_b,
-             m, n, k, static_cast<int>(st));
-}
-
-}  // namespace
 
 void linear_forward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor* b,
                     Tensor& y) {
@@ -35,7 +21,7 @@ void linear_forward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, 
           for (std::int64_t j = 0; j < n; ++j) yp[r * n + j] = bp[j];
         });
   }
-  sgemm('N', 'T', d.rows, n, d.in_features, x.data<float>(), d.in_features, w.data<float>(),
+  sgemm('N', 'T', d.rows, n, d.in_features, 1.0f, x.data<float>(), d.in_features, w.data<float>(),
         d.in_features, b ? 1.0f : 0.0f, yp, n);
 }
 
@@ -44,9 +30,9 @@ void linear_backward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w,
   const std::int64_t m = d.rows, k = d.in_features, n = d.out_features;
   const float* const dyp = dy.data<float>();
   if (dx)  // dx[M, K] = dy[M, N] · w[N, K]
-    sgemm('N', 'N', m, k, n, dyp, n, w.data<float>(), k, 0.0f, dx->data<float>(), k);
+    sgemm('N', 'N', m, k, n, 1.0f, dyp, n, w.data<float>(), k, 0.0f, dx->data<float>(), k);
   // dw[N, K] = dy[M, N]ᵀ · x[M, K]
-  sgemm('T', 'N', n, k, m, dyp, n, x.data<float>(), k, 0.0f, dw.data<float>(), k);
+  sgemm('T', 'N', n, k, m, 1.0f, dyp, n, x.data<float>(), k, 0.0f, dw.data<float>(), k);
   if (db) {
     thread_local std::vector<double> sums;
     sums.resize(n);

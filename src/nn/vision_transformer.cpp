@@ -1,0 +1,155 @@
+#include "swag/nn/vision_transformer.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "swag/nn/position_embedding_resize.hpp"
+#include "swag/ops/elementwise.hpp"
+#include "swag/ops/token_embedding.hpp"
+
+namespace swag::nn {
+namespace {
+
+constexpr const char* kPosEmbedding = "encoder.pos_embedding";
+
+std::int64_t grid(const VitDesign& v, const ModelDims& d) {
+  if (d.resolution % v.patch != 0)
+    fail(ExitCode::usage, "ViT with {}x{} patches: resolution {} is not a multiple of {}", v.patch,
+         v.patch, d.resolution, v.patch);
+  return d.resolution / v.patch;
+}
+
+}  // namespace
+
+VisionTransformer::VisionTransformer(const std::string& name, const VitDesign& v,
+                                     const ModelDims& dims)
+    : Model(name, dims), design_(v), tokens_(grid(v, dims) * grid(v, dims) + 1) {
+  SWAG_CHECK(v.hidden % v.heads == 0, "ViT {}: width {} over {} heads", name, v.hidden, v.heads);
+  BuildContext ctx = context();
+  const std::int64_t d = v.hidden, b = dims.batch;
+  conv_ = {b, 3, d, dims.resolution, dims.resolution, v.patch, v.patch, 0, 1, true};
+  // torchvision's initialization: class token zeros; the patch projection truncated LeCun normal
+  // (std sqrt(1 / fan_in), cut at +-2 absolute as nn.init.trunc_normal_) with zero bias; the
+  // position embedding N(0, 0.02).
+  class_token_ = params().add("class_token", {1, 1, d}, Init::constant_value(0.0f));
+  const auto fan_in = static_cast<float>(3 * v.patch * v.patch);
+  conv_w_ = params().add("conv_proj.weight", conv_.weight_shape(),
+                         Init::truncated_normal_abs(std::sqrt(1.0f / fan_in)));
+  conv_b_ = params().add("conv_proj.bias", {d}, Init::constant_value(0.0f));
+  pos_ = params().add(kPosEmbedding, {1, tokens_, d}, Init::normal(0.02f));
+  ctx.stats.add_conv(conv_);
+  blocks_.reserve(static_cast<std::size_t>(v.layers));
+  for (int i = 0; i < v.layers; ++i)
+    blocks_.emplace_back(ctx, fmt::format("encoder.layers.encoder_layer_{}", i),
+                         EncoderShape{b, tokens_, d, v.heads, v.mlp});
+  ln_.emplace(ctx, "encoder.ln", ops::LayerNormDesc{b, d});
+  if (dims.pre_logits) {
+    pre_logits_ = {b, d, d, true};
+    pre_w_ = params().add("heads.pre_logits.weight", {d, d},
+                          Init::truncated_normal_abs(std::sqrt(1.0f / static_cast<float>(d))));
+    pre_b_ = params().add("heads.pre_logits.bias", {d}, Init::constant_value(0.0f));
+    ctx.stats.add_linear(pre_logits_);
+  }
+  head_ = {b, d, dims.num_classes, true};
+  head_w_ = params().add("heads.head.weight", {dims.num_classes, d}, Init::constant_value(0.0f));
+  head_b_ = params().add("heads.head.bias", {dims.num_classes}, Init::constant_value(0.0f));
+  ctx.stats.add_linear(head_);
+}
+
+std::vector<StageInfo> VisionTransformer::stages() const {
+  return {{design_.hidden, design_.layers, design_.heads}};
+}
+
+void VisionTransformer::allocate_layers(Device device) {
+  for (auto& blk : blocks_) blk.allocate(params(), scratch(), device);
+  ln_->allocate(params(), device);
+  const std::int64_t b = dims().batch, d = design_.hidden;
+  auto make = [&](const Shape& s) { return Tensor::empty(s, DType::f32, device); };
+  patches_ = make(conv_.output_shape());
+  tokens_in_ = make({b * tokens_, d});
+  class_out_ = make({b, d});
+  if (dims().pre_logits) pre_ = make({b, d});
+  logits_ = make({b, dims().num_classes});
+  d_even_ = make({b * tokens_, d});
+  d_odd_ = make({b * tokens_, d});
+  d_features_ = make({b, d});
+  d_ln_out_ = make({b, d});
+  d_class_out_ = make({b, d});
+}
+
+const Tensor& VisionTransformer::forward(const Tensor& images, bool /*train*/) {
+  images_ = &images;
+  const std::int64_t b = dims().batch, d = design_.hidden;
+  const Tensor conv_b = params().value(conv_b_);
+  ops::conv2d_forward(conv_, images, params().value(conv_w_), &conv_b, patches_);
+  Tensor tokens = tokens_in_.reshape({b, tokens_, d});
+  ops::token_embedding_forward(patches_.reshape({b, tokens_ - 1, d}),
+                               params().value(class_token_).reshape({d}),
+                               params().value(pos_).reshape({tokens_, d}), tokens);
+  const Tensor* x = &tokens_in_;
+  for (auto& blk : blocks_) x = &blk.forward(*x);
+  ops::class_token_output_forward(x->reshape({b, tokens_, d}), class_out_);
+  const Tensor* features = &ln_->forward(class_out_);
+  if (dims().pre_logits) {
+    const Tensor pre_b = params().value(pre_b_);
+    ops::linear_forward(pre_logits_, *features, params().value(pre_w_), &pre_b, pre_);
+    ops::tanh_forward(pre_, pre_);
+    features = &pre_;
+  }
+  const Tensor head_b = params().value(head_b_);
+  ops::linear_forward(head_, *features, params().value(head_w_), &head_b, logits_);
+  return logits_;
+}
+
+void VisionTransformer::backward(const Tensor& dlogits) {
+  SWAG_CHECK(images_ != nullptr, "backward before forward");
+  const std::int64_t b = dims().batch, d = design_.hidden;
+  const ParameterStore& p = params();
+  Tensor dw = p.grad(head_w_), db = p.grad(head_b_);
+  const Tensor& features = dims().pre_logits ? pre_ : ln_->output();
+  ops::linear_backward(head_, features, p.value(head_w_), dlogits, &d_features_, dw, &db);
+  const Tensor* d_ln_out = &d_features_;
+  if (dims().pre_logits) {
+    ops::tanh_backward(pre_, d_features_, d_features_);
+    Tensor dpw = p.grad(pre_w_), dpb = p.grad(pre_b_);
+    ops::linear_backward(pre_logits_, ln_->output(), p.value(pre_w_), d_features_, &d_ln_out_, dpw,
+                         &dpb);
+    d_ln_out = &d_ln_out_;
+  }
+  gradients_ready_from(dims().pre_logits ? pre_w_ : head_w_);
+  ln_->backward(class_out_, *d_ln_out, d_class_out_);
+  gradients_ready_from(ln_->first_param());
+
+  // Gradient of each block's output, alternating between two buffers.
+  Tensor dout = d_even_;
+  Tensor dout_tokens = dout.reshape({b, tokens_, d});
+  ops::class_token_output_backward(d_class_out_, dout_tokens);
+  for (std::size_t i = blocks_.size(); i-- > 0;) {
+    const Tensor& x = i == 0 ? tokens_in_ : blocks_[i - 1].output();
+    Tensor dx = (blocks_.size() - i) % 2 ? d_odd_ : d_even_;
+    blocks_[i].backward(x, dout, dx);
+    gradients_ready_from(blocks_[i].first_param());
+    dout = dx;
+  }
+
+  Tensor dpatches = view_as(scratch().a, conv_.output_shape());
+  Tensor dpatch_tokens = dpatches.reshape({b, tokens_ - 1, d});
+  Tensor dclass = p.grad(class_token_).reshape({d}), dpos = p.grad(pos_).reshape({tokens_, d});
+  ops::token_embedding_backward(dout.reshape({b, tokens_, d}), dpatch_tokens, dclass, dpos);
+  Tensor dconv_w = p.grad(conv_w_), dconv_b = p.grad(conv_b_);
+  ops::conv2d_backward(conv_, *images_, p.value(conv_w_), dpatches, nullptr, dconv_w, &dconv_b);
+  gradients_ready_from(0);
+}
+
+bool VisionTransformer::resolution_dependent(const std::string& name) const {
+  return name == kPosEmbedding;
+}
+
+void VisionTransformer::adapt_to_resolution(const std::string& name, const Tensor& stored,
+                                            Tensor& param) const {
+  SWAG_CHECK(resolution_dependent(name), "'{}' does not depend on the resolution", name);
+  resize_position_embedding(stored, param);
+}
+
+}  // namespace swag::nn
