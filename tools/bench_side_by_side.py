@@ -6,8 +6,9 @@
 
 Each run is one process of each program (alternating, so that drifts in machine load hit both);
 each process reports the median step time over --iters steps after --warmup steps. The table
-gives the median over runs of images/s, for train and infer, and the ratio swag / PyTorch.
-Prints Markdown for doc/benchmarks.md.
+gives the median over runs of images/s, for train and infer, and the ratio swag / PyTorch, and
+the header the machine's load average before and after (other work on the machine slows both
+programs, the ratio less so). Prints Markdown for doc/benchmarks.md.
 """
 import argparse
 import json
@@ -40,6 +41,7 @@ def main():
     common = ["--model", a.model, "--batch", str(a.batch), "--resolution", str(a.resolution),
               "--threads", str(a.threads), "--warmup", str(a.warmup), "--iters", str(a.iters),
               "--json"]
+    load_before = os.getloadavg()[0]
     rows = []
     for mode in a.modes.split(","):
         ours, theirs = [], []
@@ -47,18 +49,20 @@ def main():
             ours.append(measure([a.swag, "bench", "--mode", mode, *common]))
             theirs.append(measure([sys.executable, os.path.join(HERE, "bench_torch.py"),
                                    "--mode", mode, *common]))
-            print(f"{mode} run {run + 1}/{a.runs}: swag {ours[-1]:.1f}, PyTorch {theirs[-1]:.1f} images/s",
+            print(f"{mode} run {run + 1}/{a.runs}: swag {ours[-1]:.2f}, PyTorch {theirs[-1]:.2f} images/s",
                   file=sys.stderr)
         rows.append((mode, statistics.median(ours), statistics.median(theirs), ours, theirs))
     import torch
     print(f"{a.model}, batch {a.batch}, {a.resolution}x{a.resolution}, {a.threads} threads, "
           f"median of {a.runs} runs x {a.iters} steps; {platform.processor() or platform.machine()}, "
-          f"PyTorch {torch.__version__}\n")
+          f"PyTorch {torch.__version__}; load average {load_before:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after\n")
     print("| mode | swag images/s | PyTorch images/s | swag / PyTorch | swag runs | PyTorch runs |")
     print("|---|---|---|---|---|---|")
     for mode, o, t, os_, ts in rows:
-        fmt = lambda xs: " ".join(f"{x:.1f}" for x in xs)
-        print(f"| {mode} | {o:.1f} | {t:.1f} | {o / t:.2f} | {fmt(os_)} | {fmt(ts)} |")
+        def fmt(*xs):  # two decimals below 10 images/s
+            return " ".join(f"{x:.{1 if x >= 10 else 2}f}" for x in xs)
+        print(f"| {mode} | {fmt(o)} | {fmt(t)} | {o / t:.2f} | {fmt(*os_)} | {fmt(*ts)} |")
 
 
 if __name__ == "__main__":

@@ -17,8 +17,7 @@ namespace {
 void softmax_rows(float* p, std::int64_t rows, std::int64_t n) {
   for (std::int64_t i = 0; i < rows; ++i) {
     float* row = p + i * n;
-    float m = row[0];
-    for (std::int64_t j = 1; j < n; ++j) m = row[j] > m ? row[j] : m;
+    const float m = lane_max(row, n);
     for (std::int64_t j = 0; j < n; ++j) row[j] = ops::math::exp_nonpositive(row[j] - m);
     const auto inv = static_cast<float>(1.0 / lane_sum(n, [&](std::int64_t j) { return row[j]; }));
     for (std::int64_t j = 0; j < n; ++j) row[j] *= inv;
