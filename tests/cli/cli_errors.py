@@ -139,6 +139,31 @@ def case_h5py_written_weights(swag, work):
     print("ok: h5py-written weights predict", out)
 
 
+def case_vit_resolution(swag, work):
+    """ViT weights at another resolution: refused without --resolution, which must match the
+    images; with it, the position embedding is resized and predict succeeds."""
+    w = os.path.join(work, "vit.h5")
+    r = run(swag, "init", "--model", "vit_test", "--resolution", "32", "--num-classes", "4",
+            "--output", w)
+    assert r.returncode == 0, r.stderr
+    x48 = images(work, (2, 3, 48, 48))
+    predict_fails(swag, work, w, x48, INPUT, "made for another resolution")
+    predict_fails(swag, work, w, x48, INPUT, "--resolution 40 but the images", ["--resolution", "40"])
+    out = os.path.join(work, "y.h5")
+    r = run(swag, "predict", "--weights", w, "--images", x48, "--output", out, "--resolution", "48")
+    assert r.returncode == 0, r.stderr
+    with h5py.File(out) as f:
+        assert f["logits"].shape == (2, 4), f["logits"].shape
+    print("ok: vit_test weights of 32x32 predict at 48x48 with --resolution 48")
+
+
+def case_vit_bad_settings(swag, work):
+    expect_error(run(swag, "info", "--model", "vit_b16", "--resolution", "200"), USAGE,
+                 "resolution 200 is not a multiple of 16")
+    expect_error(run(swag, "info", "--model", "regnety_test", "--pre-logits"), USAGE,
+                 "pre-training head")
+
+
 def main():
     swag, case, work = sys.argv[1:4]
     shutil.rmtree(work, ignore_errors=True)
