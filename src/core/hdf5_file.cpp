@@ -3,6 +3,7 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <mutex>
 
 namespace swag {
 namespace {
@@ -41,15 +42,26 @@ hid_t untimed(hid_t property_class) {
   return p;
 }
 
+// Debian's HDF5 is built for MPI, which excludes its thread-safe mode: every call into the
+// library takes this process-wide lock (loader threads read shards while the trainer writes
+// checkpoints). Recursive, since the methods call each other.
+std::recursive_mutex& library_mutex() {
+  static std::recursive_mutex m;
+  return m;
+}
+using LibraryLock = std::lock_guard<std::recursive_mutex>;
+
 }  // namespace
 
 Hdf5File Hdf5File::open_read(const std::string& path) {
+  const LibraryLock lock(library_mutex());
   const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (id < 0) fail(ExitCode::io, "{}: cannot open as HDF5 (missing or not an HDF5 file)", path);
   return Hdf5File(path, id);
 }
 
 Hdf5File Hdf5File::create(const std::string& path) {
+  const LibraryLock lock(library_mutex());
   const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (id < 0) fail(ExitCode::io, "{}: cannot create HDF5 file", path);
   return Hdf5File(path, id);
@@ -60,10 +72,12 @@ Hdf5File::Hdf5File(Hdf5File&& other) noexcept : path_(std::move(other.path_)), i
 }
 
 Hdf5File::~Hdf5File() {
+  const LibraryLock lock(library_mutex());
   if (id_ >= 0) H5Fclose(id_);
 }
 
 bool Hdf5File::exists(const std::string& object) const {
+  const LibraryLock lock(library_mutex());
   // Check each path component, since H5Lexists fails on a missing intermediate group.
   std::string prefix;
   std::size_t start = object.front() == '/' ? 1 : 0;
@@ -77,6 +91,7 @@ bool Hdf5File::exists(const std::string& object) const {
 }
 
 std::vector<std::string> Hdf5File::members(const std::string& group) const {
+  const LibraryLock lock(library_mutex());
   std::vector<std::string> names;
   if (!exists(group)) return names;
   Handle g(H5Gopen2(id_, group.c_str(), H5P_DEFAULT));
@@ -96,6 +111,7 @@ std::vector<std::string> Hdf5File::members(const std::string& group) const {
 }
 
 Shape Hdf5File::shape(const std::string& dataset) const {
+  const LibraryLock lock(library_mutex());
   if (!exists(dataset)) fail(ExitCode::input, "{}: missing dataset '{}'", path_, dataset);
   Handle d(H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT));
   if (!d.ok()) fail(ExitCode::input, "{}: '{}' is not a dataset", path_, dataset);
@@ -107,12 +123,14 @@ Shape Hdf5File::shape(const std::string& dataset) const {
 }
 
 Tensor Hdf5File::read_f32(const std::string& dataset) const {
+  const LibraryLock lock(library_mutex());
   Tensor t = Tensor::empty(shape(dataset));
   read_f32_into(dataset, t);
   return t;
 }
 
 void Hdf5File::read_f32_into(const std::string& dataset, Tensor& out) const {
+  const LibraryLock lock(library_mutex());
   const Shape s = shape(dataset);
   if (s != out.shape())
     fail(ExitCode::input, "{}: dataset '{}' has shape {}, expected {}", path_, dataset,
@@ -126,6 +144,7 @@ void Hdf5File::read_f32_into(const std::string& dataset, Tensor& out) const {
 }
 
 double Hdf5File::read_scalar_f64(const std::string& dataset) const {
+  const LibraryLock lock(library_mutex());
   const Shape s = shape(dataset);
   if (shape_numel(s) != 1) fail(ExitCode::input, "{}: '{}' is not a scalar", path_, dataset);
   Handle d(H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT));
@@ -136,6 +155,7 @@ double Hdf5File::read_scalar_f64(const std::string& dataset) const {
 }
 
 void Hdf5File::ensure_parent_groups(const std::string& object) {
+  const LibraryLock lock(library_mutex());
   for (std::size_t slash = object.find('/', 1); slash != std::string::npos;
        slash = object.find('/', slash + 1)) {
     const std::string group = object.substr(0, slash);
@@ -147,6 +167,7 @@ void Hdf5File::ensure_parent_groups(const std::string& object) {
 }
 
 void Hdf5File::write(const std::string& dataset, const Tensor& t) {
+  const LibraryLock lock(library_mutex());
   SWAG_CHECK(t.device() == Device::cpu, "HDF5 writes host tensors");
   SWAG_CHECK(t.dtype() == DType::f32 || t.dtype() == DType::i64, "HDF5 write of {}",
              dtype_name(t.dtype()));
@@ -158,6 +179,7 @@ void Hdf5File::write(const std::string& dataset, const Tensor& t) {
 
 void Hdf5File::write_raw(const std::string& dataset, std::int64_t file_type, std::int64_t mem_type,
                          const Shape& shape, const void* data) {
+  const LibraryLock lock(library_mutex());
   ensure_parent_groups(dataset);
   const auto dims = dims_of(shape);
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
@@ -169,6 +191,7 @@ void Hdf5File::write_raw(const std::string& dataset, std::int64_t file_type, std
 }
 
 void Hdf5File::write_scalar_f64(const std::string& dataset, double v) {
+  const LibraryLock lock(library_mutex());
   ensure_parent_groups(dataset);
   Handle space(H5Screate(H5S_SCALAR));
   const Handle props(untimed(H5P_DATASET_CREATE));
@@ -179,11 +202,13 @@ void Hdf5File::write_scalar_f64(const std::string& dataset, double v) {
 }
 
 void Hdf5File::write_u8(const std::string& dataset, std::span<const std::uint8_t> v) {
+  const LibraryLock lock(library_mutex());
   write_raw(dataset, H5T_STD_U8LE, H5T_NATIVE_UINT8, {static_cast<std::int64_t>(v.size())},
             v.data());
 }
 
 void Hdf5File::write_i32(const std::string& dataset, std::span<const std::int32_t> v, Shape shape) {
+  const LibraryLock lock(library_mutex());
   if (shape.empty()) shape = {static_cast<std::int64_t>(v.size())};
   SWAG_CHECK(shape_numel(shape) == static_cast<std::int64_t>(v.size()), "{} for {} values",
              shape_str(shape), v.size());
@@ -191,6 +216,7 @@ void Hdf5File::write_i32(const std::string& dataset, std::span<const std::int32_
 }
 
 void Hdf5File::write_i64(const std::string& dataset, std::span<const std::int64_t> v, Shape shape) {
+  const LibraryLock lock(library_mutex());
   if (shape.empty()) shape = {static_cast<std::int64_t>(v.size())};
   SWAG_CHECK(shape_numel(shape) == static_cast<std::int64_t>(v.size()), "{} for {} values",
              shape_str(shape), v.size());
@@ -198,6 +224,7 @@ void Hdf5File::write_i64(const std::string& dataset, std::span<const std::int64_
 }
 
 void Hdf5File::read_integers(const std::string& dataset, std::int64_t mem_type, void* out) const {
+  const LibraryLock lock(library_mutex());
   Handle d(H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT));
   Handle type(H5Dget_type(d.get()));
   if (H5Tget_class(type.get()) != H5T_INTEGER)
@@ -208,12 +235,14 @@ void Hdf5File::read_integers(const std::string& dataset, std::int64_t mem_type, 
 }
 
 std::vector<std::int32_t> Hdf5File::read_i32(const std::string& dataset) const {
+  const LibraryLock lock(library_mutex());
   std::vector<std::int32_t> v(static_cast<std::size_t>(shape_numel(shape(dataset))));
   read_integers(dataset, H5T_NATIVE_INT32, v.data());
   return v;
 }
 
 std::vector<std::int64_t> Hdf5File::read_i64(const std::string& dataset) const {
+  const LibraryLock lock(library_mutex());
   std::vector<std::int64_t> v(static_cast<std::size_t>(shape_numel(shape(dataset))));
   read_integers(dataset, H5T_NATIVE_INT64, v.data());
   return v;
@@ -221,6 +250,7 @@ std::vector<std::int64_t> Hdf5File::read_i64(const std::string& dataset) const {
 
 std::vector<std::uint8_t> Hdf5File::read_u8(const std::string& dataset, std::int64_t offset,
                                             std::int64_t count) const {
+  const LibraryLock lock(library_mutex());
   const Shape s = shape(dataset);
   if (s.size() != 1 || offset < 0 || count < 0 || offset + count > s[0])
     fail(ExitCode::input, "{}: bytes [{}, {}) are outside dataset '{}' of shape {}", path_, offset,
@@ -241,6 +271,7 @@ std::vector<std::uint8_t> Hdf5File::read_u8(const std::string& dataset, std::int
 
 void Hdf5File::set_attribute(const std::string& object, const std::string& name,
                              const std::string& v) {
+  const LibraryLock lock(library_mutex());
   Handle type(H5Tcopy(H5T_C_S1));
   H5Tset_size(type.get(), std::max<std::size_t>(v.size(), 1));
   H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
@@ -252,6 +283,7 @@ void Hdf5File::set_attribute(const std::string& object, const std::string& name,
 }
 
 void Hdf5File::set_attribute(const std::string& object, const std::string& name, std::int64_t v) {
+  const LibraryLock lock(library_mutex());
   Handle space(H5Screate(H5S_SCALAR));
   Handle a(H5Acreate_by_name(id_, object.c_str(), name.c_str(), H5T_STD_I64LE, space.get(),
                              H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
@@ -260,12 +292,14 @@ void Hdf5File::set_attribute(const std::string& object, const std::string& name,
 }
 
 bool Hdf5File::has_attribute(const std::string& object, const std::string& name) const {
+  const LibraryLock lock(library_mutex());
   if (object != "/" && !exists(object)) return false;
   return H5Aexists_by_name(id_, object.c_str(), name.c_str(), H5P_DEFAULT) > 0;
 }
 
 std::int64_t Hdf5File::open_attribute(const std::string& object, const std::string& name,
                                       int type_class, const char* what) const {
+  const LibraryLock lock(library_mutex());
   if (!has_attribute(object, name))
     fail(ExitCode::input, "{}: missing attribute '{}' of '{}'", path_, name, object);
   const hid_t a = H5Aopen_by_name(id_, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
@@ -278,6 +312,7 @@ std::int64_t Hdf5File::open_attribute(const std::string& object, const std::stri
 }
 
 std::string Hdf5File::string_attribute(const std::string& object, const std::string& name) const {
+  const LibraryLock lock(library_mutex());
   Handle a(open_attribute(object, name, H5T_STRING, "a string"));
   Handle type(H5Aget_type(a.get()));
   if (H5Tis_variable_str(type.get()) > 0) {
@@ -299,6 +334,7 @@ std::string Hdf5File::string_attribute(const std::string& object, const std::str
 }
 
 std::int64_t Hdf5File::int_attribute(const std::string& object, const std::string& name) const {
+  const LibraryLock lock(library_mutex());
   Handle a(open_attribute(object, name, H5T_INTEGER, "an integer"));
   std::int64_t v = 0;
   if (H5Aread(a.get(), H5T_NATIVE_INT64, &v) < 0)

@@ -28,16 +28,42 @@ BatchLayout layout_of(const Config& c, const dist::Communicator& comm) {
   const std::int64_t global = c.get_int("batch.global");
   if (global < 1 || global % comm.size() != 0)
     fail(ExitCode::config, "batch.global = {} does not divide over {} ranks", global, comm.size());
-  std::int64_t classes = c.get_int("model.num_classes");
-  if (c.get_string("data.source") == "synthetic") {
-    if (classes == 0) classes = 10;
-  } else {
-    fail(ExitCode::config, "data.source = '{}': this build reads 'synthetic' only",
-         c.get_string("data.source"));
+  return {global,
+          global / comm.size(),
+          comm.rank(),
+          c.get_int("model.resolution"),
+          c.get_int("model.num_classes"),
+          static_cast<std::uint64_t>(c.get_int("run.seed"))};
+}
+
+// The deck's data source; fixes layout.num_classes when the deck leaves it to the data.
+std::unique_ptr<BatchSource> make_source(const Config& c, BatchLayout& layout,
+                                         std::string& vocab_sha256) {
+  const std::string source = c.get_string("data.source");
+  if (source == "synthetic") {
+    if (layout.num_classes == 0) layout.num_classes = 10;
+    return make_synthetic_source(layout);
   }
-  return {global,      global / comm.size(),
-          comm.rank(), c.get_int("model.resolution"),
-          classes,     static_cast<std::uint64_t>(c.get_int("run.seed"))};
+  if (source != "shards")
+    fail(ExitCode::config, "data.source must be shards or synthetic, not '{}'", source);
+  data::LoaderOptions o;
+  o.data_dir = c.get_string("data.dir");
+  o.global_batch = layout.global_batch;
+  o.local_batch = layout.local_batch;
+  o.rank = layout.rank;
+  o.resolution = static_cast<int>(layout.resolution);
+  o.workers = static_cast<int>(c.get_int("data.workers"));
+  o.prefetch = static_cast<int>(c.get_int("data.prefetch"));
+  o.seed = layout.seed;
+  o.sampler = {c.get_float("data.alpha"), c.get_int("data.head_threshold"), layout.seed};
+  auto loader = make_shard_source(o);
+  const std::int64_t classes = loader->num_classes();
+  if (layout.num_classes != 0 && layout.num_classes != classes)
+    fail(ExitCode::config, "model.num_classes = {} but the shards in {} have {} classes",
+         layout.num_classes, o.data_dir, classes);
+  layout.num_classes = classes;
+  vocab_sha256 = loader->vocab_sha256();
+  return loader;
 }
 
 OptimizerOptions optimizer_options(const Config& c) {
@@ -74,7 +100,9 @@ void write_text_atomically(const std::string& path, const std::string& text) {
 }  // namespace
 
 void pretrain(const Config& c, const dist::Communicator& comm) {
-  const BatchLayout layout = layout_of(c, comm);
+  BatchLayout layout = layout_of(c, comm);
+  std::string vocab_sha256;
+  const auto source = make_source(c, layout, vocab_sha256);
   const std::string run_dir = c.get_string("run.dir");
   const std::int64_t total_steps = c.get_int("schedule.steps");
   const std::int64_t every = c.get_int("checkpoint.every"), log_every = c.get_int("log.every");
@@ -98,10 +126,13 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
   const CheckpointStore checkpoints(
       run_dir, {c.get_int("checkpoint.keep_last"), c.get_int("checkpoint.keep_every")});
 
-  RunState state{0, 0, layout.seed, comm.size(), c.hash(), "", c.to_toml()};
+  RunState state{0, 0, layout.seed, comm.size(), c.hash(), vocab_sha256, c.to_toml()};
   if (const auto resumed = checkpoints.load_latest(comm, *model, *optimizer)) {
     if (resumed->config_hash != c.hash())
       log::warn("the deck differs from the checkpoint's; continuing with the new one");
+    if (resumed->vocab_sha256 != vocab_sha256)
+      fail(ExitCode::input, "the checkpoint was trained on vocabulary {}, the shards use {}",
+           resumed->vocab_sha256, vocab_sha256);
     state.step = resumed->step;
     state.sample_cursor = resumed->sample_cursor;
   }
@@ -110,7 +141,6 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
     write_text_atomically((fs::path(run_dir) / "config.toml").string(), c.to_toml());
   }
 
-  const auto source = make_synthetic_source(layout);
   Tensor images = Tensor::empty(model->input_shape());
   Tensor targets = Tensor::empty({layout.local_batch, layout.num_classes});
   ForwardBackward step_fn(*model);

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "swag/core/tensor.hpp"
+#include "swag/data/loader.hpp"
 
 namespace swag::train {
 
@@ -29,5 +30,23 @@ class BatchSource {
 // Synthetic images for tests and smoke runs: sample g belongs to class hash(seed, g) mod C and
 // shows that class's fixed random pattern plus noise, so a model can learn it.
 std::unique_ptr<BatchSource> make_synthetic_source(const BatchLayout& layout);
+
+// The shards through data::Loader (same sample positions as BatchLayout::first_sample).
+class ShardSource final : public BatchSource {
+ public:
+  explicit ShardSource(const data::LoaderOptions& options) : loader_(options) {}
+  void fill(std::int64_t step, Tensor& images, Tensor& targets) override {
+    loader_.fill(step, images, targets);
+  }
+  std::int64_t num_classes() const { return loader_.num_classes(); }
+  const std::string& vocab_sha256() const { return loader_.vocab_sha256(); }
+
+ private:
+  data::Loader loader_;
+};
+
+inline std::unique_ptr<ShardSource> make_shard_source(const data::LoaderOptions& options) {
+  return std::make_unique<ShardSource>(options);
+}
 
 }  // namespace swag::train

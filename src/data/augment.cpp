@@ -1,0 +1,70 @@
+#include "swag/data/augment.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "swag/data/resize.hpp"
+
+namespace swag::data {
+namespace {
+
+constexpr float kMean[3] = {0.485f, 0.456f, 0.406f};
+constexpr float kStd[3] = {0.229f, 0.224f, 0.225f};
+
+// Uniform integer in [0, n), as torch.randint(0, n).
+int uniform_int(Rng& rng, int n) {
+  return static_cast<int>(rng.next_u32() % static_cast<std::uint32_t>(n));
+}
+
+}  // namespace
+
+CropBox random_resized_crop_box(int height, int width, Rng& rng, double min_scale, double max_scale,
+                                double min_ratio, double max_ratio) {
+  const double area = static_cast<double>(height) * width;
+  const double log_min = std::log(min_ratio), log_max = std::log(max_ratio);
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const double target = area * (min_scale + (max_scale - min_scale) * rng.uniform());
+    const double ratio = std::exp(log_min + (log_max - log_min) * rng.uniform());
+    const int w = static_cast<int>(std::lround(std::sqrt(target * ratio)));
+    const int h = static_cast<int>(std::lround(std::sqrt(target / ratio)));
+    if (w > 0 && w <= width && h > 0 && h <= height)
+      return {uniform_int(rng, height - h + 1), uniform_int(rng, width - w + 1), h, w};
+  }
+  const double in_ratio = static_cast<double>(width) / height;
+  int w = width, h = height;
+  if (in_ratio < min_ratio)
+    h = static_cast<int>(std::lround(w / min_ratio));
+  else if (in_ratio > max_ratio)
+    w = static_cast<int>(std::lround(h * max_ratio));
+  return {(height - h) / 2, (width - w) / 2, h, w};
+}
+
+CropBox center_square_box(int height, int width) {
+  const int side = std::min(height, width);
+  return {(height - side) / 2, (width - side) / 2, side, side};
+}
+
+void crop_resize_normalize(const Image& image, const CropBox& box, int side, bool flip,
+                           float* out) {
+  Image crop = Image::blank(box.width, box.height, image.channels);
+  const std::size_t row = static_cast<std::size_t>(box.width) * image.channels;
+  for (int y = 0; y < box.height; ++y)
+    std::copy_n(
+        image.pixels.data() +
+            (static_cast<std::size_t>(box.top + y) * image.width + box.left) * image.channels,
+        row, crop.pixels.data() + y * row);
+  const Image resized = resize(crop, side, side);
+  for (int y = 0; y < side; ++y)
+    for (int x = 0; x < side; ++x) {
+      const int sx = flip ? side - 1 - x : x;
+      const std::uint8_t* p =
+          resized.pixels.data() + (static_cast<std::size_t>(y) * side + sx) * image.channels;
+      float* o = out + (static_cast<std::size_t>(y) * side + x) * 3;
+      for (int c = 0; c < 3; ++c) {
+        const std::uint8_t v = p[image.channels == 1 ? 0 : c];
+        o[c] = (static_cast<float>(v) / 255.0f - kMean[c]) / kStd[c];
+      }
+    }
+}
+
+}  // namespace swag::data

@@ -1,0 +1,127 @@
+#include "swag/data/loader.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include "swag/core/log.hpp"
+#include "swag/core/rng.hpp"
+#include "swag/data/augment.hpp"
+#include "swag/data/dataset_index.hpp"
+#include "swag/data/jpeg_codec.hpp"
+
+namespace swag::data {
+namespace {
+
+// Augmentation draws use their own Philox key, apart from the sampler's.
+constexpr std::uint64_t kAugmentStream = 0xa5a5a5a5ull << 32;
+
+}  // namespace
+
+Loader::Loader(const LoaderOptions& o) : options_(o) {
+  SWAG_CHECK(o.workers >= 1 && o.prefetch >= 1, "loader needs a worker and a slot");
+  const DatasetIndex index = read_index(o.data_dir);
+  labels_ = load_dataset_labels(o.data_dir);
+  vocab_sha256_ = index.vocab_sha256;
+  if (labels_.num_images() == 0) fail(ExitCode::input, "{}: the shards hold no images", o.data_dir);
+  sampler_ = std::make_unique<ResamplingSampler>(labels_, o.sampler);
+  std::int64_t start = 0;
+  for (const auto& entry : index.shards) {
+    shards_.push_back(
+        std::make_unique<ShardReader>((std::filesystem::path(o.data_dir) / entry.file).string()));
+    shard_start_.push_back(start);
+    start += entry.num_images;
+  }
+  const Shape image_shape{o.local_batch, o.resolution, o.resolution, 3};
+  slots_.resize(static_cast<std::size_t>(o.prefetch));
+  for (auto& s : slots_) {
+    s.images = Tensor::empty(image_shape);
+    s.targets = Tensor::empty({o.local_batch, labels_.num_classes});
+  }
+  for (int w = 0; w < o.workers; ++w) workers_.emplace_back([this] { work(); });
+  log::info("loader: {} images in {} shards, {} classes, {} workers, {} batches ahead",
+            labels_.num_images(), shards_.size(), labels_.num_classes, o.workers, o.prefetch);
+}
+
+Loader::~Loader() {
+  {
+    const std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_ready_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+void Loader::schedule(Slot& slot, std::int64_t step) {
+  // Called with mutex_ held.
+  slot.step = step;
+  slot.pending = options_.local_batch;
+  slot.error.clear();
+  slot.targets.zero();
+  for (std::int64_t i = 0; i < options_.local_batch; ++i) tasks_.emplace_back(&slot, i);
+  work_ready_.notify_all();
+}
+
+void Loader::fill(std::int64_t step, Tensor& images, Tensor& targets) {
+  std::unique_lock lock(mutex_);
+  // The slots hold steps [step, step + prefetch): schedule what is missing.
+  for (std::int64_t s = step; s < step + options_.prefetch; ++s) {
+    Slot& slot = slots_[static_cast<std::size_t>(s % options_.prefetch)];
+    if (slot.step != s) {
+      slot_done_.wait(lock, [&] { return slot.pending == 0; });  // finish what it holds
+      schedule(slot, s);
+    }
+  }
+  Slot& slot = slots_[static_cast<std::size_t>(step % options_.prefetch)];
+  slot_done_.wait(lock, [&] { return slot.pending == 0; });
+  if (!slot.error.empty()) fail(ExitCode::input, "{}", slot.error);
+  std::memcpy(images.raw(), slot.images.raw(), images.nbytes());
+  std::memcpy(targets.raw(), slot.targets.raw(), targets.nbytes());
+}
+
+void Loader::work() {
+  for (;;) {
+    std::pair<Slot*, std::int64_t> task;
+    {
+      std::unique_lock lock(mutex_);
+      work_ready_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
+      if (stopping_) return;
+      task = tasks_.front();
+      tasks_.pop_front();
+    }
+    std::string error;
+    try {
+      decode(*task.first, task.second);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    {
+      const std::lock_guard lock(mutex_);
+      if (!error.empty() && task.first->error.empty()) task.first->error = error;
+      --task.first->pending;
+    }
+    slot_done_.notify_all();
+  }
+}
+
+void Loader::decode(Slot& slot, std::int64_t i) {
+  const auto position = static_cast<std::uint64_t>(slot.step * options_.global_batch +
+                                                   options_.rank * options_.local_batch + i);
+  const std::int64_t image = sampler_->image_at(0, position);
+  const auto shard = static_cast<std::size_t>(
+      std::upper_bound(shard_start_.begin(), shard_start_.end(), image) - shard_start_.begin() - 1);
+  const std::vector<std::uint8_t> jpeg = shards_[shard]->jpeg(image - shard_start_[shard]);
+  Rng rng(options_.seed, kAugmentStream + position);
+  const Image decoded = decode_jpeg(jpeg);
+  const CropBox box = random_resized_crop_box(decoded.height, decoded.width, rng);
+  const bool flip = rng.uniform() < 0.5f;
+  const std::int64_t pixels =
+      static_cast<std::int64_t>(options_.resolution) * options_.resolution * 3;
+  crop_resize_normalize(decoded, box, options_.resolution, flip,
+                        slot.images.data<float>() + i * pixels);
+  const auto classes = labels_.of(image);
+  float* target = slot.targets.data<float>() + i * labels_.num_classes;
+  for (const auto c : classes) target[c] += 1.0f / static_cast<float>(classes.size());
+}
+
+}  // namespace swag::data
