@@ -117,7 +117,7 @@ void on_root(const dist::Communicator& comm, F work) {
 
 }  // namespace
 
-CheckpointStore::CheckpointStore(std::string run_dir, CheckpointPolicy policy)
+CheckpointStore::CheckpointStore(const std::string& run_dir, CheckpointPolicy policy)
     : dir_((fs::path(run_dir) / "checkpoints").string()), policy_(policy) {}
 
 std::string CheckpointStore::path_for(std::int64_t step) const {
@@ -132,7 +132,7 @@ std::string CheckpointStore::save(const dist::Communicator& comm, nn::Model& mod
   if (!std::isfinite(ops::sum_of_squares(model.params().flat_values())))
     fail(ExitCode::numerics, "refusing to write a checkpoint with non-finite weights at step {}",
          state.step);
-  const std::string path = path_for(state.step);
+  std::string path = path_for(state.step);
   on_root(comm, [&] {
     fs::create_directories(dir_);
     const auto datasets = datasets_of(model, optimizer);
@@ -168,7 +168,7 @@ std::optional<std::string> CheckpointStore::verify(const std::string& path) {
     // The order of checksum(): dataset paths sorted; one dataset in memory at a time.
     std::vector<std::string> paths;
     for (const std::string group : {"/params", "/buffers", "/optimizer"})
-      for (const auto& name : f.members(group)) paths.push_back(group + "/" + name);
+      for (const auto& name : f.members(group)) paths.push_back(fmt::format("{}/{}", group, name));
     std::sort(paths.begin(), paths.end());
     Sha256 h;
     for (const auto& p : paths) {

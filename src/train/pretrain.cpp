@@ -112,8 +112,9 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
   if (on_nonfinite != "stop" && on_nonfinite != "skip")
     fail(ExitCode::config, "numerics.on_nonfinite must be stop or skip, not '{}'", on_nonfinite);
 
-  auto model = nn::create_model(c.get_string("model.name"),
-                                {layout.local_batch, layout.resolution, layout.num_classes});
+  auto model = nn::create_model(
+      c.get_string("model.name"),
+      {layout.local_batch, layout.resolution, layout.num_classes, c.get_bool("model.pre_logits")});
   model->allocate(layout.seed);
   // Every rank initializes from the same seed; the broadcast makes "identical" a guarantee.
   Tensor params = model->params().flat_values(), buffers = model->buffers().flat_values();

@@ -11,6 +11,8 @@ const ConfigSchema& pretrain_schema() {
        "checkpoint and stop (exit 75) at this step, as on a signal (0: never)"},
       {"model.name", std::string("regnety_16gf"), "model preset"},
       {"model.resolution", I{224}, "training resolution"},
+      {"model.pre_logits", false,
+       "ViT: the extra D->D linear and tanh before the classifier (§3.2)"},
       {"model.num_classes", I{0}, "classes; 0: the vocabulary's (shards) or 10 (synthetic)"},
       {"data.source", std::string("shards"), "shards (data.dir) or synthetic (tests, smoke runs)"},
       {"data.dir", std::string("data/shards"), "shard directory with index.json"},

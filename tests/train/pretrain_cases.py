@@ -137,6 +137,20 @@ def case_nan_skip(swag, deck, work):
     print("ok: NaN with on_nonfinite=skip -> one skipped update, run completes")
 
 
+def case_ranks_agree(swag, deck, work):
+    """A LayerNorm model (no batch statistics) gives the same losses on 1 and 2 ranks."""
+    losses = {}
+    for ranks in (1, 2):
+        run_dir = os.path.join(work, f"n{ranks}")
+        run(swag, deck, run_dir, ranks, "model.name=vit_test", "log.every=1", "optim.name=adamw",
+            "optim.lr=0.01", "optim.weight_decay=0.1")
+        losses[ranks] = [json.loads(l)["loss"] for l in open(os.path.join(run_dir, "metrics.jsonl"))]
+    assert len(losses[1]) == 20, losses[1]
+    worst = max(abs(a - b) / abs(a) for a, b in zip(losses[1], losses[2]))
+    assert worst < 1e-5, (worst, losses)
+    print(f"ok: vit_test, 20 steps, -n 1 vs -n 2: losses agree within {worst:.1e} relative")
+
+
 def case_loss_falls(swag, deck, work):
     run_dir = os.path.join(work, "run")
     run(swag, deck, run_dir, 2, "schedule.steps=60", "log.every=10")

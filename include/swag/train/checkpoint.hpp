@@ -35,7 +35,7 @@ struct CheckpointPolicy {
 
 class CheckpointStore {
  public:
-  CheckpointStore(std::string run_dir, CheckpointPolicy policy);
+  CheckpointStore(const std::string& run_dir, CheckpointPolicy policy);
 
   // Collective. Returns the path written.
   std::string save(const dist::Communicator& comm, nn::Model& model, const Optimizer& optimizer,
