@@ -69,15 +69,19 @@ void load_weights(const std::string& path, Model& model, bool adapt_resolution) 
   load_store(f, "/buffers", model.buffers(), model, adapt_resolution);
 }
 
+void write_weights_header(Hdf5File& f, const Model& model) {
+  f.set_attribute("/", "format", std::string("swag-weights"));
+  f.set_attribute("/", "format_version", kFormatVersion);
+  f.set_attribute("/", "model", model.name());
+  f.set_attribute("/", "num_classes", model.dims().num_classes);
+  f.set_attribute("/", "software", std::string("swag 0.1.0"));
+}
+
 void save_weights(const std::string& path, Model& model) {
   AtomicOutput out(path);
   {
     Hdf5File f = Hdf5File::create(out.temp_path());
-    f.set_attribute("/", "format", std::string("swag-weights"));
-    f.set_attribute("/", "format_version", kFormatVersion);
-    f.set_attribute("/", "model", model.name());
-    f.set_attribute("/", "num_classes", model.dims().num_classes);
-    f.set_attribute("/", "software", std::string("swag 0.1.0"));
+    write_weights_header(f, model);
     save_store(f, "/params", model.params());
     save_store(f, "/buffers", model.buffers());
   }

@@ -12,13 +12,12 @@
 #include "swag/core/hdf5_file.hpp"
 #include "swag/core/log.hpp"
 #include "swag/core/sha256.hpp"
+#include "swag/nn/weights.hpp"
 #include "swag/ops/optimizer_update.hpp"
 
 namespace swag::train {
 namespace fs = std::filesystem;
 namespace {
-
-constexpr std::int64_t kFormatVersion = 1;
 
 std::string state_json(const RunState& s) {
   nlohmann::ordered_json j;
@@ -140,11 +139,7 @@ std::string CheckpointStore::save(const dist::Communicator& comm, nn::Model& mod
     AtomicOutput out(path);
     {
       Hdf5File f = Hdf5File::create(out.temp_path());
-      f.set_attribute("/", "format", std::string("swag-weights"));
-      f.set_attribute("/", "format_version", kFormatVersion);
-      f.set_attribute("/", "model", model.name());
-      f.set_attribute("/", "num_classes", model.dims().num_classes);
-      f.set_attribute("/", "software", std::string("swag 0.1.0"));
+      nn::write_weights_header(f, model);
       f.set_attribute("/", "checkpoint_state", state_text);
       f.set_attribute("/", "optimizer_steps", optimizer.steps_taken());
       f.set_attribute("/", "sha256", checksum(datasets, state_text));

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "swag/core/hdf5_file.hpp"
 #include "swag/nn/model.hpp"
 
 namespace swag::nn {
@@ -20,6 +21,8 @@ WeightsHeader read_weights_header(const std::string& path);
 // depends on the resolution (a ViT's position embedding) and was stored for another one is
 // carried over (Model::adapt_to_resolution); without, that is an input error saying so.
 void load_weights(const std::string& path, Model& model, bool adapt_resolution = false);
+// The root attributes that make an HDF5 file a weights file (checkpoints write them too).
+void write_weights_header(Hdf5File& file, const Model& model);
 // Writes atomically (temporary file, fsync, rename).
 void save_weights(const std::string& path, Model& model);
 
