@@ -46,12 +46,17 @@ RunState parse_state(const std::string& text, const std::string& path) {
   }
 }
 
+// One dataset's part of the checksum: its path, then its bytes.
+void hash_dataset(Sha256& h, const std::string& path, const Tensor& t) {
+  h.update(path);
+  h.update(std::span(static_cast<const std::uint8_t*>(t.raw()), t.nbytes()));
+}
+
 // The checksum covers every dataset, in path order, and the run state.
 std::string checksum(const std::map<std::string, Tensor>& datasets, const std::string& state) {
   Sha256 h;
   for (const auto& [path, t] : datasets) {
-    h.update(path);
-    h.update(std::span(static_cast<const std::uint8_t*>(t.raw()), t.nbytes()));
+    hash_dataset(h, path, t);
   }
   h.update(state);
   return h.hex_digest();
@@ -168,8 +173,7 @@ std::optional<std::string> CheckpointStore::verify(const std::string& path) {
     Sha256 h;
     for (const auto& p : paths) {
       const Tensor t = f.read_f32(p);
-      h.update(p);
-      h.update(std::span(static_cast<const std::uint8_t*>(t.raw()), t.nbytes()));
+      hash_dataset(h, p, t);
     }
     h.update(f.string_attribute("/", "checkpoint_state"));
     const std::string expected = f.string_attribute("/", "sha256"), actual = h.hex_digest();
