@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Pre-trains ViT-H/14 with inputs/pretrain/vit_h14.toml:
+# the paper's recipe, 10 billion samples seen at global batch 8192 (1,220,703 updates); a
+# 48-hour job does a small part of it, so the run is a chain of requeued jobs.
+# Resources: the paper's, 16 nodes x 8 GPUs, one rank per GPU, srun --mpi=pmix. The global
+# batch does not depend on the number of ranks: sbatch --nodes=N changes only the speed.
+# USR1 arrives 600 s before the time limit: swag checkpoints, the job requeues itself and
+# resumes from the checkpoint (doc/slurm.md); submitting the script again also resumes.
+#
+#   sbatch jobs/slurm/pretrain_vit_h14.sh [key=value ...]     (arguments: deck overrides)
+#
+# Knobs (environment; sbatch options such as --nodes, --time, --signal override the lines below):
+#   SWAG_DECK (inputs/pretrain/vit_h14.toml), SWAG_RUN_DIR (default: the deck's
+#   run.dir), SWAG_OVERRIDES ("key=value ..."), SWAG_BIN, SWAG_LAUNCH ("srun --mpi=pmix"),
+#   SWAG_LAUNCH_OPTS, SWAG_ROOT, SWAG_WORKDIR, SWAG_MAX_REQUEUES, SWAG_REQUEUE (common.sh).
+#SBATCH --job-name=swag-pretrain-vit_h14
+#SBATCH --nodes=16
+#SBATCH --ntasks-per-node=8
+#SBATCH --gpus-per-node=8
+#SBATCH --cpus-per-task=10
+#SBATCH --time=48:00:00
+#SBATCH --signal=B:USR1@600
+#SBATCH --requeue
+#SBATCH --open-mode=append
+#SBATCH --output=%x-%j.out
+set -euo pipefail
+
+# Slurm runs a copy of this script from its spool folder: find the checkout from the submitted
+# path (scontrol), this file, or the submission folder.
+if [ -z "${SWAG_ROOT:-}" ]; then
+  _cmd=$(scontrol show job "${SLURM_JOB_ID:-0}" 2>/dev/null | sed -n "s/^ *Command=\([^ ]*\).*/\1/p" | head -n 1 || true)
+  for _d in "${_cmd%/*}/../.." "${0%/*}/../.." "${SLURM_SUBMIT_DIR:-.}" .; do
+    if [ -f "$_d/jobs/slurm/common.sh" ]; then SWAG_ROOT=$(cd "$_d" && pwd); break; fi
+  done
+fi
+[ -n "${SWAG_ROOT:-}" ] || { echo "swag: error: cannot find the swag checkout; set SWAG_ROOT" >&2; exit 1; }
+# shellcheck source=common.sh
+. "$SWAG_ROOT/jobs/slurm/common.sh"
+
+swag_pretrain inputs/pretrain/vit_h14.toml "$@"
