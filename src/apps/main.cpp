@@ -41,6 +41,7 @@ int run(int argc, char** argv) {
   add("pretrain", "SPMD pre-training from an input deck", swag::apps::add_pretrain);
   add("verify-checkpoint", "check checkpoints' checksums", swag::apps::add_verify_checkpoint);
   add("vocab", "hashtag vocabulary: lookup, build, map to target classes", swag::apps::add_vocab);
+  add("platt", "fit the zero-shot Platt scaler on probability rows", swag::apps::add_platt);
 
   try {
     app.parse(argc, argv);

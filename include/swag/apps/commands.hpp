@@ -19,5 +19,6 @@ Command add_demo_data(CLI::App& app);
 Command add_pretrain(CLI::App& app);
 Command add_verify_checkpoint(CLI::App& app);
 Command add_vocab(CLI::App& app);
+Command add_platt(CLI::App& app);
 
 }  // namespace swag::apps
