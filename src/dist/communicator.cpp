@@ -77,6 +77,14 @@ void Communicator::allreduce_sum(float* data, std::int64_t count) const {
   }
 }
 
+void Communicator::allreduce_sum(double* data, std::int64_t count) const {
+  for (std::int64_t done = 0; done < count; done += kMaxCount) {
+    const auto n = static_cast<int>(std::min(count - done, kMaxCount));
+    check(MPI_Allreduce(MPI_IN_PLACE, data + done, n, MPI_DOUBLE, MPI_SUM, comm_),
+          "MPI_Allreduce");
+  }
+}
+
 MPI_Request Communicator::start_allreduce_sum(float* data, std::int64_t count) const {
   SWAG_CHECK(count <= kMaxCount, "non-blocking all-reduce of {} elements: use smaller buckets",
              count);

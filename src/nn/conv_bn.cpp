@@ -8,7 +8,7 @@ ConvBn::ConvBn(BuildContext& ctx, const std::string& prefix, const ops::Conv2dDe
     : conv_(conv) {
   SWAG_CHECK(conv.batch == ctx.batch && !conv.bias, "ConvBn '{}': bad descriptor", prefix);
   const std::int64_t c = conv.out_channels;
-  bn_ = {conv.batch * conv.out_height() * conv.out_width(), c, 1e-5f, 0.1f, relu};
+  bn_ = {conv.batch * conv.out_height() * conv.out_width(), c, 1e-5f, 0.1f, relu, ctx.bn_sync};
   // torchvision RegNet init: conv weights N(0, sqrt(2 / fan_out)), fan_out = k*k*out_channels.
   const float std = std::sqrt(2.0f / static_cast<float>(conv.kernel * conv.kernel * c));
   weight_ = ctx.params.add(prefix + ".0.weight", conv.weight_shape(), Init::normal(std));

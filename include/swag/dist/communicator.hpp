@@ -27,6 +27,7 @@ class Communicator {
   // In-place sum of float32 values across ranks (blocking, or started here and finished by
   // MPI_Wait on the returned request).
   void allreduce_sum(float* data, std::int64_t count) const;
+  void allreduce_sum(double* data, std::int64_t count) const;
   MPI_Request start_allreduce_sum(float* data, std::int64_t count) const;
 
  private:

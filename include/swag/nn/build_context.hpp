@@ -5,6 +5,7 @@
 
 #include "swag/nn/model_stats.hpp"
 #include "swag/nn/parameter_store.hpp"
+#include "swag/ops/batchnorm.hpp"
 
 namespace swag::nn {
 
@@ -13,6 +14,7 @@ struct BuildContext {
   ParameterStore& buffers;
   ModelStats& stats;
   std::int64_t batch;
+  const ops::CrossRankSum* bn_sync;  // the model's sync-BN reduction (empty: none)
 };
 
 // Gradient scratch shared by all layers of a model: buffers of the largest activation, handed

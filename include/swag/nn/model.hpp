@@ -62,9 +62,11 @@ class Model {
   // Called during backward with an index i: the gradients of parameters i, i+1, ... are final
   // (gradient all-reduce starts its buckets from it).
   void set_gradient_ready_hook(std::function<void(int)> hook) { ready_hook_ = std::move(hook); }
+  // Sync BN: batch statistics summed over ranks by `sum` (an empty function turns it off).
+  void set_batchnorm_sync(ops::CrossRankSum sum) { bn_sync_ = std::move(sum); }
 
  protected:
-  BuildContext context() { return {params_, buffers_, stats_, dims_.batch}; }
+  BuildContext context() { return {params_, buffers_, stats_, dims_.batch, &bn_sync_}; }
   virtual void allocate_layers(Device device) = 0;
   const Scratch& scratch() const { return scratch_; }
   void gradients_ready_from(int first_param) const {
@@ -78,6 +80,7 @@ class Model {
   ModelStats stats_;
   Scratch scratch_;
   std::function<void(int)> ready_hook_;
+  ops::CrossRankSum bn_sync_;  // layers hold its address
 };
 
 // Presets by swag name ("regnety_16gf") or torchvision alias ("regnet_y_16gf"); the error for an

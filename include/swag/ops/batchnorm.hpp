@@ -3,16 +3,24 @@
 // normalize and updates the running variance with the unbiased one, as PyTorch does.
 #pragma once
 #include <cstdint>
+#include <functional>
 
 #include "swag/core/tensor.hpp"
 
 namespace swag::ops {
+
+// Sync BN: sums `count` per-channel values in place over the ranks that share the batch.
+using CrossRankSum = std::function<void(double* values, std::int64_t count)>;
 
 struct BatchNormDesc {
   std::int64_t rows = 1, channels = 1;  // rows = N*H*W
   float eps = 1e-5f;
   float momentum = 0.1f;
   bool relu = false;
+  // When set (and not empty), training statistics are those of the batch of all ranks, as
+  // PyTorch's SyncBatchNorm: the means in forward and backward are global; dgamma and dbeta
+  // stay this rank's sums, to be averaged with the other gradients.
+  const CrossRankSum* sync = nullptr;
 };
 
 // Per-channel parameters, buffers and what the backward pass needs.

@@ -39,6 +39,16 @@ void normalize(const ops::BatchNormDesc& d, const float* x, const float* mean, c
       });
 }
 
+// Sync BN: sums the first `count` values over the ranks, with the row count appended; returns
+// the rows of the whole batch. Without sync, this rank's rows.
+double sum_over_ranks(const ops::BatchNormDesc& d, double* sums, std::int64_t count,
+                      std::int64_t rows) {
+  if (d.sync == nullptr || !*d.sync) return static_cast<double>(rows);
+  sums[count] = static_cast<double>(rows);
+  (*d.sync)(sums, count + 1);
+  return sums[count];
+}
+
 }  // namespace
 
 void batchnorm_forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::BatchNormState& s,
@@ -48,7 +58,7 @@ void batchnorm_forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::
   const float* const xp = x.data<float>();
   // Sums of x and x² in double: the variance E[x²] - mean² then loses nothing for activations
   // whose mean is far below 1e8 standard deviations.
-  double* const sums = sum_scratch(2 * c);
+  double* const sums = sum_scratch(2 * c + 1);
   row_sums(
       rows, 2 * c,
       KOKKOS_LAMBDA(std::int64_t r, double* acc) {
@@ -60,6 +70,7 @@ void batchnorm_forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::
         }
       },
       sums);
+  const double n = sum_over_ranks(d, sums, 2 * c, rows);
 
   float* const scale = channel_scratch(c);
   float* const mean = s.save_mean.data<float>();
@@ -67,7 +78,7 @@ void batchnorm_forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::
   float* const run_mean = s.running_mean.data<float>();
   float* const run_var = s.running_var.data<float>();
   const float* const gamma = s.gamma.data<float>();
-  const double eps = d.eps, momentum = d.momentum, n = static_cast<double>(rows);
+  const double eps = d.eps, momentum = d.momentum;
   host_for(
       "swag::batchnorm_stats", c, KOKKOS_LAMBDA(std::int64_t j) {
         const double m = sums[j] / n;
@@ -120,7 +131,7 @@ void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tens
       "swag::batchnorm_backward_scale", c,
       KOKKOS_LAMBDA(std::int64_t j) { scale[j] = gamma[j] * invstd[j]; });
 
-  double* const sums = sum_scratch(2 * c);
+  double* const sums = sum_scratch(2 * c + 1);
   column_sums2(
       rows, c,
       KOKKOS_LAMBDA(std::int64_t r, std::int64_t j) {
@@ -132,11 +143,14 @@ void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tens
 
   float* const dgp = dgamma.data<float>();
   float* const dbp = dbeta.data<float>();
-  const double n = static_cast<double>(rows);
   host_for(
-      "swag::batchnorm_backward_stats", c, KOKKOS_LAMBDA(std::int64_t j) {
+      "swag::batchnorm_backward_params", c, KOKKOS_LAMBDA(std::int64_t j) {
         dbp[j] = static_cast<float>(sums[j]);
         dgp[j] = static_cast<float>(sums[c + j]);
+      });
+  const double n = sum_over_ranks(d, sums, 2 * c, rows);
+  host_for(
+      "swag::batchnorm_backward_stats", c, KOKKOS_LAMBDA(std::int64_t j) {
         mean_g[j] = static_cast<float>(sums[j] / n);
         mean_gx[j] = static_cast<float>(sums[c + j] / n);
       });
