@@ -16,7 +16,8 @@ relative to the working directory of the jobs, the repository root by default (d
 A sweep file is TOML (format in doc/slurm.md, "Sweep files"):
 
     [sweep]   kind = "finetune" | "eval" | "zeroshot" | "bench", name, run_root, metric ("top1"),
-              base = "other.toml" (merged first; relative to this file)
+              base = "other.toml" (merged first, relative to this file: tables key by key,
+              [[datasets]] by name, an entry of the same name updating the base's)
     [params]  keys of every cell. Keys with a dot ("optim.lr") are deck overrides (finetune only),
               keys that are options of the kind's command become options, the rest is metadata
               (model, approach, pretrain, ...) recorded in the cell's cell.json
@@ -87,7 +88,17 @@ def _read_toml(path):
 def _merge(base, over):
     out = dict(base)
     for k, v in over.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
+        if k == "datasets" and isinstance(out.get(k), list) and isinstance(v, list):
+            # by name: an entry of the same name updates the base's, a new name is appended
+            merged = [dict(d) for d in out[k]]
+            for d in v:
+                same = [m for m in merged if m.get("name") == d.get("name")]
+                if same:
+                    same[0].update(d)
+                else:
+                    merged.append(dict(d))
+            out[k] = merged
+        elif isinstance(v, dict) and isinstance(out.get(k), dict):
             out[k] = _merge(out[k], v)
         else:
             out[k] = v
@@ -95,7 +106,7 @@ def _merge(base, over):
 
 
 def load(path, _seen=None):
-    """The sweep file with its `base` chain merged (datasets of the file replace the base's)."""
+    """The sweep file with its `base` chain merged: tables key by key, [[datasets]] by name."""
     path = os.path.abspath(path)
     seen = _seen or []
     if path in seen:

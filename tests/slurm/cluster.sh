@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# A private one-node Slurm cluster on localhost for the job-script tests: its own munged (run as
+# user munge, with its own key and socket), slurmctld and slurmd (as root), ports and state, all
+# under one folder. Nothing outside that folder is touched, so it can run beside a site Slurm.
+#
+#   cluster.sh start DIR     start the daemons; prints "export SLURM_CONF=DIR/etc/slurm.conf"
+#   cluster.sh stop DIR      stop them by their pid files (idempotent; safe after a failed start)
+#   cluster.sh env DIR       print the export line again
+#
+# Knobs (environment): SWAG_SLURM_CPUS (CPUs of the node, default 2), SWAG_SLURM_CRED_EXPIRE
+# (seconds a requeued job waits before it may start again, default 10). Needs the Debian
+# packages slurm-wlm and munge (tools/setup.sh), and root.
+set -euo pipefail
+
+die() { echo "swag: error: slurm test cluster: $*" >&2; exit 1; }
+
+cmd=${1:-}
+dir=${2:-}
+[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: cluster.sh start|stop|env DIR"
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+stop_pidfile() {  # stop_pidfile FILE NAME: TERM, wait up to 10 s, then KILL
+  local f=$1 name=$2 pid i
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "slurm test cluster: $name ($pid) ignored SIGTERM; killing it" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$f"
+}
+
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
+  local secs=$1 what=$2 i
+  shift 2
+  for i in $(seq 1 $((secs * 5))); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  return 1
+}
+
+case "$cmd" in
+  stop)
+    [ -d "$dir" ] || exit 0
+    stop_pidfile "$dir/run/slurmd.pid" slurmd
+    stop_pidfile "$dir/run/slurmctld.pid" slurmctld
+    stop_pidfile "$dir/munge/munged.pid" munged
+    # slurmstepd processes of jobs still running when slurmd stopped
+    if [ -f "$dir/run/stepd.pids" ]; then :; fi
+    exit 0
+    ;;
+  env)
+    echo "export SLURM_CONF=$dir/etc/slurm.conf"
+    exit 0
+    ;;
+  start) ;;
+  *) die "unknown command '$cmd' (start, stop or env)" ;;
+esac
+
+[ "$(id -u)" -eq 0 ] || die "must run as root (slurmd runs jobs as any user)"
+for b in munged mungekey slurmctld slurmd sbatch scontrol; do
+  command -v "$b" >/dev/null || die "'$b' not found: install the Debian packages slurm-wlm and munge (tools/setup.sh)"
+done
+id munge >/dev/null 2>&1 || die "user 'munge' does not exist: install the Debian package munge"
+
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+"$0" stop "$dir"   # leftovers of an earlier, killed run
+rm -rf "$dir/etc" "$dir/state" "$dir/spool" "$dir/log" "$dir/run" "$dir/munge"
+mkdir -p "$dir/etc" "$dir/state" "$dir/spool" "$dir/log" "$dir/run" "$dir/munge"
+chmod 755 "$dir"
+
+# munged as user munge, with a private key and socket: the folder must be owned by munge and
+# not writable by others, and every folder above it must be searchable by munge.
+p=$dir
+while [ "$p" != / ]; do
+  [ -x "$p" ] || die "munge cannot reach $dir: $p is not searchable"
+  p=$(dirname "$p")
+done
+chown munge: "$dir/munge"
+chmod 700 "$dir/munge"
+runuser -u munge -- mungekey --create --keyfile="$dir/munge/munge.key" --bits=1024 >/dev/null
+runuser -u munge -- munged --socket="$dir/munge/munge.socket" --key-file="$dir/munge/munge.key" \
+  --pid-file="$dir/munge/munged.pid" --log-file="$dir/munge/munged.log" \
+  --seed-file="$dir/munge/munged.seed" --force \
+  || die "munged did not start; see $dir/munge/munged.log"
+chmod 755 "$dir/munge"   # clients connect to the socket (munged makes it world-writable)
+wait_for 10 munged munge --socket="$dir/munge/munge.socket" -n \
+  || die "munged does not answer on $dir/munge/munge.socket; see $dir/munge/munged.log"
+
+ctld_port=$(free_port)
+slurmd_port=$(free_port)
+[ "$ctld_port" != "$slurmd_port" ] || slurmd_port=$(free_port)
+cpus=${SWAG_SLURM_CPUS:-2}
+cat >"$dir/etc/slurm.conf" <<CONF
+# written by tests/slurm/cluster.sh for a private test cluster
+ClusterName=swagtest
+SlurmctldHost=localhost(127.0.0.1)
+SlurmctldPort=$ctld_port
+SlurmdPort=$slurmd_port
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=$dir/munge/munge.socket,cred_expire=${SWAG_SLURM_CRED_EXPIRE:-10}
+StateSaveLocation=$dir/state
+SlurmdSpoolDir=$dir/spool/slurmd-%n
+SlurmctldPidFile=$dir/run/slurmctld.pid
+SlurmdPidFile=$dir/run/slurmd.pid
+SlurmctldLogFile=$dir/log/slurmctld.log
+SlurmdLogFile=$dir/log/slurmd.log
+SlurmctldDebug=info
+SlurmdDebug=info
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SwitchType=switch/none
+MpiDefault=none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+SchedulerType=sched/builtin
+SchedulerParameters=sched_interval=2
+ReturnToService=2
+MinJobAge=3600
+JobRequeue=0
+KillWait=10
+InactiveLimit=0
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/filetxt
+JobCompLoc=$dir/log/jobcomp.txt
+JobAcctGatherType=jobacct_gather/none
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
+PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
+CONF
+export SLURM_CONF=$dir/etc/slurm.conf
+
+slurmctld -i -f "$SLURM_CONF" || die "slurmctld did not start; see $dir/log/slurmctld.log"
+wait_for 30 slurmctld scontrol ping \
+  || die "slurmctld does not answer; see $dir/log/slurmctld.log"
+slurmd -N localhost -f "$SLURM_CONF" || die "slurmd did not start; see $dir/log/slurmd.log"
+node_idle() { sinfo -h -n localhost -o %T | grep -qx idle; }
+wait_for 30 slurmd node_idle || {
+  sinfo >&2 || true
+  die "node localhost did not become idle; see $dir/log/slurmd.log and slurmctld.log"
+}
+echo "export SLURM_CONF=$SLURM_CONF"
