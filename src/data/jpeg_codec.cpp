@@ -2,6 +2,8 @@
 
 #include <turbojpeg.h>
 
+#include <algorithm>
+
 #include "swag/core/error.hpp"
 
 namespace swag::data {
@@ -62,6 +64,34 @@ Image decode_jpeg(std::span<const std::uint8_t> jpeg) {
   const JpegHeader header = header_of(h, jpeg);
   Image image = Image::blank(header.width, header.height, header.channels);
   decompress(h, jpeg, image.pixels.data(), header.width, header.height, header.channels);
+  return image;
+}
+
+const std::vector<JpegScale>& jpeg_downscale_factors() {
+  static const std::vector<JpegScale> factors = [] {
+    int n = 0;
+    const tjscalingfactor* all = tjGetScalingFactors(&n);
+    std::vector<JpegScale> out;
+    for (int i = 0; all && i < n; ++i)
+      if (all[i].num <= all[i].denom) out.push_back({all[i].num, all[i].denom});
+    if (std::find(out.begin(), out.end(), JpegScale{1, 1}) == out.end()) out.push_back({1, 1});
+    std::sort(out.begin(), out.end(), [](const JpegScale& a, const JpegScale& b) {
+      return a.num * b.denom > b.num * a.denom;
+    });
+    return out;
+  }();
+  return factors;
+}
+
+Image decode_jpeg_scaled(std::span<const std::uint8_t> jpeg, JpegScale scale) {
+  const auto& factors = jpeg_downscale_factors();
+  SWAG_CHECK(std::find(factors.begin(), factors.end(), scale) != factors.end(),
+             "no JPEG scaling factor {}/{}", scale.num, scale.denom);
+  const tjhandle h = decompressor();
+  const JpegHeader header = header_of(h, jpeg);
+  const int width = scale.apply(header.width), height = scale.apply(header.height);
+  Image image = Image::blank(width, height, header.channels);
+  decompress(h, jpeg, image.pixels.data(), width, height, header.channels);
   return image;
 }
 

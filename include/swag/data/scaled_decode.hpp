@@ -1,0 +1,39 @@
+// JPEG decoding for a crop that is going to be resized to side x side: libjpeg-turbo decodes at
+// the smallest DCT scaling factor (n/8) at which the crop still has at least `side` pixels both
+// ways, so the resize after it only ever shrinks, as it would from the full image. For the
+// training crops of ImageNet-sized images at 224 this is mostly 1/2 to 7/8 of each side, for
+// low resolutions down to 1/8: the decode does less work and the resize reads fewer pixels.
+#pragma once
+#include <cstdint>
+#include <span>
+
+#include "swag/data/augment.hpp"
+#include "swag/data/image.hpp"
+#include "swag/data/jpeg_codec.hpp"
+
+namespace swag::data {
+
+// A box of the full-size image (height x width pixels) in the pixels of its decode at `scale`
+// (scale.apply(height) x scale.apply(width)): each edge rounded to the nearest scaled pixel
+// boundary, then kept inside the scaled image and at least one pixel wide. Exact at 1/1. When
+// box.width * num / denom >= k for an integer k, the mapped width is at least k (same for the
+// height).
+CropBox scale_crop_box(const CropBox& box, JpegScale scale, int height, int width);
+
+// The smallest factor of jpeg_downscale_factors() at which scale_crop_box(box) is at least
+// side x side; 1/1 when the crop is smaller than that at full size (it is then enlarged).
+JpegScale choose_jpeg_scale(const CropBox& box, int side, int height, int width);
+
+struct ScaledDecode {
+  Image image;  // the whole image, decoded at `scale`
+  CropBox box;  // the requested crop in image's pixels
+  JpegScale scale;
+};
+
+// Decodes `jpeg` for the crop `box` (in full-size pixels, e.g. drawn from read_jpeg_header's
+// size) that will be resized to side x side. With dct_scaling false, a full decode (scale 1/1)
+// that returns `box` unchanged.
+ScaledDecode decode_jpeg_for_crop(std::span<const std::uint8_t> jpeg, const CropBox& box, int side,
+                                  bool dct_scaling = true);
+
+}  // namespace swag::data
