@@ -25,7 +25,9 @@ A sweep file is TOML (format in doc/slurm.md, "Sweep files"):
               the sweep's grid for this dataset
     [grid]    key = [values]: every dataset's cells are the product of these lists
 
-String values may use ${VAR} and ${VAR:-default} (environment), e.g. a data root.
+String values may use ${VAR} and ${VAR:-default} (environment, defaults may nest), e.g. a data
+root. An `init` or `checkpoint` naming a checkpoints/latest file means the checkpoint it names
+when the cell runs (the final one of a finished pre-training).
 
 Cells are ordered dataset by dataset, then by the grid in the order its keys are written, the
 last key varying fastest. Exit codes: 0 ok, 2 bad command line, 3 bad sweep file, 5 unreadable.
@@ -120,25 +122,55 @@ def load(path, _seen=None):
     return doc
 
 
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-
-
 def _expand(v):
-    """${VAR} and ${VAR:-default} in string values, from the environment (a missing VAR without
-    a default is an error, so that a typo does not silently become an empty path)."""
+    """${VAR} and ${VAR:-default} in string values, from the environment; defaults may nest
+    (${A:-${B:-runs}/x}). A missing VAR without a default is an error, so that a typo does not
+    silently become an empty path."""
     if isinstance(v, list):
         return [_expand(x) for x in v]
     if not isinstance(v, str):
         return v
-
-    def sub(m):
-        name, default = m.group(1), m.group(2)
-        if name in os.environ and (os.environ[name] or default is None):
-            return os.environ[name]
-        if default is None:
+    out, i = [], 0
+    while i < len(v):
+        j = v.find("${", i)
+        if j < 0:
+            out.append(v[i:])
+            break
+        out.append(v[i:j])
+        depth, k = 1, j + 2
+        while k < len(v) and depth:
+            if v.startswith("${", k):
+                depth, k = depth + 1, k + 2
+                continue
+            if v[k] == "}":
+                depth -= 1
+            k += 1
+        if depth:
+            raise SweepError(f"unclosed ${{ in {v!r}")
+        body = v[j + 2:k - 1]
+        name, sep, default = body.partition(":-")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise SweepError(f"bad variable ${{{body}}} in {v!r}")
+        if os.environ.get(name):
+            out.append(os.environ[name])
+        elif sep:
+            out.append(_expand(default))
+        elif name in os.environ:
+            out.append("")
+        else:
             raise SweepError(f"${{{name}}} is used in the sweep file but not set")
-        return default
-    return _VAR.sub(sub, v)
+        i = k
+    return "".join(out)
+
+
+def resolve_checkpoint(path):
+    """A checkpoints/latest file names the newest checkpoint: use that file instead."""
+    if isinstance(path, str) and os.path.basename(path) == "latest" and os.path.isfile(path):
+        with open(path) as f:
+            name = f.read().strip()
+        if name:
+            return os.path.join(os.path.dirname(path), name)
+    return path
 
 
 def _fmt_value(v):
@@ -193,7 +225,7 @@ def cells(doc):
             bad = [k for k in cp if "." in k and kind != "finetune"]
             if bad:
                 raise SweepError(f"sweep file {where}: deck overrides {bad} only apply to finetune sweeps")
-            out.append({"index": len(out), "kind": kind, "sweep": sweep.get("name", ""),
+            out.append({"index": len(out), "kind": kind, "sweep": _expand(sweep.get("name", "")),
                         "sweep_file": where, "dataset": name, "grid": dict(zip(keys, values)),
                         "params": cp, "run_dir": run_dir, "metric": sweep.get("metric", "top1")})
     return out
@@ -203,7 +235,10 @@ def argv(cell):
     """The swag command line after the binary for one cell."""
     sub, options = KINDS[cell["kind"]]
     args = [sub]
-    p = cell["params"]
+    p = dict(cell["params"])
+    for k in ("init", "checkpoint"):
+        if k in p:
+            p[k] = resolve_checkpoint(p[k])
     for key, opt in options.items():
         if key not in p:
             continue
@@ -266,6 +301,10 @@ def prepare(cell):
     tmp = path + ".tmp"
     meta = {k: cell[k] for k in ("kind", "sweep", "sweep_file", "index", "dataset", "grid", "params",
                                  "metric")}
+    meta["params"] = dict(meta["params"])
+    for k in ("init", "checkpoint"):  # the checkpoint actually used, not checkpoints/latest
+        if k in meta["params"]:
+            meta["params"][k] = resolve_checkpoint(meta["params"][k])
     with open(tmp, "w") as f:
         json.dump(meta, f, indent=1, sort_keys=True)
         f.write("\n")

@@ -15,6 +15,7 @@
 #   SWAG_PYTHON    Python with pandas, matplotlib and h5py (default /usr/bin/python3)
 #   SWAG_MAX_REQUEUES  requeue at most this many times after a stop signal (default 50)
 #   SWAG_REQUEUE   1 (default): requeue after a checkpointed stop; 0: exit 75 instead
+#   OMP_NUM_THREADS  CPU threads per rank (default: $SLURM_CPUS_PER_TASK)
 #
 # The stop protocol: the scripts ask Slurm for a signal before the time limit
 # (#SBATCH --signal=B:USR1@<seconds>); the batch shell traps it and forwards it to the job step,
@@ -25,7 +26,7 @@
 SWAG_STOPPED=75   # swag's exit code after a checkpointed stop (doc/cli.md)
 
 swag_log() { printf 'swag job: %s\n' "$*" >&2; }
-swag_die() { printf 'swag: error: %s\n' "$*" >&2; exit "${2:-1}"; }
+swag_die() { printf 'swag: error: %s\n' "$1" >&2; exit "${2:-1}"; }
 
 # swag_defaults --bin|--no-bin: resolve and check the knobs common to all scripts; cd to
 # SWAG_WORKDIR. --no-bin: the job does not run swag (the report).
@@ -48,6 +49,10 @@ swag_defaults() {
     else
       swag_die "not inside a Slurm job: set SWAG_LAUNCH (e.g. SWAG_LAUNCH=\"mpirun -n 2\", or SWAG_LAUNCH= for one process)" 2
     fi
+  fi
+  # CPU threads per rank: what Slurm gave each task, unless set (swag's oneDNN reads it)
+  if [ -z "${OMP_NUM_THREADS:-}" ] && [ -n "${SLURM_CPUS_PER_TASK:-}" ]; then
+    export OMP_NUM_THREADS=$SLURM_CPUS_PER_TASK
   fi
   SWAG_MAX_REQUEUES=${SWAG_MAX_REQUEUES:-50}
   SWAG_REQUEUE=${SWAG_REQUEUE:-1}

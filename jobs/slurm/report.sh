@@ -34,7 +34,7 @@ if [ -z "${SWAG_ROOT:-}" ]; then
   done
 fi
 [ -n "${SWAG_ROOT:-}" ] || { echo "swag: error: cannot find the swag checkout; set SWAG_ROOT" >&2; exit 1; }
-# shellcheck source=common.sh
+# shellcheck source-path=SCRIPTDIR source=common.sh
 . "$SWAG_ROOT/jobs/slurm/common.sh"
 
 SWAG_LAUNCH=${SWAG_LAUNCH-}   # the report is one Python process: no launcher needed

@@ -3,8 +3,11 @@
 # user munge, with its own key and socket), slurmctld and slurmd (as root), ports and state, all
 # under one folder. Nothing outside that folder is touched, so it can run beside a site Slurm.
 #
-#   cluster.sh start DIR     start the daemons; prints "export SLURM_CONF=DIR/etc/slurm.conf"
-#   cluster.sh stop DIR      stop them by their pid files (idempotent; safe after a failed start)
+#   cluster.sh start DIR     start the daemons; prints the line to eval in the submitting shell,
+#                            "export SLURM_CONF=DIR/etc/slurm.conf SWAG_SLURM_TEST_CLUSTER=DIR"
+#   cluster.sh stop DIR      cancel the jobs, stop the daemons by their pid files, then end any
+#                            process left over whose environment has SWAG_SLURM_TEST_CLUSTER=DIR
+#                            (idempotent; safe after a failed start)
 #   cluster.sh env DIR       print the export line again
 #
 # Knobs (environment): SWAG_SLURM_CPUS (CPUs of the node, default 2), SWAG_SLURM_CRED_EXPIRE
@@ -16,19 +19,19 @@ die() { echo "swag: error: slurm test cluster: $*" >&2; exit 1; }
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: cluster.sh start|stop|env DIR"
+if [ -z "$cmd" ] || [ -z "$dir" ]; then die "usage: cluster.sh start|stop|env DIR"; fi
 
 free_port() {
   /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 stop_pidfile() {  # stop_pidfile FILE NAME: TERM, wait up to 10 s, then KILL
-  local f=$1 name=$2 pid i
+  local f=$1 name=$2 pid
   [ -f "$f" ] || return 0
   pid=$(cat "$f" 2>/dev/null || true)
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
@@ -40,28 +43,64 @@ stop_pidfile() {  # stop_pidfile FILE NAME: TERM, wait up to 10 s, then KILL
   rm -f "$f"
 }
 
-wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
-  local secs=$1 what=$2 i
-  shift 2
-  for i in $(seq 1 $((secs * 5))); do
+wait_for() {  # wait_for SECONDS COMMAND...: until COMMAND succeeds, at most SECONDS
+  local secs=$1
+  shift
+  for _ in $(seq 1 $((secs * 5))); do
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.2
   done
   return 1
 }
 
+# leftover_pids: processes started for this cluster (daemons, step daemons, jobs), found by the
+# marker variable in their environment; never this script or its ancestors.
+leftover_pids() {
+  local marker="SWAG_SLURM_TEST_CLUSTER=$dir" p pid keep=" "
+  p=$$
+  while [ -n "$p" ] && [ "$p" -gt 1 ]; do
+    keep+="$p "
+    p=$(awk '/^PPid:/ {print $2}' "/proc/$p/status" 2>/dev/null || true)
+  done
+  for pid in /proc/[0-9]*; do
+    pid=${pid#/proc/}
+    [[ $keep == *" $pid "* ]] && continue
+    if grep -qzxF "$marker" "/proc/$pid/environ" 2>/dev/null; then
+      echo "$pid"
+    fi
+  done
+}
+
 case "$cmd" in
   stop)
     [ -d "$dir" ] || exit 0
+    dir=$(cd "$dir" && pwd)
+    if [ -f "$dir/etc/slurm.conf" ] && [ -f "$dir/run/slurmctld.pid" ]; then
+      # cancel what is still queued or running, while the controller is up
+      export SLURM_CONF=$dir/etc/slurm.conf
+      timeout 10 scancel --quiet --user=root >/dev/null 2>&1 || true
+      for _ in $(seq 1 50); do
+        [ -z "$(timeout 5 squeue -h -o %i 2>/dev/null)" ] && break
+        sleep 0.2
+      done
+    fi
     stop_pidfile "$dir/run/slurmd.pid" slurmd
     stop_pidfile "$dir/run/slurmctld.pid" slurmctld
+    # anything left (a step daemon or job that outlived slurmd): by the marker, by pid
+    pids=$(leftover_pids)
+    if [ -n "$pids" ]; then
+      echo "slurm test cluster: stopping leftover processes:" >&2
+      # shellcheck disable=SC2086
+      ps -o pid=,args= -p "$(echo $pids | tr ' ' ',')" >&2 || true
+      for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
+      sleep 1
+      for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+    fi
     stop_pidfile "$dir/munge/munged.pid" munged
-    # slurmstepd processes of jobs still running when slurmd stopped
-    if [ -f "$dir/run/stepd.pids" ]; then :; fi
     exit 0
     ;;
   env)
-    echo "export SLURM_CONF=$dir/etc/slurm.conf"
+    echo "export SLURM_CONF=$dir/etc/slurm.conf SWAG_SLURM_TEST_CLUSTER=$dir"
     exit 0
     ;;
   start) ;;
@@ -77,7 +116,7 @@ id munge >/dev/null 2>&1 || die "user 'munge' does not exist: install the Debian
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 "$0" stop "$dir"   # leftovers of an earlier, killed run
-rm -rf "$dir/etc" "$dir/state" "$dir/spool" "$dir/log" "$dir/run" "$dir/munge"
+rm -rf "${dir:?}/etc" "$dir/state" "$dir/spool" "$dir/log" "$dir/run" "$dir/munge"
 mkdir -p "$dir/etc" "$dir/state" "$dir/spool" "$dir/log" "$dir/run" "$dir/munge"
 chmod 755 "$dir"
 
@@ -96,7 +135,7 @@ runuser -u munge -- munged --socket="$dir/munge/munge.socket" --key-file="$dir/m
   --seed-file="$dir/munge/munged.seed" --force \
   || die "munged did not start; see $dir/munge/munged.log"
 chmod 755 "$dir/munge"   # clients connect to the socket (munged makes it world-writable)
-wait_for 10 munged munge --socket="$dir/munge/munge.socket" -n \
+wait_for 10 munge --socket="$dir/munge/munge.socket" -n \
   || die "munged does not answer on $dir/munge/munge.socket; see $dir/munge/munged.log"
 
 ctld_port=$(free_port)
@@ -143,14 +182,16 @@ NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 CONF
 export SLURM_CONF=$dir/etc/slurm.conf
+export SWAG_SLURM_TEST_CLUSTER=$dir   # marks the daemons, their step daemons and (through the
+                                      # submitting environment) the jobs, for `stop`
 
 slurmctld -i -f "$SLURM_CONF" || die "slurmctld did not start; see $dir/log/slurmctld.log"
-wait_for 30 slurmctld scontrol ping \
+wait_for 30 scontrol ping \
   || die "slurmctld does not answer; see $dir/log/slurmctld.log"
 slurmd -N localhost -f "$SLURM_CONF" || die "slurmd did not start; see $dir/log/slurmd.log"
 node_idle() { sinfo -h -n localhost -o %T | grep -qx idle; }
-wait_for 30 slurmd node_idle || {
+wait_for 30 node_idle || {
   sinfo >&2 || true
   die "node localhost did not become idle; see $dir/log/slurmd.log and slurmctld.log"
 }
-echo "export SLURM_CONF=$SLURM_CONF"
+echo "export SLURM_CONF=$SLURM_CONF SWAG_SLURM_TEST_CLUSTER=$dir"
