@@ -20,8 +20,8 @@
 # The stop protocol: the scripts ask Slurm for a signal before the time limit
 # (#SBATCH --signal=B:USR1@<seconds>); the batch shell traps it and forwards it to the job step,
 # swag writes a checkpoint and exits 75, and the shell requeues the job (#SBATCH --requeue,
-# --open-mode=append), whose next run resumes from that checkpoint. Submitting the same script
-# again does the same.
+# --open-mode=append), whose next run resumes from that checkpoint. TERM (scancel, preemption)
+# is forwarded too, but ends the job. Submitting the same script again resumes.
 
 SWAG_STOPPED=75   # swag's exit code after a checkpointed stop (doc/cli.md)
 
@@ -93,8 +93,8 @@ _swag_forward() {
 # background with USR1 and TERM forwarded to it, and wait.
 #   exit 0 -> return 0 (with --json: CMD's stdout must be one JSON object; it is stored as OUT,
 #             written to a temporary name and renamed, so OUT is complete or absent);
-#   a checkpointed stop (exit 75) after a signal -> requeue the job (Slurm reruns the script,
-#             which resumes) and exit 0; with --restartable (commands that simply start over,
+#   a checkpointed stop (exit 75) after USR1 -> requeue the job (Slurm reruns the script,
+#             which resumes) and exit 0; after TERM -> exit 75; with --restartable (commands that simply start over,
 #             e.g. swag eval), any failure after a signal is treated the same way;
 #   anything else -> exit with CMD's code.
 swag_run_resumable() {
@@ -146,7 +146,8 @@ swag_run_resumable() {
       swag_log "swag stopped after a checkpoint without a signal (run.stop_at_step?); submit the job again to continue"
       exit "$SWAG_STOPPED"
     fi
-    if [ -z "${SLURM_JOB_ID:-}" ] || [ "$SWAG_REQUEUE" != 1 ]; then
+    # TERM comes from scancel or preemption (Slurm requeues preempted jobs itself): no requeue
+    if [ -z "${SLURM_JOB_ID:-}" ] || [ "$SWAG_REQUEUE" != 1 ] || [ "$_swag_signal" != USR1 ]; then
       swag_log "stopped on SIG$_swag_signal (exit $rc); run the same command again to continue"
       exit "$SWAG_STOPPED"
     fi
