@@ -277,7 +277,11 @@ def fmt_cell(v):
         return v
     if isinstance(v, tuple):  # (value, format)
         val, f = v
-        return MISSING if val is None else format(val, f)
+        if val is None:
+            return MISSING
+        if f == ".1f" and 0 < abs(val) < 0.95:  # small models: keep three significant digits
+            return f"{val:.3g}"
+        return format(val, f)
     if isinstance(v, int):
         return f"{v:,}" if abs(v) >= 10000 else str(v)
     return f"{v:.1f}"
@@ -594,7 +598,8 @@ class Sizes:
         self.swag = swag
         self.cache = {}
         self.source = ("`swag info`" if swag else
-                       "postprocess/reference/models.json (torchvision's definitions, equal to `swag info`)")
+                       "postprocess/reference/models.json (torchvision's definitions; `swag info` "
+                       "agrees for RegNetY and also counts ViTs' attention products)")
 
     def get(self, model, resolution):
         if not model or not resolution:

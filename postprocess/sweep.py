@@ -198,7 +198,8 @@ def cells(doc):
     params = {k: _expand(v) for k, v in _flatten(doc.get("params", {})).items()}
     grid = {k: _expand(v) for k, v in doc.get("grid", {}).items()}
     run_root = _expand(run_root)
-    datasets = doc.get("datasets") or [{"name": sweep.get("name", "cell")}]
+    # no [[datasets]]: one group, its cells directly under run_root
+    datasets = doc.get("datasets") or [{"name": sweep.get("name") or "cell", "dir": ""}]
     out = []
     for ds in datasets:
         ds = dict(ds)
@@ -218,7 +219,7 @@ def cells(doc):
             cp = dict(p)
             cp.update(dict(zip(keys, values)))
             tag = "_".join(_tag(k, v) for k, v in zip(keys, values))
-            run_dir = os.path.join(run_root, subdir, tag) if tag else os.path.join(run_root, subdir)
+            run_dir = os.path.join(run_root, subdir, tag).rstrip("/")  # one cell: run_root itself
             missing = [r for r in REQUIRED[kind] if r not in cp]
             if missing:
                 raise SweepError(f"sweep file {where}: dataset {name!r} lacks {', '.join(missing)}")

@@ -111,6 +111,22 @@ def case_sweep(repo, work):
     env = dict(os.environ, SWAG_TEST_DATA="/big/data", SLURM_ARRAY_TASK_ID="1")
     cell = json.loads(sh(PY, s, "cell", sweep, env=env).stdout)
     assert cell["index"] == 1 and cell["params"]["data.train"] == "/big/data/in1k/train", cell
+    # nested defaults, and checkpoints/latest naming the newest checkpoint when the cell runs
+    write(os.path.join(work, "sweeps", "zs.toml"),
+          '[sweep]\nkind = "zeroshot"\nrun_root = "${SWAG_T_RUNS:-${SWAG_T_ROOT:-r}/runs}/zs"\n'
+          '[params]\ncheckpoint = "' + work + '/ck/checkpoints/latest"\nvocab = "v"\nmapping = "m"\n'
+          'data = "d"\n[grid]\nplatt = [true, false]\n')
+    zs = os.path.join(work, "sweeps", "zs.toml")
+    cell = json.loads(sh(PY, s, "cell", zs, "0", env=dict(os.environ, SWAG_T_ROOT="/x")).stdout)
+    assert cell["run_dir"] == "/x/runs/zs/platt-true", cell
+    assert cell["argv"][-2:] == ["--platt", "--json"], cell["argv"]
+    assert "--platt" not in json.loads(sh(PY, s, "cell", zs, "1").stdout)["argv"]
+    os.makedirs(os.path.join(work, "ck", "checkpoints"))
+    write(os.path.join(work, "ck", "checkpoints", "latest"), "step-00000040.h5\n")
+    argv = sh(PY, s, "cell", zs, "1", "--argv").stdout.split("\0")
+    assert argv[1:3] == ["--checkpoint", f"{work}/ck/checkpoints/step-00000040.h5"], argv
+    d = sh(PY, s, "prepare", zs, "1").stdout.strip()
+    assert json.load(open(os.path.join(d, "cell.json")))["params"]["checkpoint"].endswith("step-00000040.h5")
     # errors: out of range, no index, bad file, a kind that takes no deck overrides
     err = sh(PY, s, "cell", sweep, "8", expect=2).stderr
     assert err.startswith("swag: error:") and "out of range" in err and "0-7" in err, err
