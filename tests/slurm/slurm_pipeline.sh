@@ -6,7 +6,9 @@
 #      CPU resources; when its first checkpoint exists the test sends its batch shell USR1
 #      (scancel --batch --signal=USR1, what --signal=B:USR1@N does before the time limit);
 #   3. a 3-task fine-tune array (jobs/slurm/submit.sh finetune inputs/sweeps/demo.toml) after
-#      the pre-training (afterok), and jobs/slurm/report.sh after both (afterok);
+#      the pre-training (afterok), a 2-task benchmark array (eval_array.sh, demo_bench.toml),
+#      one of the paper-scale scripts (pretrain_16gf.sh) shrunk by sbatch options to the test
+#      deck, and jobs/slurm/report.sh after all of them (afterok);
 # then checks that every job completed, that the pre-training was requeued once and resumed
 # from the checkpoint written at the stop, and the report's cells.
 #
@@ -88,9 +90,17 @@ ft=$(SWAG_OVERRIDES="schedule.steps=10" \
     "${cpu_job[@]}" --ntasks-per-node=1 --dependency=afterok:"$pre" \
     --output="$work/logs/%x-%A_%a.out")
 echo "fine-tune array: job $ft"
+bench=$("$repo/jobs/slurm/submit.sh" eval "$repo/inputs/sweeps/demo_bench.toml" \
+  "${cpu_job[@]}" --ntasks-per-node=1 --output="$work/logs/%x-%A_%a.out")
+echo "benchmark array: job $bench"
+# a paper-scale script (16 nodes x 8 GPUs) shrunk by sbatch options, on the tiny test deck
+big=$(SWAG_DECK=inputs/pretrain/test.toml SWAG_RUN_DIR=$work/runs/smoke_16gf \
+  sbatch --parsable "${cpu_job[@]}" --ntasks-per-node=2 --output="$work/logs/%x-%j.out" \
+    "$repo/jobs/slurm/pretrain_16gf.sh" schedule.steps=10)
+echo "pretrain_16gf.sh on the test deck: job $big"
 report=$(SWAG_REPORT_RUNS=$work/runs SWAG_REPORT_DIR=$work/report \
-  sbatch --parsable --dependency=afterok:"$pre":"$ft" --time=10 --output="$work/logs/%x-%j.out" \
-    "$repo/jobs/slurm/report.sh")
+  sbatch --parsable --dependency=afterok:"$pre":"$ft":"$bench":"$big" --time=10 \
+    --output="$work/logs/%x-%j.out" "$repo/jobs/slurm/report.sh")
 echo "report: job $report"
 squeue
 
@@ -127,19 +137,23 @@ step "waiting for the pre-training (requeued and resumed)"
 wait_done "$pre" 180
 step "waiting for the fine-tune array and the report"
 wait_done "$ft" 180
+wait_done "$bench" 60
+wait_done "$big" 60
 wait_done "$report" 120
 squeue
-scontrol show job -o "$pre" "$ft" "$report" | grep -o 'JobId=[^ ]*\|ArrayTaskId=[^ ]*\|JobState=[^ ]*\|ExitCode=[^ ]*\|Restarts=[^ ]*' | paste - - - - - 2>/dev/null || true
+scontrol show job -o "$pre" "$ft" "$bench" "$big" "$report" | grep -o 'JobId=[^ ]*\|ArrayTaskId=[^ ]*\|JobState=[^ ]*\|ExitCode=[^ ]*\|Restarts=[^ ]*' | paste - - - - - 2>/dev/null || true
 
 step "checking"
 # every job and array task completed with exit 0
-for id in "$pre" "$ft" "$report"; do
+for id in "$pre" "$ft" "$bench" "$big" "$report"; do
   states=$(job_field "$id" JobState | sort -u | tr '\n' ' ')
   [ "$states" = "COMPLETED " ] || fail "job $id: states $states"
   codes=$(job_field "$id" ExitCode | sort -u | tr '\n' ' ')
   [ "$codes" = "0:0 " ] || fail "job $id: exit codes $codes"
 done
 [ "$(job_field "$ft" JobState | wc -l)" -eq 3 ] || fail "the fine-tune array does not have 3 tasks"
+[ "$(job_field "$bench" JobState | wc -l)" -eq 2 ] || fail "the benchmark array does not have 2 tasks"
+grep -q '"steps": *10' "$work/runs/smoke_16gf/results.json" || fail "pretrain_16gf.sh did not run 10 steps"
 # the stop: requeued once, resumed from the checkpoint written at the signal, finished all steps
 [ "$(job_field "$pre" Restarts)" = 1 ] || fail "pre-training restarts: $(job_field "$pre" Restarts), expected 1"
 log=$work/logs/swag-pretrain-demo-$pre.out
@@ -182,13 +196,19 @@ r = t1["RegNetY 400MF"]
 assert r["fashion-mnist"] == f"{100 * cell['top1']:.1f}", r
 assert (r["Pre-training"], r["Res. pre."], r["Res. fine."]) == ("demo-data", "32", "32"), r
 assert r["IN-1k"] == "-" and t1["RegNetY 128GF"]["IN-1k"] == "-", r
+# Table 5: this machine's throughputs from the benchmark array
+t5 = {(r["Model"], r["Resolution"]): r for r in table("table5")}
+r5 = t5[("RegNetY 400MF", "32")]
+assert float(r5["Train (images/s)"]) > 0 and float(r5["Test (images/s)"]) > 0, r5
+assert r["Throughput (images/s)"] == r5["Test (images/s)"], (r, r5)
 t8 = {r["Model"]: r for r in table("table8")}
 lr = cell["grid"]["optim.lr"]
 assert t8["RegNetY 400MF"]["fashion-mnist"] == f"{lr:.1E}".replace("E-0", "E-"), (t8, lr)
 runs = table("runs")
 ft = [r for r in runs if r["Kind"] == "finetune"]
 assert len(ft) == 3 and all(r["Status"] == "done" for r in ft), runs
-assert any(r["Kind"] == "pretrain" and r["Status"] == "done" for r in runs), runs
+assert sum(r["Kind"] == "pretrain" and r["Status"] == "done" for r in runs) == 2, runs
+assert sum(r["Kind"] == "bench" and r["Status"] == "done" for r in runs) == 2, runs
 page = open(f"{out}/report.md").read()
 assert "3 of 3 cells done" in page, page
 print(f"ok: report: fashion-mnist {r['fashion-mnist']} at lr {lr}, Table 8 {t8['RegNetY 400MF']['fashion-mnist']}")
@@ -196,4 +216,4 @@ EOF
 for f in figure2.png figure3.png; do
   [ "$(head -c 4 "$work/report/$f" | od -An -c | tr -d ' ')" = "211PNG" ] || fail "$f is not a PNG"
 done
-echo "ok: slurm pipeline (pre-training with a USR1 requeue, 3-task fine-tune array, report)"
+echo "ok: slurm pipeline (pre-training with a USR1 requeue, 3-task fine-tune array, benchmark array, a paper-scale script, report)"
