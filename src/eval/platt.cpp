@@ -21,6 +21,30 @@ void softmax_row(const float* p, const double* w, const double* b, std::int64_t 
   for (std::int64_t k = 0; k < c; ++k) out[k] /= sum;
 }
 
+// out = Σ over rows i < n of row(i, acc, scratch), where row adds its terms to acc (out.size()
+// values) and may use scratch (out.size() values). Rows go in blocks of fixed size, one
+// partial sum per block, added in block order: the result does not depend on the threads.
+template <class Row>
+void sum_over_blocks(std::int64_t n, std::size_t width, std::span<double> out, const Row& row) {
+  constexpr std::int64_t kBlock = 256;
+  const std::int64_t blocks = (n + kBlock - 1) / kBlock;
+  std::vector<double> partial(static_cast<std::size_t>(blocks) * width, 0.0);
+#pragma omp parallel
+  {
+    std::vector<double> scratch(width);
+#pragma omp for schedule(static)
+    for (std::int64_t k = 0; k < blocks; ++k) {
+      double* acc = partial.data() + static_cast<std::size_t>(k) * width;
+      for (std::int64_t i = k * kBlock; i < std::min(n, (k + 1) * kBlock); ++i)
+        row(i, acc, scratch.data());
+    }
+  }
+  std::fill(out.begin(), out.end(), 0.0);
+  for (std::int64_t k = 0; k < blocks; ++k)
+    for (std::size_t j = 0; j < width; ++j)
+      out[j] += partial[static_cast<std::size_t>(k) * width + j];
+}
+
 }  // namespace
 
 Tensor PlattScaler::apply(const Tensor& probs) const {
@@ -56,12 +80,12 @@ double PlattObjective::evaluate(std::span<const double> theta, std::span<double>
              theta.size(), grad.size(), c);
   const double* w = theta.data();
   const double* b = theta.data() + c;
-  std::vector<double> q(c), mean(c, 0.0), dz(c);
   // Pass 1: the mean prediction.
-  for (std::int64_t i = 0; i < n_; ++i) {
-    softmax_row(p_ + i * c_, w, b, c_, q.data());
-    for (std::size_t k = 0; k < c; ++k) mean[k] += q[k];
-  }
+  std::vector<double> mean(c);
+  sum_over_blocks(n_, c, mean, [&](std::int64_t i, double* acc, double* q) {
+    softmax_row(p_ + i * c_, w, b, c_, q);
+    for (std::size_t k = 0; k < c; ++k) acc[k] += q[k];
+  });
   double kl_term = 0;
   const auto classes = static_cast<double>(c);
   // dJ/dp'_ik = -1 / (C N mean_k), the same for every row.
@@ -72,18 +96,17 @@ double PlattObjective::evaluate(std::span<const double> theta, std::span<double>
     dq[k] = -1.0 / (classes * static_cast<double>(n_) * mean[k]);
   }
   // Pass 2: back through each row's softmax, dz_k = p'_k (dq_k - Σ_j p'_j dq_j).
-  std::fill(grad.begin(), grad.end(), 0.0);
-  for (std::int64_t i = 0; i < n_; ++i) {
+  sum_over_blocks(n_, 2 * c, grad, [&](std::int64_t i, double* acc, double* q) {
     const float* p = p_ + i * c_;
-    softmax_row(p, w, b, c_, q.data());
+    softmax_row(p, w, b, c_, q);
     double t = 0;
     for (std::size_t k = 0; k < c; ++k) t += q[k] * dq[k];
     for (std::size_t k = 0; k < c; ++k) {
       const double d = q[k] * (dq[k] - t);
-      grad[k] += d * p[k];
-      grad[c + k] += d;
+      acc[k] += d * p[k];
+      acc[c + k] += d;
     }
-  }
+  });
   // The ridge toward (s·1, 0), in units of s.
   double ridge = 0;
   const double lam = regularization_ / classes, s = scale_;

@@ -163,6 +163,15 @@ def case_reference(swag, work):
     assert before.max() - before.min() > 0.2, before
     assert after.max() - after.min() < 0.05, after
     assert (calibrated.argmax(1) == y).mean() > (p.argmax(1) == y).mean()
+    # Row blocks summed in a fixed order: the same bits with 1 or 3 threads.
+    for threads in ("1", "3"):
+        other = os.path.join(work, f"o{threads}.h5")
+        r = subprocess.run([swag, "platt", "--probs", path, "--output", other], capture_output=True,
+                           text=True, env={**os.environ, "OMP_NUM_THREADS": threads})
+        assert r.returncode == 0, r.stderr
+        with h5py.File(other, "r") as f:
+            assert np.array_equal(f["w"][...], w.astype(np.float32)), threads
+            assert np.array_equal(f["b"][...], b.astype(np.float32)), threads
 
 
 if __name__ == "__main__":
