@@ -33,6 +33,10 @@ swag_die() { printf 'swag: error: %s\n' "$1" >&2; exit "${2:-1}"; }
 swag_defaults() {
   [ -n "${SWAG_ROOT:-}" ] || swag_die "SWAG_ROOT is not set (the job scripts set it before sourcing common.sh)"
   SWAG_WORKDIR=${SWAG_WORKDIR:-$SWAG_ROOT}
+  # a relative SWAG_BIN means one relative to where the job was submitted from
+  if [ -n "${SWAG_BIN:-}" ] && [[ $SWAG_BIN == */* ]] && [[ $SWAG_BIN != /* ]] && [ -e "$SWAG_BIN" ]; then
+    SWAG_BIN=$PWD/$SWAG_BIN
+  fi
   cd "$SWAG_WORKDIR" || swag_die "SWAG_WORKDIR=$SWAG_WORKDIR is not a directory"
   if [ -z "${SWAG_BIN:-}" ]; then
     if [ -n "${SLURM_JOB_GPUS:-}${SLURM_STEP_GPUS:-}" ] && [ -x "$SWAG_ROOT/build/cuda/bin/swag" ]; then
