@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Fashion-MNIST demo dataset (doc/demo.md) with swag commands only:
-#   demo-data (images, manifests, hashtag counts) -> vocab build -> shard (train and test).
+#   demo-data (images, manifests, hashtag counts) -> vocab build -> shard (hashtag-labelled
+#   train, class-labelled train for fine-tuning, class-labelled test).
 #
 #   inputs/demo/build_demo.sh [OUT_DIR]          default OUT_DIR: runs/demo-data
 # Environment: SWAG (the binary, default build/cpu/bin/swag), WORDNET (default
@@ -19,5 +20,8 @@ read -r -a launcher <<<"${SWAG_SHARD_LAUNCHER:-}"
   --output-dir "$out/train/shards"
 "${launcher[@]}" "$swag" shard --manifest "$out/test/manifest.tsv" --vocab "$out/test/vocab.json" \
   --output-dir "$out/test/shards"
-echo "demo: pre-training shards in $out/train/shards, evaluation shards in $out/test/shards," \
-  "target classes in $out/classes.txt"
+"${launcher[@]}" "$swag" shard --manifest "$out/train/labelled_manifest.tsv" \
+  --vocab "$out/test/vocab.json" --output-dir "$out/train/labelled_shards"
+echo "demo: pre-training shards in $out/train/shards, labelled fine-tuning shards in" \
+  "$out/train/labelled_shards, evaluation shards in $out/test/shards, target classes in" \
+  "$out/classes.txt"

@@ -1,5 +1,9 @@
 // swag bench: images/s of a full training step (forward, soft-target cross-entropy, backward,
-// SGD-Nesterov update) or of an eval-mode forward, on random data. Median over iterations.
+// SGD-Nesterov update) or of an eval-mode forward, on random data, median over iterations; or
+// of the training loader (read from the shards, JPEG decode, RandomResizedCrop, flip,
+// normalization) over a run of steps.
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -8,6 +12,7 @@
 #include "swag/backends/cpu/runtime.hpp"
 #include "swag/core/log.hpp"
 #include "swag/core/rng.hpp"
+#include "swag/data/loader.hpp"
 #include "swag/nn/model.hpp"
 #include "swag/train/forward_backward.hpp"
 #include "swag/train/optimizer.hpp"
@@ -16,11 +21,68 @@ namespace swag::apps {
 namespace {
 
 struct Options {
-  std::string model, mode = "train";
+  std::string model, mode = "train", data;
   std::int64_t batch = 32, resolution = 224, num_classes = 1000;
-  int threads = 0, warmup = 2, iters = 10;
-  bool pre_logits = false, json = false;
+  int threads = 0, warmup = 2, iters = 10, workers = 2, prefetch = 2;
+  bool pre_logits = false, json = false, no_dct_scaling = false;
 };
+
+double process_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+// The loader as pre-training runs it (one rank, the resampled stream), timed from the first
+// step after the warm-up to the last: images/s, and the process's CPU time over that span.
+void run_loader(const Options& o) {
+  if (o.data.empty()) fail(ExitCode::usage, "--mode loader needs --data (a shard folder)");
+  if (o.workers < 1 || o.prefetch < 1) fail(ExitCode::usage, "--workers and --prefetch >= 1");
+  data::LoaderOptions lo;
+  lo.data_dir = o.data;
+  lo.global_batch = lo.local_batch = o.batch;
+  lo.resolution = static_cast<int>(o.resolution);
+  lo.workers = o.workers;
+  lo.prefetch = o.prefetch;
+  lo.dct_scaling = !o.no_dct_scaling;
+  data::Loader loader(lo);
+  Tensor images = Tensor::empty({o.batch, o.resolution, o.resolution, 3});
+  Tensor targets = Tensor::empty({o.batch, loader.num_classes()});
+  log::info("bench: loader, batch {} at {}x{}, {} workers, {} batches ahead, DCT scaling {}",
+            o.batch, o.resolution, o.resolution, o.workers, o.prefetch,
+            lo.dct_scaling ? "on" : "off");
+  for (int step = 0; step < o.warmup; ++step) loader.fill(step, images, targets);
+  const auto t0 = std::chrono::steady_clock::now();
+  const double cpu0 = process_cpu_seconds();
+  for (int step = o.warmup; step < o.warmup + o.iters; ++step) loader.fill(step, images, targets);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double cpu = process_cpu_seconds() - cpu0;
+  const double n = static_cast<double>(o.batch) * o.iters;
+  nlohmann::ordered_json j;
+  j["images_per_s"] = n / seconds;
+  j["images_per_s_per_worker"] = n / seconds / o.workers;
+  j["images_per_cpu_s"] = n / cpu;  // per core fully busy, whatever else runs on the machine
+  j["cpu_busy"] = cpu / seconds;    // cores' worth of CPU the process used
+  j["seconds"] = seconds;
+  j["mode"] = "loader";
+  j["batch"] = o.batch;
+  j["resolution"] = o.resolution;
+  j["workers"] = o.workers;
+  j["prefetch"] = o.prefetch;
+  j["dct_scaling"] = lo.dct_scaling;
+  j["warmup"] = o.warmup;
+  j["iters"] = o.iters;
+  if (o.json)
+    fmt::print("{}\n", j.dump());
+  else
+    fmt::print(
+        "loader: {:.1f} images/s, {:.1f} per worker, {:.1f} per CPU second ({:.2f} cores busy) "
+        "over "
+        "{} steps of {}\n",
+        j["images_per_s"].get<double>(), j["images_per_s_per_worker"].get<double>(),
+        j["images_per_cpu_s"].get<double>(), j["cpu_busy"].get<double>(), o.iters, o.batch);
+}
 
 Tensor random_tensor(const Shape& shape, std::uint64_t stream) {
   Tensor t = Tensor::empty(shape);
@@ -42,9 +104,11 @@ Tensor random_targets(std::int64_t n, std::int64_t c) {
 }
 
 void run(const Options& o) {
-  if (o.mode != "train" && o.mode != "infer")
-    fail(ExitCode::usage, "--mode must be train or infer, not '{}'", o.mode);
+  if (o.mode != "train" && o.mode != "infer" && o.mode != "loader")
+    fail(ExitCode::usage, "--mode must be train, infer or loader, not '{}'", o.mode);
   if (o.iters < 1 || o.warmup < 0) fail(ExitCode::usage, "--iters >= 1 and --warmup >= 0");
+  if (o.mode == "loader") return run_loader(o);
+  if (o.model.empty()) fail(ExitCode::usage, "--mode {} needs --model", o.mode);
   if (o.threads > 0) cpu::Runtime::set_threads(o.threads);
   auto model = nn::create_model(o.model, {o.batch, o.resolution, o.num_classes, o.pre_logits});
   model->allocate(0);
@@ -92,8 +156,12 @@ void run(const Options& o) {
 
 Command add_bench(CLI::App& app) {
   auto o = std::make_shared<Options>();
-  app.add_option("--model", o->model, "model name")->required();
-  app.add_option("--mode", o->mode, "train or infer")->capture_default_str();
+  app.add_option("--model", o->model, "model name (train and infer)");
+  app.add_option("--mode", o->mode, "train, infer or loader")->capture_default_str();
+  app.add_option("--data", o->data, "loader: shard folder (index.json)");
+  app.add_option("--workers", o->workers, "loader: decoding threads")->capture_default_str();
+  app.add_option("--prefetch", o->prefetch, "loader: batches ahead")->capture_default_str();
+  app.add_flag("--no-dct-scaling", o->no_dct_scaling, "loader: always decode JPEGs at full size");
   app.add_option("--batch", o->batch, "batch size")->capture_default_str();
   app.add_option("--resolution", o->resolution, "input side")->capture_default_str();
   app.add_option("--num-classes", o->num_classes, "classes")->capture_default_str();

@@ -40,10 +40,12 @@ std::string image_name(std::size_t i) {
   return fmt::format("images/{:05d}.png", i);
 }
 
-// Train split: PNGs, manifest lines "images/i.png<TAB>#tag ...", and hashtag counts.
+// Train split: PNGs, manifest lines "images/i.png<TAB>#tag ...", hashtag counts, and the true
+// labels as a second manifest, labelled_manifest.tsv ("images/i.png<TAB>label"), for
+// fine-tuning.
 void write_train(const fs::path& folder, const data::FashionMnistSplit& split, std::uint64_t seed) {
   make_folder(folder / "images");
-  std::string manifest;
+  std::string manifest, labelled;
   std::map<std::string, std::int64_t> counts;
   for (std::size_t i = 0; i < split.images.size(); ++i) {
     write_png(folder / image_name(i), split.images[i]);
@@ -55,8 +57,11 @@ void write_train(const fs::path& folder, const data::FashionMnistSplit& split, s
       ++counts[data::normalize_hashtag(tags[t])];
     }
     manifest += "\n";
+    labelled += image_name(i) + "\t" +
+                data::demo_classes().at(static_cast<std::size_t>(split.labels[i])).label + "\n";
   }
   write_file_atomically((folder / "manifest.tsv").string(), manifest);
+  write_file_atomically((folder / "labelled_manifest.tsv").string(), labelled);
   std::vector<std::pair<std::string, std::int64_t>> by_count(counts.begin(), counts.end());
   std::stable_sort(by_count.begin(), by_count.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });

@@ -9,6 +9,7 @@
 #include "swag/data/augment.hpp"
 #include "swag/data/dataset_index.hpp"
 #include "swag/data/jpeg_codec.hpp"
+#include "swag/data/scaled_decode.hpp"
 
 namespace swag::data {
 namespace {
@@ -24,7 +25,11 @@ Loader::Loader(const LoaderOptions& o) : options_(o) {
   labels_ = load_dataset_labels(o.data_dir);
   vocab_sha256_ = index.vocab_sha256;
   if (labels_.num_images() == 0) fail(ExitCode::input, "{}: the shards hold no images", o.data_dir);
-  sampler_ = std::make_unique<ResamplingSampler>(labels_, o.sampler);
+  stream_ = o.stream;
+  if (!stream_) {
+    auto sampler = std::make_shared<const ResamplingSampler>(labels_, o.sampler);
+    stream_ = [sampler](std::uint64_t g) { return sampler->image_at(0, g); };
+  }
   std::int64_t start = 0;
   for (const auto& entry : index.shards) {
     shards_.push_back(
@@ -107,18 +112,31 @@ void Loader::work() {
 void Loader::decode(Slot& slot, std::int64_t i) {
   const auto position = static_cast<std::uint64_t>(slot.step * options_.global_batch +
                                                    options_.rank * options_.local_batch + i);
-  const std::int64_t image = sampler_->image_at(0, position);
+  const std::int64_t image = stream_(position);
+  const std::int64_t pixels =
+      static_cast<std::int64_t>(options_.resolution) * options_.resolution * 3;
+  float* const row = slot.images.data<float>() + i * pixels;
+  if (image < 0) {  // padding: zeros (the targets were zeroed when the slot was scheduled)
+    std::fill(row, row + pixels, 0.0f);
+    return;
+  }
+  if (image >= labels_.num_images())
+    fail(ExitCode::failure, "loader: stream position {} names image {} of {}", position, image,
+         labels_.num_images());
   const auto shard = static_cast<std::size_t>(
       std::upper_bound(shard_start_.begin(), shard_start_.end(), image) - shard_start_.begin() - 1);
   const std::vector<std::uint8_t> jpeg = shards_[shard]->jpeg(image - shard_start_[shard]);
   Rng rng(options_.seed, kAugmentStream + position);
-  const Image decoded = decode_jpeg(jpeg);
-  const CropBox box = random_resized_crop_box(decoded.height, decoded.width, rng);
-  const bool flip = rng.uniform() < 0.5f;
-  const std::int64_t pixels =
-      static_cast<std::int64_t>(options_.resolution) * options_.resolution * 3;
-  crop_resize_normalize(decoded, box, options_.resolution, flip,
-                        slot.images.data<float>() + i * pixels);
+  // The box comes from the full size in the header (the same draws as from a full decode), then
+  // libjpeg-turbo decodes at the smallest DCT scale that keeps it at least R x R.
+  const JpegHeader header = read_jpeg_header(jpeg);
+  const bool train = options_.transform == Transform::train;
+  const CropBox box = train ? random_resized_crop_box(header.height, header.width, rng)
+                            : center_square_box(header.height, header.width);
+  const bool flip = train && rng.uniform() < 0.5f;
+  const ScaledDecode decoded =
+      decode_jpeg_for_crop(jpeg, box, options_.resolution, options_.dct_scaling);
+  crop_resize_normalize(decoded.image, decoded.box, options_.resolution, flip, row);
   const auto classes = labels_.of(image);
   float* target = slot.targets.data<float>() + i * labels_.num_classes;
   for (const auto c : classes) target[c] += 1.0f / static_cast<float>(classes.size());

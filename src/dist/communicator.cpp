@@ -80,9 +80,15 @@ void Communicator::allreduce_sum(float* data, std::int64_t count) const {
 void Communicator::allreduce_sum(double* data, std::int64_t count) const {
   for (std::int64_t done = 0; done < count; done += kMaxCount) {
     const auto n = static_cast<int>(std::min(count - done, kMaxCount));
-    check(MPI_Allreduce(MPI_IN_PLACE, data + done, n, MPI_DOUBLE, MPI_SUM, comm_),
-          "MPI_Allreduce");
+    check(MPI_Allreduce(MPI_IN_PLACE, data + done, n, MPI_DOUBLE, MPI_SUM, comm_), "MPI_Allreduce");
   }
+}
+
+void Communicator::allgather(const float* send, std::int64_t count, float* recv) const {
+  SWAG_CHECK(count <= kMaxCount, "all-gather of {} elements per rank: too many", count);
+  check(MPI_Allgather(send, static_cast<int>(count), MPI_FLOAT, recv, static_cast<int>(count),
+                      MPI_FLOAT, comm_),
+        "MPI_Allgather");
 }
 
 MPI_Request Communicator::start_allreduce_sum(float* data, std::int64_t count) const {

@@ -1,5 +1,6 @@
 #include "swag/nn/weights.hpp"
 
+#include <functional>
 #include <set>
 
 #include "swag/core/atomic_file.hpp"
@@ -11,11 +12,15 @@ namespace {
 
 constexpr std::int64_t kFormatVersion = 1;
 
+// Loads the tensors of `store` that `skip` does not name; the file's tensors that `skip` names
+// are ignored.
 void load_store(const Hdf5File& f, const std::string& group, ParameterStore& store,
-                const Model& model, bool adapt_resolution) {
+                const Model& model, bool adapt_resolution,
+                const std::function<bool(const std::string&)>& skip) {
   std::set<std::string> expected;
   for (std::size_t i = 0; i < store.entries().size(); ++i) {
     const auto& e = store.entries()[i];
+    if (skip(e.name)) continue;
     expected.insert(e.name);
     const std::string dataset = group + "/" + e.name;
     if (!f.exists(dataset)) fail(ExitCode::input, "{}: missing tensor '{}'", f.path(), dataset);
@@ -35,7 +40,7 @@ void load_store(const Hdf5File& f, const std::string& group, ParameterStore& sto
     f.read_f32_into(dataset, t);
   }
   for (const auto& name : f.members(group))
-    if (!expected.contains(name))
+    if (!expected.contains(name) && !skip(name))
       fail(ExitCode::input, "{}: unexpected tensor '{}/{}' (not part of this model)", f.path(),
            group, name);
 }
@@ -56,7 +61,8 @@ WeightsHeader read_weights_header(const std::string& path) {
     fail(ExitCode::input, "{}: weights format version {}, this swag reads {}", path, version,
          kFormatVersion);
   return {f.string_attribute("/", "model"), f.int_attribute("/", "num_classes"),
-          f.exists("/params/heads.pre_logits.weight")};
+          f.exists("/params/heads.pre_logits.weight"),
+          f.has_attribute("/", "resolution") ? f.int_attribute("/", "resolution") : 0};
 }
 
 void load_weights(const std::string& path, Model& model, bool adapt_resolution) {
@@ -65,8 +71,19 @@ void load_weights(const std::string& path, Model& model, bool adapt_resolution) 
     fail(ExitCode::input, "{}: weights have {} classes, the model {}", path, h.num_classes,
          model.dims().num_classes);
   const Hdf5File f = Hdf5File::open_read(path);
-  load_store(f, "/params", model.params(), model, adapt_resolution);
-  load_store(f, "/buffers", model.buffers(), model, adapt_resolution);
+  const auto none = [](const std::string&) { return false; };
+  load_store(f, "/params", model.params(), model, adapt_resolution, none);
+  load_store(f, "/buffers", model.buffers(), model, adapt_resolution, none);
+}
+
+void load_trunk(const std::string& path, Model& model) {
+  const WeightsHeader h = read_weights_header(path);
+  if (h.model != model.name())
+    fail(ExitCode::input, "{}: weights of {}, the model is {}", path, h.model, model.name());
+  const Hdf5File f = Hdf5File::open_read(path);
+  const auto head = [&](const std::string& name) { return model.in_head(name); };
+  load_store(f, "/params", model.params(), model, true, head);
+  load_store(f, "/buffers", model.buffers(), model, true, head);
 }
 
 void write_weights_header(Hdf5File& f, const Model& model) {
@@ -74,6 +91,7 @@ void write_weights_header(Hdf5File& f, const Model& model) {
   f.set_attribute("/", "format_version", kFormatVersion);
   f.set_attribute("/", "model", model.name());
   f.set_attribute("/", "num_classes", model.dims().num_classes);
+  f.set_attribute("/", "resolution", model.dims().resolution);
   f.set_attribute("/", "software", std::string("swag 0.1.0"));
 }
 

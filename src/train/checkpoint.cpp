@@ -63,8 +63,10 @@ std::string checksum(const std::map<std::string, Tensor>& datasets, const std::s
 }
 
 // Every tensor a checkpoint holds, by dataset path.
-std::map<std::string, Tensor> datasets_of(nn::Model& model, const Optimizer& optimizer) {
+std::map<std::string, Tensor> datasets_of(nn::Model& model, const Optimizer& optimizer,
+                                          const ExtraState& extra) {
   std::map<std::string, Tensor> d;
+  for (const auto& [name, t] : extra) d["/extra/" + name] = t;
   for (const auto* store : {&model.params(), &model.buffers()}) {
     const std::string group = store == &model.params() ? "/params/" : "/buffers/";
     for (std::size_t i = 0; i < store->entries().size(); ++i)
@@ -129,7 +131,8 @@ std::string CheckpointStore::path_for(std::int64_t step) const {
 }
 
 std::string CheckpointStore::save(const dist::Communicator& comm, nn::Model& model,
-                                  const Optimizer& optimizer, const RunState& state) const {
+                                  const Optimizer& optimizer, const RunState& state,
+                                  const ExtraState& extra) const {
   if (comm.min(state.step) != comm.max(state.step))
     fail(ExitCode::failure, "ranks disagree on the step of the checkpoint");
   // The weights are identical on every rank, so every rank reaches the same verdict.
@@ -139,7 +142,7 @@ std::string CheckpointStore::save(const dist::Communicator& comm, nn::Model& mod
   std::string path = path_for(state.step);
   on_root(comm, [&] {
     fs::create_directories(dir_);
-    const auto datasets = datasets_of(model, optimizer);
+    const auto datasets = datasets_of(model, optimizer, extra);
     const std::string state_text = state_json(state);
     AtomicOutput out(path);
     {
@@ -167,8 +170,10 @@ std::optional<std::string> CheckpointStore::verify(const std::string& path) {
     const Hdf5File f = Hdf5File::open_read(path);
     // The order of checksum(): dataset paths sorted; one dataset in memory at a time.
     std::vector<std::string> paths;
-    for (const std::string group : {"/params", "/buffers", "/optimizer"})
+    for (const std::string group : {"/params", "/buffers", "/optimizer", "/extra"}) {
+      if (group == "/extra" && !f.exists(group)) continue;  // optional
       for (const auto& name : f.members(group)) paths.push_back(fmt::format("{}/{}", group, name));
+    }
     std::sort(paths.begin(), paths.end());
     Sha256 h;
     for (const auto& p : paths) {
@@ -186,7 +191,8 @@ std::optional<std::string> CheckpointStore::verify(const std::string& path) {
 }
 
 std::optional<RunState> CheckpointStore::load_latest(const dist::Communicator& comm,
-                                                     nn::Model& model, Optimizer& optimizer) const {
+                                                     nn::Model& model, Optimizer& optimizer,
+                                                     const ExtraState& extra) const {
   std::string chosen;
   on_root(comm, [&] {
     for (const auto& [step, path] : checkpoints_in(dir_)) {
@@ -210,8 +216,11 @@ std::optional<RunState> CheckpointStore::load_latest(const dist::Communicator& c
     fail(ExitCode::input, "{}: checkpoint of {} with {} classes, this run has {} with {}", chosen,
          f.string_attribute("/", "model"), f.int_attribute("/", "num_classes"), model.name(),
          model.dims().num_classes);
-  auto datasets = datasets_of(model, optimizer);
-  for (auto& [name, t] : datasets) f.read_f32_into(name, t);
+  auto datasets = datasets_of(model, optimizer, extra);
+  for (auto& [name, t] : datasets) {
+    if (!f.exists(name)) fail(ExitCode::input, "{}: missing tensor '{}'", chosen, name);
+    f.read_f32_into(name, t);
+  }
   optimizer.set_steps_taken(f.int_attribute("/", "optimizer_steps"));
   RunState state = parse_state(f.string_attribute("/", "checkpoint_state"), chosen);
   log::info("resumed from {} (step {})", chosen, state.step);

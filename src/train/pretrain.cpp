@@ -7,7 +7,6 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "swag/core/atomic_file.hpp"
 #include "swag/core/log.hpp"
 #include "swag/dist/gradient_allreduce.hpp"
 #include "swag/nn/model.hpp"
@@ -16,6 +15,7 @@
 #include "swag/train/checkpoint.hpp"
 #include "swag/train/forward_backward.hpp"
 #include "swag/train/lr_schedule.hpp"
+#include "swag/train/run_files.hpp"
 #include "swag/train/stop_signals.hpp"
 
 namespace swag::train {
@@ -74,27 +74,6 @@ OptimizerOptions optimizer_options(const Config& c) {
   o.beta2 = static_cast<float>(c.get_float("optim.beta2"));
   o.weight_decay = static_cast<float>(c.get_float("optim.weight_decay"));
   return o;
-}
-
-// Appends JSON lines to <run>/metrics.jsonl (rank 0); the file survives restarts, and a resumed
-// run continues it.
-class Metrics {
- public:
-  Metrics(const std::string& dir, bool active) {
-    if (active) out_.open(fs::path(dir) / "metrics.jsonl", std::ios::app);
-  }
-  void write(const nlohmann::ordered_json& record) {
-    if (out_.is_open()) out_ << record.dump() << '\n' << std::flush;
-  }
-
- private:
-  std::ofstream out_;
-};
-
-void write_text_atomically(const std::string& path, const std::string& text) {
-  AtomicOutput out(path);
-  std::ofstream(out.temp_path()) << text;
-  out.commit();
 }
 
 }  // namespace

@@ -120,7 +120,9 @@ def case_not_hdf5(swag, work):
 
 def case_bench_bad_mode(swag, work):
     expect_error(run(swag, "bench", "--model", "regnety_test", "--mode", "fly"), USAGE,
-                 "--mode must be train or infer")
+                 "--mode must be train, infer or loader")
+    expect_error(run(swag, "bench", "--mode", "loader"), USAGE, "--mode loader needs --data")
+    expect_error(run(swag, "bench", "--mode", "train"), USAGE, "--mode train needs --model")
 
 
 def case_h5py_written_weights(swag, work):

@@ -20,5 +20,7 @@ Command add_pretrain(CLI::App& app);
 Command add_verify_checkpoint(CLI::App& app);
 Command add_vocab(CLI::App& app);
 Command add_platt(CLI::App& app);
+Command add_eval(CLI::App& app);
+Command add_finetune(CLI::App& app);
 
 }  // namespace swag::apps

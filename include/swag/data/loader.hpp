@@ -1,14 +1,16 @@
-// The training loader: each rank's share of the resampled stream, read from the shards,
-// decoded and augmented by worker threads, a few steps ahead of the trainer.
+// The loader: each rank's share of a stream of images, read from the shards, decoded and
+// transformed by worker threads, a few steps ahead of the trainer.
 //
 // Step s of a run with global batch G consumes stream positions [s*G, (s+1)*G); rank r of W
 // takes the contiguous block [s*G + r*G/W, s*G + (r+1)*G/W). Position g's image comes from the
-// sampler and its crop and flip from the Philox stream (seed, g): batches never depend on
-// thread timing, the number of workers or the number of ranks.
+// stream (the resampling sampler in pre-training, a shuffled labelled subset in fine-tuning,
+// the images in order in evaluation) and its crop and flip from the Philox stream (seed, g):
+// batches never depend on thread timing, the number of workers or the number of ranks.
 #pragma once
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,6 +24,14 @@
 
 namespace swag::data {
 
+// Training: RandomResizedCrop and flip. Evaluation (§4.1): the shorter side resized to the
+// resolution, then the centre square.
+enum class Transform { train, eval };
+
+// The image (index into the dataset) at stream position g, or -1 for none: that row of the
+// batch is zeros, target included (evaluation pads its last batch this way).
+using ImageStream = std::function<std::int64_t(std::uint64_t g)>;
+
 struct LoaderOptions {
   std::string data_dir;
   std::int64_t global_batch = 1, local_batch = 1, rank = 0;
@@ -29,7 +39,10 @@ struct LoaderOptions {
   int workers = 2;   // decoding threads
   int prefetch = 2;  // batches prepared ahead
   std::uint64_t seed = 0;
-  SamplerOptions sampler;
+  SamplerOptions sampler;  // when `stream` is empty: the paper's resampling
+  ImageStream stream;      // otherwise: this stream (called from the worker threads)
+  Transform transform = Transform::train;
+  bool dct_scaling = true;  // JPEG decode at a reduced scale when the crop allows it
 };
 
 class Loader {
@@ -40,9 +53,11 @@ class Loader {
   Loader& operator=(const Loader&) = delete;
 
   std::int64_t num_classes() const { return labels_.num_classes; }
+  std::int64_t num_images() const { return labels_.num_images(); }
+  const MultiLabels& labels() const { return labels_; }
   const std::string& vocab_sha256() const { return vocab_sha256_; }
   // Blocks until step's batch is ready: images NHWC [local, R, R, 3], targets [local, C] with
-  // 1/K on each of an image's K classes.
+  // 1/K on each of an image's K classes (a row of zeros where the stream has no image).
   void fill(std::int64_t step, Tensor& images, Tensor& targets);
 
  private:
@@ -59,7 +74,7 @@ class Loader {
   LoaderOptions options_;
   MultiLabels labels_;
   std::string vocab_sha256_;
-  std::unique_ptr<ResamplingSampler> sampler_;
+  ImageStream stream_;
   std::vector<std::unique_ptr<ShardReader>> shards_;
   std::vector<std::int64_t> shard_start_;  // global image index of each shard's first image
 

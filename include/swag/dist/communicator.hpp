@@ -29,6 +29,8 @@ class Communicator {
   void allreduce_sum(float* data, std::int64_t count) const;
   void allreduce_sum(double* data, std::int64_t count) const;
   MPI_Request start_allreduce_sum(float* data, std::int64_t count) const;
+  // Every rank's `count` floats, concatenated in rank order into recv (size() * count).
+  void allgather(const float* send, std::int64_t count, float* recv) const;
 
  private:
   Communicator(MPI_Comm comm);

@@ -51,6 +51,9 @@ class Model {
   virtual const Tensor& forward(const Tensor& images, bool train) = 0;
   virtual void backward(const Tensor& dlogits) = 0;
 
+  // Whether parameter `name` belongs to the classifier head that fine-tuning replaces.
+  virtual bool in_head(const std::string& name) const = 0;
+
   // Whether parameter `name`'s shape depends on the resolution (a ViT's position embedding),
   // and how a value stored for another resolution is carried over to this model's.
   virtual bool resolution_dependent(const std::string& /*name*/) const { return false; }

@@ -25,6 +25,8 @@ class VisionTransformer final : public Model {
   VisionTransformer(const std::string& name, const VitDesign& design, const ModelDims& dims);
   // One stage: {width D, depth = layers, groups = heads}.
   std::vector<StageInfo> stages() const override;
+  // heads.head and the pre-training heads.pre_logits.
+  bool in_head(const std::string& name) const override { return name.starts_with("heads."); }
   const Tensor& forward(const Tensor& images, bool train) override;
   void backward(const Tensor& dlogits) override;
   bool resolution_dependent(const std::string& name) const override;

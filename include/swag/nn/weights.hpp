@@ -12,7 +12,8 @@ namespace swag::nn {
 struct WeightsHeader {
   std::string model;
   std::int64_t num_classes = 0;
-  bool pre_logits = false;  // holds a ViT's pre-training head (heads.pre_logits.*)
+  bool pre_logits = false;      // holds a ViT's pre-training head (heads.pre_logits.*)
+  std::int64_t resolution = 0;  // the resolution it was made at (0: not recorded)
 };
 
 WeightsHeader read_weights_header(const std::string& path);
@@ -21,6 +22,10 @@ WeightsHeader read_weights_header(const std::string& path);
 // depends on the resolution (a ViT's position embedding) and was stored for another one is
 // carried over (Model::adapt_to_resolution); without, that is an input error saying so.
 void load_weights(const std::string& path, Model& model, bool adapt_resolution = false);
+// Fine-tuning's start: every tensor of `model` except its classifier head (Model::in_head), from
+// a file whose head may have any number of classes (and a ViT's pre-training head); a ViT's
+// position embedding is adapted to the model's resolution.
+void load_trunk(const std::string& path, Model& model);
 // The root attributes that make an HDF5 file a weights file (checkpoints write them too).
 void write_weights_header(Hdf5File& file, const Model& model);
 // Writes atomically (temporary file, fsync, rename).

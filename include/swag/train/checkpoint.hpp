@@ -8,6 +8,7 @@
 // the newest checkpoint that verifies is loaded; a damaged one is reported and skipped.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,9 @@ struct RunState {
   std::string config_toml;  // the resolved deck
 };
 
+// Named tensors saved beside the model and optimizer (/extra/<name>), e.g. EMA weights.
+using ExtraState = std::map<std::string, Tensor>;
+
 struct CheckpointPolicy {
   std::int64_t keep_last = 3;
   std::int64_t keep_every = 0;  // also keep steps that are multiples of this (0: none)
@@ -39,11 +43,12 @@ class CheckpointStore {
 
   // Collective. Returns the path written.
   std::string save(const dist::Communicator& comm, nn::Model& model, const Optimizer& optimizer,
-                   const RunState& state) const;
+                   const RunState& state, const ExtraState& extra = {}) const;
   // Collective. Loads the newest checkpoint that verifies into model and optimizer; nothing
   // (and no change) when there is none.
+  // `extra` receives the saved tensors of the same names (their shapes must match).
   std::optional<RunState> load_latest(const dist::Communicator& comm, nn::Model& model,
-                                      Optimizer& optimizer) const;
+                                      Optimizer& optimizer, const ExtraState& extra = {}) const;
 
   // Reads every dataset of a checkpoint and compares the checksum; on failure, why.
   static std::optional<std::string> verify(const std::string& path);

@@ -1,0 +1,263 @@
+#include "swag/train/finetune.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "swag/core/hdf5_file.hpp"
+#include "swag/core/log.hpp"
+#include "swag/data/labelled_subset.hpp"
+#include "swag/data/loader.hpp"
+#include "swag/dist/gradient_allreduce.hpp"
+#include "swag/dist/sync_batchnorm.hpp"
+#include "swag/eval/accuracy.hpp"
+#include "swag/eval/mapping_file.hpp"
+#include "swag/eval/predict_dataset.hpp"
+#include "swag/nn/weights.hpp"
+#include "swag/ops/optimizer_update.hpp"
+#include "swag/train/checkpoint.hpp"
+#include "swag/train/forward_backward.hpp"
+#include "swag/train/lr_schedule.hpp"
+#include "swag/train/mixup.hpp"
+#include "swag/train/optimizer.hpp"
+#include "swag/train/run_files.hpp"
+#include "swag/train/stop_signals.hpp"
+#include "swag/train/weight_average.hpp"
+
+namespace swag::train {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// ZS-Init: row c of every head tensor is the mean of the hashtag head's rows M(c) (zero when a
+// target has no hashtag class). Averaging the rows averages the hashtag logits, the linear
+// counterpart of the "mean" zero-shot aggregation.
+void zero_shot_head(const std::string& init, const std::string& mapping_path, nn::Model& model) {
+  const nn::WeightsHeader h = nn::read_weights_header(init);
+  if (h.pre_logits)
+    fail(ExitCode::config,
+         "init.head = zeroshot: {} has a ViT pre-training head (heads.pre_logits), so its "
+         "classifier does not act on the trunk's features; use init.head = new",
+         init);
+  const auto m = eval::read_mapping_file(mapping_path);
+  if (m.num_classes != h.num_classes ||
+      static_cast<std::int64_t>(m.mapping.size()) != model.dims().num_classes)
+    fail(ExitCode::input, "{} maps {} targets onto {} classes; {} has {} classes, the data {}",
+         mapping_path, m.mapping.size(), m.num_classes, init, h.num_classes,
+         model.dims().num_classes);
+  const Hdf5File f = Hdf5File::open_read(init);
+  const auto& params = model.params();
+  for (std::size_t i = 0; i < params.entries().size(); ++i) {
+    const auto& e = params.entries()[i];
+    if (!model.in_head(e.name)) continue;
+    const Tensor source = f.read_f32("/params/" + e.name);
+    Tensor target = params.value(static_cast<int>(i));
+    const std::int64_t width = target.numel() / target.dim(0);
+    target.zero();
+    for (std::size_t c = 0; c < m.mapping.size(); ++c) {
+      float* row = target.data<float>() + static_cast<std::int64_t>(c) * width;
+      for (const auto hashtag : m.mapping[c])
+        for (std::int64_t k = 0; k < width; ++k)
+          row[k] += source.data<float>()[static_cast<std::int64_t>(hashtag) * width + k] /
+                    static_cast<float>(m.mapping[c].size());
+    }
+  }
+  log::info("finetune: head initialized zero-shot from {} through {}", init, mapping_path);
+}
+
+// The evaluation set through a copy of the trained weights, built for the evaluation batch.
+eval::TopKCounts evaluate(nn::Model& trained, const Config& c, const dist::Communicator& comm) {
+  auto model = nn::create_model(trained.name(), {c.get_int("eval.batch"), trained.dims().resolution,
+                                                 trained.dims().num_classes, false});
+  model->allocate(0);
+  std::copy_n(trained.params().flat_values().data<float>(), model->params().size(),
+              model->params().flat_values().data<float>());
+  std::copy_n(trained.buffers().flat_values().data<float>(), model->buffers().size(),
+              model->buffers().flat_values().data<float>());
+  const auto p = eval::predict_dataset(
+      *model, comm, {c.get_string("data.eval"), static_cast<int>(c.get_int("data.workers"))});
+  if (p.num_classes != model->dims().num_classes)
+    fail(ExitCode::input, "{} has {} classes, the training data {}", c.get_string("data.eval"),
+         p.num_classes, model->dims().num_classes);
+  return eval::count_topk(p.rows, p.labels);
+}
+
+}  // namespace
+
+void finetune(const Config& c, const dist::Communicator& comm) {
+  const std::int64_t global = c.get_int("batch.global");
+  if (global < 1 || global % comm.size() != 0)
+    fail(ExitCode::config, "batch.global = {} does not divide over {} ranks", global, comm.size());
+  const std::int64_t local = global / comm.size();
+  const auto seed = static_cast<std::uint64_t>(c.get_int("run.seed"));
+  const std::string run_dir = c.get_string("run.dir"), init = c.get_string("init.checkpoint");
+  const std::string head = c.get_string("init.head");
+  if (head != "new" && head != "zeroshot")
+    fail(ExitCode::config, "init.head must be new or zeroshot, not '{}'", head);
+  if (head == "zeroshot" && init.empty())
+    fail(ExitCode::config, "init.head = zeroshot needs init.checkpoint");
+  std::string model_name = c.get_string("model.name");
+  if (model_name.empty()) {
+    if (init.empty()) fail(ExitCode::config, "model.name is needed without init.checkpoint");
+    model_name = nn::read_weights_header(init).model;
+  }
+
+  // The labelled share and the stream over it.
+  const std::string train_dir = c.get_string("data.train");
+  const auto subset =
+      data::labelled_subset(data::load_dataset_labels(train_dir),
+                            {c.get_float("data.fraction"), c.get_bool("data.balanced"), seed});
+  std::int64_t total_steps = c.get_int("schedule.steps");
+  if (total_steps == 0) total_steps = finetune_steps_for(static_cast<std::int64_t>(subset.size()));
+  const std::int64_t every = c.get_int("checkpoint.every"), log_every = c.get_int("log.every");
+  if (total_steps < 1 || every < 1 || log_every < 1)
+    fail(ExitCode::config, "schedule.steps, checkpoint.every and log.every must be >= 1");
+  data::LoaderOptions o;
+  o.data_dir = train_dir;
+  o.global_batch = global;
+  o.local_batch = local;
+  o.rank = comm.rank();
+  o.resolution = static_cast<int>(c.get_int("model.resolution"));
+  o.workers = static_cast<int>(c.get_int("data.workers"));
+  o.prefetch = static_cast<int>(c.get_int("data.prefetch"));
+  o.seed = seed;
+  o.stream = data::shuffled_epochs(subset, seed);
+  data::Loader loader(o);
+
+  auto model = nn::create_model(model_name, {local, o.resolution, loader.num_classes(), false});
+  model->allocate(seed);
+  if (!init.empty()) {
+    nn::load_trunk(init, *model);
+    if (head == "zeroshot") zero_shot_head(init, c.get_string("init.mapping"), *model);
+  }
+  Tensor params = model->params().flat_values(), buffers = model->buffers().flat_values();
+  comm.broadcast(params);
+  comm.broadcast(buffers);
+  if (c.get_bool("bn.sync")) dist::sync_batchnorm(*model, comm);
+
+  OptimizerOptions oo;
+  oo.name = "sgd";
+  oo.momentum = static_cast<float>(c.get_float("optim.momentum"));
+  oo.weight_decay = static_cast<float>(c.get_float("optim.weight_decay"));
+  const auto optimizer = make_optimizer(model->params(), oo);
+  const LrSchedule schedule{
+      scaled_lr(c.get_float("optim.lr"), global, c.get_int("optim.reference_batch")), total_steps,
+      c.get_float("schedule.warmup_fraction")};
+  const double ema_weight = c.get_float("ema.weight"), alpha = c.get_float("mixup.alpha");
+  std::unique_ptr<WeightAverage> ema;
+  if (ema_weight > 0) ema = std::make_unique<WeightAverage>(*model, ema_weight);
+  ExtraState extra;
+  if (ema) extra = {{"ema_params", ema->params()}, {"ema_buffers", ema->buffers()}};
+
+  const CheckpointStore checkpoints(run_dir, {c.get_int("checkpoint.keep_last"), 0});
+  RunState state{0, 0, seed, comm.size(), c.hash(), "", c.to_toml()};
+  if (const auto resumed = checkpoints.load_latest(comm, *model, *optimizer, extra)) {
+    if (resumed->config_hash != c.hash())
+      log::warn("the deck differs from the checkpoint's; continuing with the new one");
+    state.step = resumed->step;
+    state.sample_cursor = resumed->sample_cursor;
+  }
+  if (comm.rank() == 0) {
+    fs::create_directories(run_dir);
+    write_text_atomically((fs::path(run_dir) / "config.toml").string(), c.to_toml());
+  }
+
+  Tensor images = Tensor::empty(model->input_shape());
+  Tensor targets = Tensor::empty({local, loader.num_classes()});
+  ForwardBackward step_fn(*model);
+  dist::GradientAllReduce allreduce(comm, model->params());
+  model->set_gradient_ready_hook([&](int first) { allreduce.ready_from(first); });
+  Metrics metrics(run_dir, comm.rank() == 0);
+  install_stop_handlers();
+  const std::int64_t stop_at = c.get_int("run.stop_at_step");
+  log::info(
+      "finetune: {} at {} from {}, {} of {} labelled images ({}), {} ranks, batch {}, "
+      "steps {} -> {}, lr {:.4g}",
+      model->name(), o.resolution, init.empty() ? "scratch" : init, subset.size(),
+      loader.num_images(), c.get_float("data.fraction"), comm.size(), global, state.step,
+      total_steps, schedule.base_lr);
+  const auto start = Clock::now();
+  auto window = start;
+  double loss_sum = 0;
+  std::int64_t window_steps = 0;
+  while (state.step < total_steps) {
+    loader.fill(state.step, images, targets);
+    if (alpha > 0) mixup(images, targets, mixup_lambda(seed, state.step, comm.rank(), alpha));
+    double loss = step_fn.run(*model, images, targets);
+    allreduce.finish();
+    loss = comm.sum(loss) / comm.size();
+    if (!std::isfinite(loss) || !std::isfinite(ops::sum_of_squares(model->params().flat_grads())))
+      fail(ExitCode::numerics,
+           "step {}: loss {} or gradients not finite; the last checkpoint is "
+           "intact",
+           state.step, loss);
+    const double lr = schedule.at(state.step);
+    optimizer->step(static_cast<float>(lr));
+    if (ema) ema->update();
+    loss_sum += loss;
+    ++state.step;
+    ++window_steps;
+    state.sample_cursor += global;
+    if (state.step % log_every == 0 || state.step == total_steps) {
+      const auto now = Clock::now();
+      const double seconds = std::chrono::duration<double>(now - window).count();
+      const double images_per_s = static_cast<double>(window_steps * global) / seconds;
+      log::info("step {}/{} loss {:.4f} lr {:.4g} {:.1f} images/s ETA {:.0f}s", state.step,
+                total_steps, loss_sum / window_steps, lr, images_per_s,
+                seconds / window_steps * static_cast<double>(total_steps - state.step));
+      metrics.write({{"step", state.step},
+                     {"loss", loss_sum / window_steps},
+                     {"lr", lr},
+                     {"images_per_s", images_per_s},
+                     {"wall_s", std::chrono::duration<double>(now - start).count()}});
+      window = now;
+      window_steps = 0;
+      loss_sum = 0;
+    }
+    const bool stop = comm.max(stop_requested() ? 1 : 0) != 0 || state.step == stop_at;
+    if (state.step % every == 0 || state.step == total_steps || stop)
+      checkpoints.save(comm, *model, *optimizer, state, extra);
+    if (stop)
+      fail(ExitCode::stopped,
+           "stopped at step {} after writing a checkpoint; run the same command again to continue",
+           state.step);
+  }
+
+  nlohmann::ordered_json results;
+  results["model"] = model->name();
+  results["resolution"] = o.resolution;
+  results["init"] = init.empty() ? "scratch" : init;
+  results["head"] = head;
+  results["fraction"] = c.get_float("data.fraction");
+  results["labelled_images"] = subset.size();
+  results["steps"] = state.step;
+  results["world_size"] = comm.size();
+  if (!c.get_string("data.eval").empty()) {
+    const auto raw = evaluate(*model, c, comm);
+    results["top1_raw"] = raw.top1_accuracy();
+    eval::TopKCounts chosen = raw;
+    if (ema) {
+      ema->swap_into_model();
+      chosen = evaluate(*model, c, comm);
+      results["top1_ema"] = chosen.top1_accuracy();
+    }
+    results["top1"] = chosen.top1_accuracy();
+    results["top5"] = chosen.top5_accuracy();
+    results["n"] = chosen.n;
+    log::info("finetune: top-1 {:.4f} top-5 {:.4f} on {} images{}", chosen.top1_accuracy(),
+              chosen.top5_accuracy(), chosen.n, ema ? " (EMA weights)" : "");
+  } else if (ema) {
+    ema->swap_into_model();
+  }
+  if (comm.rank() == 0) {
+    const std::string weights = (fs::path(run_dir) / "model.h5").string();
+    nn::save_weights(weights, *model);
+    results["weights"] = weights;
+    write_text_atomically((fs::path(run_dir) / "results.json").string(), results.dump(2) + "\n");
+  }
+  if (ema) ema->swap_into_model();  // leave the model as trained
+}
+
+}  // namespace swag::train

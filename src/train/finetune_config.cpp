@@ -1,0 +1,47 @@
+#include "swag/train/finetune.hpp"
+
+namespace swag::train {
+
+const ConfigSchema& finetune_schema() {
+  using I = std::int64_t;
+  using S = std::string;
+  static const ConfigSchema schema = {
+      {"run.dir", S("runs/finetune"), "run directory (config, metrics, checkpoints, results)"},
+      {"run.seed", I{0}, "seed of the head, the subset, the order, augmentation and mixup"},
+      {"run.stop_at_step", I{0}, "checkpoint and stop (exit 75) at this step (0: never)"},
+      {"model.name", S(""), "model preset (default: the init checkpoint's)"},
+      {"model.resolution", I{384}, "fine-tuning resolution: 384 RegNetY/ViT-B, 512 L, 518 H"},
+      {"init.checkpoint", S(""), "pre-trained weights or checkpoint ('': from scratch)"},
+      {"init.head", S("new"), "new (fresh head) or zeroshot (ZS-Init through init.mapping)"},
+      {"init.mapping", S(""), "mapping.json of swag vocab map, for init.head = zeroshot"},
+      {"data.train", S("data/train"), "labelled training shards"},
+      {"data.eval", S("data/val"), "labelled evaluation shards ('': no evaluation)"},
+      {"data.fraction", 1.0, "share of the labelled training images used (0.01, 0.1, 1)"},
+      {"data.balanced", false, "take the share of every class"},
+      {"data.workers", I{2}, "decoding threads per rank"},
+      {"data.prefetch", I{2}, "batches decoded ahead of the step"},
+      {"batch.global", I{512}, "images per step over all ranks"},
+      {"eval.batch", I{64}, "evaluation images per rank per step"},
+      {"schedule.steps", I{0}, "optimizer steps (0: 500 / 10k / 20k by labelled images)"},
+      {"schedule.warmup_fraction", 0.0, "linear warm-up from lr/10 over this share of steps"},
+      {"optim.lr", 6e-3, "learning rate at optim.reference_batch (Table 8)"},
+      {"optim.reference_batch", I{512}, "batch of optim.lr"},
+      {"optim.momentum", 0.9, "SGD Nesterov momentum"},
+      {"optim.weight_decay", 0.0, "weight decay (the paper uses none)"},
+      {"mixup.alpha", 0.1, "Beta(alpha, alpha) of mixup (0: off)"},
+      {"ema.weight", 1e-4, "EMA weight of the new values per step (0: no EMA)"},
+      {"bn.sync", true, "batch-norm statistics over all ranks"},
+      {"checkpoint.every", I{1000}, "steps between checkpoints"},
+      {"checkpoint.keep_last", I{2}, "checkpoints kept"},
+      {"log.every", I{20}, "steps between progress lines and metrics records"},
+  };
+  return schema;
+}
+
+std::int64_t finetune_steps_for(std::int64_t labelled_images) {
+  if (labelled_images <= 20'000) return 500;
+  if (labelled_images <= 500'000) return 10'000;
+  return 20'000;
+}
+
+}  // namespace swag::train
