@@ -41,6 +41,8 @@ int run(int argc, char** argv) {
   add("pretrain", "SPMD pre-training from an input deck", swag::apps::add_pretrain);
   add("verify-checkpoint", "check checkpoints' checksums", swag::apps::add_verify_checkpoint);
   add("finetune", "fine-tune a pre-trained model on labelled shards", swag::apps::add_finetune);
+  add("zeroshot", "zero-shot transfer through the WordNet mapping, with or without Platt",
+      swag::apps::add_zeroshot);
   add("eval", "top-1 and top-5 on a labelled shard set", swag::apps::add_eval);
   add("vocab", "hashtag vocabulary: lookup, build, map to target classes", swag::apps::add_vocab);
   add("platt", "fit the zero-shot Platt scaler on probability rows", swag::apps::add_platt);

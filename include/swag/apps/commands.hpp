@@ -22,5 +22,6 @@ Command add_vocab(CLI::App& app);
 Command add_platt(CLI::App& app);
 Command add_eval(CLI::App& app);
 Command add_finetune(CLI::App& app);
+Command add_zeroshot(CLI::App& app);
 
 }  // namespace swag::apps
