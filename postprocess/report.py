@@ -218,11 +218,30 @@ class Run:
 
     @property
     def init(self):
-        for v in (self.params.get("init"), self.params.get("checkpoint"), get(self.config, "run.init"),
-                  get(self.config, "init")):
-            if v:
-                return str(v)
+        """The checkpoint a transfer run started from (None: from scratch)."""
+        for v in (self.params.get("init"), self.params.get("checkpoint"),
+                  get(self.config, "init.checkpoint"), (self.results or {}).get("init")):
+            if v and isinstance(v, str) and v not in ("none", "scratch"):
+                return v
         return None
+
+    @property
+    def fraction(self):
+        for v in (get(self.config, "data.fraction"), self.params.get("data.fraction"),
+                  (self.results or {}).get("fraction")):
+            if number(v) is not None:
+                return number(v)
+        return 1.0
+
+    @property
+    def approach(self):
+        """Table 2's transfer approach: the cell's `approach`, else from the deck's init.head."""
+        if self.params.get("approach"):
+            return self.params["approach"]
+        head = get(self.config, "init.head") or self.params.get("init.head") or (self.results or {}).get("head")
+        if head == "zeroshot":
+            return "ZS-Init.+Ft."
+        return "Finetune" if self.init else "Scratch"
 
     @property
     def name(self):
@@ -388,12 +407,8 @@ class Results:
         return max(same, key=lambda p: p.metrics[-1].get("step", 0) if p.metrics else 0, default=None)
 
     def full_finetunes(self):
-        out = []
-        for r in self.finetune:
-            frac = number(get(r.config, "data.fraction")) or number(r.params.get("data.fraction"))
-            if (frac is None or frac >= 1.0) and r.params.get("approach", "Finetune") != "ZS-Init.+Ft.":
-                out.append(r)
-        return out
+        """Fine-tunes on all the training data from a pre-trained model with a new head."""
+        return [r for r in self.finetune if r.fraction >= 1.0 and r.approach == "Finetune"]
 
     def best_finetune(self):
         """{(model, dataset): run with the highest top1} among finished full-data fine-tunes."""
@@ -457,16 +472,11 @@ class Results:
         for r in self.finetune:
             if not r.done or r.dataset is None:
                 continue
-            frac = number(get(r.config, "data.fraction"))
-            if frac is None:
-                frac = number(r.params.get("data.fraction"))
-            frac = 1.0 if frac is None else frac
-            label = next((lab for lab, f in FRACTIONS if abs(f - frac) < 1e-9), None)
+            label = next((lab for lab, f in FRACTIONS if abs(f - r.fraction) < 1e-9), None)
             acc = percent(r.results.get("top1"))
             if label is None or acc is None:
                 continue
-            approach = r.params.get("approach") or ("Finetune" if r.init else "Scratch")
-            k = (r.model, approach, r.dataset)
+            k = (r.model, r.approach, r.dataset)
             cells.setdefault(k, {})
             cells[k][label] = max(acc, cells[k].get(label, -1))
         for d in self.demo:
@@ -703,8 +713,7 @@ def figure3(res, path):
             continue
         what = r.kind if r.kind != "zeroshot" else ("zero-shot+Platt" if r.params.get("platt") else "zero-shot")
         if r.kind == "finetune":
-            frac = number(get(r.config, "data.fraction")) or number(r.params.get("data.fraction")) or 1.0
-            what = f"{r.params.get('approach', 'Finetune')} {frac * 100:g}%"
+            what = f"{r.approach} {r.fraction * 100:g}%"
         key = (pre.model or "?", what, r.dataset or "?")
         lines.setdefault(key, {})
         lines[key][samples] = max(acc, lines[key].get(samples, -1))

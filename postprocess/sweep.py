@@ -45,10 +45,12 @@ KINDS = {
     # kind: (swag subcommand, {parameter: option}); parameters not listed (without a dot) are
     # metadata. Boolean parameters become a bare flag when true.
     "finetune": ("finetune", {"deck": "--config", "init": "--init"}),
-    "eval": ("eval", {"checkpoint": "--checkpoint", "data": "--data", "resolution": "--resolution"}),
+    "eval": ("eval", {"checkpoint": "--checkpoint", "data": "--data", "resolution": "--resolution",
+                      "batch": "--batch", "workers": "--workers"}),
     "zeroshot": ("zeroshot", {"checkpoint": "--checkpoint", "vocab": "--vocab",
                               "mapping": "--mapping", "data": "--data", "platt": "--platt",
-                              "aggregate": "--aggregate"}),
+                              "aggregate": "--aggregate", "resolution": "--resolution",
+                              "batch": "--batch", "workers": "--workers"}),
     "bench": ("bench", {"model": "--model", "mode": "--mode", "batch": "--batch",
                         "resolution": "--resolution", "threads": "--threads",
                         "warmup": "--warmup", "iters": "--iters"}),

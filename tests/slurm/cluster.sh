@@ -57,7 +57,7 @@ wait_for() {  # wait_for SECONDS COMMAND...: until COMMAND succeeds, at most SEC
 # marker variable in their environment; never this script or its ancestors.
 leftover_pids() {
   local marker="SWAG_SLURM_TEST_CLUSTER=$dir" p pid keep=" "
-  p=$$
+  p=$BASHPID   # this (sub)shell and its ancestors: the caller carries the marker too
   while [ -n "$p" ] && [ "$p" -gt 1 ]; do
     keep+="$p "
     p=$(awk '/^PPid:/ {print $2}' "/proc/$p/status" 2>/dev/null || true)
@@ -87,7 +87,11 @@ case "$cmd" in
     stop_pidfile "$dir/run/slurmd.pid" slurmd
     stop_pidfile "$dir/run/slurmctld.pid" slurmctld
     # anything left (a step daemon or job that outlived slurmd): by the marker, by pid
-    pids=$(leftover_pids)
+    pids=""
+    for pid in $(leftover_pids); do
+      # still there and still ours (the list's own helper processes have ended by now)
+      grep -qzxF "SWAG_SLURM_TEST_CLUSTER=$dir" "/proc/$pid/environ" 2>/dev/null && pids+=" $pid"
+    done
     if [ -n "$pids" ]; then
       echo "slurm test cluster: stopping leftover processes:" >&2
       # shellcheck disable=SC2086

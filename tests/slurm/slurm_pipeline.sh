@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo pipeline through the real job scripts on a real one-node Slurm (cluster.sh starts it
 # in WORKDIR and stops it on exit, even on failure):
-#   1. a small Fashion-MNIST demo dataset (swag demo-data/vocab build/shard, 3,000 + 1,000 images);
+#   1. a small Fashion-MNIST demo dataset as inputs/demo/build_demo.sh makes it (swag demo-data,
+#      vocab build, shard), of 3,000 training and 1,000 test images;
 #   2. jobs/slurm/pretrain_demo.sh, with overrides (SWAG_RUN_DIR, SWAG_OVERRIDES, arguments) and
 #      CPU resources; when its first checkpoint exists the test sends its batch shell USR1
 #      (scancel --batch --signal=USR1, what --signal=B:USR1@N does before the time limit);
@@ -67,6 +68,8 @@ data=$work/demo-data
   --output-dir "$data/train/shards" 2>/dev/null
 "$swag" shard --manifest "$data/test/manifest.tsv" --vocab "$data/test/vocab.json" \
   --output-dir "$data/test/shards" 2>/dev/null
+"$swag" shard --manifest "$data/train/labelled_manifest.tsv" --vocab "$data/test/vocab.json" \
+  --output-dir "$data/train/labelled_shards" 2>/dev/null
 
 # What every job gets (sbatch --export=ALL by default): the binary, where runs go.
 export SWAG_BIN=$swag SWAG_RUNS=$work/runs SWAG_DEMO_DATA=$data
@@ -141,7 +144,10 @@ wait_done "$bench" 60
 wait_done "$big" 60
 wait_done "$report" 120
 squeue
-scontrol show job -o "$pre" "$ft" "$bench" "$big" "$report" | grep -o 'JobId=[^ ]*\|ArrayTaskId=[^ ]*\|JobState=[^ ]*\|ExitCode=[^ ]*\|Restarts=[^ ]*' | paste - - - - - 2>/dev/null || true
+for id in "$pre" "$ft" "$bench" "$big" "$report"; do
+  scontrol show job -o "$id" |
+    sed -E 's/.*(JobId=[^ ]*).*(JobName=[^ ]*).*(JobState=[^ ]*).*(Restarts=[^ ]*).*(ExitCode=[^ ]*).*/\1 \2 \3 \4 \5/' || true
+done
 
 step "checking"
 # every job and array task completed with exit 0
