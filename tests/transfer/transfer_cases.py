@@ -1,0 +1,233 @@
+"""Transfer end to end: fine-tuning, evaluation and zero-shot under mpiexec.
+
+    transfer_cases.py SWAG_EXE CASE WORK     (/usr/bin/python3: needs h5py, numpy)
+
+The `fixture` case builds WORK/data: a tiny demo dataset (400 training pictures with hashtags and
+labels, 101 labelled test pictures: 101 divides by no rank count > 1), its vocabulary, shards
+and mapping, and pre-trains the tiny RegNetY on the hashtag shards for 10 steps. Every other
+case works in WORK/<case>.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+
+STOPPED, CONFIG, INPUT = 75, 3, 4
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_rmaps_base_oversubscribe="1")
+TEST_IMAGES = 101
+
+
+def run(swag, *args, ranks=None, expect=0):
+    cmd = ([*(["mpiexec", "-n", str(ranks), "--oversubscribe"] if ranks else []), swag]
+           + [str(a) for a in args])
+    r = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=280)
+    assert r.returncode == expect, f"{' '.join(cmd)}\nexit {r.returncode}, expected {expect}\n" \
+                                   f"{r.stderr[-3000:]}"
+    return r
+
+
+def data(work, *parts):
+    return os.path.join(work, "data", *parts)
+
+
+def deck(work, name, text):
+    path = os.path.join(work, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def finetune_deck(work, case):
+    return deck(work, f"{case}.toml", f"""
+[run]
+dir = "{os.path.join(work, case, 'run')}"
+seed = 3
+[model]
+name = "regnety_test"
+resolution = 16
+[data]
+train = "{data(work, 'train', 'labelled_shards')}"
+eval = "{data(work, 'test', 'shards')}"
+fraction = 0.5
+workers = 1
+[batch]
+global = 16
+[eval]
+batch = 8
+[schedule]
+steps = 12
+[optim]
+lr = 0.4
+[ema]
+weight = 0.1
+[checkpoint]
+every = 4
+[log]
+every = 4
+""")
+
+
+PRETRAINED = ("pretrain", "checkpoints", "step-00000010.h5")
+
+
+def case_fixture(swag, work):
+    shutil.rmtree(os.path.join(work, "data"), ignore_errors=True)
+    os.makedirs(data(work))
+    run(swag, "demo-data", "--output-dir", data(work), "--train-limit", 400, "--test-limit",
+        TEST_IMAGES)
+    run(swag, "vocab", "build", "--wordnet", "/usr/share/wordnet", "--hashtags",
+        data(work, "train", "hashtag_counts.tsv"), "--output", data(work, "vocab.json"))
+    for manifest, vocab, out in (("train/manifest.tsv", "vocab.json", "train/shards"),
+                                 ("train/labelled_manifest.tsv", "test/vocab.json",
+                                  "train/labelled_shards"),
+                                 ("test/manifest.tsv", "test/vocab.json", "test/shards")):
+        run(swag, "shard", "--manifest", data(work, manifest), "--vocab", data(work, vocab),
+            "--output-dir", data(work, out))
+    run(swag, "vocab", "map", "--wordnet", "/usr/share/wordnet", "--vocab",
+        data(work, "vocab.json"), "--classes", data(work, "classes.txt"), "--output",
+        data(work, "mapping.json"))
+    pretrain = deck(work, "pretrain.toml", f"""
+[run]
+dir = "{data(work, 'pretrain')}"
+[model]
+name = "regnety_test"
+resolution = 16
+[data]
+dir = "{data(work, 'train', 'shards')}"
+workers = 1
+head_threshold = 50
+[batch]
+global = 16
+[schedule]
+steps = 10
+[checkpoint]
+every = 10
+""")
+    run(swag, "pretrain", "--config", pretrain, ranks=2)
+    assert os.path.exists(data(work, *PRETRAINED))
+    print("ok: tiny demo dataset, mapping and a pre-trained tiny RegNetY")
+
+
+def results_of(work, case):
+    return json.load(open(os.path.join(work, case, "run", "results.json")))
+
+
+def case_finetune_from_another_head(swag, work):
+    ckpt = data(work, *PRETRAINED)
+    with h5py.File(ckpt) as f:
+        hashtags = f["/params/fc.weight"].shape[0]
+    assert hashtags != 10, hashtags
+    run(swag, "finetune", "--config", finetune_deck(work, "another_head"), "--init", ckpt, ranks=2)
+    r = results_of(work, "another_head")
+    assert r["n"] == TEST_IMAGES and r["steps"] == 12 and r["labelled_images"] == 200, r
+    assert 0 <= r["top5"] <= 1 and r["top1"] <= r["top5"], r
+    with h5py.File(r["weights"]) as f, h5py.File(ckpt) as g:
+        assert f["/params/fc.weight"].shape == (10, hashtags and g["/params/fc.weight"].shape[1])
+        assert f.attrs["num_classes"] == 10
+    print(f"ok: {hashtags}-class hashtag head replaced by a 10-class head; top-1 {r['top1']}")
+
+
+def case_eval_counts_every_image_once(swag, work):
+    # Long enough without EMA and mixup to be clearly better than chance (0.1).
+    run(swag, "finetune", "--config", finetune_deck(work, "eval"), "--init", "none",
+        "ema.weight=0", "mixup.alpha=0", "schedule.steps=40", "data.fraction=1", "optim.lr=0.2",
+        ranks=2)
+    weights = results_of(work, "eval")["weights"]
+    assert results_of(work, "eval")["top1"] > 0.15, results_of(work, "eval")
+    seen = {}
+    for ranks in (1, 2, 3):
+        r = run(swag, "eval", "--checkpoint", weights, "--data", data(work, "test", "shards"),
+                "--batch", 8, "--json", ranks=ranks)
+        seen[ranks] = json.loads(r.stdout.strip().splitlines()[-1])
+        assert seen[ranks]["n"] == TEST_IMAGES, seen
+    # The same images through the same weights: at most one argmax may flip with the batch
+    # composition (float rounding), never a count.
+    for ranks in (2, 3):
+        for k in ("top1", "top5"):
+            assert abs(seen[ranks][k] - seen[1][k]) <= 1 / TEST_IMAGES + 1e-12, seen
+    assert abs(seen[1]["top1"] - results_of(work, "eval")["top1"]) <= 1 / TEST_IMAGES + 1e-12
+    print(f"ok: {TEST_IMAGES} images counted once on 1, 2 and 3 ranks: {seen}")
+
+
+def case_finetune_resume_is_bitwise(swag, work):
+    straight = finetune_deck(work, "straight")
+    run(swag, "finetune", "--config", straight, "--init", "none", ranks=2)
+    split = finetune_deck(work, "split")
+    run(swag, "finetune", "--config", split, "--init", "none", "run.stop_at_step=6", ranks=2,
+        expect=STOPPED)
+    assert not os.path.exists(os.path.join(work, "split", "run", "results.json"))
+    run(swag, "finetune", "--config", split, "--init", "none", ranks=2)
+    with h5py.File(results_of(work, "straight")["weights"]) as a, \
+            h5py.File(results_of(work, "split")["weights"]) as b:
+        for group in ("params", "buffers"):
+            for name in a[group]:
+                assert np.array_equal(a[group][name][()], b[group][name][()]), name
+    assert results_of(work, "straight")["top1"] == results_of(work, "split")["top1"]
+    print("ok: 12 steps straight == 6 + restart + 6, bitwise (EMA weights, mixup, sync BN)")
+
+
+def case_zero_shot_init_head(swag, work):
+    ckpt = data(work, *PRETRAINED)
+    run(swag, "finetune", "--config", finetune_deck(work, "zsinit"), "--init", ckpt,
+        "init.head=zeroshot", f"init.mapping={data(work, 'mapping.json')}", "optim.lr=0",
+        ranks=2)
+    mapping = json.load(open(data(work, "mapping.json")))
+    with h5py.File(results_of(work, "zsinit")["weights"]) as f, h5py.File(ckpt) as g:
+        for name in ("fc.weight", "fc.bias"):
+            source, head = g["/params/" + name][()], f["/params/" + name][()]
+            for t in mapping["targets"]:
+                expected = source[t["classes"]].mean(axis=0)
+                assert np.allclose(head[t["target"]], expected, rtol=1e-5, atol=1e-7), name
+    print("ok: ZS-Init head rows are the means of the mapped hashtag rows")
+
+
+def case_zeroshot_with_and_without_platt(swag, work):
+    common = ["zeroshot", "--checkpoint", data(work, *PRETRAINED), "--vocab",
+              data(work, "vocab.json"), "--mapping", data(work, "mapping.json"), "--data",
+              data(work, "test", "shards"), "--batch", 8, "--json"]
+    plain = json.loads(run(swag, *common, ranks=2).stdout.strip().splitlines()[-1])
+    platt = json.loads(run(swag, *common, "--platt", ranks=2).stdout.strip().splitlines()[-1])
+    assert plain["n"] == platt["n"] == TEST_IMAGES, (plain, platt)
+    assert plain["aggregate"] == "mean" and not plain["platt"], plain
+    assert platt["aggregate"] == "sum" and platt["platt"] and platt["platt_converged"], platt
+    maxed = json.loads(run(swag, *common, "--aggregate", "max", ranks=2).stdout.strip()
+                       .splitlines()[-1])
+    assert maxed["aggregate"] == "max" and maxed["n"] == TEST_IMAGES, maxed
+    print(f"ok: zero-shot top-1 {plain['top1']} without Platt, {platt['top1']} with")
+
+
+def case_errors(swag, work):
+    ckpt = data(work, *PRETRAINED)
+    r = run(swag, "zeroshot", "--checkpoint", ckpt, "--vocab", data(work, "test", "vocab.json"),
+            "--mapping", data(work, "mapping.json"), "--data", data(work, "test", "shards"),
+            expect=INPUT)
+    assert "swag: error:" in r.stderr and "was made for vocabulary" in r.stderr, r.stderr
+    r = run(swag, "eval", "--checkpoint", ckpt, "--data", data(work, "test", "shards"),
+            expect=INPUT)
+    assert "swag: error:" in r.stderr and "classes" in r.stderr, r.stderr
+    deck_path = finetune_deck(work, "errors")
+    r = run(swag, "finetune", "--config", deck_path, "init.head=zeroshot", expect=CONFIG)
+    assert "init.head = zeroshot needs init.checkpoint" in r.stderr, r.stderr
+    r = run(swag, "finetune", "--config", deck_path, "batch.global=15", ranks=2, expect=CONFIG)
+    assert "does not divide over 2 ranks" in r.stderr, r.stderr
+    r = run(swag, "finetune", "--config", deck_path, "data.fraction=0", expect=CONFIG)
+    assert "fraction must be in (0, 1]" in r.stderr, r.stderr
+    assert not os.path.exists(os.path.join(work, "errors", "run", "results.json"))
+    print("ok: mismatched vocabulary, classes, deck errors: swag: error: and the exit code")
+
+
+def main():
+    swag, case, work = sys.argv[1:4]
+    if case != "fixture":
+        shutil.rmtree(os.path.join(work, case), ignore_errors=True)
+    os.makedirs(work, exist_ok=True)
+    globals()["case_" + case](os.path.abspath(swag), os.path.abspath(work))
+
+
+if __name__ == "__main__":
+    main()
