@@ -222,6 +222,17 @@ swag_sweep_task() {
   swag_launcher_array launch
   if [ "$kind" = finetune ]; then
     swag_overrides_array ov
+    # the deck and the cell's overrides fail here, in a second, instead of on every rank
+    local -a check=(check-config --kind finetune)
+    local i=1
+    while [ "$i" -lt "${#CELL_ARGV[@]}" ]; do
+      case ${CELL_ARGV[$i]} in
+        --init) check+=("init.checkpoint=${CELL_ARGV[$((i + 1))]}"); i=$((i + 2)) ;;
+        *) check+=("${CELL_ARGV[$i]}"); i=$((i + 1)) ;;
+      esac
+    done
+    "$SWAG_BIN" "${check[@]}" "${ov[@]}" >/dev/null \
+      || swag_die "cell $CELL_RUN_DIR: its deck and overrides do not validate (swag check-config --kind finetune)" 3
     swag_run_resumable "${launch[@]}" "$SWAG_BIN" "${CELL_ARGV[@]}" "${ov[@]}"
   else
     [ -z "${SWAG_OVERRIDES:-}" ] || swag_die "SWAG_OVERRIDES only applies to finetune sweeps" 2

@@ -1,12 +1,14 @@
 """postprocess/ on a synthetic set of run directories, finished and partial.
 
-    test_postprocess.py REPO WORKDIR CASE        (/usr/bin/python3: pandas, matplotlib)
+    test_postprocess.py REPO WORKDIR CASE [SWAG]   (/usr/bin/python3: pandas, matplotlib)
 
 Cases:
   sweep   postprocess/sweep.py: count, list, cell expansion, base merging, ${VAR} expansion,
           out-of-range and bad-file errors, best cell per dataset
   report  postprocess/report.py: Tables 1, 2, 3, 5, 8 in Markdown, LaTeX and CSV with the
           expected cells ("-" where results are missing), the paper's tables, Figures 2 and 3
+  decks   a cell per dataset of each shipped finetune sweep (inputs/sweeps/) passes
+          `SWAG check-config --kind finetune` with its deck and overrides
 """
 import csv
 import json
@@ -375,10 +377,47 @@ def case_report(repo, work):
     print(f"ok: tables and figures in {out}")
 
 
+def case_decks(repo, work, swag):
+    """One cell per dataset of every shipped finetune sweep validates against `swag check-config`
+    (the cells of a dataset differ only in the grid's values, not in their keys)."""
+    sys.path.insert(0, os.path.join(repo, "postprocess"))
+    import sweep as sw
+    env = dict(os.environ)
+    env.pop("SWAG_MODEL", None)
+    n = 0
+    for f in sorted(os.listdir(os.path.join(repo, "inputs", "sweeps"))):
+        path = os.path.join(repo, "inputs", "sweeps", f)
+        if not f.endswith(".toml") or f == "table8_datasets.toml":
+            continue
+        last = {}
+        for c in sw.cells(sw.load(path)):
+            last[(c["dataset"], os.path.dirname(c["run_dir"]))] = c
+        for c in last.values():
+            argv = sw.argv(c)
+            if c["kind"] != "finetune":
+                continue
+            args, i = ["check-config", "--kind", "finetune"], 1
+            while i < len(argv):
+                if argv[i] == "--init":
+                    args.append(f"init.checkpoint={argv[i + 1]}")
+                    i += 2
+                else:
+                    args.append(argv[i])
+                    i += 1
+            p = subprocess.run([swag] + args, capture_output=True, text=True, cwd=repo, env=env)
+            assert p.returncode == 0, f"{f} cell {c['index']}: {p.stderr}"
+            n += 1
+    assert n >= 6 * 5 + 3 + 1, n
+    print(f"ok: {n} fine-tuning cells validate (one per dataset and sweep)")
+
+
 def main():
     repo, work, case = sys.argv[1:4]
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
+    if case == "decks":
+        case_decks(repo, work, sys.argv[4])
+        return
     {"sweep": case_sweep, "report": case_report}[case](repo, work)
 
 
