@@ -12,7 +12,7 @@
 # Knobs (environment): SWAG_REPORT_RUNS (default runs), SWAG_REPORT_DIR (default runs/report),
 #   SWAG_REPORT_SWEEPS ("sweep.toml ..." whose best cells fill Tables 1 and 8; default: every
 #   sweep file that a cell.json under SWAG_REPORT_RUNS names), SWAG_REPORT_ARGS (more options of
-#   report.py, e.g. "--swag build/cpu/bin/swag" to size models the reference lacks), SWAG_PYTHON,
+#   report.py), SWAG_BIN (model sizes from its `swag info`, when it exists), SWAG_PYTHON,
 #   SWAG_ROOT, SWAG_WORKDIR, SWAG_MAX_REQUEUES, SWAG_REQUEUE (common.sh).
 #SBATCH --job-name=swag-report
 #SBATCH --nodes=1
@@ -43,4 +43,6 @@ read -r -a sweeps <<<"${SWAG_REPORT_SWEEPS:-}"
 read -r -a extra <<<"${SWAG_REPORT_ARGS:-}"
 args=(--runs "${SWAG_REPORT_RUNS:-runs}" --out "${SWAG_REPORT_DIR:-runs/report}")
 for s in "${sweeps[@]}"; do args+=(--sweep "$s"); done
+# model sizes from `swag info` when the binary is there, else from postprocess/reference/
+[ ! -x "$SWAG_BIN" ] || args+=(--swag "$SWAG_BIN")
 swag_run_resumable --restartable "$SWAG_PYTHON" "$SWAG_ROOT/postprocess/report.py" "${args[@]}" "${extra[@]}"

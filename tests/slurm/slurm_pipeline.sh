@@ -206,6 +206,8 @@ assert r["IN-1k"] == "-" and t1["RegNetY 128GF"]["IN-1k"] == "-", r
 t5 = {(r["Model"], r["Resolution"]): r for r in table("table5")}
 r5 = t5[("RegNetY 400MF", "32")]
 assert float(r5["Train (images/s)"]) > 0 and float(r5["Test (images/s)"]) > 0, r5
+# sizes from `swag info` of the jobs' binary: regnety_400mf at 32x32, 4.3M parameters
+assert (r5["FLOPs (B)"], r5["Params (M)"]) == ("0.00929", "4.3"), r5
 assert r["Throughput (images/s)"] == r5["Test (images/s)"], (r, r5)
 t8 = {r["Model"]: r for r in table("table8")}
 lr = cell["grid"]["optim.lr"]
