@@ -62,7 +62,7 @@ ALIASES = {"imagenet1k": "in1k", "imagenet-1k": "in1k", "imagenet": "in1k", "in-
            "imagenet5k": "in5k", "imagenet-5k": "in5k", "in-5k": "in5k", "inaturalist": "inat",
            "inat2018": "inat", "places365": "places", "cub2011": "cub", "cub-2011": "cub",
            "cub_200_2011": "cub", "imagenet-real": "real", "imagenetv2": "inv2", "in-v2": "inv2",
-           "demo": "fashion-mnist", "fashion_mnist": "fashion-mnist"}
+           "demo": "fashion-mnist", "demo-data": "fashion-mnist", "fashion_mnist": "fashion-mnist"}
 FRACTIONS = [("1", 0.01), ("10", 0.1), ("100", 1.0)]
 
 
@@ -145,9 +145,9 @@ def dataset_from_path(path):
     for p in parts:
         if p.lower() in known:
             return canonical_dataset(p)
-    if len(parts) >= 2 and parts[-1].lower() in ("train", "val", "eval", "test", "shards"):
-        return canonical_dataset(parts[-2])
-    return canonical_dataset(parts[-1]) if parts else None
+    generic = {"train", "val", "eval", "test", "shards", "labelled_shards", "data", "runs"}
+    named = [p for p in parts if p.lower() not in generic]
+    return canonical_dataset(named[-1]) if named else None
 
 
 def data_label(pre):

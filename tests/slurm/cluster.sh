@@ -128,9 +128,10 @@ chmod 755 "$dir"
 # not writable by others, and every folder above it must be searchable by munge.
 p=$dir
 while [ "$p" != / ]; do
-  [ -x "$p" ] || die "munge cannot reach $dir: $p is not searchable"
+  runuser -u munge -- test -x "$p" || die "user munge cannot reach $dir: $p is not searchable by it (use a folder under /tmp)"
   p=$(dirname "$p")
 done
+[ ${#dir} -le 60 ] || die "$dir is too long: Unix socket paths below it would pass 108 bytes (use a folder under /tmp)"
 chown munge: "$dir/munge"
 chmod 700 "$dir/munge"
 runuser -u munge -- mungekey --create --keyfile="$dir/munge/munge.key" --bits=1024 >/dev/null

@@ -30,6 +30,10 @@ step() { echo "== $(date +%T) $*"; }
 rm -rf "$work"
 mkdir -p "$work/logs"
 work=$(cd "$work" && pwd)
+# The cluster lives in a short folder of its own: Unix socket paths (munged's, slurmd's step
+# sockets) must stay under 108 bytes, and user munge must reach it (a build tree may not allow).
+cdir=$(mktemp -d /tmp/swag-slurm.XXXXXX)
+chmod 755 "$cdir"
 
 # The daemons go when this script ends: on exit (trap), and, should the script be killed
 # outright (a ctest timeout), by a watcher that outlives it.
@@ -41,9 +45,11 @@ cleanup() {
     echo "---- queue" >&2
     squeue >&2 2>/dev/null || true
     echo "---- slurmctld.log (end)" >&2
-    tail -n 20 "$work/slurm/log/slurmctld.log" >&2 2>/dev/null || true
+    tail -n 20 "$cdir/log/slurmctld.log" >&2 2>/dev/null || true
   fi
-  "$cluster" stop "$work/slurm" || true
+  "$cluster" stop "$cdir" || true
+  cp -r "$cdir/log" "$work/slurm-log" 2>/dev/null || true
+  rm -rf "$cdir"
   exit "$rc"
 }
 trap cleanup EXIT
@@ -52,11 +58,11 @@ me=$$
 (
   trap '' INT TERM
   while kill -0 "$me" 2>/dev/null; do sleep 2; done
-  "$cluster" stop "$work/slurm"
+  if [ -d "$cdir" ]; then "$cluster" stop "$cdir"; rm -rf "$cdir"; fi
 ) </dev/null >/dev/null 2>&1 &
 
-step "starting a private Slurm in $work/slurm"
-eval "$("$cluster" start "$work/slurm")"
+step "starting a private Slurm in $cdir"
+eval "$("$cluster" start "$cdir")"
 sinfo
 
 step "building a small demo dataset"
