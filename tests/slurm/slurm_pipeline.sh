@@ -7,7 +7,8 @@
 #      CPU resources; when its first checkpoint exists the test sends its batch shell USR1
 #      (scancel --batch --signal=USR1, what --signal=B:USR1@N does before the time limit);
 #   3. a 3-task fine-tune array (jobs/slurm/submit.sh finetune inputs/sweeps/demo.toml) after
-#      the pre-training (afterok), a 2-task benchmark array (eval_array.sh, demo_bench.toml),
+#      the pre-training (afterok), a 2-task zero-shot array with and without Platt (zeroshot.sh,
+#      demo_zeroshot.toml, afterok), a 2-task benchmark array (eval_array.sh, demo_bench.toml),
 #      one of the paper-scale scripts (pretrain_16gf.sh) shrunk by sbatch options to the test
 #      deck, and jobs/slurm/report.sh after all of them (afterok);
 # then checks that every job completed, that the pre-training was requeued once and resumed
@@ -76,6 +77,8 @@ data=$work/demo-data
   --output-dir "$data/test/shards" 2>/dev/null
 "$swag" shard --manifest "$data/train/labelled_manifest.tsv" --vocab "$data/test/vocab.json" \
   --output-dir "$data/train/labelled_shards" 2>/dev/null
+"$swag" vocab map --wordnet /usr/share/wordnet --vocab "$data/vocab.json" \
+  --classes "$data/classes.txt" --output "$data/mapping.json" 2>/dev/null
 
 # What every job gets (sbatch --export=ALL by default): the binary, where runs go.
 export SWAG_BIN=$swag SWAG_RUNS=$work/runs SWAG_DEMO_DATA=$data
@@ -99,6 +102,9 @@ ft=$(SWAG_OVERRIDES="schedule.steps=10" \
     "${cpu_job[@]}" --ntasks-per-node=1 --dependency=afterok:"$pre" \
     --output="$work/logs/%x-%A_%a.out")
 echo "fine-tune array: job $ft"
+zs=$("$repo/jobs/slurm/submit.sh" zeroshot "$repo/inputs/sweeps/demo_zeroshot.toml" \
+  "${cpu_job[@]}" --ntasks-per-node=1 --dependency=afterok:"$pre" --output="$work/logs/%x-%A_%a.out")
+echo "zero-shot array: job $zs"
 bench=$("$repo/jobs/slurm/submit.sh" eval "$repo/inputs/sweeps/demo_bench.toml" \
   "${cpu_job[@]}" --ntasks-per-node=1 --output="$work/logs/%x-%A_%a.out")
 echo "benchmark array: job $bench"
@@ -108,7 +114,7 @@ big=$(SWAG_DECK=inputs/pretrain/test.toml SWAG_RUN_DIR=$work/runs/smoke_16gf \
     "$repo/jobs/slurm/pretrain_16gf.sh" schedule.steps=10)
 echo "pretrain_16gf.sh on the test deck: job $big"
 report=$(SWAG_REPORT_RUNS=$work/runs SWAG_REPORT_DIR=$work/report \
-  sbatch --parsable --dependency=afterok:"$pre":"$ft":"$bench":"$big" --time=10 \
+  sbatch --parsable --dependency=afterok:"$pre":"$ft":"$zs":"$bench":"$big" --time=10 \
     --output="$work/logs/%x-%j.out" "$repo/jobs/slurm/report.sh")
 echo "report: job $report"
 squeue
@@ -146,18 +152,19 @@ step "waiting for the pre-training (requeued and resumed)"
 wait_done "$pre" 180
 step "waiting for the fine-tune array and the report"
 wait_done "$ft" 180
+wait_done "$zs" 120
 wait_done "$bench" 60
 wait_done "$big" 60
 wait_done "$report" 120
 squeue
-for id in "$pre" "$ft" "$bench" "$big" "$report"; do
+for id in "$pre" "$ft" "$zs" "$bench" "$big" "$report"; do
   scontrol show job -o "$id" |
     sed -E 's/.*(JobId=[^ ]*).*(JobName=[^ ]*).*(JobState=[^ ]*).*(Restarts=[^ ]*).*(ExitCode=[^ ]*).*/\1 \2 \3 \4 \5/' || true
 done
 
 step "checking"
 # every job and array task completed with exit 0
-for id in "$pre" "$ft" "$bench" "$big" "$report"; do
+for id in "$pre" "$ft" "$zs" "$bench" "$big" "$report"; do
   states=$(job_field "$id" JobState | sort -u | tr '\n' ' ')
   [ "$states" = "COMPLETED " ] || fail "job $id: states $states"
   codes=$(job_field "$id" ExitCode | sort -u | tr '\n' ' ')
@@ -165,6 +172,7 @@ for id in "$pre" "$ft" "$bench" "$big" "$report"; do
 done
 [ "$(job_field "$ft" JobState | wc -l)" -eq 3 ] || fail "the fine-tune array does not have 3 tasks"
 [ "$(job_field "$bench" JobState | wc -l)" -eq 2 ] || fail "the benchmark array does not have 2 tasks"
+[ "$(job_field "$zs" JobState | wc -l)" -eq 2 ] || fail "the zero-shot array does not have 2 tasks"
 grep -q '"steps": *10' "$work/runs/smoke_16gf/results.json" || fail "pretrain_16gf.sh did not run 10 steps"
 # the stop: requeued once, resumed from the checkpoint written at the signal, finished all steps
 [ "$(job_field "$pre" Restarts)" = 1 ] || fail "pre-training restarts: $(job_field "$pre" Restarts), expected 1"
@@ -215,6 +223,12 @@ assert float(r5["Train (images/s)"]) > 0 and float(r5["Test (images/s)"]) > 0, r
 # sizes from `swag info` of the jobs' binary: regnety_400mf at 32x32, 4.3M parameters
 assert (r5["FLOPs (B)"], r5["Params (M)"]) == ("0.00929", "4.3"), r5
 assert r["Throughput (images/s)"] == r5["Test (images/s)"], (r, r5)
+# Table 3: the zero-shot cells, with and without Platt
+t3 = {(r["Model"], r["Platt"]): r for r in table("table3")}
+for platt in ("Yes", "No"):
+    res = json.load(open(f"{out}/../runs/demo/zeroshot/fashion-mnist/platt-{'true' if platt == 'Yes' else 'false'}/results.json"))
+    assert res["platt"] == (platt == "Yes"), res
+    assert t3[("RegNetY 400MF", platt)]["fashion-mnist"] == f"{100 * res['top1']:.1f}", (t3, res)
 t8 = {r["Model"]: r for r in table("table8")}
 lr = cell["grid"]["optim.lr"]
 assert t8["RegNetY 400MF"]["fashion-mnist"] == f"{lr:.1E}".replace("E-0", "E-"), (t8, lr)
@@ -223,6 +237,7 @@ ft = [r for r in runs if r["Kind"] == "finetune"]
 assert len(ft) == 3 and all(r["Status"] == "done" for r in ft), runs
 assert sum(r["Kind"] == "pretrain" and r["Status"] == "done" for r in runs) == 2, runs
 assert sum(r["Kind"] == "bench" and r["Status"] == "done" for r in runs) == 2, runs
+assert sum(r["Kind"] == "zeroshot" and r["Status"] == "done" for r in runs) == 2, runs
 page = open(f"{out}/report.md").read()
 assert "3 of 3 cells done" in page, page
 print(f"ok: report: fashion-mnist {r['fashion-mnist']} at lr {lr}, Table 8 {t8['RegNetY 400MF']['fashion-mnist']}")
@@ -230,4 +245,4 @@ EOF
 for f in figure2.png figure3.png; do
   [ "$(head -c 4 "$work/report/$f" | od -An -c | tr -d ' ')" = "211PNG" ] || fail "$f is not a PNG"
 done
-echo "ok: slurm pipeline (pre-training with a USR1 requeue, 3-task fine-tune array, benchmark array, a paper-scale script, report)"
+echo "ok: slurm pipeline (pre-training with a USR1 requeue, 3-task fine-tune array, zero-shot and benchmark arrays, a paper-scale script, report)"
