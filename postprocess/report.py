@@ -481,7 +481,8 @@ class Results:
             cells[k][label] = max(acc, cells[k].get(label, -1))
         for d in self.demo:
             ft = d.results.get("finetune") or {}
-            for key, approach in (("pretrained", "Finetune"), ("scratch", "Scratch")):
+            for key, approach in (("pretrained", "Finetune"), ("zs_init", "ZS-Init.+Ft."),
+                                  ("scratch", "Scratch")):
                 for label, _ in FRACTIONS:
                     acc = percent(get(ft, f"{key}.{label}"))
                     if acc is not None:
@@ -619,13 +620,21 @@ class Sizes:
             return self.cache[key]
         out = None
         if self.swag:
-            try:
-                p = subprocess.run([self.swag, "info", "--model", model, "--resolution", str(resolution),
-                                    "--json"], capture_output=True, text=True, timeout=120)
-                if p.returncode == 0:
-                    out = json.loads(p.stdout)
-            except (OSError, ValueError, subprocess.TimeoutExpired):
-                out = None
+            why = ""
+            for _ in range(2):  # once more if the binary was being replaced (a rebuild)
+                try:
+                    p = subprocess.run([self.swag, "info", "--model", model, "--resolution",
+                                        str(resolution), "--json"], capture_output=True, text=True,
+                                       timeout=120)
+                    if p.returncode == 0:
+                        out = json.loads(p.stdout)
+                        break
+                    why = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else f"exit {p.returncode}"
+                except (OSError, ValueError, subprocess.TimeoutExpired) as e:
+                    why = str(e)
+            if out is None:
+                print(f"report: warning: swag info --model {model} --resolution {resolution}: {why}",
+                      file=sys.stderr)
         if out is None:
             out = self.reference.get(key)
         self.cache[key] = out
@@ -673,7 +682,9 @@ def figure2(res, paper, path):
         if ax is axes[0][0]:
             ax.set_ylabel("top-1 accuracy (%)")
         if not ax.has_data():
-            ax.text(0.5, 0.5, "no results", ha="center", va="center", transform=ax.transAxes)
+            has_acc = any(dd == d for (_, dd) in best)
+            ax.text(0.5, 0.5, "accuracy, but no throughput\n(no benchmark run)" if has_acc else "no results",
+                    ha="center", va="center", transform=ax.transAxes, fontsize=8)
     handles, labels = axes[0][0].get_legend_handles_labels()
     if handles:
         axes[0][0].legend(fontsize=7, loc="lower left")

@@ -14,7 +14,7 @@
 # then checks that every job completed, that the pre-training was requeued once and resumed
 # from the checkpoint written at the stop, and the report's cells.
 #
-#   slurm_pipeline.sh REPO SWAG_BINARY WORKDIR
+#   slurm_pipeline.sh REPO SWAG_BINARY WORKDIR       (files in WORKDIR/run-<pid>)
 #
 # Needs root and the Debian packages slurm-wlm and munge (tools/setup.sh); about a minute.
 set -euo pipefail
@@ -28,9 +28,14 @@ cluster=$repo/tests/slurm/cluster.sh
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== $(date +%T) $*"; }
 
-rm -rf "$work"
+# a folder per run (the build tree may be shared by several ctest runs); earlier runs' go
+mkdir -p "$work"
+for old in "$work"/run-*; do
+  [ -d "$old" ] || continue
+  kill -0 "${old##*/run-}" 2>/dev/null || rm -rf "$old"
+done
+work=$(cd "$work" && pwd)/run-$$
 mkdir -p "$work/logs"
-work=$(cd "$work" && pwd)
 # The cluster lives in a short folder of its own: Unix socket paths (munged's, slurmd's step
 # sockets) must stay under 108 bytes, and user munge must reach it (a build tree may not allow).
 cdir=$(mktemp -d /tmp/swag-slurm.XXXXXX)
