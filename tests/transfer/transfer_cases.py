@@ -201,6 +201,38 @@ def case_zeroshot_with_and_without_platt(swag, work):
     print(f"ok: zero-shot top-1 {plain['top1']} without Platt, {platt['top1']} with")
 
 
+def case_linear_probe(swag, work):
+    out = os.path.join(work, "linear_probe")
+    common = ["linear-probe", "--checkpoint", data(work, *PRETRAINED), "--train",
+              data(work, "train", "labelled_shards"), "--eval", data(work, "test", "shards"),
+              "--output-dir", out, "--batch", 8, "--weight-decay", 1e-3, "--json"]
+    first = run(swag, *common, ranks=2)
+    again = run(swag, *common, ranks=1)  # features from the cache, the sums over one rank
+    assert "features from" in again.stderr, again.stderr[-2000:]
+    a = json.loads(first.stdout.strip().splitlines()[-1])
+    b = json.loads(again.stdout.strip().splitlines()[-1])
+    assert a["n"] == TEST_IMAGES and a["train_images"] == 400 and a["converged"], a
+    assert abs(a["top1"] - b["top1"]) <= 1 / TEST_IMAGES + 1e-12, (a, b)
+    with h5py.File(os.path.join(out, "features.h5")) as f, \
+            h5py.File(os.path.join(out, "probe.h5")) as p, \
+            h5py.File(data(work, *PRETRAINED)) as g:
+        x, y = f["/train/features"][()].astype(np.float64), f["/train/labels"][()]
+        assert x.shape == (400, g["/params/fc.weight"].shape[1]), x.shape
+        w, bias = p["/weight"][()].astype(np.float64), p["/bias"][()].astype(np.float64)
+        # numpy's own gradient of the documented objective at the returned solution.
+        z = (x - x.mean(0)) / np.where(x.std(0) > 1e-12, x.std(0), np.inf)
+        logits = z @ w.T + bias
+        prob = np.exp(logits - logits.max(1, keepdims=True))
+        prob /= prob.sum(1, keepdims=True)
+        prob[np.arange(len(y)), y] -= 1
+        grad_w = prob.T @ z / len(y) + 1e-3 * w
+        grad_b = prob.mean(0)
+        worst = max(np.abs(grad_w).max(), np.abs(grad_b).max())
+        assert worst < 1e-4, worst  # float32-stored weights: not the 1e-6 of the fit itself
+    print(f"ok: linear probe top-1 {a['top1']:.3f}; cached features reused; numpy gradient at "
+          f"the solution {worst:.1e}")
+
+
 def case_errors(swag, work):
     ckpt = data(work, *PRETRAINED)
     r = run(swag, "zeroshot", "--checkpoint", ckpt, "--vocab", data(work, "test", "vocab.json"),

@@ -23,5 +23,6 @@ Command add_platt(CLI::App& app);
 Command add_eval(CLI::App& app);
 Command add_finetune(CLI::App& app);
 Command add_zeroshot(CLI::App& app);
+Command add_linear_probe(CLI::App& app);
 
 }  // namespace swag::apps

@@ -50,6 +50,9 @@ class Model {
 
   virtual const Tensor& forward(const Tensor& images, bool train) = 0;
   virtual void backward(const Tensor& dlogits) = 0;
+  // The trunk's output of the last forward, [batch, D]: what a classifier head sees (a ViT's
+  // pre-training head excluded). Linear probes train on it.
+  virtual const Tensor& features() const = 0;
 
   // Whether parameter `name` belongs to the classifier head that fine-tuning replaces.
   virtual bool in_head(const std::string& name) const = 0;

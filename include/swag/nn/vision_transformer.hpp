@@ -27,6 +27,8 @@ class VisionTransformer final : public Model {
   std::vector<StageInfo> stages() const override;
   // heads.head and the pre-training heads.pre_logits.
   bool in_head(const std::string& name) const override { return name.starts_with("heads."); }
+  // The class token after the final LayerNorm.
+  const Tensor& features() const override { return ln_->output(); }
   const Tensor& forward(const Tensor& images, bool train) override;
   void backward(const Tensor& dlogits) override;
   bool resolution_dependent(const std::string& name) const override;
