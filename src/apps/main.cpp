@@ -43,8 +43,7 @@ int run(int argc, char** argv) {
   add("finetune", "fine-tune a pre-trained model on labelled shards", swag::apps::add_finetune);
   add("zeroshot", "zero-shot transfer through the WordNet mapping, with or without Platt",
       swag::apps::add_zeroshot);
-  add("linear-probe", "a linear classifier on frozen trunk features",
-      swag::apps::add_linear_probe);
+  add("linear-probe", "a linear classifier on frozen trunk features", swag::apps::add_linear_probe);
   add("eval", "top-1 and top-5 on a labelled shard set", swag::apps::add_eval);
   add("vocab", "hashtag vocabulary: lookup, build, map to target classes", swag::apps::add_vocab);
   add("platt", "fit the zero-shot Platt scaler on probability rows", swag::apps::add_platt);

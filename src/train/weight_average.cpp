@@ -18,7 +18,7 @@ void blend(Tensor& average, const Tensor& current, double w) {
   for (std::int64_t i = 0; i < average.numel(); ++i) a[i] = keep * a[i] + take * x[i];
 }
 
-void swap_values(Tensor& a, Tensor b) {
+void swap_values(Tensor& a, const Tensor& b) {
   std::swap_ranges(a.data<float>(), a.data<float>() + a.numel(), b.data<float>());
 }
 
