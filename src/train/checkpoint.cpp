@@ -14,6 +14,7 @@
 #include "swag/core/sha256.hpp"
 #include "swag/nn/weights.hpp"
 #include "swag/ops/optimizer_update.hpp"
+#include "swag/train/stop_signals.hpp"
 
 namespace swag::train {
 namespace fs = std::filesystem;
@@ -225,6 +226,34 @@ std::optional<RunState> CheckpointStore::load_latest(const dist::Communicator& c
   RunState state = parse_state(f.string_attribute("/", "checkpoint_state"), chosen);
   log::info("resumed from {} (step {})", chosen, state.step);
   return state;
+}
+
+std::optional<RunState> CheckpointStore::resume(const dist::Communicator& comm, nn::Model& model,
+                                                Optimizer& optimizer, RunState& state,
+                                                const ExtraState& extra) const {
+  auto resumed = load_latest(comm, model, optimizer, extra);
+  if (resumed) {
+    if (resumed->config_hash != state.config_hash)
+      log::warn("the deck differs from the checkpoint's; continuing with the new one");
+    state.step = resumed->step;
+    state.sample_cursor = resumed->sample_cursor;
+  }
+  return resumed;
+}
+
+void CheckpointStore::after_step(const dist::Communicator& comm, nn::Model& model,
+                                 const Optimizer& optimizer, const RunState& state,
+                                 std::int64_t every, std::int64_t total_steps, std::int64_t stop_at,
+                                 const ExtraState& extra) const {
+  const bool signalled = comm.max(stop_requested() ? 1 : 0) != 0;
+  const bool stop = signalled || state.step == stop_at;
+  if (state.step % every == 0 || state.step == total_steps || stop)
+    save(comm, model, optimizer, state, extra);
+  if (stop)
+    fail(ExitCode::stopped,
+         "stopped {} at step {} after writing a checkpoint; run the same command again to "
+         "continue",
+         signalled ? "by a signal" : "(run.stop_at_step)", state.step);
 }
 
 void CheckpointStore::apply_retention() const {

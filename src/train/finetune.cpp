@@ -1,6 +1,5 @@
 #include "swag/train/finetune.hpp"
 
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -28,8 +27,6 @@
 namespace swag::train {
 namespace fs = std::filesystem;
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // ZS-Init: row c of every head tensor is the mean of the hashtag head's rows M(c) (zero when a
 // target has no hashtag class). Averaging the rows averages the hashtag logits, the linear
@@ -153,16 +150,8 @@ void finetune(const Config& c, const dist::Communicator& comm) {
 
   const CheckpointStore checkpoints(run_dir, {c.get_int("checkpoint.keep_last"), 0});
   RunState state{0, 0, seed, comm.size(), c.hash(), "", c.to_toml()};
-  if (const auto resumed = checkpoints.load_latest(comm, *model, *optimizer, extra)) {
-    if (resumed->config_hash != c.hash())
-      log::warn("the deck differs from the checkpoint's; continuing with the new one");
-    state.step = resumed->step;
-    state.sample_cursor = resumed->sample_cursor;
-  }
-  if (comm.rank() == 0) {
-    fs::create_directories(run_dir);
-    write_text_atomically((fs::path(run_dir) / "config.toml").string(), c.to_toml());
-  }
+  checkpoints.resume(comm, *model, *optimizer, state, extra);
+  if (comm.rank() == 0) write_run_config(run_dir, c.to_toml());
 
   Tensor images = Tensor::empty(model->input_shape());
   Tensor targets = Tensor::empty({local, loader.num_classes()});
@@ -178,10 +167,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
       model->name(), o.resolution, init.empty() ? "scratch" : init, subset.size(),
       loader.num_images(), c.get_float("data.fraction"), comm.size(), global, state.step,
       total_steps, schedule.base_lr);
-  const auto start = Clock::now();
-  auto window = start;
-  double loss_sum = 0;
-  std::int64_t window_steps = 0;
+  Progress progress(global, total_steps);
   while (state.step < total_steps) {
     loader.fill(state.step, images, targets);
     if (alpha > 0) mixup(images, targets, mixup_lambda(seed, state.step, comm.rank(), alpha));
@@ -196,33 +182,11 @@ void finetune(const Config& c, const dist::Communicator& comm) {
     const double lr = schedule.at(state.step);
     optimizer->step(static_cast<float>(lr));
     if (ema) ema->update();
-    loss_sum += loss;
+    progress.step(loss);
     ++state.step;
-    ++window_steps;
     state.sample_cursor += global;
-    if (state.step % log_every == 0 || state.step == total_steps) {
-      const auto now = Clock::now();
-      const double seconds = std::chrono::duration<double>(now - window).count();
-      const double images_per_s = static_cast<double>(window_steps * global) / seconds;
-      log::info("step {}/{} loss {:.4f} lr {:.4g} {:.1f} images/s ETA {:.0f}s", state.step,
-                total_steps, loss_sum / window_steps, lr, images_per_s,
-                seconds / window_steps * static_cast<double>(total_steps - state.step));
-      metrics.write({{"step", state.step},
-                     {"loss", loss_sum / window_steps},
-                     {"lr", lr},
-                     {"images_per_s", images_per_s},
-                     {"wall_s", std::chrono::duration<double>(now - start).count()}});
-      window = now;
-      window_steps = 0;
-      loss_sum = 0;
-    }
-    const bool stop = comm.max(stop_requested() ? 1 : 0) != 0 || state.step == stop_at;
-    if (state.step % every == 0 || state.step == total_steps || stop)
-      checkpoints.save(comm, *model, *optimizer, state, extra);
-    if (stop)
-      fail(ExitCode::stopped,
-           "stopped at step {} after writing a checkpoint; run the same command again to continue",
-           state.step);
+    if (progress.due(state.step, log_every)) progress.report(state.step, lr, metrics);
+    checkpoints.after_step(comm, *model, *optimizer, state, every, total_steps, stop_at, extra);
   }
 
   nlohmann::ordered_json results;

@@ -1,6 +1,5 @@
 #include "swag/train/pretrain.hpp"
 
-#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -21,8 +20,6 @@
 namespace swag::train {
 namespace fs = std::filesystem;
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 BatchLayout layout_of(const Config& c, const dist::Communicator& comm) {
   const std::int64_t global = c.get_int("batch.global");
@@ -107,19 +104,11 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
       run_dir, {c.get_int("checkpoint.keep_last"), c.get_int("checkpoint.keep_every")});
 
   RunState state{0, 0, layout.seed, comm.size(), c.hash(), vocab_sha256, c.to_toml()};
-  if (const auto resumed = checkpoints.load_latest(comm, *model, *optimizer)) {
-    if (resumed->config_hash != c.hash())
-      log::warn("the deck differs from the checkpoint's; continuing with the new one");
-    if (resumed->vocab_sha256 != vocab_sha256)
-      fail(ExitCode::input, "the checkpoint was trained on vocabulary {}, the shards use {}",
-           resumed->vocab_sha256, vocab_sha256);
-    state.step = resumed->step;
-    state.sample_cursor = resumed->sample_cursor;
-  }
-  if (comm.rank() == 0) {
-    fs::create_directories(run_dir);
-    write_text_atomically((fs::path(run_dir) / "config.toml").string(), c.to_toml());
-  }
+  const auto resumed = checkpoints.resume(comm, *model, *optimizer, state);
+  if (resumed && resumed->vocab_sha256 != vocab_sha256)
+    fail(ExitCode::input, "the checkpoint was trained on vocabulary {}, the shards use {}",
+         resumed->vocab_sha256, vocab_sha256);
+  if (comm.rank() == 0) write_run_config(run_dir, c.to_toml());
 
   Tensor images = Tensor::empty(model->input_shape());
   Tensor targets = Tensor::empty({layout.local_batch, layout.num_classes});
@@ -135,10 +124,7 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
   log::info("pretrain: {} on {} ranks, global batch {} ({} per rank), steps {} -> {}, lr {:.4g}",
             model->name(), comm.size(), layout.global_batch, layout.local_batch, state.step,
             total_steps, schedule.base_lr);
-  const auto start = Clock::now();
-  auto window = start;
-  std::int64_t window_steps = 0, skipped = 0;
-  double loss_sum = 0;
+  Progress progress(layout.global_batch, total_steps);
   while (state.step < total_steps) {
     source->fill(state.step, images, targets);
     double loss = step_fn.run(*model, images, targets);
@@ -154,48 +140,21 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
              "(numerics.on_nonfinite = stop; the last checkpoint is intact)",
              state.step, loss, grad_norm);
       log::warn("step {}: non-finite loss or gradients; the update is skipped", state.step);
-      ++skipped;
     } else {
       if (clip > 0 && grad_norm > clip) {
         Tensor grads = model->params().flat_grads();
         ops::scale(grads, static_cast<float>(clip / grad_norm));
       }
       optimizer->step(static_cast<float>(lr));
-      loss_sum += loss;
     }
+    progress.step(loss, /*skipped=*/!std::isfinite(loss) || !std::isfinite(grad_norm));
     ++state.step;
     state.sample_cursor += layout.global_batch;
-    ++window_steps;
-
-    if (state.step % log_every == 0 || state.step == total_steps) {
-      const auto now = Clock::now();
-      const double seconds = std::chrono::duration<double>(now - window).count();
-      const double images_per_s = static_cast<double>(window_steps * layout.global_batch) / seconds;
-      const double eta = seconds / window_steps * static_cast<double>(total_steps - state.step);
-      const double mean_loss = loss_sum / std::max<std::int64_t>(1, window_steps - skipped);
-      log::info("step {}/{} loss {:.4f} lr {:.4g} grad_norm {:.3g} {:.1f} images/s ETA {:.0f}s",
-                state.step, total_steps, mean_loss, lr, grad_norm, images_per_s, eta);
-      metrics.write({{"step", state.step},
-                     {"loss", mean_loss},
-                     {"lr", lr},
-                     {"grad_norm", grad_norm},
-                     {"images_per_s", images_per_s},
-                     {"skipped", skipped},
-                     {"wall_s", std::chrono::duration<double>(now - start).count()}});
-      window = now;
-      window_steps = 0;
-      skipped = 0;
-      loss_sum = 0;
-    }
-    const bool stop = comm.max(stop_requested() ? 1 : 0) != 0 || state.step == stop_at;
-    if (state.step % every == 0 || state.step == total_steps || stop)
-      checkpoints.save(comm, *model, *optimizer, state);
-    if (stop)
-      fail(ExitCode::stopped,
-           "stopped by a signal at step {} after writing a checkpoint; run "
-           "the same command again to continue",
-           state.step);
+    if (progress.due(state.step, log_every))
+      progress.report(state.step, lr, metrics, {{"grad_norm", grad_norm}});
+    checkpoints.after_step(comm, *model, *optimizer, state, every, total_steps, stop_at);
   }
+
   if (comm.rank() == 0) {
     nlohmann::ordered_json results;
     results["model"] = model->name();

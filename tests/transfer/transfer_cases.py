@@ -42,10 +42,12 @@ def deck(work, name, text):
     return path
 
 
-def finetune_deck(work, case):
-    return deck(work, f"{case}.toml", f"""
+def finetune_deck(work, name):
+    """A deck whose run folder is WORK/<name>/run; name starts with the case (main cleans it)."""
+    os.makedirs(os.path.join(work, name), exist_ok=True)
+    return deck(work, os.path.join(name, "deck.toml"), f"""
 [run]
-dir = "{os.path.join(work, case, 'run')}"
+dir = "{os.path.join(work, name, 'run')}"
 seed = 3
 [model]
 name = "regnety_test"
@@ -113,8 +115,12 @@ every = 10
     print("ok: tiny demo dataset, mapping and a pre-trained tiny RegNetY")
 
 
-def results_of(work, case):
-    return json.load(open(os.path.join(work, case, "run", "results.json")))
+def results_path(work, name):
+    return os.path.join(work, name, "run", "results.json")
+
+
+def results_of(work, name):
+    return json.load(open(results_path(work, name)))
 
 
 def case_finetune_from_another_head(swag, work):
@@ -122,8 +128,8 @@ def case_finetune_from_another_head(swag, work):
     with h5py.File(ckpt) as f:
         hashtags = f["/params/fc.weight"].shape[0]
     assert hashtags != 10, hashtags
-    run(swag, "finetune", "--config", finetune_deck(work, "another_head"), "--init", ckpt, ranks=2)
-    r = results_of(work, "another_head")
+    run(swag, "finetune", "--config", finetune_deck(work, "finetune_from_another_head"), "--init", ckpt, ranks=2)
+    r = results_of(work, "finetune_from_another_head")
     assert r["n"] == TEST_IMAGES and r["steps"] == 12 and r["labelled_images"] == 200, r
     assert 0 <= r["top5"] <= 1 and r["top1"] <= r["top5"], r
     with h5py.File(r["weights"]) as f, h5py.File(ckpt) as g:
@@ -134,11 +140,11 @@ def case_finetune_from_another_head(swag, work):
 
 def case_eval_counts_every_image_once(swag, work):
     # Long enough without EMA and mixup to be clearly better than chance (0.1).
-    run(swag, "finetune", "--config", finetune_deck(work, "eval"), "--init", "none",
+    run(swag, "finetune", "--config", finetune_deck(work, "eval_counts_every_image_once"), "--init", "none",
         "ema.weight=0", "mixup.alpha=0", "schedule.steps=40", "data.fraction=1", "optim.lr=0.2",
         ranks=2)
-    weights = results_of(work, "eval")["weights"]
-    assert results_of(work, "eval")["top1"] > 0.15, results_of(work, "eval")
+    weights = results_of(work, "eval_counts_every_image_once")["weights"]
+    assert results_of(work, "eval_counts_every_image_once")["top1"] > 0.15, results_of(work, "eval_counts_every_image_once")
     seen = {}
     for ranks in (1, 2, 3):
         r = run(swag, "eval", "--checkpoint", weights, "--data", data(work, "test", "shards"),
@@ -150,34 +156,34 @@ def case_eval_counts_every_image_once(swag, work):
     for ranks in (2, 3):
         for k in ("top1", "top5"):
             assert abs(seen[ranks][k] - seen[1][k]) <= 1 / TEST_IMAGES + 1e-12, seen
-    assert abs(seen[1]["top1"] - results_of(work, "eval")["top1"]) <= 1 / TEST_IMAGES + 1e-12
+    assert abs(seen[1]["top1"] - results_of(work, "eval_counts_every_image_once")["top1"]) <= 1 / TEST_IMAGES + 1e-12
     print(f"ok: {TEST_IMAGES} images counted once on 1, 2 and 3 ranks: {seen}")
 
 
 def case_finetune_resume_is_bitwise(swag, work):
-    straight = finetune_deck(work, "straight")
+    straight = finetune_deck(work, "finetune_resume_is_bitwise/straight")
     run(swag, "finetune", "--config", straight, "--init", "none", ranks=2)
-    split = finetune_deck(work, "split")
+    split = finetune_deck(work, "finetune_resume_is_bitwise/split")
     run(swag, "finetune", "--config", split, "--init", "none", "run.stop_at_step=6", ranks=2,
         expect=STOPPED)
-    assert not os.path.exists(os.path.join(work, "split", "run", "results.json"))
+    assert not os.path.exists(results_path(work, "finetune_resume_is_bitwise/split"))
     run(swag, "finetune", "--config", split, "--init", "none", ranks=2)
-    with h5py.File(results_of(work, "straight")["weights"]) as a, \
-            h5py.File(results_of(work, "split")["weights"]) as b:
+    with h5py.File(results_of(work, "finetune_resume_is_bitwise/straight")["weights"]) as a, \
+            h5py.File(results_of(work, "finetune_resume_is_bitwise/split")["weights"]) as b:
         for group in ("params", "buffers"):
             for name in a[group]:
                 assert np.array_equal(a[group][name][()], b[group][name][()]), name
-    assert results_of(work, "straight")["top1"] == results_of(work, "split")["top1"]
+    assert results_of(work, "finetune_resume_is_bitwise/straight")["top1"] == results_of(work, "finetune_resume_is_bitwise/split")["top1"]
     print("ok: 12 steps straight == 6 + restart + 6, bitwise (EMA weights, mixup, sync BN)")
 
 
 def case_zero_shot_init_head(swag, work):
     ckpt = data(work, *PRETRAINED)
-    run(swag, "finetune", "--config", finetune_deck(work, "zsinit"), "--init", ckpt,
+    run(swag, "finetune", "--config", finetune_deck(work, "zero_shot_init_head"), "--init", ckpt,
         "init.head=zeroshot", f"init.mapping={data(work, 'mapping.json')}", "optim.lr=0",
         ranks=2)
     mapping = json.load(open(data(work, "mapping.json")))
-    with h5py.File(results_of(work, "zsinit")["weights"]) as f, h5py.File(ckpt) as g:
+    with h5py.File(results_of(work, "zero_shot_init_head")["weights"]) as f, h5py.File(ckpt) as g:
         for name in ("fc.weight", "fc.bias"):
             source, head = g["/params/" + name][()], f["/params/" + name][()]
             for t in mapping["targets"]:

@@ -50,6 +50,19 @@ class CheckpointStore {
   std::optional<RunState> load_latest(const dist::Communicator& comm, nn::Model& model,
                                       Optimizer& optimizer, const ExtraState& extra = {}) const;
 
+  // Collective. Loads the newest valid checkpoint as load_latest does and moves `state` to its
+  // step and sample cursor (warning when the deck changed since); returns what it saved, so
+  // that the caller can check more of it. Nothing when the run starts fresh.
+  std::optional<RunState> resume(const dist::Communicator& comm, nn::Model& model,
+                                 Optimizer& optimizer, RunState& state,
+                                 const ExtraState& extra = {}) const;
+  // Collective, after each step: a checkpoint every `every` steps, at `total_steps` and when a
+  // stop is asked for (a signal on any rank, or run.stop_at_step = `stop_at`); a stop then ends
+  // the run with ExitCode::stopped (75).
+  void after_step(const dist::Communicator& comm, nn::Model& model, const Optimizer& optimizer,
+                  const RunState& state, std::int64_t every, std::int64_t total_steps,
+                  std::int64_t stop_at, const ExtraState& extra = {}) const;
+
   // Reads every dataset of a checkpoint and compares the checksum; on failure, why.
   static std::optional<std::string> verify(const std::string& path);
   std::string path_for(std::int64_t step) const;
