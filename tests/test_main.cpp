@@ -16,7 +16,9 @@ namespace {
 class ScratchFolder {
  public:
   ScratchFolder() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "swag-test-XXXXXX").string();
+    // mkdtemp replaces the six trailing X of the template.
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / ("swag-test-" + std::string(6, 'X'))).string();
     if (mkdtemp(pattern.data()) == nullptr) return;
     path_ = pattern;
     setenv("TEST_TMPDIR", path_.c_str(), 1);

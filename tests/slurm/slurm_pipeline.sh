@@ -38,7 +38,7 @@ work=$(cd "$work" && pwd)/run-$$
 mkdir -p "$work/logs"
 # The cluster lives in a short folder of its own: Unix socket paths (munged's, slurmd's step
 # sockets) must stay under 108 bytes, and user munge must reach it (a build tree may not allow).
-cdir=$(mktemp -d /tmp/swag-slurm.XXXXXX)
+cdir=$(mktemp -d -p /tmp)  # mktemp's default name: short
 chmod 755 "$cdir"
 
 # The daemons go when this script ends: on exit (trap), and, should the script be killed
