@@ -2,6 +2,9 @@
 
 #include "swag/backends/cpu/cpu_ops.hpp"
 #include "swag/ops/dispatch.hpp"
+#ifdef SWAG_WITH_CUDA
+#include "swag/backends/cuda/cuda_ops.hpp"
+#endif
 
 namespace swag::ops {
 namespace {
@@ -20,21 +23,33 @@ void batchnorm_forward_train(const BatchNormDesc& d, const Tensor& x, BatchNormS
   check(d, x, s);
   expect_shape("batchnorm", "save_mean", s.save_mean, {d.channels});
   expect_shape("batchnorm", "save_invstd", s.save_invstd, {d.channels});
-  on_cuda("batchnorm", x, false);
+  if (on_cuda("batchnorm", x, true)) {
+#ifdef SWAG_WITH_CUDA
+    return cuda::batchnorm_forward_train(d, x, s, y);
+#endif
+  }
   cpu::batchnorm_forward_train(d, x, s, y);
 }
 
 void batchnorm_forward_eval(const BatchNormDesc& d, const Tensor& x, const BatchNormState& s,
                             Tensor& y) {
   check(d, x, s);
-  on_cuda("batchnorm", x, false);
+  if (on_cuda("batchnorm", x, true)) {
+#ifdef SWAG_WITH_CUDA
+    return cuda::batchnorm_forward_eval(d, x, s, y);
+#endif
+  }
   cpu::batchnorm_forward_eval(d, x, s, y);
 }
 
 void batchnorm_backward(const BatchNormDesc& d, const Tensor& x, const Tensor& dy,
                         const BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
   check(d, x, s);
-  on_cuda("batchnorm", x, false);
+  if (on_cuda("batchnorm", x, true)) {
+#ifdef SWAG_WITH_CUDA
+    return cuda::batchnorm_backward(d, x, dy, s, dx, dgamma, dbeta);
+#endif
+  }
   cpu::batchnorm_backward(d, x, dy, s, dx, dgamma, dbeta);
 }
 

@@ -2,6 +2,9 @@
 
 #include "swag/backends/cpu/cpu_optimizer.hpp"
 #include "swag/ops/dispatch.hpp"
+#ifdef SWAG_WITH_CUDA
+#include "swag/backends/cuda/cuda_ops.hpp"
+#endif
 
 namespace swag::ops {
 
@@ -27,7 +30,11 @@ double sum_of_squares(const Tensor& x) {
 }
 
 void scale(Tensor& x, float factor) {
-  on_cuda("scale", x, false);
+  if (on_cuda("scale", x, true)) {
+#ifdef SWAG_WITH_CUDA
+    return cuda::scale(x, factor);
+#endif
+  }
   cpu::scale(x, factor);
 }
 

@@ -2,6 +2,9 @@
 
 #include "swag/backends/cpu/cpu_ops.hpp"
 #include "swag/ops/dispatch.hpp"
+#ifdef SWAG_WITH_CUDA
+#include "swag/backends/cuda/cuda_ops.hpp"
+#endif
 #include "swag/ops/elementwise.hpp"
 #include "swag/ops/linear.hpp"
 #include "swag/ops/pool.hpp"
@@ -34,7 +37,11 @@ void channel_scale_forward(const Tensor& x, const Tensor& scale, Tensor& y) {
   SWAG_CHECK(x.rank() == 4, "channel_scale: x must be NHWC");
   expect_shape("channel_scale", "scale", scale, {x.dim(0), x.dim(3)});
   expect_shape("channel_scale", "y", y, x.shape());
-  on_cuda("channel_scale", x, false);
+  if (on_cuda("channel_scale", x, true)) {
+#ifdef SWAG_WITH_CUDA
+    return cuda::channel_scale_forward(x, scale, y);
+#endif
+  }
   cpu::channel_scale_forward(x, scale, y);
 }
 
@@ -44,7 +51,11 @@ void channel_scale_backward(const Tensor& x, const Tensor& scale, const Tensor& 
   expect_shape("channel_scale", "dy", dy, x.shape());
   expect_shape("channel_scale", "dx", dx, x.shape());
   expect_shape("channel_scale", "dscale", dscale, scale.shape());
-  on_cuda("channel_scale", x, false);
+  if (on_cuda("channel_scale", x, true)) {
+#ifdef SWAG_WITH_CUDA
+    return cuda::channel_scale_backward(x, scale, dy, dx, dscale);
+#endif
+  }
   cpu::channel_scale_backward(x, scale, dy, dx, dscale);
 }
 

@@ -67,6 +67,39 @@ inline void expect_close(const std::string& what, const Tensor& gpu, const Tenso
                     << ", allowed " << bound * magnitude.data<float>()[worst];
 }
 
+// The fp32 tolerance of the hand-written kernels' tests, as llm.c's fp32 kernel checks: 1e-5.
+constexpr double kFp32Tolerance = 1e-5;
+
+// Expects |gpu - cpu| <= rtol * max(|cpu|, scale) elementwise: relative to the value, but never
+// tighter than rtol times a scale below which the value is treated as 0 (llm.c's checks add an
+// absolute tolerance for the same reason). The scale is 1 for values of order 1, or, per
+// element, the size of the terms a reduction sums (`scale` tensor, on the host). rtol = 0
+// demands bitwise equality, for kernels whose every output is one IEEE operation or a select.
+inline void expect_near(const std::string& what, const Tensor& gpu, const Tensor& cpu, double rtol,
+                        const Tensor* scale = nullptr) {
+  ASSERT_EQ(gpu.device(), Device::cuda) << what;
+  const Tensor g = cuda::to_host(gpu);
+  ASSERT_EQ(g.shape(), cpu.shape()) << what;
+  std::int64_t bad = 0, worst = -1;
+  double worst_excess = 0.0;
+  for (std::int64_t i = 0; i < g.numel(); ++i) {
+    const double a = g.data<float>()[i], b = cpu.data<float>()[i];
+    const double floor = scale ? double{scale->data<float>()[i]} : 1.0;
+    const double allowed = rtol * std::fmax(std::fabs(b), floor);
+    const double diff = std::fabs(a - b);
+    const bool ok = rtol == 0.0 ? std::memcmp(&g.data<float>()[i], &cpu.data<float>()[i], 4) == 0
+                                : diff <= allowed;  // NaN fails
+    if (ok) continue;
+    ++bad;
+    const double excess = std::isnan(diff) ? HUGE_VAL : diff - allowed;
+    if (worst < 0 || excess > worst_excess) worst_excess = excess, worst = i;
+  }
+  if (bad == 0) return;
+  ADD_FAILURE() << what << ": " << bad << " of " << g.numel() << " elements differ by more than "
+                << rtol << " relative; worst at " << worst << ": gpu " << g.data<float>()[worst]
+                << ", cpu " << cpu.data<float>()[worst];
+}
+
 // Bitwise equality of two device tensors (determinism checks).
 inline void expect_bitwise_equal(const std::string& what, const Tensor& a, const Tensor& b) {
   const Tensor ha = cuda::to_host(a), hb = cuda::to_host(b);

@@ -1,7 +1,9 @@
-// CUDA implementations (cuDNN convolutions, cuBLASLt GEMMs). Compiled in the `cuda` preset only.
-// The engine issue scaffolds convolution and linear; the rest of the ops arrive with full GPU
-// training, and until then the dispatcher names the op that has no CUDA kernel.
+// CUDA implementations (cuDNN convolutions, cuBLASLt GEMMs, hand-written kernels for the
+// element-wise ops, batch norm, pooling and channel scaling). Compiled in the `cuda` preset only.
+// The other ops arrive with full GPU training; until then the dispatcher names the op that has
+// no CUDA kernel. Signatures and aliasing rules are those of the op front-ends (include/swag/ops).
 #pragma once
+#include "swag/ops/batchnorm.hpp"
 #include "swag/ops/conv2d.hpp"
 #include "swag/ops/linear.hpp"
 
@@ -15,5 +17,31 @@ void linear_forward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, 
                     Tensor& y);
 void linear_backward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor& dy,
                      Tensor* dx, Tensor& dw, Tensor* db);
+
+void relu_forward(const Tensor& x, Tensor& y);
+void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx);
+void sigmoid_forward(const Tensor& x, Tensor& y);
+void sigmoid_backward(const Tensor& y, const Tensor& dy, Tensor& dx);
+void gelu_forward(const Tensor& x, Tensor& y);
+void gelu_backward(const Tensor& x, const Tensor& dy, Tensor& dx);
+void tanh_forward(const Tensor& x, Tensor& y);
+void tanh_backward(const Tensor& y, const Tensor& dy, Tensor& dx);
+void add_forward(const Tensor& a, const Tensor& b, Tensor& y, bool relu);
+void accumulate(const Tensor& x, Tensor& y);
+void scale(Tensor& x, float factor);
+
+// Sync BN (d.sync) is not supported on CUDA yet: these fail with ExitCode::usage when it is set.
+void batchnorm_forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::BatchNormState& s,
+                             Tensor& y);
+void batchnorm_forward_eval(const ops::BatchNormDesc& d, const Tensor& x,
+                            const ops::BatchNormState& s, Tensor& y);
+void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
+                        const ops::BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta);
+
+void global_avg_pool_forward(const Tensor& x, Tensor& y);
+void global_avg_pool_backward(const Tensor& dy, Tensor& dx, bool accumulate);
+void channel_scale_forward(const Tensor& x, const Tensor& scale, Tensor& y);
+void channel_scale_backward(const Tensor& x, const Tensor& scale, const Tensor& dy, Tensor& dx,
+                            Tensor& dscale);
 
 }  // namespace swag::cuda

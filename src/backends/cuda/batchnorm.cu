@@ -1,0 +1,210 @@
+// Batch normalization over the rows of a [rows, C] (NHWC) activation, with the optional fused
+// ReLU: the CPU backend's algorithm (src/backends/cpu/batchnorm.cpp), step for step.
+//
+// Per-channel sums are taken in double, deterministically: the rows are cut into `slabs` whose
+// number depends on the row count only; a block of 32 x 8 threads sums 32 channels of one slab
+// (each thread every 8th row, in row order; then a fixed tree over the 8), and one thread per
+// channel adds the slab partials in slab order. No atomics: the same inputs give the same bits.
+// The per-channel arithmetic after the sums is the CPU's, in the same precision.
+#include "kernels.hpp"
+#include "launch.cuh"
+
+namespace swag::cuda::kernels {
+namespace {
+
+constexpr std::int64_t kRowsPerSlab = 1024, kMaxSlabs = 128;
+
+std::int64_t slab_count(std::int64_t rows) {
+  const std::int64_t s = rows / kRowsPerSlab;
+  return s < 1 ? 1 : (s > kMaxSlabs ? kMaxSlabs : s);
+}
+
+// partial[k][2c]: sums over slab k of first(r, j) and second(r, j), per channel j.
+template <class Terms>
+__global__ void slab_sums_kernel(std::int64_t rows, std::int64_t c, std::int64_t slabs, Terms terms,
+                                 double* partial) {
+  __shared__ double shared[kTileY * kTileX];
+  const std::int64_t j = static_cast<std::int64_t>(blockIdx.x) * kTileX + threadIdx.x;
+  const std::int64_t k = blockIdx.y;
+  const std::int64_t r0 = rows * k / slabs, r1 = rows * (k + 1) / slabs;
+  double a = 0.0, b = 0.0;
+  if (j < c)
+    for (std::int64_t r = r0 + threadIdx.y; r < r1; r += kTileY) {
+      const auto t = terms(r, j);
+      a += t.first;
+      b += t.second;
+    }
+  a = tile_column_sum(a, shared);
+  b = tile_column_sum(b, shared);
+  if (threadIdx.y == 0 && j < c) {
+    partial[k * 2 * c + j] = a;
+    partial[k * 2 * c + c + j] = b;
+  }
+}
+
+template <class Terms>
+void slab_sums(std::int64_t rows, std::int64_t c, std::int64_t slabs, const Terms& terms,
+               double* partial) {
+  const dim3 grid(static_cast<unsigned>((c + kTileX - 1) / kTileX), static_cast<unsigned>(slabs));
+  slab_sums_kernel<<<grid, dim3(kTileX, kTileY), 0, context().stream()>>>(rows, c, slabs, terms,
+                                                                          partial);
+  check_launch();
+}
+
+struct Pair {
+  double first, second;
+};
+
+// x and x^2, in double (as the CPU).
+struct MomentTerms {
+  const float* x;
+  std::int64_t c;
+  __device__ Pair operator()(std::int64_t r, std::int64_t j) const {
+    const double v = x[r * c + j];
+    return {v, v * v};
+  }
+};
+
+// g (dy behind the fused ReLU's mask) and g * xhat, in float (as the CPU).
+struct GradientTerms {
+  const float *x, *dy, *mean, *invstd, *gamma, *beta;
+  std::int64_t c;
+  bool relu;
+  __device__ Pair operator()(std::int64_t r, std::int64_t j) const {
+    const float scale = gamma[j] * invstd[j];
+    const float centered = x[r * c + j] - mean[j];
+    const float g = !relu || centered * scale + beta[j] > 0.0f ? dy[r * c + j] : 0.0f;
+    return {g, g * (centered * invstd[j])};
+  }
+};
+
+// Workspace: slab partials (double [slabs][2c]), then three float [c] arrays.
+struct Scratch {
+  double* partial;
+  float *a, *b, *c;
+};
+
+Scratch scratch(std::int64_t slabs, std::int64_t c) {
+  const auto align = [](std::size_t bytes) { return (bytes + 255) / 256 * 256; };
+  const std::size_t partial_bytes = align(sizeof(double) * static_cast<std::size_t>(slabs * 2 * c));
+  const std::size_t channel_bytes = align(sizeof(float) * static_cast<std::size_t>(c));
+  auto* base = static_cast<char*>(context().workspace(partial_bytes + 3 * channel_bytes));
+  auto* f = reinterpret_cast<float*>(base + partial_bytes);
+  const std::size_t stride = channel_bytes / sizeof(float);
+  return {reinterpret_cast<double*>(base), f, f + stride, f + 2 * stride};
+}
+
+// Batch statistics and the running-statistics update, one thread per channel.
+struct TrainStats {
+  const double* partial;
+  std::int64_t slabs, c;
+  double n, eps, momentum;
+  const float* gamma;
+  float *mean, *invstd, *scale, *run_mean, *run_var;
+  __device__ void operator()(std::int64_t j) const {
+    double s = 0.0, q = 0.0;
+    for (std::int64_t k = 0; k < slabs; ++k) {
+      s += partial[k * 2 * c + j];
+      q += partial[k * 2 * c + c + j];
+    }
+    const double m = s / n;
+    const double var = q / n - m * m;
+    const double biased = var > 0.0 ? var : 0.0;
+    mean[j] = static_cast<float>(m);
+    invstd[j] = static_cast<float>(1.0 / sqrt(biased + eps));
+    scale[j] = gamma[j] * invstd[j];
+    run_mean[j] = static_cast<float>((1.0 - momentum) * run_mean[j] + momentum * m);
+    run_var[j] =
+        static_cast<float>((1.0 - momentum) * run_var[j] + momentum * biased * n / (n - 1.0));
+  }
+};
+
+struct EvalScale {
+  const float *gamma, *var;
+  float eps;
+  float* scale;
+  __device__ void operator()(std::int64_t j) const { scale[j] = gamma[j] / sqrtf(var[j] + eps); }
+};
+
+// y = (x - mean) * scale + beta, then the optional ReLU.
+struct Normalize {
+  const float *x, *mean, *scale, *beta;
+  float* y;
+  std::int64_t c;
+  bool relu;
+  __device__ void operator()(std::int64_t i) const {
+    const std::int64_t j = i % c;
+    const float v = (x[i] - mean[j]) * scale[j] + beta[j];
+    y[i] = relu && v < 0.0f ? 0.0f : v;
+  }
+};
+
+// dgamma, dbeta and the two batch means of the gradient, one thread per channel.
+struct BackwardStats {
+  const double* partial;
+  std::int64_t slabs, c;
+  double n;
+  const float *gamma, *invstd;
+  float *dgamma, *dbeta, *scale, *mean_g, *mean_gx;
+  __device__ void operator()(std::int64_t j) const {
+    double s = 0.0, q = 0.0;
+    for (std::int64_t k = 0; k < slabs; ++k) {
+      s += partial[k * 2 * c + j];
+      q += partial[k * 2 * c + c + j];
+    }
+    dbeta[j] = static_cast<float>(s);
+    dgamma[j] = static_cast<float>(q);
+    scale[j] = gamma[j] * invstd[j];
+    mean_g[j] = static_cast<float>(s / n);
+    mean_gx[j] = static_cast<float>(q / n);
+  }
+};
+
+// dx = scale * (g - mean(g) - xhat * mean(g * xhat)); dx may alias dy.
+struct InputGradient {
+  const float *x, *dy, *mean, *invstd, *beta, *scale, *mean_g, *mean_gx;
+  float* dx;
+  std::int64_t c;
+  bool relu;
+  __device__ void operator()(std::int64_t i) const {
+    const std::int64_t j = i % c;
+    const float centered = x[i] - mean[j];
+    const bool pass = !relu || centered * scale[j] + beta[j] > 0.0f;
+    const float g = pass ? dy[i] : 0.0f;
+    dx[i] = scale[j] * (g - mean_g[j] - centered * invstd[j] * mean_gx[j]);
+  }
+};
+
+}  // namespace
+
+void batchnorm_forward_train(const BatchNormArgs& a, const float* x, float* y) {
+  const std::int64_t c = a.channels, slabs = slab_count(a.rows);
+  const Scratch s = scratch(slabs, c);
+  slab_sums(a.rows, c, slabs, MomentTerms{x, c}, s.partial);
+  for_each(c, TrainStats{s.partial, slabs, c, static_cast<double>(a.rows),
+                         static_cast<double>(a.eps), static_cast<double>(a.momentum), a.gamma,
+                         a.save_mean, a.save_invstd, s.a, a.running_mean, a.running_var});
+  for_each(a.rows * c, Normalize{x, a.save_mean, s.a, a.beta, y, c, a.relu});
+}
+
+void batchnorm_forward_eval(const BatchNormArgs& a, const float* x, float* y) {
+  const std::int64_t c = a.channels;
+  const Scratch s = scratch(0, c);
+  for_each(c, EvalScale{a.gamma, a.running_var, a.eps, s.a});
+  for_each(a.rows * c, Normalize{x, a.running_mean, s.a, a.beta, y, c, a.relu});
+}
+
+void batchnorm_backward(const BatchNormArgs& a, const float* x, const float* dy, float* dx,
+                        float* dgamma, float* dbeta) {
+  const std::int64_t c = a.channels, slabs = slab_count(a.rows);
+  const Scratch s = scratch(slabs, c);
+  slab_sums(a.rows, c, slabs,
+            GradientTerms{x, dy, a.save_mean, a.save_invstd, a.gamma, a.beta, c, a.relu},
+            s.partial);
+  for_each(c, BackwardStats{s.partial, slabs, c, static_cast<double>(a.rows), a.gamma,
+                            a.save_invstd, dgamma, dbeta, s.a, s.b, s.c});
+  for_each(a.rows * c,
+           InputGradient{x, dy, a.save_mean, a.save_invstd, a.beta, s.a, s.b, s.c, dx, c, a.relu});
+}
+
+}  // namespace swag::cuda::kernels

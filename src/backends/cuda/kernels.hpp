@@ -1,0 +1,50 @@
+// Launchers of the hand-written CUDA kernels (the .cu files beside this one), on raw device
+// pointers. nvcc compiles device code as C++17 (CMake 3.25 knows no CUDA20), so the .cu files
+// include no swag headers that need C++20 (Tensor among them); the wrappers in the .cpp files
+// check the tensors and call these. Every launcher queues its work on the context stream and
+// checks the launch; n is an element count, rows x channels an NHWC activation as [rows, C].
+#pragma once
+#include <cstdint>
+
+namespace swag::cuda::kernels {
+
+// Element-wise (elementwise.cu); y, dx may alias their inputs element for element.
+void relu_forward(const float* x, float* y, std::int64_t n);
+void relu_backward(const float* y, const float* dy, float* dx, std::int64_t n);
+void sigmoid_forward(const float* x, float* y, std::int64_t n);
+void sigmoid_backward(const float* y, const float* dy, float* dx, std::int64_t n);
+void gelu_forward(const float* x, float* y, std::int64_t n);
+void gelu_backward(const float* x, const float* dy, float* dx, std::int64_t n);
+void tanh_forward(const float* x, float* y, std::int64_t n);
+void tanh_backward(const float* y, const float* dy, float* dx, std::int64_t n);
+void add_forward(const float* a, const float* b, float* y, std::int64_t n, bool relu);
+void accumulate(const float* x, float* y, std::int64_t n);
+void scale(float* x, float factor, std::int64_t n);
+
+// Batch normalization over [rows, channels] (batchnorm.cu), without sync BN.
+struct BatchNormArgs {
+  std::int64_t rows, channels;
+  float eps, momentum;
+  bool relu;
+  const float *gamma, *beta;
+  float *running_mean, *running_var;  // updated by the training forward
+  float *save_mean, *save_invstd;     // written by the training forward, read by backward
+};
+void batchnorm_forward_train(const BatchNormArgs& a, const float* x, float* y);
+void batchnorm_forward_eval(const BatchNormArgs& a, const float* x, float* y);
+void batchnorm_backward(const BatchNormArgs& a, const float* x, const float* dy, float* dx,
+                        float* dgamma, float* dbeta);
+
+// Global average pooling of NHWC [n, hw, c] (pool.cu).
+void global_avg_pool_forward(const float* x, float* y, std::int64_t n, std::int64_t hw,
+                             std::int64_t c);
+void global_avg_pool_backward(const float* dy, float* dx, std::int64_t n, std::int64_t hw,
+                              std::int64_t c, bool accumulate);
+
+// Channel-wise scaling of NHWC [n, hw, c] by scale [n, c] (channel_scale.cu).
+void channel_scale_forward(const float* x, const float* scale, float* y, std::int64_t n,
+                           std::int64_t hw, std::int64_t c);
+void channel_scale_backward(const float* x, const float* scale, const float* dy, float* dx,
+                            float* dscale, std::int64_t n, std::int64_t hw, std::int64_t c);
+
+}  // namespace swag::cuda::kernels

@@ -1,0 +1,142 @@
+// Batch norm CUDA kernels against the CPU backend on the same random inputs: training forward
+// (output, batch statistics, running-statistics update), eval forward and backward, with and
+// without the fused ReLU.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "parity.hpp"
+#include "swag/ops/batchnorm.hpp"
+
+using namespace swag;
+using swag::test::random_tensor;
+
+namespace {
+
+struct BatchNormCase {
+  const char* name;
+  std::int64_t rows, channels;
+  bool relu;
+};
+
+// Two rows (the least training allows); channels that are not a multiple of the 32-channel
+// tile; several 1024-row slabs; a RegNet-like stage (N*H*W = 16*14*14, 440 channels).
+const BatchNormCase kCases[] = {
+    {"two_rows", 2, 3, false},
+    {"odd_channels_relu", 4113, 45, true},
+    {"slabs", 20000, 32, false},
+    {"stage_relu", 16 * 14 * 14, 440, true},
+};
+
+Tensor affine(const Tensor& t, float a, float b) {
+  Tensor r = Tensor::empty(t.shape());
+  for (std::int64_t i = 0; i < t.numel(); ++i) r.data<float>()[i] = a * t.data<float>()[i] + b;
+  return r;
+}
+
+ops::BatchNormState state(std::int64_t c, Device device) {
+  const auto put = [device](const Tensor& t) {
+    return device == Device::cuda ? cuda::to_device(t) : affine(t, 1.0f, 0.0f);
+  };
+  ops::BatchNormState s;
+  s.gamma = put(affine(random_tensor({c}, 30), 1.0f, 0.2f));
+  s.beta = put(affine(random_tensor({c}, 31), 0.5f, 0.0f));
+  s.running_mean = put(random_tensor({c}, 32));
+  s.running_var = put(affine(random_tensor({c}, 33), 0.4f, 1.0f));
+  s.save_mean = device == Device::cuda ? test::device_garbage({c}) : Tensor::empty({c});
+  s.save_invstd = device == Device::cuda ? test::device_garbage({c}) : Tensor::empty({c});
+  return s;
+}
+
+// Per channel, the L2 norm of dy's column: the size of a sum of `rows` terms of random sign
+// (dbeta sums g, with |g| <= |dy|; dgamma sums g * xhat, with |xhat| about 1).
+Tensor column_norms(const Tensor& dy, std::int64_t rows, std::int64_t c) {
+  Tensor n = Tensor::zeros({c});
+  for (std::int64_t j = 0; j < c; ++j) {
+    double s = 0.0;
+    for (std::int64_t r = 0; r < rows; ++r)
+      s += double{dy.data<float>()[r * c + j]} * dy.data<float>()[r * c + j];
+    n.data<float>()[j] = static_cast<float>(std::sqrt(s));
+  }
+  return n;
+}
+
+class BatchNormParity : public ::testing::TestWithParam<BatchNormCase> {};
+
+TEST_P(BatchNormParity, TrainEvalAndBackwardMatchTheCpuBackend) {
+  const BatchNormCase& p = GetParam();
+  ops::BatchNormDesc d;
+  d.rows = p.rows;
+  d.channels = p.channels;
+  d.relu = p.relu;
+  const std::int64_t c = p.channels;
+  const Shape shape{p.rows, c};
+  // A mean away from 0 (the variance as E[x^2] - mean^2 must not cancel badly), and a spread
+  // that differs per channel.
+  Tensor x = random_tensor(shape, 34);
+  for (std::int64_t i = 0; i < x.numel(); ++i)
+    x.data<float>()[i] = x.data<float>()[i] * (1.0f + static_cast<float>(i % c) / c) + 0.7f;
+  const Tensor dy = random_tensor(shape, 35);
+  const Tensor gx = cuda::to_device(x), gdy = cuda::to_device(dy);
+  const double tol = test::kFp32Tolerance;
+
+  ops::BatchNormState s = state(c, Device::cpu), gs = state(c, Device::cuda);
+  Tensor y = Tensor::empty(shape), gy = test::device_garbage(shape);
+  // Two steps: the running statistics are updated twice.
+  for (int step = 0; step < 2; ++step) {
+    ops::batchnorm_forward_train(d, x, s, y);
+    ops::batchnorm_forward_train(d, gx, gs, gy);
+  }
+  test::expect_near("train y", gy, y, tol);
+  test::expect_near("save_mean", gs.save_mean, s.save_mean, tol);
+  test::expect_near("save_invstd", gs.save_invstd, s.save_invstd, tol);
+  test::expect_near("running_mean", gs.running_mean, s.running_mean, tol);
+  test::expect_near("running_var", gs.running_var, s.running_var, tol);
+
+  Tensor dx = Tensor::empty(shape), dgamma = Tensor::empty({c}), dbeta = Tensor::empty({c});
+  Tensor gdx = test::device_garbage(shape), gdgamma = test::device_garbage({c}),
+         gdbeta = test::device_garbage({c});
+  ops::batchnorm_backward(d, x, dy, s, dx, dgamma, dbeta);
+  ops::batchnorm_backward(d, gx, gdy, gs, gdx, gdgamma, gdbeta);
+  const Tensor norms = column_norms(dy, p.rows, c);
+  test::expect_near("dx", gdx, dx, tol);
+  test::expect_near("dgamma", gdgamma, dgamma, tol, &norms);
+  test::expect_near("dbeta", gdbeta, dbeta, tol, &norms);
+
+  // Deterministic: again, with dx written over a copy of dy, the same bits.
+  Tensor gdx2 = cuda::to_device(dy), gdgamma2 = test::device_garbage({c}),
+         gdbeta2 = test::device_garbage({c});
+  ops::batchnorm_backward(d, gx, gdx2, gs, gdx2, gdgamma2, gdbeta2);
+  test::expect_bitwise_equal("dx (in place, again)", gdx2, gdx);
+  test::expect_bitwise_equal("dgamma (again)", gdgamma2, gdgamma);
+  test::expect_bitwise_equal("dbeta (again)", gdbeta2, gdbeta);
+
+  Tensor ye = Tensor::empty(shape), gye = test::device_garbage(shape);
+  ops::batchnorm_forward_eval(d, x, s, ye);
+  ops::batchnorm_forward_eval(d, gx, gs, gye);
+  test::expect_near("eval y", gye, ye, tol);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cuda, BatchNormParity, ::testing::ValuesIn(kCases),
+                         [](const auto& c) { return std::string(c.param.name); });
+
+TEST(BatchNormCuda, SyncBatchNormIsRefusedWithAClearError) {
+  ops::BatchNormDesc d;
+  d.rows = 8;
+  d.channels = 2;
+  const ops::CrossRankSum sum = [](double*, std::int64_t) {};
+  d.sync = &sum;
+  ops::BatchNormState s = state(2, Device::cuda);
+  const Tensor x = cuda::to_device(random_tensor({8, 2}, 36));
+  Tensor y = test::device_garbage({8, 2});
+  try {
+    ops::batchnorm_forward_train(d, x, s, y);
+    FAIL() << "sync BN on CUDA did not throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_NE(std::string(e.what()).find("sync BN"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
