@@ -2,6 +2,9 @@
 
 #include "swag/backends/cpu/cpu_ops.hpp"
 #include "swag/ops/dispatch.hpp"
+#ifdef SWAG_WITH_CUDA
+#include "swag/backends/cuda/cuda_ops.hpp"
+#endif
 
 namespace swag::ops {
 
@@ -9,7 +12,11 @@ double softmax_cross_entropy_forward(const Tensor& logits, const Tensor& targets
   SWAG_CHECK(logits.rank() == 2, "cross_entropy: logits must be [M, C]");
   expect_shape("cross_entropy", "targets", targets, logits.shape());
   expect_shape("cross_entropy", "probs", probs, logits.shape());
-  on_cuda("cross_entropy", logits, false);
+  if (on_cuda("cross_entropy", logits, true)) {
+#ifdef SWAG_WITH_CUDA
+    return cuda::softmax_cross_entropy_forward(logits, targets, probs);
+#endif
+  }
   return cpu::softmax_cross_entropy_forward(logits, targets, probs);
 }
 
@@ -17,7 +24,11 @@ void softmax_cross_entropy_backward(const Tensor& probs, const Tensor& targets, 
                                     Tensor& dlogits) {
   expect_shape("cross_entropy", "targets", targets, probs.shape());
   expect_shape("cross_entropy", "dlogits", dlogits, probs.shape());
-  on_cuda("cross_entropy", probs, false);
+  if (on_cuda("cross_entropy", probs, true)) {
+#ifdef SWAG_WITH_CUDA
+    return cuda::softmax_cross_entropy_backward(probs, targets, scale, dlogits);
+#endif
+  }
   cpu::softmax_cross_entropy_backward(probs, targets, scale, dlogits);
 }
 

@@ -47,4 +47,11 @@ void channel_scale_forward(const float* x, const float* scale, float* y, std::in
 void channel_scale_backward(const float* x, const float* scale, const float* dy, float* dx,
                             float* dscale, std::int64_t n, std::int64_t hw, std::int64_t c);
 
+// Softmax cross-entropy with soft targets over [m, c] (cross_entropy.cu). The forward returns
+// the mean loss, so it waits for the stream.
+double softmax_cross_entropy_forward(const float* logits, const float* targets, float* probs,
+                                     std::int64_t m, std::int64_t c);
+void softmax_cross_entropy_backward(const float* probs, const float* targets, float scale,
+                                    float* dlogits, std::int64_t m, std::int64_t c);
+
 }  // namespace swag::cuda::kernels

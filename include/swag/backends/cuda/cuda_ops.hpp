@@ -1,7 +1,8 @@
 // CUDA implementations (cuDNN convolutions, cuBLASLt GEMMs, hand-written kernels for the
-// element-wise ops, batch norm, pooling and channel scaling). Compiled in the `cuda` preset only.
-// The other ops arrive with full GPU training; until then the dispatcher names the op that has
-// no CUDA kernel. Signatures and aliasing rules are those of the op front-ends (include/swag/ops).
+// element-wise ops, batch norm, pooling, channel scaling and cross-entropy). Compiled in the `cuda`
+// preset only. The other ops arrive with full GPU training; until then the dispatcher names the op
+// that has no CUDA kernel. Signatures and aliasing rules are those of the op front-ends
+// (include/swag/ops).
 #pragma once
 #include "swag/ops/batchnorm.hpp"
 #include "swag/ops/conv2d.hpp"
@@ -43,5 +44,9 @@ void global_avg_pool_backward(const Tensor& dy, Tensor& dx, bool accumulate);
 void channel_scale_forward(const Tensor& x, const Tensor& scale, Tensor& y);
 void channel_scale_backward(const Tensor& x, const Tensor& scale, const Tensor& dy, Tensor& dx,
                             Tensor& dscale);
+
+double softmax_cross_entropy_forward(const Tensor& logits, const Tensor& targets, Tensor& probs);
+void softmax_cross_entropy_backward(const Tensor& probs, const Tensor& targets, float scale,
+                                    Tensor& dlogits);
 
 }  // namespace swag::cuda

@@ -1,0 +1,97 @@
+// Softmax cross-entropy against soft targets, as the CPU backend
+// (src/backends/cpu/cross_entropy.cpp): one block per row; exponents of z - max(z) <= 0; the
+// row's exponential sum and loss in double. The per-thread partials are combined in a fixed
+// shared-memory tree, and the host adds the row losses in row order, so the loss is bitwise
+// reproducible.
+#include <vector>
+
+#include "kernels.hpp"
+#include "launch.cuh"
+
+namespace swag::cuda::kernels {
+namespace {
+
+// Reduces v over the block's kThreads threads in a fixed tree; every thread gets the result.
+template <class T, class Combine>
+__device__ T block_reduce(T v, T* shared, Combine combine) {
+  shared[threadIdx.x] = v;
+  __syncthreads();
+  for (int half = kThreads / 2; half > 0; half /= 2) {
+    if (static_cast<int>(threadIdx.x) < half)
+      shared[threadIdx.x] = combine(shared[threadIdx.x], shared[threadIdx.x + half]);
+    __syncthreads();
+  }
+  const T r = shared[0];
+  __syncthreads();
+  return r;
+}
+
+struct Max {
+  __device__ float operator()(float a, float b) const { return b > a ? b : a; }
+};
+struct Sum {
+  __device__ double operator()(double a, double b) const { return a + b; }
+};
+
+__global__ void cross_entropy_rows(const float* logits, const float* targets, float* probs,
+                                   double* row_loss, std::int64_t c) {
+  __shared__ float shared_max[kThreads];
+  __shared__ double shared_sum[kThreads];
+  const std::int64_t i = blockIdx.x;
+  const float* z = logits + i * c;
+  const float* t = targets + i * c;
+  float* p = probs + i * c;
+  float zmax = z[0];
+  for (std::int64_t j = threadIdx.x; j < c; j += kThreads) zmax = z[j] > zmax ? z[j] : zmax;
+  zmax = block_reduce(zmax, shared_max, Max{});
+  double sum = 0.0;
+  for (std::int64_t j = threadIdx.x; j < c; j += kThreads) {
+    p[j] = expf(z[j] - zmax);
+    sum += p[j];
+  }
+  sum = block_reduce(sum, shared_sum, Sum{});
+  const double log_sum = log(sum);
+  const float inv = static_cast<float>(1.0 / sum);
+  double loss = 0.0;  // -sum_j t_j log softmax_j, with log softmax_j = z_j - zmax - log_sum
+  for (std::int64_t j = threadIdx.x; j < c; j += kThreads) {
+    p[j] *= inv;
+    loss -= static_cast<double>(t[j]) * (static_cast<double>(z[j] - zmax) - log_sum);
+  }
+  loss = block_reduce(loss, shared_sum, Sum{});
+  if (threadIdx.x == 0) row_loss[i] = loss;
+}
+
+struct CrossEntropyBackward {
+  const float *probs, *targets;
+  float k;
+  float* dlogits;
+  __device__ void operator()(std::int64_t i) const { dlogits[i] = k * (probs[i] - targets[i]); }
+};
+
+}  // namespace
+
+double softmax_cross_entropy_forward(const float* logits, const float* targets, float* probs,
+                                     std::int64_t m, std::int64_t c) {
+  if (m <= 0) return 0.0;
+  Context& ctx = context();
+  auto* row_loss =
+      static_cast<double*>(ctx.workspace(sizeof(double) * static_cast<std::size_t>(m)));
+  cross_entropy_rows<<<static_cast<unsigned>(m), kThreads, 0, ctx.stream()>>>(logits, targets,
+                                                                              probs, row_loss, c);
+  check_launch();
+  thread_local std::vector<double> host;  // grows once; steady-state calls allocate nothing
+  host.resize(static_cast<std::size_t>(m));
+  SWAG_CUDA_CHECK(cudaMemcpyAsync(host.data(), row_loss, sizeof(double) * host.size(),
+                                  cudaMemcpyDeviceToHost, ctx.stream()));
+  ctx.synchronize();
+  double total = 0.0;
+  for (const double l : host) total += l;
+  return total / static_cast<double>(m);
+}
+
+void softmax_cross_entropy_backward(const float* probs, const float* targets, float scale,
+                                    float* dlogits, std::int64_t m, std::int64_t c) {
+  for_each(m * c, CrossEntropyBackward{probs, targets, scale / static_cast<float>(m), dlogits});
+}
+
+}  // namespace swag::cuda::kernels
