@@ -8,6 +8,7 @@
 
 #include "swag/core/log.hpp"
 #include "swag/dist/gradient_allreduce.hpp"
+#include "swag/dist/sync_batchnorm.hpp"
 #include "swag/nn/model.hpp"
 #include "swag/ops/optimizer_update.hpp"
 #include "swag/train/batch_source.hpp"
@@ -96,6 +97,7 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
   Tensor params = model->params().flat_values(), buffers = model->buffers().flat_values();
   comm.broadcast(params);
   comm.broadcast(buffers);
+  if (c.get_bool("bn.sync")) dist::sync_batchnorm(*model, comm);
   const auto optimizer = make_optimizer(model->params(), optimizer_options(c));
   const LrSchedule schedule{
       scaled_lr(c.get_float("optim.lr"), layout.global_batch, c.get_int("optim.reference_batch")),

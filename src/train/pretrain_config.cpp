@@ -14,6 +14,9 @@ const ConfigSchema& pretrain_schema() {
       {"model.pre_logits", false,
        "ViT: the extra D->D linear and tanh before the classifier (§3.2)"},
       {"model.num_classes", I{0}, "classes; 0: the vocabulary's (shards) or 10 (synthetic)"},
+      {"bn.sync", false,
+       "batch-norm statistics over all ranks (sync BN); off: each rank's own, and checkpoints "
+       "hold rank 0's running statistics"},
       {"data.source", std::string("shards"), "shards (data.dir) or synthetic (tests, smoke runs)"},
       {"data.dir", std::string("data/shards"), "shard directory with index.json"},
       {"data.workers", I{2}, "decoding threads per rank"},
