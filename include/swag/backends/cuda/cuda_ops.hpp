@@ -6,6 +6,7 @@
 #pragma once
 #include "swag/ops/batchnorm.hpp"
 #include "swag/ops/conv2d.hpp"
+#include "swag/ops/layer_norm.hpp"
 #include "swag/ops/linear.hpp"
 
 namespace swag::cuda {
@@ -48,5 +49,12 @@ void channel_scale_backward(const Tensor& x, const Tensor& scale, const Tensor& 
 double softmax_cross_entropy_forward(const Tensor& logits, const Tensor& targets, Tensor& probs);
 void softmax_cross_entropy_backward(const Tensor& probs, const Tensor& targets, float scale,
                                     Tensor& dlogits);
+
+// ViT ops (layer_norm.cpp, attention.cpp, token_embedding.cpp, layout.cpp).
+void layer_norm_forward(const ops::LayerNormDesc& d, const Tensor& x, const Tensor& gamma,
+                        const Tensor& beta, Tensor& y, Tensor& mean, Tensor& rstd);
+void layer_norm_backward(const ops::LayerNormDesc& d, const Tensor& x, const Tensor& dy,
+                         const Tensor& gamma, const Tensor& mean, const Tensor& rstd, Tensor& dx,
+                         Tensor& dgamma, Tensor& dbeta);
 
 }  // namespace swag::cuda

@@ -1,0 +1,142 @@
+// Layer normalization over the rows of a [rows, n] activation, the CPU backend's arithmetic
+// (src/backends/cpu/layer_norm.cpp) step for step: two passes per row for the statistics (mean,
+// then the mean square of x - mean, each a sum of floats taken in double), the output through
+// ops/element_math.hpp, and the backward's per-row means of dy * gamma and dy * gamma * xhat in
+// double. Only the order of the row sums differs from the CPU's (there, 16 float lanes).
+//
+// One warp per row (row_reduce.cuh). dgamma and dbeta are column sums over the rows, in double,
+// deterministically as batchnorm.cu's: the rows are cut into slabs whose number depends on the row
+// count only, a 32 x 8 block sums 32 features of one slab (each thread every 8th row, in order,
+// then a fixed tree over the 8), and one thread per feature adds the slab partials in slab order.
+#include "row_reduce.cuh"
+#include "swag/ops/element_math.hpp"
+#include "vit_kernels.hpp"
+
+namespace swag::cuda::kernels {
+namespace {
+
+__global__ void layer_norm_forward_rows(const float* x, const float* gamma, const float* beta,
+                                        float* y, float* mean, float* rstd, std::int64_t rows,
+                                        std::int64_t n, double eps) {
+  const std::int64_t r = warp_row();
+  if (r >= rows) return;
+  const int lane = warp_lane();
+  const float* xr = x + r * n;
+  double s = 0.0;
+  for (std::int64_t j = lane; j < n; j += kWarp) s += xr[j];
+  const auto m = static_cast<float>(warp_sum(s) / static_cast<double>(n));
+  double q = 0.0;
+  for (std::int64_t j = lane; j < n; j += kWarp) {
+    const float c = xr[j] - m;
+    q += c * c;
+  }
+  const double var = warp_sum(q) / static_cast<double>(n);
+  const auto rs = static_cast<float>(1.0 / sqrt(var + eps));
+  if (lane == 0) {
+    mean[r] = m;
+    rstd[r] = rs;
+  }
+  float* yr = y + r * n;
+  for (std::int64_t j = lane; j < n; j += kWarp)
+    yr[j] = ops::math::layer_norm(xr[j], m, rs, gamma[j], beta[j]);
+}
+
+// dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * gamma, xhat = (x - mean) * rstd.
+__global__ void layer_norm_backward_rows(const float* x, const float* dy, const float* gamma,
+                                         const float* mean, const float* rstd, float* dx,
+                                         std::int64_t rows, std::int64_t n) {
+  const std::int64_t r = warp_row();
+  if (r >= rows) return;
+  const int lane = warp_lane();
+  const float* xr = x + r * n;
+  const float* dyr = dy + r * n;
+  const float m = mean[r], s = rstd[r];
+  double sg = 0.0, sgx = 0.0;
+  for (std::int64_t j = lane; j < n; j += kWarp) {
+    sg += dyr[j] * gamma[j];
+    sgx += dyr[j] * gamma[j] * ((xr[j] - m) * s);
+  }
+  const double inv_n = 1.0 / static_cast<double>(n);
+  const auto mean_g = static_cast<float>(warp_sum(sg) * inv_n);
+  const auto mean_gx = static_cast<float>(warp_sum(sgx) * inv_n);
+  float* dxr = dx + r * n;
+  for (std::int64_t j = lane; j < n; j += kWarp)
+    dxr[j] = s * (dyr[j] * gamma[j] - mean_g - (xr[j] - m) * s * mean_gx);
+}
+
+constexpr std::int64_t kRowsPerSlab = 256, kMaxSlabs = 256;
+
+std::int64_t slab_count(std::int64_t rows) {
+  const std::int64_t s = rows / kRowsPerSlab;
+  return s < 1 ? 1 : (s > kMaxSlabs ? kMaxSlabs : s);
+}
+
+// partial[k][j] = sum over slab k of dy * xhat, partial[k][n + j] = sum of dy, per feature j; the
+// terms in float, as the CPU's.
+__global__ void layer_norm_param_slabs(const float* x, const float* dy, const float* mean,
+                                       const float* rstd, std::int64_t rows, std::int64_t n,
+                                       std::int64_t slabs, double* partial) {
+  __shared__ double shared[kTileY * kTileX];
+  const std::int64_t j = static_cast<std::int64_t>(blockIdx.x) * kTileX + threadIdx.x;
+  const std::int64_t k = blockIdx.y;
+  const std::int64_t r0 = rows * k / slabs, r1 = rows * (k + 1) / slabs;
+  double a = 0.0, b = 0.0;
+  if (j < n)
+    for (std::int64_t r = r0 + threadIdx.y; r < r1; r += kTileY) {
+      const float g = dy[r * n + j];
+      a += g * ((x[r * n + j] - mean[r]) * rstd[r]);
+      b += g;
+    }
+  a = tile_column_sum(a, shared);
+  b = tile_column_sum(b, shared);
+  if (threadIdx.y == 0 && j < n) {
+    partial[k * 2 * n + j] = a;
+    partial[k * 2 * n + n + j] = b;
+  }
+}
+
+struct ParamGradients {
+  const double* partial;
+  std::int64_t slabs, n;
+  float *dgamma, *dbeta;
+  __device__ void operator()(std::int64_t j) const {
+    double a = 0.0, b = 0.0;
+    for (std::int64_t k = 0; k < slabs; ++k) {
+      a += partial[k * 2 * n + j];
+      b += partial[k * 2 * n + n + j];
+    }
+    dgamma[j] = static_cast<float>(a);
+    dbeta[j] = static_cast<float>(b);
+  }
+};
+
+}  // namespace
+
+void layer_norm_forward(const float* x, const float* gamma, const float* beta, float* y,
+                        float* mean, float* rstd, std::int64_t rows, std::int64_t n, float eps) {
+  if (n <= 0) return;
+  launch_rows(layer_norm_forward_rows, rows, x, gamma, beta, y, mean, rstd, rows, n,
+              static_cast<double>(eps));
+}
+
+void layer_norm_backward(const float* x, const float* dy, const float* gamma, const float* mean,
+                         const float* rstd, float* dx, float* dgamma, float* dbeta,
+                         std::int64_t rows, std::int64_t n) {
+  if (n <= 0) return;
+  launch_rows(layer_norm_backward_rows, rows, x, dy, gamma, mean, rstd, dx, rows, n);
+  const std::int64_t slabs = slab_count(rows);
+  auto* partial = static_cast<double*>(
+      context().workspace(sizeof(double) * static_cast<std::size_t>(slabs * 2 * n)));
+  if (rows > 0) {
+    const dim3 grid(static_cast<unsigned>((n + kTileX - 1) / kTileX), static_cast<unsigned>(slabs));
+    layer_norm_param_slabs<<<grid, dim3(kTileX, kTileY), 0, context().stream()>>>(
+        x, dy, mean, rstd, rows, n, slabs, partial);
+    check_launch();
+  } else {  // no rows: the sums are 0
+    SWAG_CUDA_CHECK(cudaMemsetAsync(partial, 0, sizeof(double) * static_cast<std::size_t>(2 * n),
+                                    context().stream()));
+  }
+  for_each(n, ParamGradients{partial, slabs, n, dgamma, dbeta});
+}
+
+}  // namespace swag::cuda::kernels

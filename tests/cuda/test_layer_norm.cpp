@@ -1,0 +1,127 @@
+// Layer normalization CUDA kernels against the CPU backend on the same random inputs: forward
+// (output and row statistics) and backward (dx, dgamma, dbeta), and their determinism.
+//
+// Tolerances (parity.hpp's kFp32Tolerance, 1e-5). The kernels evaluate the CPU's formulas in the
+// same precision (no FMA contraction on either side); only the order of the sums differs. A row
+// sum is taken in double on the GPU and in 16 float lanes of n/16 terms on the CPU, so the row
+// statistics differ by about (n/16) u relative at worst (u = 2^-24; 3e-6 at n = 768) and by
+// sqrt(n/16) u typically; y, of order 1 (|xhat| <= 2, |gamma| <= 1.2), then differs by less than
+// 1e-5 in absolute terms, which expect_near's floor of 1 allows. The same holds for dx (a row's
+// means of g and g * xhat). dgamma and dbeta are column sums over the rows (CPU: float partials
+// of 32 rows; GPU: double), whose rounding errors are of random sign and add like a random walk:
+// they are compared relative to the column's root sum of squares of the terms (the floor), as
+// test_batchnorm.cpp does, at 1e-5, about 30 times the typical difference sqrt(32) u.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "parity.hpp"
+#include "swag/ops/layer_norm.hpp"
+
+using namespace swag;
+using swag::test::random_tensor;
+
+namespace {
+
+struct LayerNormCase {
+  const char* name;
+  std::int64_t rows, features;
+};
+
+// Tiny; rows not a multiple of the 8 rows of a block nor features of 32 lanes (or of 4); ViT-B/16
+// (2 images of 197 tokens, 768 features); many 256-row slabs of the dgamma / dbeta sums.
+const LayerNormCase kCases[] = {
+    {"tiny", 2, 3},
+    {"odd", 37, 45},
+    {"vit_b16", 2 * 197, 768},
+    {"slabs", 4100, 33},
+};
+
+Tensor affine(const Tensor& t, float a, float b) {
+  Tensor r = Tensor::empty(t.shape());
+  for (std::int64_t i = 0; i < t.numel(); ++i) r.data<float>()[i] = a * t.data<float>()[i] + b;
+  return r;
+}
+
+// Per feature, the root sum of squares over the rows of term(r, j): the size of a sum of terms
+// of random sign.
+template <class Term>
+Tensor column_norms(std::int64_t rows, std::int64_t n, const Term& term) {
+  Tensor out = Tensor::zeros({n});
+  for (std::int64_t j = 0; j < n; ++j) {
+    double s = 0.0;
+    for (std::int64_t r = 0; r < rows; ++r) s += term(r, j) * term(r, j);
+    out.data<float>()[j] = static_cast<float>(std::sqrt(s));
+  }
+  return out;
+}
+
+class LayerNormParity : public ::testing::TestWithParam<LayerNormCase> {};
+
+TEST_P(LayerNormParity, ForwardAndBackwardMatchTheCpuBackend) {
+  const LayerNormCase& p = GetParam();
+  ops::LayerNormDesc d;
+  d.rows = p.rows;
+  d.features = p.features;
+  const std::int64_t rows = p.rows, n = p.features;
+  const Shape shape{rows, n};
+  // Rows with a mean away from 0 and a spread that differs per row.
+  Tensor x = random_tensor(shape, 60);
+  for (std::int64_t i = 0; i < x.numel(); ++i)
+    x.data<float>()[i] = x.data<float>()[i] * (1.0f + static_cast<float>(i / n % 7) / 7.0f) + 0.5f;
+  const Tensor gamma = affine(random_tensor({n}, 61), 0.5f, 0.7f);
+  const Tensor beta = affine(random_tensor({n}, 62), 0.5f, 0.0f);
+  const Tensor dy = random_tensor(shape, 63);
+  const Tensor gx = cuda::to_device(x), ggamma = cuda::to_device(gamma),
+               gbeta = cuda::to_device(beta), gdy = cuda::to_device(dy);
+  const double tol = test::kFp32Tolerance;
+
+  Tensor y = Tensor::empty(shape), mean = Tensor::empty({rows}), rstd = Tensor::empty({rows});
+  Tensor gy = test::device_garbage(shape), gmean = test::device_garbage({rows}),
+         grstd = test::device_garbage({rows});
+  ops::layer_norm_forward(d, x, gamma, beta, y, mean, rstd);
+  ops::layer_norm_forward(d, gx, ggamma, gbeta, gy, gmean, grstd);
+  test::expect_near("y", gy, y, tol);
+  test::expect_near("mean", gmean, mean, tol);
+  test::expect_near("rstd", grstd, rstd, tol);
+
+  // Backward from the same (CPU) statistics on both sides.
+  const Tensor smean = cuda::to_device(mean), srstd = cuda::to_device(rstd);
+  Tensor dx = Tensor::empty(shape), dgamma = Tensor::empty({n}), dbeta = Tensor::empty({n});
+  Tensor gdx = test::device_garbage(shape), gdgamma = test::device_garbage({n}),
+         gdbeta = test::device_garbage({n});
+  ops::layer_norm_backward(d, x, dy, gamma, mean, rstd, dx, dgamma, dbeta);
+  ops::layer_norm_backward(d, gx, gdy, ggamma, smean, srstd, gdx, gdgamma, gdbeta);
+  const float* xp = x.data<float>();
+  const float* dyp = dy.data<float>();
+  const float* mp = mean.data<float>();
+  const float* rp = rstd.data<float>();
+  const Tensor dy_norms =
+      column_norms(rows, n, [&](std::int64_t r, std::int64_t j) { return double{dyp[r * n + j]}; });
+  const Tensor dyx_norms = column_norms(rows, n, [&](std::int64_t r, std::int64_t j) {
+    return double{dyp[r * n + j]} * (double{xp[r * n + j]} - mp[r]) * rp[r];
+  });
+  test::expect_near("dx", gdx, dx, tol);
+  test::expect_near("dgamma", gdgamma, dgamma, tol, &dyx_norms);
+  test::expect_near("dbeta", gdbeta, dbeta, tol, &dy_norms);
+
+  // Deterministic: again, over fresh garbage, the same bits.
+  Tensor gy2 = test::device_garbage(shape), gmean2 = test::device_garbage({rows}),
+         grstd2 = test::device_garbage({rows});
+  ops::layer_norm_forward(d, gx, ggamma, gbeta, gy2, gmean2, grstd2);
+  test::expect_bitwise_equal("y (again)", gy2, gy);
+  test::expect_bitwise_equal("mean (again)", gmean2, gmean);
+  test::expect_bitwise_equal("rstd (again)", grstd2, grstd);
+  Tensor gdx2 = test::device_garbage(shape), gdgamma2 = test::device_garbage({n}),
+         gdbeta2 = test::device_garbage({n});
+  ops::layer_norm_backward(d, gx, gdy, ggamma, smean, srstd, gdx2, gdgamma2, gdbeta2);
+  test::expect_bitwise_equal("dx (again)", gdx2, gdx);
+  test::expect_bitwise_equal("dgamma (again)", gdgamma2, gdgamma);
+  test::expect_bitwise_equal("dbeta (again)", gdbeta2, gdbeta);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cuda, LayerNormParity, ::testing::ValuesIn(kCases),
+                         [](const auto& c) { return std::string(c.param.name); });
+
+}  // namespace
