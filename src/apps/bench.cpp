@@ -1,7 +1,8 @@
 // swag bench: images/s of a full training step (forward, soft-target cross-entropy, backward,
-// SGD-Nesterov update) or of an eval-mode forward, on random data, median over iterations; or
-// of the training loader (read from the shards, JPEG decode, RandomResizedCrop, flip,
-// normalization) over a run of steps.
+// SGD-Nesterov update) or of an eval-mode forward, on random data, median over iterations, on
+// the CPU or the GPU, with the tensor memory it took; or of the training loader (read from the
+// shards, JPEG decode, RandomResizedCrop, flip, normalization) over a run of steps. It runs as
+// one process without MPI.
 #include <time.h>
 
 #include <algorithm>
@@ -10,18 +11,23 @@
 
 #include "swag/apps/commands.hpp"
 #include "swag/backends/cpu/runtime.hpp"
+#include "swag/core/allocator.hpp"
 #include "swag/core/log.hpp"
 #include "swag/core/rng.hpp"
 #include "swag/data/loader.hpp"
 #include "swag/nn/model.hpp"
+#include "swag/ops/device.hpp"
 #include "swag/train/forward_backward.hpp"
 #include "swag/train/optimizer.hpp"
+#ifdef SWAG_WITH_CUDA
+#include "swag/backends/cuda/runtime.hpp"
+#endif
 
 namespace swag::apps {
 namespace {
 
 struct Options {
-  std::string model, mode = "train", data;
+  std::string model, mode = "train", data, device = "cpu";
   std::int64_t batch = 32, resolution = 224, num_classes = 1000;
   int threads = 0, warmup = 2, iters = 10, workers = 2, prefetch = 2;
   bool pre_logits = false, json = false, no_dct_scaling = false;
@@ -103,20 +109,40 @@ Tensor random_targets(std::int64_t n, std::int64_t c) {
   return t;
 }
 
-void run(const Options& o) {
-  if (o.mode != "train" && o.mode != "infer" && o.mode != "loader")
-    fail(ExitCode::usage, "--mode must be train, infer or loader, not '{}'", o.mode);
-  if (o.iters < 1 || o.warmup < 0) fail(ExitCode::usage, "--iters >= 1 and --warmup >= 0");
-  if (o.mode == "loader") return run_loader(o);
-  if (o.model.empty()) fail(ExitCode::usage, "--mode {} needs --model", o.mode);
+// Tensor memory of a model's step on its device, from the allocation counters: what the
+// parameters (with gradients and buffers) and the optimizer state hold, the peak over the
+// timed steps, and the rest of that peak per image: activations, their gradients, the
+// backward scratch and the step's temporaries (the input batch excluded).
+nlohmann::ordered_json memory_report(nn::Model& model, const train::Optimizer* optimizer,
+                                     std::size_t inputs, std::size_t base) {
+  const Device d = model.device();
+  const std::size_t params = model.params().flat_values().nbytes() +
+                             model.params().flat_grads().nbytes() +
+                             model.buffers().flat_values().nbytes();
+  std::size_t state = 0;
+  if (optimizer)
+    for (std::size_t k = 0; k < optimizer->state_names().size(); ++k)
+      state += optimizer->state(static_cast<int>(k)).nbytes();
+  const std::size_t peak = tensor_bytes_peak(d) - base;
+  nlohmann::ordered_json j;
+  j["parameters"] = params;
+  j["optimizer_state"] = state;
+  j["peak"] = peak;
+  j["activations_per_image"] =
+      static_cast<double>(peak - params - state - inputs) / static_cast<double>(model.dims().batch);
+  return j;
+}
+
+void run_model(const Options& o, Device device) {
   if (o.threads > 0) cpu::Runtime::set_threads(o.threads);
+  const std::size_t base = tensor_bytes_in_use(device);
   auto model = nn::create_model(o.model, {o.batch, o.resolution, o.num_classes, o.pre_logits});
-  model->allocate(0);
-  const Tensor images = random_tensor(model->input_shape(), 1);
-  const Tensor targets = random_targets(o.batch, o.num_classes);
-  train::ForwardBackward step(*model);
-  const auto sgd = train::make_optimizer(model->params(), {});
+  model->allocate(0, device);
+  const Tensor images = ops::copy_to(random_tensor(model->input_shape(), 1), device);
+  const Tensor targets = ops::copy_to(random_targets(o.batch, o.num_classes), device);
   const bool train = o.mode == "train";
+  train::ForwardBackward step(*model);
+  const auto sgd = train ? train::make_optimizer(model->params(), {}) : nullptr;
   auto once = [&] {
     if (train) {
       step.run(*model, images, targets);
@@ -124,9 +150,10 @@ void run(const Options& o) {
     } else {
       model->forward(images, false);
     }
+    ops::synchronize(device);
   };
-  log::info("bench: {} {} batch {} at {}x{}, {} threads", model->name(), o.mode, o.batch,
-            o.resolution, o.resolution, cpu::Runtime::threads());
+  log::info("bench: {} {} batch {} at {}x{} on {}, {} CPU threads", model->name(), o.mode, o.batch,
+            o.resolution, o.resolution, o.device, cpu::Runtime::threads());
   for (int i = 0; i < o.warmup; ++i) once();
   std::vector<double> seconds;
   for (int i = 0; i < o.iters; ++i) {
@@ -136,20 +163,47 @@ void run(const Options& o) {
   }
   std::sort(seconds.begin(), seconds.end());
   const double median = seconds[seconds.size() / 2];
+  const double images_per_s = static_cast<double>(o.batch) / median;
+  // 2 FLOPs per multiply-accumulate; a training step does the forward's MACs three times
+  // (forward, data gradients, weight gradients), as MFU is usually counted.
+  const double macs = static_cast<double>(model->stats().macs);
   nlohmann::ordered_json j;
-  j["images_per_s"] = static_cast<double>(o.batch) / median;
+  j["images_per_s"] = images_per_s;
   j["median_step_s"] = median;
   j["model"] = model->name();
   j["mode"] = o.mode;
+  j["device"] = o.device;
   j["batch"] = o.batch;
   j["resolution"] = o.resolution;
   j["threads"] = cpu::Runtime::threads();
   j["iters"] = o.iters;
+  j["gmacs_per_image"] = macs / 1e9;
+  j["tflops"] = 2.0 * (train ? 3.0 : 1.0) * macs * images_per_s / 1e12;
+  j["memory_bytes"] = memory_report(*model, sgd.get(), images.nbytes() + targets.nbytes(), base);
   if (o.json)
     fmt::print("{}\n", j.dump());
   else
-    fmt::print("{} {}: {:.1f} images/s (median step {:.4f} s over {} iterations)\n", model->name(),
-               o.mode, j["images_per_s"].get<double>(), median, o.iters);
+    fmt::print(
+        "{} {} on {}: {:.1f} images/s (median step {:.4f} s over {} iterations), {:.2f} TFLOP/s, "
+        "{:.1f} MiB of activations per image\n",
+        model->name(), o.mode, o.device, images_per_s, median, o.iters, j["tflops"].get<double>(),
+        j["memory_bytes"]["activations_per_image"].get<double>() / (1 << 20));
+}
+
+void run(const Options& o) {
+  if (o.mode != "train" && o.mode != "infer" && o.mode != "loader")
+    fail(ExitCode::usage, "--mode must be train, infer or loader, not '{}'", o.mode);
+  if (o.iters < 1 || o.warmup < 0) fail(ExitCode::usage, "--iters >= 1 and --warmup >= 0");
+  if (o.mode == "loader") return run_loader(o);
+  if (o.model.empty()) fail(ExitCode::usage, "--mode {} needs --model", o.mode);
+  if (o.device == "cpu") return run_model(o, Device::cpu);
+  if (o.device != "cuda") fail(ExitCode::usage, "--device must be cpu or cuda, not '{}'", o.device);
+#ifdef SWAG_WITH_CUDA
+  const cuda::Runtime runtime(0);
+  run_model(o, Device::cuda);
+#else
+  fail(ExitCode::usage, "--device cuda: this swag was built without CUDA (use the 'cuda' preset)");
+#endif
 }
 
 }  // namespace
@@ -158,6 +212,8 @@ Command add_bench(CLI::App& app) {
   auto o = std::make_shared<Options>();
   app.add_option("--model", o->model, "model name (train and infer)");
   app.add_option("--mode", o->mode, "train, infer or loader")->capture_default_str();
+  app.add_option("--device", o->device, "train and infer: cpu or cuda (GPU 0)")
+      ->capture_default_str();
   app.add_option("--data", o->data, "loader: shard folder (index.json)");
   app.add_option("--workers", o->workers, "loader: decoding threads")->capture_default_str();
   app.add_option("--prefetch", o->prefetch, "loader: batches ahead")->capture_default_str();

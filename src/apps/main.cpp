@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <map>
+#include <set>
 #include <string>
 
 #include "swag/apps/commands.hpp"
@@ -29,6 +30,9 @@ int run(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(name, help);
     commands[sub] = adder(*sub);
   };
+  // Commands that are one process by nature; they run without MPI, so they also work where
+  // there is no MPI launcher (a GPU node's shell, a login node).
+  const std::set<std::string> without_mpi{"info", "bench"};
   add("info", "model size: params, GMACs, activations, stages", swag::apps::add_info);
   add("predict", "logits (and loss and gradients) of a weights file on images",
       swag::apps::add_predict);
@@ -56,7 +60,10 @@ int run(int argc, char** argv) {
     return static_cast<int>(swag::ExitCode::usage);
   }
 
-  MPI_Init(&argc, &argv);
+  bool mpi = true;
+  for (auto& [sub, run] : commands)
+    if (sub->parsed() && without_mpi.contains(sub->get_name())) mpi = false;
+  if (mpi) MPI_Init(&argc, &argv);
   swag::log::set_rank(world_rank());
   int code = 0;
   try {
@@ -72,6 +79,7 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "swag: error: [rank %d] internal: %s\n", world_rank(), e.what());
     code = static_cast<int>(swag::ExitCode::failure);
   }
+  if (!mpi) return code;
   int size = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   // A stop is collective: every rank gets here and finalizes. Any other failure may be one

@@ -1,5 +1,6 @@
 #include "swag/core/allocator.hpp"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -25,6 +26,15 @@ class HostAllocator final : public Allocator {
 HostAllocator host_allocator;
 Allocator* cuda_allocator = nullptr;
 
+struct ByteCounter {
+  std::atomic<std::size_t> in_use{0}, peak{0};
+};
+ByteCounter counters[2];  // indexed by Device
+
+ByteCounter& counter(Device d) {
+  return counters[d == Device::cpu ? 0 : 1];
+}
+
 }  // namespace
 
 Allocator& allocator_for(Device d) {
@@ -37,6 +47,27 @@ Allocator& allocator_for(Device d) {
 void register_allocator(Device d, Allocator* a) {
   SWAG_CHECK(d == Device::cuda, "only the CUDA allocator can be registered");
   cuda_allocator = a;
+}
+
+std::size_t tensor_bytes_in_use(Device d) {
+  return counter(d).in_use.load();
+}
+
+std::size_t tensor_bytes_peak(Device d) {
+  return counter(d).peak.load();
+}
+
+void reset_tensor_bytes_peak(Device d) {
+  counter(d).peak.store(counter(d).in_use.load());
+}
+
+void count_tensor_bytes(Device d, std::ptrdiff_t delta) {
+  ByteCounter& c = counter(d);
+  const std::size_t now =
+      c.in_use.fetch_add(static_cast<std::size_t>(delta)) + static_cast<std::size_t>(delta);
+  std::size_t peak = c.peak.load();
+  while (now > peak && !c.peak.compare_exchange_weak(peak, now)) {
+  }
 }
 
 }  // namespace swag

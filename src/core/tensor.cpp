@@ -25,7 +25,11 @@ Tensor Tensor::empty(Shape shape, DType dtype, Device device) {
   const std::size_t bytes = t.nbytes();
   Allocator& a = allocator_for(device);
   void* p = a.allocate(bytes);
-  t.storage_ = std::shared_ptr<void>(p, [&a, bytes](void* q) { a.deallocate(q, bytes); });
+  count_tensor_bytes(device, static_cast<std::ptrdiff_t>(bytes));
+  t.storage_ = std::shared_ptr<void>(p, [&a, bytes, device](void* q) {
+    a.deallocate(q, bytes);
+    count_tensor_bytes(device, -static_cast<std::ptrdiff_t>(bytes));
+  });
   t.data_ = p;
   return t;
 }

@@ -3,7 +3,6 @@
 namespace swag::nn {
 
 void Model::allocate(std::uint64_t seed, Device device) {
-  SWAG_CHECK(device == Device::cpu, "models are initialized on the host");
   params_.allocate(device);
   buffers_.allocate(device);
   params_.initialize(seed);

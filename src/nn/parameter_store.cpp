@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "swag/core/rng.hpp"
+#include "swag/ops/device.hpp"
 
 namespace swag::nn {
 namespace {
@@ -44,11 +45,13 @@ std::int64_t ParameterStore::count() const {
 }
 
 void ParameterStore::initialize(std::uint64_t seed) {
+  // The random draws are made on the host, so a model starts from the same weights on any device.
+  const bool on_host = flat_values_.device() == Device::cpu;
+  Tensor host = on_host ? flat_values_ : Tensor::zeros({total_});
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     const Init& init = entries_[i].init;
-    SWAG_CHECK(values_[i].device() == Device::cpu, "initialize on the host, then copy");
-    float* p = values_[i].data<float>();
-    const std::int64_t n = values_[i].numel();
+    float* p = host.data<float>() + entries_[i].offset;
+    const std::int64_t n = shape_numel(entries_[i].shape);
     Rng rng(seed, i);
     for (std::int64_t j = 0; j < n; ++j) {
       switch (init.kind) {
@@ -62,6 +65,7 @@ void ParameterStore::initialize(std::uint64_t seed) {
       }
     }
   }
+  if (!on_host) ops::copy(host, flat_values_);
 }
 
 int ParameterStore::find(const std::string& name) const {

@@ -6,8 +6,8 @@ namespace swag::train {
 
 ForwardBackward::ForwardBackward(const nn::Model& model) {
   const Shape shape{model.dims().batch, model.dims().num_classes};
-  probs_ = Tensor::empty(shape);
-  dlogits_ = Tensor::empty(shape);
+  probs_ = Tensor::empty(shape, DType::f32, model.device());
+  dlogits_ = Tensor::empty(shape, DType::f32, model.device());
 }
 
 double ForwardBackward::run(nn::Model& model, const Tensor& images, const Tensor& targets) {

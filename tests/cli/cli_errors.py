@@ -123,6 +123,8 @@ def case_bench_bad_mode(swag, work):
                  "--mode must be train, infer or loader")
     expect_error(run(swag, "bench", "--mode", "loader"), USAGE, "--mode loader needs --data")
     expect_error(run(swag, "bench", "--mode", "train"), USAGE, "--mode train needs --model")
+    expect_error(run(swag, "bench", "--model", "regnety_test", "--device", "tpu"), USAGE,
+                 "--device must be cpu or cuda, not 'tpu'")
 
 
 def case_h5py_written_weights(swag, work):

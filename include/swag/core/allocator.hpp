@@ -18,4 +18,13 @@ class Allocator {
 Allocator& allocator_for(Device d);
 void register_allocator(Device d, Allocator* a);
 
+// Bytes held by live tensors on a device, and the most held at once since the last reset: what
+// `swag bench` reports as memory. Library workspaces (cuDNN's, oneDNN's) are not tensors and
+// are not counted. Thread-safe: loader threads allocate too.
+std::size_t tensor_bytes_in_use(Device d);
+std::size_t tensor_bytes_peak(Device d);
+void reset_tensor_bytes_peak(Device d);
+// Called by Tensor for each allocation (+bytes) and release (-bytes).
+void count_tensor_bytes(Device d, std::ptrdiff_t delta);
+
 }  // namespace swag

@@ -47,6 +47,8 @@ class Model {
   // Allocates parameters, buffers, activations and scratch, and initializes the weights.
   void allocate(std::uint64_t seed, Device device = Device::cpu);
   Shape input_shape() const { return {dims_.batch, dims_.resolution, dims_.resolution, 3}; }
+  // Where allocate() put parameters and activations.
+  Device device() const { return params_.flat_values().device(); }
 
   virtual const Tensor& forward(const Tensor& images, bool train) = 0;
   virtual void backward(const Tensor& dlogits) = 0;
