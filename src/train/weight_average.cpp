@@ -1,25 +1,15 @@
 #include "swag/train/weight_average.hpp"
 
-#include <algorithm>
+#include "swag/ops/optimizer_update.hpp"
 
 namespace swag::train {
 namespace {
 
+// A copy on the tensor's device; the element-wise work below runs there too (ops dispatch).
 Tensor copy_of(const Tensor& t) {
-  Tensor c = Tensor::empty(t.shape());
-  std::copy_n(t.data<float>(), t.numel(), c.data<float>());
+  Tensor c = Tensor::empty(t.shape(), DType::f32, t.device());
+  ops::copy_values(t, c);
   return c;
-}
-
-void blend(Tensor& average, const Tensor& current, double w) {
-  float* a = average.data<float>();
-  const float* x = current.data<float>();
-  const auto keep = static_cast<float>(1.0 - w), take = static_cast<float>(w);
-  for (std::int64_t i = 0; i < average.numel(); ++i) a[i] = keep * a[i] + take * x[i];
-}
-
-void swap_values(Tensor& a, const Tensor& b) {
-  std::swap_ranges(a.data<float>(), a.data<float>() + a.numel(), b.data<float>());
 }
 
 }  // namespace
@@ -33,13 +23,14 @@ WeightAverage::WeightAverage(nn::Model& model, double weight)
 }
 
 void WeightAverage::update() {
-  blend(params_, model_.params().flat_values(), weight_);
-  blend(buffers_, model_.buffers().flat_values(), weight_);
+  ops::ema_update(params_, model_.params().flat_values(), weight_);
+  ops::ema_update(buffers_, model_.buffers().flat_values(), weight_);
 }
 
 void WeightAverage::swap_into_model() {
-  swap_values(params_, model_.params().flat_values());
-  swap_values(buffers_, model_.buffers().flat_values());
+  Tensor params = model_.params().flat_values(), buffers = model_.buffers().flat_values();
+  ops::swap_values(params_, params);
+  ops::swap_values(buffers_, buffers);
 }
 
 }  // namespace swag::train

@@ -30,4 +30,12 @@ double sum_of_squares(const Tensor& x);
 // x *= factor.
 void scale(Tensor& x, float factor);
 
+// The weight EMA (train/weight_average.hpp): average = keep * average + take * current, with
+// keep = float(1 - weight) and take = float(weight), element by element.
+void ema_update(Tensor& average, const Tensor& current, double weight);
+// Exchanges the values of two buffers of the same size on the same device.
+void swap_values(Tensor& a, Tensor& b);
+// dst = src for buffers of the same size on the same device.
+void copy_values(const Tensor& src, Tensor& dst);
+
 }  // namespace swag::ops

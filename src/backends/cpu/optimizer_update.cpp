@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -63,6 +64,22 @@ void scale(Tensor& x, float factor) {
   float* const xp = x.data<float>();
   host_for(
       "swag::scale", x.numel(), KOKKOS_LAMBDA(std::int64_t i) { xp[i] *= factor; });
+}
+
+void ema_update(Tensor& average, const Tensor& current, float keep, float take) {
+  float* const a = average.data<float>();
+  const float* const x = current.data<float>();
+  host_for(
+      "swag::ema_update", average.numel(),
+      KOKKOS_LAMBDA(std::int64_t i) { a[i] = keep * a[i] + take * x[i]; });
+}
+
+void swap_values(Tensor& a, Tensor& b) {
+  std::swap_ranges(a.data<float>(), a.data<float>() + a.numel(), b.data<float>());
+}
+
+void copy_values(const Tensor& src, Tensor& dst) {
+  std::copy_n(src.data<float>(), src.numel(), dst.data<float>());
 }
 
 }  // namespace swag::cpu

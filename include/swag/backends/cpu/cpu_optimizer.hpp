@@ -10,5 +10,8 @@ void adamw_update(const ops::AdamWUpdate& u, Tensor& param, const Tensor& grad, 
                   Tensor& v);
 double sum_of_squares(const Tensor& x);
 void scale(Tensor& x, float factor);
+void ema_update(Tensor& average, const Tensor& current, float keep, float take);
+void swap_values(Tensor& a, Tensor& b);
+void copy_values(const Tensor& src, Tensor& dst);
 
 }  // namespace swag::cpu
