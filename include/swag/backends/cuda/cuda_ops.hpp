@@ -7,6 +7,7 @@
 #include "swag/ops/batchnorm.hpp"
 #include "swag/ops/conv2d.hpp"
 #include "swag/ops/layer_norm.hpp"
+#include "swag/ops/layout.hpp"
 #include "swag/ops/linear.hpp"
 
 namespace swag::cuda {
@@ -56,5 +57,13 @@ void layer_norm_forward(const ops::LayerNormDesc& d, const Tensor& x, const Tens
 void layer_norm_backward(const ops::LayerNormDesc& d, const Tensor& x, const Tensor& dy,
                          const Tensor& gamma, const Tensor& mean, const Tensor& rstd, Tensor& dx,
                          Tensor& dgamma, Tensor& dbeta);
+
+void token_embedding_forward(const Tensor& patches, const Tensor& class_token, const Tensor& pos,
+                             Tensor& y);
+void token_embedding_backward(const Tensor& dy, Tensor& dpatches, Tensor& dclass_token,
+                              Tensor& dpos);
+void class_token_output_forward(const Tensor& x, Tensor& y);
+void class_token_output_backward(const Tensor& dy, Tensor& dx);
+void nchw_to_nhwc(const Tensor& x, Tensor& y);
 
 }  // namespace swag::cuda
