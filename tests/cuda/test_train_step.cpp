@@ -1,0 +1,172 @@
+// A whole training step, and a short training run, on the GPU against the CPU backend: the same
+// weights (drawn on the host and copied), the same synthetic batches, the same optimizer.
+//
+// Tolerances. Both backends compute in fp32 (TF32 off), each op within a few n*u of the exact
+// result (u = 2^-24, n up to a few hundred terms); through a dozen layers these errors add up
+// and batch norm over small batches amplifies them by up to 1/sigma. Norm-wise relative bounds
+// of 1e-5 on the logits and loss and 1e-3 on each parameter's gradient leave that room
+// (2^14 u for the gradients) while a wrong index, a missing term or a stale buffer gives errors
+// of order 1. Over a training run the two trajectories drift apart as any two fp32 runs with
+// different summation orders do; the loss curves must stay within 2% of each other at every
+// step, and both must learn.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "swag/core/log.hpp"
+#include "swag/nn/model.hpp"
+#include "swag/ops/device.hpp"
+#include "swag/train/batch_source.hpp"
+#include "swag/train/forward_backward.hpp"
+#include "swag/train/lr_schedule.hpp"
+#include "swag/train/optimizer.hpp"
+
+using namespace swag;
+
+namespace {
+
+struct ModelCase {
+  const char* model;
+  std::int64_t resolution, batch;
+  const char* optimizer;
+};
+
+// A model, its step and its optimizer on one device.
+struct Trainer {
+  std::unique_ptr<nn::Model> model;
+  std::unique_ptr<train::ForwardBackward> step;
+  std::unique_ptr<train::Optimizer> optimizer;
+  Tensor images, targets;
+
+  Trainer(const ModelCase& c, Device device) {
+    model = nn::create_model(c.model, {c.batch, c.resolution, 10, false});
+    model->allocate(/*seed=*/7, device);
+    step = std::make_unique<train::ForwardBackward>(*model);
+    train::OptimizerOptions o;
+    o.name = c.optimizer;
+    optimizer = train::make_optimizer(model->params(), o);
+    images = Tensor::empty(model->input_shape(), DType::f32, device);
+    targets = Tensor::empty({c.batch, 10}, DType::f32, device);
+  }
+  double run(const Tensor& host_images, const Tensor& host_targets) {
+    ops::copy(host_images, images);
+    ops::copy(host_targets, targets);
+    return step->run(*model, images, targets);
+  }
+};
+
+// ||a - b|| and ||b|| over a slice [offset, offset + n) of two host buffers.
+struct Norms {
+  double diff = 0, ref = 0;
+};
+Norms norms(const Tensor& a, const Tensor& b, std::int64_t offset, std::int64_t n) {
+  Norms r;
+  const float* pa = a.data<float>() + offset;
+  const float* pb = b.data<float>() + offset;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double d = double{pa[i]} - pb[i];
+    r.diff += d * d;
+    r.ref += double{pb[i]} * pb[i];
+  }
+  r.diff = std::sqrt(r.diff);
+  r.ref = std::sqrt(r.ref);
+  return r;
+}
+
+void expect_params_close(const std::string& what, const nn::ParameterStore& gpu_store,
+                         const nn::ParameterStore& cpu_store, bool grads, double rtol) {
+  const Tensor gpu =
+      ops::copy_to(grads ? gpu_store.flat_grads() : gpu_store.flat_values(), Device::cpu);
+  const Tensor cpu = grads ? cpu_store.flat_grads() : cpu_store.flat_values();
+  const Norms all = norms(gpu, cpu, 0, cpu.numel());
+  const double floor = 1e-6 * all.ref;  // for tensors whose gradient is all but zero
+  double worst = 0;
+  std::string worst_name;
+  for (const auto& e : cpu_store.entries()) {
+    const Norms n = norms(gpu, cpu, e.offset, shape_numel(e.shape));
+    EXPECT_LE(n.diff, rtol * n.ref + floor)
+        << what << " " << e.name << ": |gpu - cpu| = " << n.diff << ", |cpu| = " << n.ref;
+    if (n.ref > 0 && n.diff / n.ref > worst) worst = n.diff / n.ref, worst_name = e.name;
+  }
+  std::printf("%s: whole buffer %.3g relative; worst tensor %s at %.3g\n", what.c_str(),
+              all.diff / all.ref, worst_name.c_str(), worst);
+}
+
+class TrainStep : public ::testing::TestWithParam<ModelCase> {};
+
+TEST_P(TrainStep, MatchesCpu) {
+  const ModelCase& c = GetParam();
+  Trainer cpu(c, Device::cpu), gpu(c, Device::cuda);
+  // The same initial weights, bit for bit: drawn on the host, then copied.
+  const Tensor initial = ops::copy_to(gpu.model->params().flat_values(), Device::cpu);
+  ASSERT_EQ(std::memcmp(initial.raw(), cpu.model->params().flat_values().raw(), initial.nbytes()),
+            0);
+
+  train::BatchLayout layout{c.batch, c.batch, 0, c.resolution, 10, 3};
+  const auto source = train::make_synthetic_source(layout);
+  Tensor images = Tensor::empty(cpu.model->input_shape()), targets = Tensor::empty({c.batch, 10});
+  source->fill(0, images, targets);
+
+  const double loss_cpu = cpu.run(images, targets);
+  const double loss_gpu = gpu.run(images, targets);
+  EXPECT_NEAR(loss_gpu, loss_cpu, 1e-5 * loss_cpu);
+  const Tensor logits = ops::copy_to(gpu.step->logits(), Device::cpu);
+  const Norms l = norms(logits, cpu.step->logits(), 0, logits.numel());
+  EXPECT_LE(l.diff, 1e-5 * l.ref) << "logits";
+  std::printf("%s: loss cpu %.9g gpu %.9g; logits %.3g relative\n", c.model, loss_cpu, loss_gpu,
+              l.diff / l.ref);
+  expect_params_close(std::string(c.model) + " gradients", gpu.model->params(), cpu.model->params(),
+                      true, 1e-3);
+
+  cpu.optimizer->step(0.1f);
+  gpu.optimizer->step(0.1f);
+  // The update moves each weight by about lr * g: the gradients' error, scaled down.
+  expect_params_close(std::string(c.model) + " weights after " + c.optimizer, gpu.model->params(),
+                      cpu.model->params(), false, 1e-5);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, TrainStep,
+                         ::testing::Values(ModelCase{"regnety_test", 32, 8, "sgd"},
+                                           ModelCase{"regnety_test", 16, 2, "adamw"},
+                                           ModelCase{"vit_test", 32, 4, "adamw"},
+                                           ModelCase{"vit_test", 16, 3, "sgd"}),
+                         [](const auto& p) {
+                           return std::string(p.param.model) + "_" +
+                                  std::to_string(p.param.resolution) + "_" + p.param.optimizer;
+                         });
+
+// One-rank pre-training of the tiny RegNetY on synthetic images, as inputs/pretrain/test.toml
+// runs it on the CPU (which learns them within 60 steps): warm-up, half-cosine, SGD-Nesterov.
+TEST(TrainRun, LossCurveTracksCpu) {
+  const ModelCase c{"regnety_test", 16, 32, "sgd"};
+  Trainer cpu(c, Device::cpu), gpu(c, Device::cuda);
+  const train::BatchLayout layout{c.batch, c.batch, 0, c.resolution, 10, 1};
+  const auto source = train::make_synthetic_source(layout);
+  const train::LrSchedule schedule{0.4, 60, 0.1};
+  Tensor images = Tensor::empty(cpu.model->input_shape()), targets = Tensor::empty({c.batch, 10});
+  double first = 0, last_cpu = 0, last_gpu = 0, worst = 0;
+  for (std::int64_t step = 0; step < schedule.total_steps; ++step) {
+    source->fill(step, images, targets);
+    last_cpu = cpu.run(images, targets);
+    last_gpu = gpu.run(images, targets);
+    if (step == 0) first = last_cpu;
+    const double gap = std::fabs(last_gpu - last_cpu) / last_cpu;
+    worst = std::fmax(worst, gap);
+    EXPECT_LE(gap, 0.02) << "step " << step << ": loss cpu " << last_cpu << ", gpu " << last_gpu;
+    if (step % 10 == 0 || step + 1 == schedule.total_steps)
+      std::printf("step %2lld: loss cpu %.6f gpu %.6f\n", static_cast<long long>(step), last_cpu,
+                  last_gpu);
+    const auto lr = static_cast<float>(schedule.at(step));
+    cpu.optimizer->step(lr);
+    gpu.optimizer->step(lr);
+  }
+  std::printf("largest relative gap between the loss curves: %.3g\n", worst);
+  EXPECT_LT(last_cpu, 0.5 * first);
+  EXPECT_LT(last_gpu, 0.5 * first);
+}
+
+}  // namespace
