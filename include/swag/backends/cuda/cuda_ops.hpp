@@ -1,9 +1,10 @@
 // CUDA implementations (cuDNN convolutions, cuBLASLt GEMMs, hand-written kernels for the
-// element-wise ops, batch norm, pooling, channel scaling and cross-entropy). Compiled in the `cuda`
-// preset only. The other ops arrive with full GPU training; until then the dispatcher names the op
-// that has no CUDA kernel. Signatures and aliasing rules are those of the op front-ends
-// (include/swag/ops).
+// element-wise ops, batch norm, pooling, channel scaling, cross-entropy and the ViT ops: layer
+// norm, the attention softmax, token embedding, layout). Compiled in the `cuda` preset only. The
+// other ops arrive with full GPU training; until then the dispatcher names the op that has no
+// CUDA kernel. Signatures and aliasing rules are those of the op front-ends (include/swag/ops).
 #pragma once
+#include "swag/ops/attention.hpp"
 #include "swag/ops/batchnorm.hpp"
 #include "swag/ops/conv2d.hpp"
 #include "swag/ops/layer_norm.hpp"
@@ -57,6 +58,12 @@ void layer_norm_forward(const ops::LayerNormDesc& d, const Tensor& x, const Tens
 void layer_norm_backward(const ops::LayerNormDesc& d, const Tensor& x, const Tensor& dy,
                          const Tensor& gamma, const Tensor& mean, const Tensor& rstd, Tensor& dx,
                          Tensor& dgamma, Tensor& dbeta);
+
+// Q Kᵀ, P V and their gradients through cuBLASLt in fp32 (no TF32), the softmax hand-written.
+void attention_forward(const ops::AttentionDesc& d, const Tensor& qkv, Tensor& probs,
+                       Tensor& context);
+void attention_backward(const ops::AttentionDesc& d, const Tensor& qkv, const Tensor& probs,
+                        const Tensor& dcontext, Tensor& dprobs, Tensor& dqkv);
 
 void token_embedding_forward(const Tensor& patches, const Tensor& class_token, const Tensor& pos,
                              Tensor& y);

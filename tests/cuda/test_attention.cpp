@@ -1,0 +1,203 @@
+// Scaled dot-product attention on CUDA (cuBLASLt products, hand-written softmax) against the CPU
+// backend on the same random inputs: forward (probabilities and context), backward (dqkv, from
+// the same probabilities on both sides), and determinism.
+//
+// Tolerances. Each output composes fp32 sums of products (order differs between the backends)
+// with the softmax, so no single constant bounds it; the test computes, per element, a bound of
+// the difference from first-order error propagation, in double on the host. With u = 2^-24,
+// n-term products bounded by 4 n u |a||b| as in parity.hpp, s = 1 / sqrt(hd):
+//   logits     |dS_ik| <= 4 hd u s (|Q||K|ᵀ)_ik + u |S_ik - max_k S_ik|  (the GEMM, then z - max)
+//   probs      |dP_ij| <= P_ij (2 max_k |dS_ik| + (T + 16) u): a softmax turns logit errors e_k
+//              into relative errors e_j - sum_k P_ik e_k; the second term covers the two sides'
+//              exponentials (2 ulp each), row sums (CPU: float lanes of T/16 terms) and products
+//   context    |dO_id| <= (rel_i + 4 T u) (P |V|)_id, rel_i the row's relative bound on P
+//   dV         4 T u (Pᵀ |dO|)
+//   dP         e_ij = 4 hd u (|dO| |V|ᵀ)_ij;  rowsum(P dP) to within
+//              f_i = sum_j P_ij e_ij + (T + 4) u sum_j P_ij |dP_ij|
+//   dS         b_ij = P_ij (e_ij + f_i + 4 u (|dP_ij| + |rowsum_i|))
+//   dQ, dK     s (b |K| + 4 T u (|dS| + b) |K|), s (bᵀ |Q| + 4 T u (|dS| + b)ᵀ |Q|)
+// The bounds are worst cases (typical differences are a few percent of them); TF32 would break
+// them at once (its products keep 10 mantissa bits).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "parity.hpp"
+#include "swag/ops/attention.hpp"
+
+using namespace swag;
+using swag::test::random_tensor;
+
+namespace {
+
+struct AttentionCase {
+  const char* name;
+  ops::AttentionDesc d;  // batch, tokens, dim, heads
+  float range;           // qkv uniform in [-range, range)
+};
+
+// Two tokens; sizes that are multiples of nothing (head_dim 9, rows of 3D = 135 floats, so head
+// views start on 4-byte boundaries only, 37 tokens); one head; peaked softmaxes (logits of tens);
+// ViT-B/16 (2 images, 197 tokens, 768 features, 12 heads of 64).
+const AttentionCase kCases[] = {
+    {"tiny", {1, 2, 4, 2}, 1.0f},         {"odd", {3, 37, 45, 5}, 1.0f},
+    {"one_head", {2, 50, 24, 1}, 2.0f},   {"peaked", {2, 20, 16, 2}, 8.0f},
+    {"vit_b16", {2, 197, 768, 12}, 2.0f},
+};
+
+constexpr double kU = 0x1p-24;
+
+struct Bounds {
+  Tensor probs, context, dqkv;  // allowed |gpu - cpu|, per element
+};
+
+// The bounds at the top of this file, from the inputs and the CPU's probabilities.
+Bounds bounds(const ops::AttentionDesc& d, const Tensor& qkv, const Tensor& probs,
+              const Tensor& dcontext) {
+  const std::int64_t t = d.tokens, dim = d.dim, hd = d.head_dim(), ld = 3 * dim;
+  const double s = 1.0f / std::sqrt(static_cast<float>(hd));
+  Bounds out{Tensor::zeros(probs.shape()), Tensor::zeros(dcontext.shape()),
+             Tensor::zeros(qkv.shape())};
+  const float* x = qkv.data<float>();
+  const float* dop = dcontext.data<float>();
+  std::vector<double> logit(t * t), a(t * t), dp(t * t), e(t * t), ds(t * t), b(t * t);
+  for (std::int64_t bh = 0; bh < d.batch * d.heads; ++bh) {
+    const std::int64_t n = bh / d.heads, h = bh % d.heads;
+    const auto q = [&](std::int64_t i, std::int64_t c) { return x[(n * t + i) * ld + h * hd + c]; };
+    const auto k = [&](std::int64_t i, std::int64_t c) { return q(i, dim + c); };
+    const auto v = [&](std::int64_t i, std::int64_t c) { return q(i, 2 * dim + c); };
+    const auto dout = [&](std::int64_t i, std::int64_t c) {
+      return dop[(n * t + i) * dim + h * hd + c];
+    };
+    const float* p = probs.data<float>() + bh * t * t;
+    float* bp = out.probs.data<float>() + bh * t * t;
+    for (std::int64_t i = 0; i < t; ++i)
+      for (std::int64_t j = 0; j < t; ++j) {
+        double l = 0, m = 0, g = 0, gm = 0;
+        for (std::int64_t c = 0; c < hd; ++c) {
+          l += double{q(i, c)} * k(j, c);
+          m += std::fabs(double{q(i, c)} * k(j, c));
+          g += double{dout(i, c)} * v(j, c);
+          gm += std::fabs(double{dout(i, c)} * v(j, c));
+        }
+        logit[i * t + j] = s * l;
+        a[i * t + j] = 4.0 * hd * kU * s * m;
+        dp[i * t + j] = g;
+        e[i * t + j] = 4.0 * hd * kU * gm;
+      }
+    for (std::int64_t i = 0; i < t; ++i) {
+      const double* li = &logit[i * t];
+      const double mx = *std::max_element(li, li + t);
+      double err = 0.0, dot = 0.0, dot_mag = 0.0, dot_err = 0.0;
+      for (std::int64_t j = 0; j < t; ++j) {
+        err = std::max(err, a[i * t + j] + kU * (mx - li[j]));
+        dot += p[i * t + j] * dp[i * t + j];
+        dot_mag += p[i * t + j] * std::fabs(dp[i * t + j]);
+        dot_err += p[i * t + j] * e[i * t + j];
+      }
+      const double rel = 2.0 * err + (t + 16) * kU;
+      dot_err += (t + 4) * kU * dot_mag;
+      for (std::int64_t j = 0; j < t; ++j) {
+        const double pij = p[i * t + j];
+        bp[i * t + j] = static_cast<float>(rel * pij);
+        ds[i * t + j] = pij * (dp[i * t + j] - dot);
+        b[i * t + j] =
+            pij * (e[i * t + j] + dot_err + 4.0 * kU * (std::fabs(dp[i * t + j]) + std::fabs(dot)));
+      }
+      float* bc = out.context.data<float>() + (n * t + i) * dim + h * hd;
+      for (std::int64_t c = 0; c < hd; ++c) {
+        double pv = 0.0;
+        for (std::int64_t j = 0; j < t; ++j) pv += p[i * t + j] * std::fabs(v(j, c));
+        bc[c] = static_cast<float>((rel + 4.0 * t * kU) * pv);
+      }
+    }
+    // dQ (row i), dK and dV (row j) of this head.
+    float* bd = out.dqkv.data<float>() + n * t * ld + h * hd;
+    for (std::int64_t r = 0; r < t; ++r)
+      for (std::int64_t c = 0; c < hd; ++c) {
+        double bq = 0.0, mq = 0.0, bk = 0.0, mk = 0.0, mv = 0.0;
+        for (std::int64_t o = 0; o < t; ++o) {
+          const double kk = std::fabs(k(o, c)), qq = std::fabs(q(o, c));
+          bq += b[r * t + o] * kk;
+          mq += (std::fabs(ds[r * t + o]) + b[r * t + o]) * kk;
+          bk += b[o * t + r] * qq;
+          mk += (std::fabs(ds[o * t + r]) + b[o * t + r]) * qq;
+          mv += p[o * t + r] * std::fabs(dout(o, c));
+        }
+        bd[r * ld + c] = static_cast<float>(s * (bq + 4.0 * t * kU * mq));
+        bd[r * ld + dim + c] = static_cast<float>(s * (bk + 4.0 * t * kU * mk));
+        bd[r * ld + 2 * dim + c] = static_cast<float>(4.0 * t * kU * mv);
+      }
+  }
+  return out;
+}
+
+// Expects |gpu - cpu| <= allowed elementwise; prints the worst ratio, to show how tight the
+// bound is.
+void expect_within(const std::string& what, const Tensor& gpu, const Tensor& cpu,
+                   const Tensor& allowed) {
+  ASSERT_EQ(gpu.device(), Device::cuda) << what;
+  const Tensor g = cuda::to_host(gpu);
+  ASSERT_EQ(g.shape(), cpu.shape()) << what;
+  std::int64_t bad = 0, worst = 0;
+  double worst_ratio = 0.0;
+  for (std::int64_t i = 0; i < g.numel(); ++i) {
+    const double diff = std::fabs(double{g.data<float>()[i]} - cpu.data<float>()[i]);
+    const double limit = allowed.data<float>()[i];
+    if (!(diff <= limit)) ++bad;  // also counts NaN
+    const double ratio = diff / (limit > 0 ? limit : 1e-300);
+    if (!(ratio <= worst_ratio)) worst_ratio = ratio, worst = i;
+  }
+  std::printf("  %s: worst |gpu - cpu| / bound = %.3g\n", what.c_str(), worst_ratio);
+  EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << g.numel()
+                    << " elements outside the bound; worst at " << worst << ": gpu "
+                    << g.data<float>()[worst] << ", cpu " << cpu.data<float>()[worst]
+                    << ", allowed " << allowed.data<float>()[worst];
+}
+
+class AttentionParity : public ::testing::TestWithParam<AttentionCase> {};
+
+TEST_P(AttentionParity, ForwardAndBackwardMatchTheCpuBackend) {
+  const ops::AttentionDesc& d = GetParam().d;
+  const Shape qkv_shape{d.batch, d.tokens, 3 * d.dim}, out_shape{d.batch, d.tokens, d.dim},
+      probs_shape{d.batch, d.heads, d.tokens, d.tokens};
+  Tensor qkv = random_tensor(qkv_shape, 80);
+  for (std::int64_t i = 0; i < qkv.numel(); ++i) qkv.data<float>()[i] *= GetParam().range;
+  const Tensor dcontext = random_tensor(out_shape, 81);
+  const Tensor gqkv = cuda::to_device(qkv), gdcontext = cuda::to_device(dcontext);
+
+  Tensor probs = Tensor::empty(probs_shape), context = Tensor::empty(out_shape);
+  Tensor gprobs = test::device_garbage(probs_shape), gcontext = test::device_garbage(out_shape);
+  ops::attention_forward(d, qkv, probs, context);
+  ops::attention_forward(d, gqkv, gprobs, gcontext);
+
+  // Backward from the CPU's probabilities on both sides.
+  const Tensor sprobs = cuda::to_device(probs);
+  Tensor dprobs = Tensor::empty(probs_shape), dqkv = Tensor::empty(qkv_shape);
+  Tensor gdprobs = test::device_garbage(probs_shape), gdqkv = test::device_garbage(qkv_shape);
+  ops::attention_backward(d, qkv, probs, dcontext, dprobs, dqkv);
+  ops::attention_backward(d, gqkv, sprobs, gdcontext, gdprobs, gdqkv);
+
+  const Bounds bound = bounds(d, qkv, probs, dcontext);
+  expect_within("probs", gprobs, probs, bound.probs);
+  expect_within("context", gcontext, context, bound.context);
+  expect_within("dqkv", gdqkv, dqkv, bound.dqkv);
+
+  // Deterministic: again, over fresh garbage, the same bits.
+  Tensor gprobs2 = test::device_garbage(probs_shape), gcontext2 = test::device_garbage(out_shape);
+  ops::attention_forward(d, gqkv, gprobs2, gcontext2);
+  test::expect_bitwise_equal("probs (again)", gprobs2, gprobs);
+  test::expect_bitwise_equal("context (again)", gcontext2, gcontext);
+  Tensor gdprobs2 = test::device_garbage(probs_shape), gdqkv2 = test::device_garbage(qkv_shape);
+  ops::attention_backward(d, gqkv, sprobs, gdcontext, gdprobs2, gdqkv2);
+  test::expect_bitwise_equal("dqkv (again)", gdqkv2, gdqkv);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cuda, AttentionParity, ::testing::ValuesIn(kCases),
+                         [](const auto& c) { return std::string(c.param.name); });
+
+}  // namespace
