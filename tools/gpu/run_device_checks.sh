@@ -5,18 +5,35 @@
 # but not this project's other shared libraries, and no compiler setup for it. So:
 #
 #   here, after `cmake --preset cuda && cmake --build --preset cuda`:
-#     tools/gpu/run_device_checks.sh --pack     # -> build/cuda/gpu-bundle (about 45 MB)
-#   there, from the repository root, with build/cuda/gpu-bundle carried along:
+#     tools/gpu/run_device_checks.sh --pack     # -> build/cuda/gpu-bundle.tar.xz
+#   there, from the repository root, with build/cuda/gpu-bundle.tar.xz carried along:
 #     tools/gpu/run_device_checks.sh            # results in $OUT (or ./gpu-results)
 #
-# --pack copies each gpu test binary and the libraries it links that are neither CUDA's nor the
-# C/C++ runtime into the bundle. Running uses the bundle's libraries, the GPU machine's CUDA
-# libraries, and its own libstdc++ unless that is too old for the binaries. Results: one log
-# and one JUnit XML per test, environment.txt (GPU, driver, library paths) and summary.txt.
-# Exits 0 only if every test ran and passed; a test that finds no GPU (exit 77) is a failure.
+# --pack copies each gpu test binary and `swag`, with the libraries they link that are neither
+# CUDA's nor the C/C++ runtime, into the bundle, and compresses it (gpu-bundle.tar.xz, about
+# 17 MB: carry that file). Running unpacks it and uses the bundle's libraries, the GPU machine's
+# CUDA libraries, and its own libstdc++ unless that is too old for the binaries. Results: one
+# log and one JUnit XML per test, environment.txt (GPU, driver, library paths), summary.txt,
+# then the speed comparison with PyTorch (tools/gpu/bench_side_by_side.py) in bench/ and
+# bench.log, within SWAG_GPU_BUDGET_S seconds from the start (default 540; cases from
+# SWAG_BENCH_CASES). Exits 0 only if every test ran and passed; a test that finds no GPU (exit
+# 77) is a failure; the comparison's failures are rows of its table, not the exit status.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bundle=build/cuda/gpu-bundle
+
+# Copies an executable and the libraries it links, except glibc's and CUDA's, into the bundle.
+add_executable() {
+  local lib
+  cp "$1" "$bundle/bin/"
+  ldd "$1" | awk '$3 ~ /^\// {print $3}' | while read -r lib; do
+    case "$(basename "$lib")" in
+      libc.so*|libm.so*|libdl.so*|librt.so*|libpthread.so*|ld-linux*) ;;  # glibc: theirs is newer
+      libstdc++.so*|libgcc_s.so*) cp -L "$lib" "$bundle/fallback/" ;;
+      *) [[ $lib == /usr/local/cuda/* ]] || cp -L "$lib" "$bundle/lib/" ;;
+    esac
+  done
+}
 
 pack() {
   local build=build/cuda
@@ -33,22 +50,17 @@ import json, sys
 for t in json.load(sys.stdin)["tests"]:
     print(t["name"], *t["command"], sep="\t")' >"$bundle/tests.tsv"
   [[ -s $bundle/tests.tsv ]] || { echo "no gpu tests registered in $build" >&2; exit 1; }
-  local name exe args lib
-  while IFS=$'\t' read -r name exe args; do
-    cp "$exe" "$bundle/bin/"
-    ldd "$exe" | awk '$3 ~ /^\// {print $3}' | while read -r lib; do
-      case "$(basename "$lib")" in
-        libc.so*|libm.so*|libdl.so*|librt.so*|libpthread.so*|ld-linux*) ;;  # glibc: theirs is newer
-        libstdc++.so*|libgcc_s.so*) cp -L "$lib" "$bundle/fallback/" ;;
-        *) [[ $lib == /usr/local/cuda/* ]] || cp -L "$lib" "$bundle/lib/" ;;
-      esac
-    done
-  done <"$bundle/tests.tsv"
-  du -sh "$bundle"
-  echo "carry $bundle to the GPU machine and run: bash tools/gpu/run_device_checks.sh"
+  local name exe args
+  while IFS=$'\t' read -r name exe args; do add_executable "$exe"; done <"$bundle/tests.tsv"
+  add_executable $build/bin/swag  # for the speed comparison (swag bench runs without MPI)
+  # One compressed file: the device tool carries at most 64 MiB, and oneDNN alone is 40 MB.
+  tar -C build/cuda -cf - gpu-bundle | xz -T0 -6 >"$bundle.tar.xz"
+  du -sh "$bundle" "$bundle.tar.xz"
+  echo "carry $bundle.tar.xz to the GPU machine and run: bash tools/gpu/run_device_checks.sh"
 }
 
 run() {
+  [[ -f $bundle/tests.tsv || ! -f $bundle.tar.xz ]] || tar -C build/cuda -xJf "$bundle.tar.xz"
   [[ -f $bundle/tests.tsv ]] || { echo "no $bundle: run --pack on the build machine" >&2; exit 1; }
   local out=${OUT:-$PWD/gpu-results}
   mkdir -p "$out"
@@ -92,6 +104,16 @@ run() {
     echo "$name: $verdict" | tee -a "$out/summary.txt"
     if [[ $rc == 0 ]]; then tail -n 3 "$out/$name.log"; else cat "$out/$name.log"; failed=1; fi
   done <"$bundle/tests.tsv"
+
+  # The speed comparison with PyTorch, in what is left of the time budget.
+  local budget=$((${SWAG_GPU_BUDGET_S:-540} - SECONDS))
+  if ((budget > 30)); then
+    python3 tools/gpu/bench_side_by_side.py --swag "$bundle/bin/swag" --out "$out/bench" \
+      --budget "$budget" ${SWAG_BENCH_CASES:+--cases "$SWAG_BENCH_CASES"} 2>&1 |
+      tee "$out/bench.log" || true
+  else
+    echo "no time left for the speed comparison" | tee "$out/bench.log"
+  fi
   return $failed
 }
 

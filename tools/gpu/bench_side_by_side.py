@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""swag against PyTorch on one GPU, side by side in one run: training and inference images/s,
+TFLOP/s and MFU for each model, written as results.jsonl and table.md in --out.
+
+    bench_side_by_side.py --swag build/cuda/bin/swag --out DIR \
+        [--cases regnety_16gf:train:64,vit_b16:train:64,...] [--timeout 300] [--device cuda]
+        [--sides swag,torch_fp32,torch_bf16] [--strict]
+
+Each case model:mode:batch at --resolution runs, one process after another:
+  swag          `swag bench --device cuda` (fp32 kernels, TF32 off)
+  torch_fp32    bench_pytorch.py eager, fp32 with TF32 off, channels_last: the same arithmetic
+  torch_bf16    bench_pytorch.py bf16 autocast + channels_last + torch.compile: the baseline of
+                the GPU issue (PyTorch as it is run in practice)
+A run that fails or passes --timeout becomes a row with its error, and the next one goes on;
+results.jsonl is appended to after every run, so a run cut short keeps what it measured.
+FLOPs: 2 per MAC of `swag info`, a training step three times the forward's. MFU divides by the
+GPU's dense peak for the run's arithmetic (fp32 on CUDA cores for swag and torch_fp32, bf16
+tensor cores for torch_bf16).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_CASES = ("regnety_16gf:train:32,regnety_16gf:infer:64,vit_b16:train:64,"
+                 "vit_b16:infer:128,regnety_128gf:train:8,vit_l16:train:32")
+
+# Dense peak TFLOP/s by GPU (NVIDIA's data sheets): fp32 on CUDA cores, bf16 on tensor cores.
+PEAKS = {"H100 PCIe": {"fp32": 51.2, "bf16": 756.0},
+         "H100": {"fp32": 66.9, "bf16": 989.4},   # SXM
+         "H200": {"fp32": 66.9, "bf16": 989.4}}
+
+
+def peak_for(gpu, precision):
+    for name in sorted(PEAKS, key=len, reverse=True):
+        if name in gpu:
+            return PEAKS[name]["bf16" if precision == "bf16" else "fp32"]
+    return None
+
+
+def run_json(cmd, timeout):
+    t0 = time.time()
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout} s"}, time.time() - t0
+    if r.returncode != 0:
+        return {"error": f"exit {r.returncode}: {r.stderr.strip()[-600:]}"}, time.time() - t0
+    return json.loads(r.stdout.strip().splitlines()[-1]), time.time() - t0
+
+
+def gpu_name(device):
+    if device != "cuda":
+        return "cpu"
+    try:
+        return subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+                              capture_output=True, text=True).stdout.strip().splitlines()[0]
+    except (OSError, IndexError):
+        return "unknown GPU"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--swag", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--cases", default=DEFAULT_CASES)
+    p.add_argument("--resolution", type=int, default=224)
+    p.add_argument("--iters", type=int, default=10)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--timeout", type=int, default=300, help="seconds per run")
+    p.add_argument("--budget", type=int, default=0,
+                   help="seconds for the whole comparison; runs that would start later are "
+                        "recorded as not run (0: no limit)")
+    p.add_argument("--device", default="cuda", choices=["cuda", "cpu"])
+    p.add_argument("--python", default=sys.executable)
+    p.add_argument("--sides", default="swag,torch_fp32,torch_bf16")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any run failed")
+    a = p.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    gpu = gpu_name(a.device)
+    sides = a.sides.split(",")
+    rows = []
+    start = time.time()
+    results = open(os.path.join(a.out, "results.jsonl"), "a")
+    for case in a.cases.split(","):
+        model, mode, batch = case.split(":")
+        common = ["--model", model, "--mode", mode, "--batch", batch, "--resolution",
+                  str(a.resolution), "--iters", str(a.iters), "--warmup", str(a.warmup),
+                  "--device", a.device]
+        info, _ = run_json([a.swag, "info", "--model", model, "--resolution", str(a.resolution),
+                            "--json"], 60)
+        commands = {
+            "swag": [a.swag, "bench", *common, "--json"],
+            "torch_fp32": [a.python, os.path.join(HERE, "bench_pytorch.py"), *common,
+                           "--precision", "fp32", "--channels-last"],
+            "torch_bf16": [a.python, os.path.join(HERE, "bench_pytorch.py"), *common,
+                           "--precision", "bf16", "--channels-last", "--compile"],
+        }
+        for side in sides:
+            print(f"{case} {side} ...", flush=True)
+            left = a.budget - (time.time() - start) if a.budget else a.timeout
+            if left < 10:
+                r, wall = {"error": "not run: out of the time budget"}, 0.0
+            else:
+                r, wall = run_json(commands[side], int(min(a.timeout, left)))
+            r.update({"case": case, "side": side, "gpu": gpu, "wall_s": round(wall, 1)})
+            if "images_per_s" in r and "gmacs" in info:
+                flops = 2 * (3 if mode == "train" else 1) * info["gmacs"] * 1e9 * r["images_per_s"]
+                r["tflops"] = flops / 1e12
+                peak = peak_for(gpu, "bf16" if side == "torch_bf16" else "fp32")
+                r["mfu"] = r["tflops"] / peak if peak else None
+            results.write(json.dumps(r) + "\n")
+            results.flush()
+            rows.append(r)
+            print(f"  {r.get('images_per_s', r.get('error'))}", flush=True)
+    write_table(os.path.join(a.out, "table.md"), rows, gpu, sides)
+    if a.strict and any("error" in r for r in rows):
+        sys.exit(1)
+
+
+def write_table(path, rows, gpu, sides):
+    by_case = {}
+    for r in rows:
+        by_case.setdefault(r["case"], {})[r["side"]] = r
+    head = "| model | mode | batch | " + " | ".join(f"{s} images/s (MFU)" for s in sides)
+    head += " | swag / torch_bf16 | swag / torch_fp32 |"
+    lines = [f"GPU: {gpu}; {time.strftime('%Y-%m-%d', time.gmtime())}", "", head,
+             "|" + "---|" * (len(sides) + 5)]
+    for case, r in by_case.items():
+        model, mode, batch = case.split(":")
+        cells = []
+        for s in sides:
+            x = r.get(s, {})
+            if "images_per_s" in x:
+                mfu = f" ({100 * x['mfu']:.1f}%)" if x.get("mfu") is not None else ""
+                cells.append(f"{x['images_per_s']:.1f}{mfu}")
+            else:
+                cells.append("failed: " + x.get("error", "not run").splitlines()[-1][:80])
+        ratio = []
+        for ref in ("torch_bf16", "torch_fp32"):
+            a, b = r.get("swag", {}), r.get(ref, {})
+            ok = "images_per_s" in a and "images_per_s" in b
+            ratio.append(f"{a['images_per_s'] / b['images_per_s']:.2f}" if ok else "-")
+        lines.append(f"| {model} | {mode} | {batch} | " + " | ".join(cells + ratio) + " |")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
