@@ -6,6 +6,7 @@
 #include "swag/core/atomic_file.hpp"
 #include "swag/core/hdf5_file.hpp"
 #include "swag/core/log.hpp"
+#include "swag/ops/device.hpp"
 
 namespace swag::nn {
 namespace {
@@ -32,12 +33,13 @@ void load_store(const Hdf5File& f, const std::string& group, ParameterStore& sto
              "{}: tensor '{}' has shape {}, expected {}: the weights were made for another "
              "resolution (swag predict --resolution adapts them)",
              f.path(), dataset, shape_str(stored), shape_str(e.shape));
-      model.adapt_to_resolution(e.name, f.read_f32(dataset), t);
+      ops::fill_through_host(
+          t, [&](Tensor& host) { model.adapt_to_resolution(e.name, f.read_f32(dataset), host); });
       log::info("{}: {} {} resized to {} for resolution {}", f.path(), dataset, shape_str(stored),
                 shape_str(e.shape), model.dims().resolution);
       continue;
     }
-    f.read_f32_into(dataset, t);
+    ops::fill_through_host(t, [&](Tensor& host) { f.read_f32_into(dataset, host); });
   }
   for (const auto& name : f.members(group))
     if (!expected.contains(name) && !skip(name))
@@ -47,7 +49,8 @@ void load_store(const Hdf5File& f, const std::string& group, ParameterStore& sto
 
 void save_store(Hdf5File& f, const std::string& group, const ParameterStore& store) {
   for (std::size_t i = 0; i < store.entries().size(); ++i)
-    f.write(group + "/" + store.entries()[i].name, store.value(static_cast<int>(i)));
+    f.write(group + "/" + store.entries()[i].name,
+            ops::host_side(store.value(static_cast<int>(i))));
 }
 
 }  // namespace

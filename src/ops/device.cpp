@@ -32,6 +32,10 @@ Tensor copy_to(const Tensor& t, Device device) {
   return r;
 }
 
+Tensor host_side(const Tensor& t) {
+  return t.device() == Device::cpu ? t : copy_to(t, Device::cpu);
+}
+
 void synchronize(Device device) {
   if (device == Device::cpu) return;
 #ifdef SWAG_WITH_CUDA

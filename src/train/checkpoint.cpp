@@ -13,6 +13,7 @@
 #include "swag/core/log.hpp"
 #include "swag/core/sha256.hpp"
 #include "swag/nn/weights.hpp"
+#include "swag/ops/device.hpp"
 #include "swag/ops/optimizer_update.hpp"
 #include "swag/train/stop_signals.hpp"
 
@@ -143,7 +144,8 @@ std::string CheckpointStore::save(const dist::Communicator& comm, nn::Model& mod
   std::string path = path_for(state.step);
   on_root(comm, [&] {
     fs::create_directories(dir_);
-    const auto datasets = datasets_of(model, optimizer, extra);
+    auto datasets = datasets_of(model, optimizer, extra);
+    for (auto& [name, t] : datasets) t = ops::host_side(t);
     const std::string state_text = state_json(state);
     AtomicOutput out(path);
     {
@@ -220,7 +222,7 @@ std::optional<RunState> CheckpointStore::load_latest(const dist::Communicator& c
   auto datasets = datasets_of(model, optimizer, extra);
   for (auto& [name, t] : datasets) {
     if (!f.exists(name)) fail(ExitCode::input, "{}: missing tensor '{}'", chosen, name);
-    f.read_f32_into(name, t);
+    ops::fill_through_host(t, [&](Tensor& host) { f.read_f32_into(name, host); });
   }
   optimizer.set_steps_taken(f.int_attribute("/", "optimizer_steps"));
   RunState state = parse_state(f.string_attribute("/", "checkpoint_state"), chosen);

@@ -139,6 +139,21 @@ def case_nan_skip(swag, deck, work):
     print("ok: NaN with on_nonfinite=skip -> one skipped update, run completes")
 
 
+def case_bad_device(swag, deck, work):
+    """run.device: an unknown name, and cuda in a CPU-only build, are config errors (exit 3)
+    that leave no run directory behind."""
+    cuda_built = os.environ.get("SWAG_CUDA_BUILD", "OFF") == "ON"  # set by tests/train/CMakeLists
+    for device, text in (("tpu", "run.device must be cpu or cuda, not 'tpu'"),
+                         ("cuda", "built without CUDA")):
+        if device == "cuda" and cuda_built:
+            continue
+        run_dir = os.path.join(work, device)
+        r = run(swag, deck, run_dir, 2, f"run.device={device}", expect=3)
+        assert any(l.startswith("swag: error:") and text in l for l in r.stderr.splitlines()), r.stderr
+        assert not os.path.exists(run_dir), os.listdir(run_dir)
+        print(f"ok: run.device={device} -> exit 3: {text}")
+
+
 def case_ranks_agree(swag, deck, work):
     """A LayerNorm model (no batch statistics) gives the same losses on 1 and 2 ranks."""
     losses = {}

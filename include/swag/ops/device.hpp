@@ -10,6 +10,17 @@ namespace swag::ops {
 void copy(const Tensor& src, Tensor& dst);
 // A copy of t on `device`.
 Tensor copy_to(const Tensor& t, Device device);
+// t itself when it is on the host, else a host copy: for file writers, checksums, MPI.
+Tensor host_side(const Tensor& t);
+// Writes t from the host tensor `fill` is given: t itself on the host, else a host buffer of
+// t's shape that is copied to t afterwards.
+template <class Fill>
+void fill_through_host(Tensor& t, Fill fill) {
+  if (t.device() == Device::cpu) return fill(t);
+  Tensor host = Tensor::empty(t.shape(), t.dtype());
+  fill(host);
+  copy(host, t);
+}
 // Waits for the work queued on `device` (nothing to wait for on the host).
 void synchronize(Device device);
 

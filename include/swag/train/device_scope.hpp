@@ -1,0 +1,25 @@
+// The device a training run computes on (deck key run.device): the host, or one GPU per rank.
+// A rank takes GPU (its index among the ranks of its node) mod (the GPUs the node shows), so
+// `srun --ntasks-per-node=8 --gpus-per-node=8` gives each rank its own GPU.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "swag/core/tensor.hpp"
+#include "swag/dist/communicator.hpp"
+
+namespace swag::train {
+
+class DeviceScope {
+ public:
+  // name: "cpu" or "cuda" (ExitCode::config for anything else, or for cuda in a CPU-only build
+  // or on a node without a GPU). Holds the CUDA runtime for as long as it lives.
+  DeviceScope(const std::string& name, const dist::Communicator& comm);
+  Device device() const { return device_; }
+
+ private:
+  Device device_ = Device::cpu;
+  std::shared_ptr<void> runtime_;
+};
+
+}  // namespace swag::train

@@ -1,0 +1,43 @@
+#include "swag/train/device_scope.hpp"
+
+#include <mpi.h>
+
+#include "swag/core/log.hpp"
+#ifdef SWAG_WITH_CUDA
+#include "swag/backends/cuda/runtime.hpp"
+#endif
+
+namespace swag::train {
+namespace {
+
+// The rank's index among the ranks that share its node.
+int node_local_rank(const dist::Communicator& comm) {
+  MPI_Comm node = MPI_COMM_NULL;
+  MPI_Comm_split_type(comm.handle(), MPI_COMM_TYPE_SHARED, comm.rank(), MPI_INFO_NULL, &node);
+  int rank = 0;
+  MPI_Comm_rank(node, &rank);
+  MPI_Comm_free(&node);
+  return rank;
+}
+
+}  // namespace
+
+DeviceScope::DeviceScope(const std::string& name, const dist::Communicator& comm) {
+  if (name == "cpu") return;
+  if (name != "cuda") fail(ExitCode::config, "run.device must be cpu or cuda, not '{}'", name);
+  const int local_rank = node_local_rank(comm);
+#ifdef SWAG_WITH_CUDA
+  const int gpus = cuda::Runtime::device_count();
+  if (gpus == 0) fail(ExitCode::config, "run.device = cuda, but rank {} sees no GPU", comm.rank());
+  const int gpu = local_rank % gpus;
+  runtime_ = std::make_shared<cuda::Runtime>(gpu);
+  device_ = Device::cuda;
+  log::info("rank {} computes on GPU {} of {} (node-local rank {})", comm.rank(), gpu, gpus,
+            local_rank);
+#else
+  (void)local_rank;
+  fail(ExitCode::config, "run.device = cuda, but this swag was built without CUDA (cuda preset)");
+#endif
+}
+
+}  // namespace swag::train
