@@ -52,8 +52,4 @@ void swap_values(Tensor& a, Tensor& b) {
   SWAG_BACKEND_CALL(same("swap_values", a, b), swap_values, a, b);
 }
 
-void copy_values(const Tensor& src, Tensor& dst) {
-  SWAG_BACKEND_CALL(same("copy_values", src, dst), copy_values, src, dst);
-}
-
 }  // namespace swag::ops

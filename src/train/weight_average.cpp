@@ -1,15 +1,14 @@
 #include "swag/train/weight_average.hpp"
 
+#include "swag/ops/device.hpp"
 #include "swag/ops/optimizer_update.hpp"
 
 namespace swag::train {
 namespace {
 
-// A copy on the tensor's device; the element-wise work below runs there too (ops dispatch).
+// The averages live on the model's device, and the updates run there (ops dispatch).
 Tensor copy_of(const Tensor& t) {
-  Tensor c = Tensor::empty(t.shape(), DType::f32, t.device());
-  ops::copy_values(t, c);
-  return c;
+  return ops::copy_to(t, t.device());
 }
 
 }  // namespace

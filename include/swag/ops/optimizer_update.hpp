@@ -35,7 +35,5 @@ void scale(Tensor& x, float factor);
 void ema_update(Tensor& average, const Tensor& current, double weight);
 // Exchanges the values of two buffers of the same size on the same device.
 void swap_values(Tensor& a, Tensor& b);
-// dst = src for buffers of the same size on the same device.
-void copy_values(const Tensor& src, Tensor& dst);
 
 }  // namespace swag::ops

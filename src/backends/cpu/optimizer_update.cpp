@@ -78,8 +78,4 @@ void swap_values(Tensor& a, Tensor& b) {
   std::swap_ranges(a.data<float>(), a.data<float>() + a.numel(), b.data<float>());
 }
 
-void copy_values(const Tensor& src, Tensor& dst) {
-  std::copy_n(src.data<float>(), src.numel(), dst.data<float>());
-}
-
 }  // namespace swag::cpu

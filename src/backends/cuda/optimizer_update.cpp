@@ -3,7 +3,6 @@
 
 #include "op_support.hpp"
 #include "optimizer_kernels.hpp"
-#include "swag/backends/cuda/copy.hpp"
 #include "swag/backends/cuda/cuda_optimizer.hpp"
 
 namespace swag::cuda {
@@ -43,12 +42,6 @@ void ema_update(Tensor& average, const Tensor& current, float keep, float take) 
 void swap_values(Tensor& a, Tensor& b) {
   require_on_device("swap_values", {&a, &b});
   kernels::swap_values(a.data<float>(), b.data<float>(), a.numel());
-}
-
-void copy_values(const Tensor& src, Tensor& dst) {
-  require_on_device("copy_values", {&src, &dst});
-  Tensor to = dst.reshape(src.shape());
-  copy(src, to);
 }
 
 }  // namespace swag::cuda

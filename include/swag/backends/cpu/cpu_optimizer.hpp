@@ -12,6 +12,5 @@ double sum_of_squares(const Tensor& x);
 void scale(Tensor& x, float factor);
 void ema_update(Tensor& average, const Tensor& current, float keep, float take);
 void swap_values(Tensor& a, Tensor& b);
-void copy_values(const Tensor& src, Tensor& dst);
 
 }  // namespace swag::cpu

@@ -13,6 +13,5 @@ void adamw_update(const ops::AdamWUpdate& u, Tensor& param, const Tensor& grad, 
 double sum_of_squares(const Tensor& x);
 void ema_update(Tensor& average, const Tensor& current, float keep, float take);
 void swap_values(Tensor& a, Tensor& b);
-void copy_values(const Tensor& src, Tensor& dst);
 
 }  // namespace swag::cuda
