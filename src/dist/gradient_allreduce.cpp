@@ -1,12 +1,76 @@
 #include "swag/dist/gradient_allreduce.hpp"
 
+#include <mpi.h>
+
+#include "gradient_transport.hpp"
 #include "swag/ops/optimizer_update.hpp"
+#ifdef SWAG_WITH_CUDA
+#include "swag/dist/nccl_communicator.hpp"
+#endif
 
 namespace swag::dist {
+namespace {
+
+// Non-blocking MPI all-reduce of host buffers, one request per bucket.
+class MpiTransport final : public GradientTransport {
+ public:
+  explicit MpiTransport(const Communicator& comm) : comm_(comm) {}
+  ~MpiTransport() override {
+    for (MPI_Request& r : requests_)
+      if (r != MPI_REQUEST_NULL) MPI_Wait(&r, MPI_STATUS_IGNORE);
+  }
+  MpiTransport(const MpiTransport&) = delete;
+  MpiTransport& operator=(const MpiTransport&) = delete;
+
+  int size() const override { return comm_.size(); }
+  void start(std::size_t index, float* data, std::int64_t count) override {
+    if (requests_.size() <= index) requests_.resize(index + 1, MPI_REQUEST_NULL);
+    requests_[index] = comm_.start_allreduce_sum(data, count);
+  }
+  // Open MPI progresses non-blocking collectives inside MPI calls: give it one.
+  void progress() override {
+    for (MPI_Request& r : requests_) {
+      if (r == MPI_REQUEST_NULL) continue;
+      int done = 0;
+      MPI_Test(&r, &done, MPI_STATUS_IGNORE);
+    }
+  }
+  void wait(std::size_t index) override { MPI_Wait(&requests_[index], MPI_STATUS_IGNORE); }
+  void finished() override {}
+
+ private:
+  const Communicator& comm_;
+  std::vector<MPI_Request> requests_;
+};
+
+std::unique_ptr<GradientTransport> transport_for(const Communicator& comm,
+                                                 const nn::ParameterStore& params) {
+  if (params.flat_grads().device() == Device::cpu) return std::make_unique<MpiTransport>(comm);
+#ifdef SWAG_WITH_CUDA
+  return nccl_transport(std::make_unique<NcclCommunicator>(comm));
+#else
+  fail(ExitCode::usage, "gradient all-reduce of GPU gradients needs a CUDA build");
+#endif
+}
+
+}  // namespace
 
 GradientAllReduce::GradientAllReduce(const Communicator& comm, nn::ParameterStore& params,
                                      std::int64_t bucket_bytes)
-    : comm_(comm), params_(params) {
+    : GradientAllReduce(transport_for(comm, params), params, bucket_bytes) {}
+
+#ifdef SWAG_WITH_CUDA
+GradientAllReduce::GradientAllReduce(const NcclCommunicator& nccl, nn::ParameterStore& params,
+                                     std::int64_t bucket_bytes)
+    : GradientAllReduce(nccl_transport(nccl), params, bucket_bytes) {
+  SWAG_CHECK(params.flat_grads().device() == Device::cuda,
+             "gradient all-reduce over NCCL needs the gradients on the GPU");
+}
+#endif
+
+GradientAllReduce::GradientAllReduce(std::unique_ptr<GradientTransport> transport,
+                                     nn::ParameterStore& params, std::int64_t bucket_bytes)
+    : params_(params), transport_(std::move(transport)) {
   const auto& entries = params.entries();
   const std::int64_t limit = bucket_bytes / static_cast<std::int64_t>(sizeof(float));
   // Walk the parameters from the last; a bucket grows downward through the flat buffer (with
@@ -28,38 +92,35 @@ GradientAllReduce::GradientAllReduce(const Communicator& comm, nn::ParameterStor
 }
 
 GradientAllReduce::~GradientAllReduce() {
-  for (auto& b : buckets_)
-    if (b.started) MPI_Wait(&b.request, MPI_STATUS_IGNORE);
+  for (std::size_t i = 0; i < buckets_.size(); ++i)
+    if (buckets_[i].started) transport_->wait(i);
 }
 
-void GradientAllReduce::start(Bucket& b) {
-  b.request = comm_.start_allreduce_sum(params_.flat_grads().data<float>() + b.offset, b.count);
+void GradientAllReduce::start(std::size_t index) {
+  Bucket& b = buckets_[index];
+  transport_->start(index, params_.flat_grads().data<float>() + b.offset, b.count);
   b.started = true;
 }
 
 void GradientAllReduce::ready_from(int first_param) {
-  for (auto& b : buckets_) {
-    if (b.started) continue;
-    if (b.first_param < first_param) break;  // later buckets depend on earlier parameters
-    start(b);
+  for (std::size_t i = 0; i < buckets_.size(); ++i) {
+    if (buckets_[i].started) continue;
+    if (buckets_[i].first_param < first_param) break;  // later buckets depend on earlier ones
+    start(i);
   }
-  // Open MPI progresses non-blocking collectives inside MPI calls: give it one.
-  for (auto& b : buckets_) {
-    if (!b.started || b.request == MPI_REQUEST_NULL) continue;
-    int done = 0;
-    MPI_Test(&b.request, &done, MPI_STATUS_IGNORE);
-  }
+  transport_->progress();
 }
 
 void GradientAllReduce::finish() {
-  for (auto& b : buckets_) {
-    if (!b.started) start(b);
-    MPI_Wait(&b.request, MPI_STATUS_IGNORE);
-    b.started = false;
+  for (std::size_t i = 0; i < buckets_.size(); ++i) {
+    if (!buckets_[i].started) start(i);
+    transport_->wait(i);
+    buckets_[i].started = false;
   }
-  if (comm_.size() > 1) {
+  transport_->finished();
+  if (transport_->size() > 1) {
     Tensor grads = params_.flat_grads();
-    ops::scale(grads, 1.0f / static_cast<float>(comm_.size()));
+    ops::scale(grads, 1.0f / static_cast<float>(transport_->size()));
   }
 }
 

@@ -1,12 +1,17 @@
 // Batch norm CUDA kernels against the CPU backend on the same random inputs: training forward
 // (output, batch statistics, running-statistics update), eval forward and backward, with and
-// without the fused ReLU.
+// without the fused ReLU; and sync BN's cross-rank sum between the stages (test_nccl.cpp has
+// it over NCCL).
+#include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "parity.hpp"
+#include "swag/backends/cuda/check.hpp"
+#include "swag/backends/cuda/context.hpp"
 #include "swag/ops/batchnorm.hpp"
 
 using namespace swag;
@@ -121,21 +126,58 @@ TEST_P(BatchNormParity, TrainEvalAndBackwardMatchTheCpuBackend) {
 INSTANTIATE_TEST_SUITE_P(Cuda, BatchNormParity, ::testing::ValuesIn(kCases),
                          [](const auto& c) { return std::string(c.param.name); });
 
-TEST(BatchNormCuda, SyncBatchNormIsRefusedWithAClearError) {
-  ops::BatchNormDesc d;
-  d.rows = 8;
-  d.channels = 2;
-  const ops::CrossRankSum sum = [](double*, std::int64_t) {};
-  d.sync = &sum;
-  ops::BatchNormState s = state(2, Device::cuda);
-  const Tensor x = cuda::to_device(random_tensor({8, 2}, 36));
-  Tensor y = test::device_garbage({8, 2});
-  try {
-    ops::batchnorm_forward_train(d, x, s, y);
-    FAIL() << "sync BN on CUDA did not throw";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), ExitCode::usage);
-    EXPECT_NE(std::string(e.what()).find("sync BN"), std::string::npos) << e.what();
+// Sync BN's plumbing without NCCL: a cross-rank sum that doubles the values, as if a second
+// rank had the same batch (the means stay, the running variance's n / (n - 1) changes). On the
+// GPU the values are device doubles, doubled through the host in stream order.
+TEST(BatchNormCuda, SyncBatchNormWithADoublingSumMatchesTheCpuBackend) {
+  const ops::CrossRankSum host_sum = [](double* values, std::int64_t count) {
+    for (std::int64_t i = 0; i < count; ++i) values[i] *= 2.0;
+  };
+  const ops::CrossRankSum device_sum = [&host_sum](double* values, std::int64_t count) {
+    std::vector<double> host(static_cast<std::size_t>(count));
+    const cudaStream_t stream = cuda::context().stream();
+    SWAG_CUDA_CHECK(cudaMemcpyAsync(host.data(), values, sizeof(double) * host.size(),
+                                    cudaMemcpyDeviceToHost, stream));
+    cuda::context().synchronize();
+    host_sum(host.data(), count);
+    SWAG_CUDA_CHECK(cudaMemcpyAsync(values, host.data(), sizeof(double) * host.size(),
+                                    cudaMemcpyHostToDevice, stream));
+    cuda::context().synchronize();  // `host` goes out of scope
+  };
+  for (const BatchNormCase& p : {kCases[1], kCases[3]}) {
+    ops::BatchNormDesc d, gd;
+    d.rows = gd.rows = p.rows;
+    d.channels = gd.channels = p.channels;
+    d.relu = gd.relu = p.relu;
+    d.sync = &host_sum;
+    gd.sync = &device_sum;
+    const std::int64_t c = p.channels;
+    const Shape shape{p.rows, c};
+    const Tensor x = random_tensor(shape, 37), dy = random_tensor(shape, 38);
+    const Tensor gx = cuda::to_device(x), gdy = cuda::to_device(dy);
+    const double tol = test::kFp32Tolerance;
+    const std::string tag = std::string(" ") + p.name;
+
+    ops::BatchNormState s = state(c, Device::cpu), gs = state(c, Device::cuda);
+    Tensor y = Tensor::empty(shape), gy = test::device_garbage(shape);
+    for (int step = 0; step < 2; ++step) {
+      ops::batchnorm_forward_train(d, x, s, y);
+      ops::batchnorm_forward_train(gd, gx, gs, gy);
+    }
+    test::expect_near("sync y" + tag, gy, y, tol);
+    test::expect_near("sync save_invstd" + tag, gs.save_invstd, s.save_invstd, tol);
+    test::expect_near("sync running_mean" + tag, gs.running_mean, s.running_mean, tol);
+    test::expect_near("sync running_var" + tag, gs.running_var, s.running_var, tol);
+
+    Tensor dx = Tensor::empty(shape), dgamma = Tensor::empty({c}), dbeta = Tensor::empty({c});
+    Tensor gdx = test::device_garbage(shape), gdgamma = test::device_garbage({c}),
+           gdbeta = test::device_garbage({c});
+    ops::batchnorm_backward(d, x, dy, s, dx, dgamma, dbeta);
+    ops::batchnorm_backward(gd, gx, gdy, gs, gdx, gdgamma, gdbeta);
+    const Tensor norms = column_norms(dy, p.rows, c);
+    test::expect_near("sync dx" + tag, gdx, dx, tol);
+    test::expect_near("sync dgamma" + tag, gdgamma, dgamma, tol, &norms);
+    test::expect_near("sync dbeta" + tag, gdbeta, dbeta, tol, &norms);
   }
 }
 

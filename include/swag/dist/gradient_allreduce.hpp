@@ -2,10 +2,14 @@
 // buckets of whole parameters, from the last parameter backward (backward produces gradients
 // from the classifier to the stem); a bucket's non-blocking sum starts as soon as the model
 // reports that all its parameters are final, and finish() waits for the rest and averages.
+//
+// The buckets travel over MPI when the gradients are on the host, over NCCL when they are on
+// the GPU (CUDA builds): there a bucket's sum runs on the communicator's stream once the compute
+// stream has produced it, and finish() leaves the compute stream waiting for the last sum and
+// queues the averaging on it, so it returns without waiting for the GPU.
 #pragma once
-#include <mpi.h>
-
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "swag/dist/communicator.hpp"
@@ -13,10 +17,22 @@
 
 namespace swag::dist {
 
+class NcclCommunicator;
+
+// How buckets travel (MPI or NCCL; src/dist/gradient_transport.hpp).
+class GradientTransport;
+
 class GradientAllReduce {
  public:
+  // Over `comm`'s ranks. Gradients on the host go over MPI; gradients on the GPU over an NCCL
+  // communicator made here from `comm` (collective: every rank constructs it at once).
   GradientAllReduce(const Communicator& comm, nn::ParameterStore& params,
                     std::int64_t bucket_bytes = 25 << 20);
+#ifdef SWAG_WITH_CUDA
+  // Over `nccl`'s ranks (which must outlive this); the gradients must be on the GPU.
+  GradientAllReduce(const NcclCommunicator& nccl, nn::ParameterStore& params,
+                    std::int64_t bucket_bytes = 25 << 20);
+#endif
   ~GradientAllReduce();
   GradientAllReduce(const GradientAllReduce&) = delete;
   GradientAllReduce& operator=(const GradientAllReduce&) = delete;
@@ -25,19 +41,22 @@ class GradientAllReduce {
   void ready_from(int first_param);
   // Starts what is left, waits for all buckets, divides by the world size.
   void finish();
-  std::size_t buckets() const { return buckets_.size(); }
+  std::size_t buckets() const {
+    return buckets_.size();
+  }
 
  private:
   struct Bucket {
     int first_param;
     std::int64_t offset, count;  // elements of the flat gradient buffer
-    MPI_Request request = MPI_REQUEST_NULL;
     bool started = false;
   };
-  void start(Bucket& b);
+  GradientAllReduce(std::unique_ptr<GradientTransport> transport, nn::ParameterStore& params,
+                    std::int64_t bucket_bytes);
+  void start(std::size_t index);
 
-  const Communicator& comm_;
   nn::ParameterStore& params_;
+  std::unique_ptr<GradientTransport> transport_;
   std::vector<Bucket> buckets_;  // in the order backward completes them
 };
 

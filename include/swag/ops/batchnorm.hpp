@@ -9,7 +9,10 @@
 
 namespace swag::ops {
 
-// Sync BN: sums `count` per-channel values in place over the ranks that share the batch.
+// Sync BN: sums `count` per-channel values in place over the ranks that share the batch. On the
+// CUDA backend `values` is device memory, and the sum must be ordered on the CUDA context's
+// stream: after the work queued there so far, before the work queued after the call returns
+// (dist::sync_batchnorm over NCCL does this).
 using CrossRankSum = std::function<void(double* values, std::int64_t count)>;
 
 struct BatchNormDesc {

@@ -1,6 +1,10 @@
-// Batch norm on the GPU: tensor checks here, kernels in batchnorm.cu.
-#include "kernels.hpp"
+// Batch norm on the GPU: tensor checks here, kernels in batchnorm.cu. The training forward and
+// the backward run in two stages (batchnorm_kernels.hpp); with sync BN, the cross-rank sum of
+// the per-channel sums runs between them, on the device buffer: the callback must order its
+// work on the context stream (dist::sync_batchnorm over NCCL does), as every op here does.
+#include "batchnorm_kernels.hpp"
 #include "op_support.hpp"
+#include "swag/backends/cuda/context.hpp"
 #include "swag/backends/cuda/cuda_ops.hpp"
 
 namespace swag::cuda {
@@ -8,10 +12,6 @@ namespace {
 
 // The arguments without the saved batch statistics, which only training uses.
 kernels::BatchNormArgs args(const ops::BatchNormDesc& d, const ops::BatchNormState& s) {
-  if (d.sync != nullptr && *d.sync)
-    fail(ExitCode::usage,
-         "batchnorm: sync BN is not supported on CUDA yet (it needs the NCCL backend); "
-         "run without sync BN or on the CPU backend");
   require_on_device("batchnorm", {&s.gamma, &s.beta, &s.running_mean, &s.running_var});
   return {d.rows,
           d.channels,
@@ -26,6 +26,16 @@ kernels::BatchNormArgs args(const ops::BatchNormDesc& d, const ops::BatchNormSta
           nullptr};
 }
 
+// Sync BN: sums the 2C + 1 device values (per-channel sums, then the row count) over the ranks.
+// Stage two takes up stage one's workspace, so the callback must not have moved it.
+void sum_over_ranks(const ops::BatchNormDesc& d, double* sums) {
+  if (d.sync == nullptr || !*d.sync) return;
+  void* const workspace = context().workspace(0);
+  (*d.sync)(sums, 2 * d.channels + 1);
+  SWAG_CHECK(context().workspace(0) == workspace,
+             "batchnorm: the sync BN sum moved the CUDA workspace that holds the batch sums");
+}
+
 }  // namespace
 
 void batchnorm_forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::BatchNormState& s,
@@ -35,7 +45,9 @@ void batchnorm_forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::
   kernels::BatchNormArgs a = args(d, s);
   a.save_mean = s.save_mean.data<float>();
   a.save_invstd = s.save_invstd.data<float>();
-  kernels::batchnorm_forward_train(a, x.data<float>(), y.data<float>());
+  double* const sums = kernels::batchnorm_forward_sums(a, x.data<float>());
+  sum_over_ranks(d, sums);
+  kernels::batchnorm_forward_apply(a, sums, x.data<float>(), y.data<float>());
 }
 
 void batchnorm_forward_eval(const ops::BatchNormDesc& d, const Tensor& x,
@@ -50,8 +62,10 @@ void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tens
   kernels::BatchNormArgs a = args(d, s);
   a.save_mean = s.save_mean.data<float>();
   a.save_invstd = s.save_invstd.data<float>();
-  kernels::batchnorm_backward(a, x.data<float>(), dy.data<float>(), dx.data<float>(),
-                              dgamma.data<float>(), dbeta.data<float>());
+  double* const sums = kernels::batchnorm_backward_sums(a, x.data<float>(), dy.data<float>(),
+                                                        dgamma.data<float>(), dbeta.data<float>());
+  sum_over_ranks(d, sums);
+  kernels::batchnorm_backward_apply(a, sums, x.data<float>(), dy.data<float>(), dx.data<float>());
 }
 
 }  // namespace swag::cuda

@@ -4,9 +4,11 @@
 // Per-channel sums are taken in double, deterministically: the rows are cut into `slabs` whose
 // number depends on the row count only; a block of 32 x 8 threads sums 32 channels of one slab
 // (each thread every 8th row, in row order; then a fixed tree over the 8), and one thread per
-// channel adds the slab partials in slab order. No atomics: the same inputs give the same bits.
-// The per-channel arithmetic after the sums is the CPU's, in the same precision.
-#include "kernels.hpp"
+// channel adds the slab partials in slab order into 2C per-channel sums. No atomics: the same
+// inputs give the same bits. Sync BN sums those over the ranks in place between the two stages
+// (batchnorm_kernels.hpp), as the CPU backend does. The per-channel arithmetic after the sums is
+// the CPU's, in the same precision.
+#include "batchnorm_kernels.hpp"
 #include "launch.cuh"
 
 namespace swag::cuda::kernels {
@@ -78,35 +80,59 @@ struct GradientTerms {
   }
 };
 
-// Workspace: slab partials (double [slabs][2c]), then three float [c] arrays.
+// Workspace: slab partials (double [slabs][2c]), the per-channel sums (double [2c + 1]), then
+// three float [c] arrays.
 struct Scratch {
-  double* partial;
+  double *partial, *sums;
   float *a, *b, *c;
 };
 
 Scratch scratch(std::int64_t slabs, std::int64_t c) {
   const auto align = [](std::size_t bytes) { return (bytes + 255) / 256 * 256; };
   const std::size_t partial_bytes = align(sizeof(double) * static_cast<std::size_t>(slabs * 2 * c));
+  const std::size_t sum_bytes = align(sizeof(double) * static_cast<std::size_t>(2 * c + 1));
   const std::size_t channel_bytes = align(sizeof(float) * static_cast<std::size_t>(c));
-  auto* base = static_cast<char*>(context().workspace(partial_bytes + 3 * channel_bytes));
-  auto* f = reinterpret_cast<float*>(base + partial_bytes);
+  auto* base =
+      static_cast<char*>(context().workspace(partial_bytes + sum_bytes + 3 * channel_bytes));
+  auto* f = reinterpret_cast<float*>(base + partial_bytes + sum_bytes);
   const std::size_t stride = channel_bytes / sizeof(float);
-  return {reinterpret_cast<double*>(base), f, f + stride, f + 2 * stride};
+  return {reinterpret_cast<double*>(base), reinterpret_cast<double*>(base + partial_bytes), f,
+          f + stride, f + 2 * stride};
 }
 
-// Batch statistics and the running-statistics update, one thread per channel.
-struct TrainStats {
+// The slab partials added in slab order, one thread per channel; the row count after them.
+// With dgamma and dbeta (backward), also this rank's parameter gradients.
+struct ReduceSlabs {
   const double* partial;
   std::int64_t slabs, c;
-  double n, eps, momentum;
-  const float* gamma;
-  float *mean, *invstd, *scale, *run_mean, *run_var;
+  double rows;
+  double* sums;
+  float *dgamma, *dbeta;
   __device__ void operator()(std::int64_t j) const {
     double s = 0.0, q = 0.0;
     for (std::int64_t k = 0; k < slabs; ++k) {
       s += partial[k * 2 * c + j];
       q += partial[k * 2 * c + c + j];
     }
+    sums[j] = s;
+    sums[c + j] = q;
+    if (j == 0) sums[2 * c] = rows;
+    if (dbeta) {
+      dbeta[j] = static_cast<float>(s);
+      dgamma[j] = static_cast<float>(q);
+    }
+  }
+};
+
+// Batch statistics and the running-statistics update, one thread per channel.
+struct TrainStats {
+  const double* sums;
+  std::int64_t c;
+  double eps, momentum;
+  const float* gamma;
+  float *mean, *invstd, *scale, *run_mean, *run_var;
+  __device__ void operator()(std::int64_t j) const {
+    const double s = sums[j], q = sums[c + j], n = sums[2 * c];
     const double m = s / n;
     const double var = q / n - m * m;
     const double biased = var > 0.0 ? var : 0.0;
@@ -139,21 +165,15 @@ struct Normalize {
   }
 };
 
-// dgamma, dbeta and the two batch means of the gradient, one thread per channel.
+// The two batch means of the gradient (over the global batch with sync BN), one thread per
+// channel.
 struct BackwardStats {
-  const double* partial;
-  std::int64_t slabs, c;
-  double n;
+  const double* sums;
+  std::int64_t c;
   const float *gamma, *invstd;
-  float *dgamma, *dbeta, *scale, *mean_g, *mean_gx;
+  float *scale, *mean_g, *mean_gx;
   __device__ void operator()(std::int64_t j) const {
-    double s = 0.0, q = 0.0;
-    for (std::int64_t k = 0; k < slabs; ++k) {
-      s += partial[k * 2 * c + j];
-      q += partial[k * 2 * c + c + j];
-    }
-    dbeta[j] = static_cast<float>(s);
-    dgamma[j] = static_cast<float>(q);
+    const double s = sums[j], q = sums[c + j], n = sums[2 * c];
     scale[j] = gamma[j] * invstd[j];
     mean_g[j] = static_cast<float>(s / n);
     mean_gx[j] = static_cast<float>(q / n);
@@ -177,14 +197,25 @@ struct InputGradient {
 
 }  // namespace
 
-void batchnorm_forward_train(const BatchNormArgs& a, const float* x, float* y) {
+double* batchnorm_forward_sums(const BatchNormArgs& a, const float* x) {
   const std::int64_t c = a.channels, slabs = slab_count(a.rows);
   const Scratch s = scratch(slabs, c);
   slab_sums(a.rows, c, slabs, MomentTerms{x, c}, s.partial);
-  for_each(c, TrainStats{s.partial, slabs, c, static_cast<double>(a.rows),
-                         static_cast<double>(a.eps), static_cast<double>(a.momentum), a.gamma,
-                         a.save_mean, a.save_invstd, s.a, a.running_mean, a.running_var});
+  for_each(c,
+           ReduceSlabs{s.partial, slabs, c, static_cast<double>(a.rows), s.sums, nullptr, nullptr});
+  return s.sums;
+}
+
+void batchnorm_forward_apply(const BatchNormArgs& a, const double* sums, const float* x, float* y) {
+  const std::int64_t c = a.channels;
+  const Scratch s = scratch(slab_count(a.rows), c);  // stage one's (batchnorm_kernels.hpp)
+  for_each(c, TrainStats{sums, c, static_cast<double>(a.eps), static_cast<double>(a.momentum),
+                         a.gamma, a.save_mean, a.save_invstd, s.a, a.running_mean, a.running_var});
   for_each(a.rows * c, Normalize{x, a.save_mean, s.a, a.beta, y, c, a.relu});
+}
+
+void batchnorm_forward_train(const BatchNormArgs& a, const float* x, float* y) {
+  batchnorm_forward_apply(a, batchnorm_forward_sums(a, x), x, y);
 }
 
 void batchnorm_forward_eval(const BatchNormArgs& a, const float* x, float* y) {
@@ -194,17 +225,29 @@ void batchnorm_forward_eval(const BatchNormArgs& a, const float* x, float* y) {
   for_each(a.rows * c, Normalize{x, a.running_mean, s.a, a.beta, y, c, a.relu});
 }
 
-void batchnorm_backward(const BatchNormArgs& a, const float* x, const float* dy, float* dx,
-                        float* dgamma, float* dbeta) {
+double* batchnorm_backward_sums(const BatchNormArgs& a, const float* x, const float* dy,
+                                float* dgamma, float* dbeta) {
   const std::int64_t c = a.channels, slabs = slab_count(a.rows);
   const Scratch s = scratch(slabs, c);
   slab_sums(a.rows, c, slabs,
             GradientTerms{x, dy, a.save_mean, a.save_invstd, a.gamma, a.beta, c, a.relu},
             s.partial);
-  for_each(c, BackwardStats{s.partial, slabs, c, static_cast<double>(a.rows), a.gamma,
-                            a.save_invstd, dgamma, dbeta, s.a, s.b, s.c});
+  for_each(c, ReduceSlabs{s.partial, slabs, c, static_cast<double>(a.rows), s.sums, dgamma, dbeta});
+  return s.sums;
+}
+
+void batchnorm_backward_apply(const BatchNormArgs& a, const double* sums, const float* x,
+                              const float* dy, float* dx) {
+  const std::int64_t c = a.channels;
+  const Scratch s = scratch(slab_count(a.rows), c);  // stage one's (batchnorm_kernels.hpp)
+  for_each(c, BackwardStats{sums, c, a.gamma, a.save_invstd, s.a, s.b, s.c});
   for_each(a.rows * c,
            InputGradient{x, dy, a.save_mean, a.save_invstd, a.beta, s.a, s.b, s.c, dx, c, a.relu});
+}
+
+void batchnorm_backward(const BatchNormArgs& a, const float* x, const float* dy, float* dx,
+                        float* dgamma, float* dbeta) {
+  batchnorm_backward_apply(a, batchnorm_backward_sums(a, x, dy, dgamma, dbeta), x, dy, dx);
 }
 
 }  // namespace swag::cuda::kernels

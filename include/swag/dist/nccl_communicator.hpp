@@ -1,0 +1,64 @@
+// The NCCL communicator of a GPU run (CUDA builds only): one GPU per rank, the GPU of the live
+// swag::cuda::Runtime. Its collectives sum device buffers in place on a communication stream of
+// its own, so that they overlap the compute stream's work; wait_for() and signal() order the
+// two streams with events. Collectives must be issued in the same order on every rank.
+//
+//   dist::NcclCommunicator nccl(comm);              // all ranks of the MPI communicator
+//   dist::GradientAllReduce allreduce(nccl, model->params());
+//   dist::sync_batchnorm(*model, nccl);
+#pragma once
+#include <cuda_runtime.h>
+#include <nccl.h>
+
+#include <cstdint>
+
+namespace swag::dist {
+
+class Communicator;
+
+class NcclCommunicator {
+ public:
+  // Collective over the ranks of `comm` (all must call it): rank 0 draws the unique id and sends
+  // it to the others with MPI_Bcast; the NCCL rank and size are the MPI ones.
+  explicit NcclCommunicator(const Communicator& comm);
+  // Without MPI: each of the `size` ranks passes the same id (unique_id() on one of them, sent
+  // by other means) and its own rank. With size 1 it needs no other process at all.
+  NcclCommunicator(const ncclUniqueId& id, int rank, int size);
+  ~NcclCommunicator();
+  NcclCommunicator(const NcclCommunicator&) = delete;
+  NcclCommunicator& operator=(const NcclCommunicator&) = delete;
+
+  static ncclUniqueId unique_id();
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  ncclComm_t handle() const { return comm_; }
+  cudaStream_t stream() const { return stream_; }
+
+  // Work queued on the communication stream from now on waits for the work queued on
+  // `producer` so far.
+  void wait_for(cudaStream_t producer) const;
+  // Work queued on `consumer` from now on waits for the work queued on the communication stream
+  // so far.
+  void signal(cudaStream_t consumer) const;
+  // In-place sums over the ranks of device buffers, queued on the communication stream (the
+  // caller orders them with wait_for and signal).
+  void allreduce_sum(float* data, std::int64_t count) const;
+  void allreduce_sum(double* data, std::int64_t count) const;
+  // The same, ordered on `stream` as if it ran there: after the work queued on it so far, before
+  // the work queued on it afterwards (it runs on the communication stream).
+  void allreduce_sum_on(double* data, std::int64_t count, cudaStream_t stream) const;
+  // Waits for the work queued on the communication stream.
+  void synchronize() const;
+
+ private:
+  void init(const ncclUniqueId& id);
+  void release() noexcept;
+
+  int rank_ = 0, size_ = 1;
+  ncclComm_t comm_ = nullptr;
+  cudaStream_t stream_ = nullptr;
+  cudaEvent_t ready_ = nullptr, done_ = nullptr;  // reused: a wait captures the last record
+};
+
+}  // namespace swag::dist

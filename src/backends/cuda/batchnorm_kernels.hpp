@@ -1,0 +1,27 @@
+// Batch norm's training forward and backward in two stages each (batchnorm.cu), around the
+// cross-rank sum of sync BN: stage one leaves per-channel sums in double on the device, the
+// caller may sum them over the ranks in place, stage two finishes from them. Without sync BN,
+// the two stages back to back are kernels.hpp's batchnorm_forward_train and batchnorm_backward,
+// bit for bit. C++17, as kernels.hpp.
+#pragma once
+#include "kernels.hpp"
+
+namespace swag::cuda::kernels {
+
+// Stage one's sums live in the context workspace, which stage two takes up again: nothing may
+// ask the context for a larger workspace in between (the caller checks that it did not move).
+// sums[0, C): sum of x; sums[C, 2C): sum of x^2; sums[2C]: the row count. Queued on the context
+// stream; returns the device address of the 2C + 1 sums.
+double* batchnorm_forward_sums(const BatchNormArgs& a, const float* x);
+// Batch statistics from the sums (their row count may be the global batch's), the running
+// statistics update and the normalization.
+void batchnorm_forward_apply(const BatchNormArgs& a, const double* sums, const float* x, float* y);
+
+// sums[0, C): sum of g (dy behind the ReLU mask); sums[C, 2C): sum of g * xhat; sums[2C]: the
+// row count. dbeta and dgamma are this rank's sums, written here, before any cross-rank sum.
+double* batchnorm_backward_sums(const BatchNormArgs& a, const float* x, const float* dy,
+                                float* dgamma, float* dbeta);
+void batchnorm_backward_apply(const BatchNormArgs& a, const double* sums, const float* x,
+                              const float* dy, float* dx);
+
+}  // namespace swag::cuda::kernels

@@ -1,0 +1,115 @@
+#include "swag/dist/nccl_communicator.hpp"
+
+#include <string_view>
+
+#include "nccl_check.hpp"
+#include "swag/backends/cuda/context.hpp"
+#include "swag/core/error.hpp"
+#include "swag/dist/communicator.hpp"
+#include "swag/dist/sync_batchnorm.hpp"
+
+namespace swag::cuda::detail {
+
+void call_failed(ncclResult_t s, const char* call, const char* file, int line) {
+  const std::string_view c(call);
+  // ncclGetLastError keeps the reason of the last failure (which peer, which transport).
+  const char* last = ncclGetLastError(nullptr);
+  fail(ExitCode::failure, "{}:{}: {} failed: NCCL error {} ({}){}{}", file, line,
+       c.substr(0, c.find('(')), static_cast<int>(s), ncclGetErrorString(s),
+       last && *last ? ": " : "", last ? last : "");
+}
+
+}  // namespace swag::cuda::detail
+
+namespace swag::dist {
+
+NcclCommunicator::NcclCommunicator(const Communicator& comm)
+    : rank_(comm.rank()), size_(comm.size()) {
+  ncclUniqueId id{};
+  if (rank_ == 0) id = unique_id();
+  comm.broadcast_bytes(&id, sizeof id);
+  init(id);
+}
+
+NcclCommunicator::NcclCommunicator(const ncclUniqueId& id, int rank, int size)
+    : rank_(rank), size_(size) {
+  SWAG_CHECK(size >= 1 && rank >= 0 && rank < size, "NCCL rank {} of {}", rank, size);
+  init(id);
+}
+
+ncclUniqueId NcclCommunicator::unique_id() {
+  ncclUniqueId id{};
+  SWAG_CUDA_CHECK(ncclGetUniqueId(&id));
+  return id;
+}
+
+void NcclCommunicator::init(const ncclUniqueId& id) {
+  try {
+    // The communicator is bound to the current device: the context's.
+    SWAG_CUDA_CHECK(cudaSetDevice(cuda::context().device()));
+    SWAG_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    SWAG_CUDA_CHECK(cudaEventCreateWithFlags(&ready_, cudaEventDisableTiming));
+    SWAG_CUDA_CHECK(cudaEventCreateWithFlags(&done_, cudaEventDisableTiming));
+    SWAG_CUDA_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
+  } catch (...) {
+    release();
+    throw;
+  }
+}
+
+// Destructors must not throw: statuses are ignored, as in cuda::Context.
+void NcclCommunicator::release() noexcept {
+  if (stream_) cudaStreamSynchronize(stream_);
+  if (comm_) ncclCommDestroy(comm_);
+  if (done_) cudaEventDestroy(done_);
+  if (ready_) cudaEventDestroy(ready_);
+  if (stream_) cudaStreamDestroy(stream_);
+  comm_ = nullptr;
+  stream_ = nullptr;
+  ready_ = done_ = nullptr;
+}
+
+NcclCommunicator::~NcclCommunicator() {
+  release();
+}
+
+void NcclCommunicator::wait_for(cudaStream_t producer) const {
+  SWAG_CUDA_CHECK(cudaEventRecord(ready_, producer));
+  SWAG_CUDA_CHECK(cudaStreamWaitEvent(stream_, ready_, 0));
+}
+
+void NcclCommunicator::signal(cudaStream_t consumer) const {
+  SWAG_CUDA_CHECK(cudaEventRecord(done_, stream_));
+  SWAG_CUDA_CHECK(cudaStreamWaitEvent(consumer, done_, 0));
+}
+
+void NcclCommunicator::allreduce_sum(float* data, std::int64_t count) const {
+  if (count <= 0) return;
+  SWAG_CUDA_CHECK(ncclAllReduce(data, data, static_cast<std::size_t>(count), ncclFloat32, ncclSum,
+                                comm_, stream_));
+}
+
+void NcclCommunicator::allreduce_sum(double* data, std::int64_t count) const {
+  if (count <= 0) return;
+  SWAG_CUDA_CHECK(ncclAllReduce(data, data, static_cast<std::size_t>(count), ncclFloat64, ncclSum,
+                                comm_, stream_));
+}
+
+void NcclCommunicator::allreduce_sum_on(double* data, std::int64_t count,
+                                        cudaStream_t stream) const {
+  wait_for(stream);
+  allreduce_sum(data, count);
+  signal(stream);
+}
+
+void NcclCommunicator::synchronize() const {
+  SWAG_CUDA_CHECK(cudaStreamSynchronize(stream_));
+}
+
+ops::CrossRankSum nccl_cross_rank_sum(const NcclCommunicator& comm) {
+  return [&comm](double* values, std::int64_t count) {
+    comm.allreduce_sum_on(values, count, cuda::context().stream());
+  };
+}
+
+}  // namespace swag::dist
