@@ -220,9 +220,10 @@ std::optional<RunState> CheckpointStore::load_latest(const dist::Communicator& c
          f.string_attribute("/", "model"), f.int_attribute("/", "num_classes"), model.name(),
          model.dims().num_classes);
   auto datasets = datasets_of(model, optimizer, extra);
-  for (auto& [name, t] : datasets) {
+  for (auto& entry : datasets) {
+    const std::string& name = entry.first;
     if (!f.exists(name)) fail(ExitCode::input, "{}: missing tensor '{}'", chosen, name);
-    ops::fill_through_host(t, [&](Tensor& host) { f.read_f32_into(name, host); });
+    ops::fill_through_host(entry.second, [&](Tensor& host) { f.read_f32_into(name, host); });
   }
   optimizer.set_steps_taken(f.int_attribute("/", "optimizer_steps"));
   RunState state = parse_state(f.string_attribute("/", "checkpoint_state"), chosen);
