@@ -14,9 +14,12 @@
 #include "swag/eval/mapping_file.hpp"
 #include "swag/eval/predict_dataset.hpp"
 #include "swag/nn/weights.hpp"
+#include "swag/ops/device.hpp"
 #include "swag/ops/optimizer_update.hpp"
 #include "swag/train/checkpoint.hpp"
+#include "swag/train/device_scope.hpp"
 #include "swag/train/forward_backward.hpp"
+#include "swag/train/host_staging.hpp"
 #include "swag/train/lr_schedule.hpp"
 #include "swag/train/mixup.hpp"
 #include "swag/train/optimizer.hpp"
@@ -50,16 +53,18 @@ void zero_shot_head(const std::string& init, const std::string& mapping_path, nn
     const auto& e = params.entries()[i];
     if (!model.in_head(e.name)) continue;
     const Tensor source = f.read_f32("/params/" + e.name);
-    Tensor target = params.value(static_cast<int>(i));
-    const std::int64_t width = target.numel() / target.dim(0);
-    target.zero();
-    for (std::size_t c = 0; c < m.mapping.size(); ++c) {
-      float* row = target.data<float>() + static_cast<std::int64_t>(c) * width;
-      for (const auto hashtag : m.mapping[c])
-        for (std::int64_t k = 0; k < width; ++k)
-          row[k] += source.data<float>()[static_cast<std::int64_t>(hashtag) * width + k] /
-                    static_cast<float>(m.mapping[c].size());
-    }
+    Tensor param = params.value(static_cast<int>(i));
+    ops::fill_through_host(param, [&](Tensor& target) {
+      const std::int64_t width = target.numel() / target.dim(0);
+      target.zero();
+      for (std::size_t c = 0; c < m.mapping.size(); ++c) {
+        float* row = target.data<float>() + static_cast<std::int64_t>(c) * width;
+        for (const auto hashtag : m.mapping[c])
+          for (std::int64_t k = 0; k < width; ++k)
+            row[k] += source.data<float>()[static_cast<std::int64_t>(hashtag) * width + k] /
+                      static_cast<float>(m.mapping[c].size());
+      }
+    });
   }
   log::info("finetune: head initialized zero-shot from {} through {}", init, mapping_path);
 }
@@ -68,11 +73,10 @@ void zero_shot_head(const std::string& init, const std::string& mapping_path, nn
 eval::TopKCounts evaluate(nn::Model& trained, const Config& c, const dist::Communicator& comm) {
   auto model = nn::create_model(trained.name(), {c.get_int("eval.batch"), trained.dims().resolution,
                                                  trained.dims().num_classes, false});
-  model->allocate(0);
-  std::copy_n(trained.params().flat_values().data<float>(), model->params().size(),
-              model->params().flat_values().data<float>());
-  std::copy_n(trained.buffers().flat_values().data<float>(), model->buffers().size(),
-              model->buffers().flat_values().data<float>());
+  model->allocate(0);  // on the host: evaluation runs on the CPU backend
+  Tensor params = model->params().flat_values(), buffers = model->buffers().flat_values();
+  ops::copy(trained.params().flat_values(), params);
+  ops::copy(trained.buffers().flat_values(), buffers);
   const auto p = eval::predict_dataset(
       *model, comm, {c.get_string("data.eval"), static_cast<int>(c.get_int("data.workers"))});
   if (p.num_classes != model->dims().num_classes)
@@ -84,6 +88,7 @@ eval::TopKCounts evaluate(nn::Model& trained, const Config& c, const dist::Commu
 }  // namespace
 
 void finetune(const Config& c, const dist::Communicator& comm) {
+  const DeviceScope device(c.get_string("run.device"), comm);  // outlives every device tensor
   const std::int64_t global = c.get_int("batch.global");
   if (global < 1 || global % comm.size() != 0)
     fail(ExitCode::config, "batch.global = {} does not divide over {} ranks", global, comm.size());
@@ -124,14 +129,12 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   data::Loader loader(o);
 
   auto model = nn::create_model(model_name, {local, o.resolution, loader.num_classes(), false});
-  model->allocate(seed);
+  model->allocate(seed, device.device());
   if (!init.empty()) {
     nn::load_trunk(init, *model);
     if (head == "zeroshot") zero_shot_head(init, c.get_string("init.mapping"), *model);
   }
-  Tensor params = model->params().flat_values(), buffers = model->buffers().flat_values();
-  comm.broadcast(params);
-  comm.broadcast(buffers);
+  broadcast_weights(comm, *model);
   if (c.get_bool("bn.sync")) dist::sync_batchnorm(*model, comm);
 
   OptimizerOptions oo;
@@ -153,8 +156,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   checkpoints.resume(comm, *model, *optimizer, state, extra);
   if (comm.rank() == 0) write_run_config(run_dir, c.to_toml());
 
-  Tensor images = Tensor::empty(model->input_shape());
-  Tensor targets = Tensor::empty({local, loader.num_classes()});
+  StagedBatch batch(model->input_shape(), {local, loader.num_classes()}, device.device());
   ForwardBackward step_fn(*model);
   dist::GradientAllReduce allreduce(comm, model->params());
   model->set_gradient_ready_hook([&](int first) { allreduce.ready_from(first); });
@@ -169,9 +171,12 @@ void finetune(const Config& c, const dist::Communicator& comm) {
       total_steps, schedule.base_lr);
   Progress progress(global, total_steps);
   while (state.step < total_steps) {
-    loader.fill(state.step, images, targets);
-    if (alpha > 0) mixup(images, targets, mixup_lambda(seed, state.step, comm.rank(), alpha));
-    double loss = step_fn.run(*model, images, targets);
+    loader.fill(state.step, batch.host_images(), batch.host_targets());
+    if (alpha > 0)
+      mixup(batch.host_images(), batch.host_targets(),
+            mixup_lambda(seed, state.step, comm.rank(), alpha));
+    batch.upload();
+    double loss = step_fn.run(*model, batch.images(), batch.targets());
     allreduce.finish();
     loss = comm.sum(loss) / comm.size();
     if (!std::isfinite(loss) || !std::isfinite(ops::sum_of_squares(model->params().flat_grads())))

@@ -8,6 +8,8 @@ const ConfigSchema& finetune_schema() {
   static const ConfigSchema schema = {
       {"run.dir", S("runs/finetune"), "run directory (config, metrics, checkpoints, results)"},
       {"run.seed", I{0}, "seed of the head, the subset, the order, augmentation and mixup"},
+      {"run.device", std::string("cpu"),
+       "cpu, or cuda: train on one GPU per rank (evaluation runs on the CPU)"},
       {"run.stop_at_step", I{0}, "checkpoint and stop (exit 75) at this step (0: never)"},
       {"model.name", S(""), "model preset (default: the init checkpoint's)"},
       {"model.resolution", I{384}, "fine-tuning resolution: 384 RegNetY/ViT-B, 512 L, 518 H"},

@@ -10,12 +10,12 @@
 #include "swag/dist/gradient_allreduce.hpp"
 #include "swag/dist/sync_batchnorm.hpp"
 #include "swag/nn/model.hpp"
-#include "swag/ops/device.hpp"
 #include "swag/ops/optimizer_update.hpp"
 #include "swag/train/batch_source.hpp"
 #include "swag/train/checkpoint.hpp"
 #include "swag/train/device_scope.hpp"
 #include "swag/train/forward_backward.hpp"
+#include "swag/train/host_staging.hpp"
 #include "swag/train/lr_schedule.hpp"
 #include "swag/train/run_files.hpp"
 #include "swag/train/stop_signals.hpp"
@@ -97,11 +97,7 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
       {layout.local_batch, layout.resolution, layout.num_classes, c.get_bool("model.pre_logits")});
   model->allocate(layout.seed, device.device());
   // Every rank initializes from the same seed; the broadcast makes "identical" a guarantee.
-  for (Tensor t : {model->params().flat_values(), model->buffers().flat_values()}) {
-    Tensor host = ops::host_side(t);
-    comm.broadcast(host);
-    if (host.raw() != t.raw()) ops::copy(host, t);
-  }
+  broadcast_weights(comm, *model);
   if (c.get_bool("bn.sync")) dist::sync_batchnorm(*model, comm);
   const auto optimizer = make_optimizer(model->params(), optimizer_options(c));
   const LrSchedule schedule{
@@ -117,12 +113,8 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
          resumed->vocab_sha256, vocab_sha256);
   if (comm.rank() == 0) write_run_config(run_dir, c.to_toml());
 
-  // The source fills host tensors; on a GPU they are copied to device ones each step.
-  Tensor host_images = Tensor::empty(model->input_shape());
-  Tensor host_targets = Tensor::empty({layout.local_batch, layout.num_classes});
-  const bool staged = device.device() != Device::cpu;
-  Tensor images = staged ? ops::copy_to(host_images, device.device()) : host_images;
-  Tensor targets = staged ? ops::copy_to(host_targets, device.device()) : host_targets;
+  StagedBatch batch(model->input_shape(), {layout.local_batch, layout.num_classes},
+                    device.device());
   ForwardBackward step_fn(*model);
   dist::GradientAllReduce allreduce(comm, model->params());
   model->set_gradient_ready_hook([&](int first) { allreduce.ready_from(first); });
@@ -137,12 +129,9 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
             total_steps, schedule.base_lr);
   Progress progress(layout.global_batch, total_steps);
   while (state.step < total_steps) {
-    source->fill(state.step, host_images, host_targets);
-    if (staged) {
-      ops::copy(host_images, images);
-      ops::copy(host_targets, targets);
-    }
-    double loss = step_fn.run(*model, images, targets);
+    source->fill(state.step, batch.host_images(), batch.host_targets());
+    batch.upload();
+    double loss = step_fn.run(*model, batch.images(), batch.targets());
     allreduce.finish();
     if (state.step == inject_nan) loss = std::numeric_limits<double>::quiet_NaN();
     loss = comm.sum(loss) / comm.size();
