@@ -9,6 +9,8 @@
 #                  (default: $SWAG_ROOT)
 #   SWAG_BIN       the swag binary (default: $SWAG_ROOT/build/cuda/bin/swag when the job has
 #                  GPUs and that file exists, else $SWAG_ROOT/build/cpu/bin/swag)
+#   SWAG_DEVICE    run.device of pre-training and fine-tuning: cuda (one GPU per rank) or cpu
+#                  (default: cuda when the job has GPUs and SWAG_BIN is the cuda build, else cpu)
 #   SWAG_LAUNCH    the SPMD launcher (default "srun --mpi=pmix" inside a Slurm job; outside one
 #                  it must be given, e.g. "mpirun -n 2")
 #   SWAG_LAUNCH_OPTS  extra launcher options (e.g. "--cpu-bind=cores")
@@ -46,6 +48,12 @@ swag_defaults() {
     fi
   fi
   [ "${1:-}" = --no-bin ] || [ -x "$SWAG_BIN" ] || swag_die "swag binary '$SWAG_BIN' not found or not executable (build it, or set SWAG_BIN)"
+  if [ -z "${SWAG_DEVICE:-}" ]; then
+    SWAG_DEVICE=cpu
+    if [ -n "${SLURM_JOB_GPUS:-}${SLURM_STEP_GPUS:-}" ] && [ "$SWAG_BIN" -ef "$SWAG_ROOT/build/cuda/bin/swag" ]; then
+      SWAG_DEVICE=cuda
+    fi
+  fi
   SWAG_PYTHON=${SWAG_PYTHON:-/usr/bin/python3}
   if [ -z "${SWAG_LAUNCH+set}" ]; then
     if [ -n "${SLURM_JOB_ID:-}" ]; then
@@ -62,7 +70,7 @@ swag_defaults() {
   SWAG_REQUEUE=${SWAG_REQUEUE:-1}
   swag_log "job ${SLURM_JOB_ID:-(no Slurm job)}${SLURM_ARRAY_TASK_ID:+ task $SLURM_ARRAY_TASK_ID}" \
     "on ${SLURM_JOB_NODELIST:-$(hostname)}, restart ${SLURM_RESTART_COUNT:-0}," \
-    "binary $SWAG_BIN, launcher '${SWAG_LAUNCH}${SWAG_LAUNCH_OPTS:+ $SWAG_LAUNCH_OPTS}', in $PWD"
+    "binary $SWAG_BIN on $SWAG_DEVICE, launcher '${SWAG_LAUNCH}${SWAG_LAUNCH_OPTS:+ $SWAG_LAUNCH_OPTS}', in $PWD"
 }
 
 # swag_launcher_array NAME: the launcher and its options as an array named NAME.
@@ -192,7 +200,7 @@ swag_pretrain() {
   local -a launch ov over
   swag_launcher_array launch
   swag_overrides_array ov
-  over=("${ov[@]}")
+  over=("run.device=$SWAG_DEVICE" "${ov[@]}")
   [ -z "${SWAG_RUN_DIR:-}" ] || over+=("run.dir=$SWAG_RUN_DIR")
   over+=("$@")
   # a bad deck or override fails here, in a second, instead of on every rank
@@ -222,6 +230,7 @@ swag_sweep_task() {
   swag_launcher_array launch
   if [ "$kind" = finetune ]; then
     swag_overrides_array ov
+    ov=("run.device=$SWAG_DEVICE" "${ov[@]}")
     # the deck and the cell's overrides fail here, in a second, instead of on every rank
     local -a check=(check-config --kind finetune)
     local i=1
