@@ -17,6 +17,7 @@
 #include "swag/data/loader.hpp"
 #include "swag/nn/model.hpp"
 #include "swag/ops/device.hpp"
+#include "swag/ops/math_mode.hpp"
 #include "swag/train/forward_backward.hpp"
 #include "swag/train/optimizer.hpp"
 #ifdef SWAG_WITH_CUDA
@@ -27,7 +28,7 @@ namespace swag::apps {
 namespace {
 
 struct Options {
-  std::string model, mode = "train", data, device = "cpu";
+  std::string model, mode = "train", data, device = "cpu", math = "fp32";
   std::int64_t batch = 32, resolution = 224, num_classes = 1000;
   int threads = 0, warmup = 2, iters = 10, workers = 2, prefetch = 2;
   bool pre_logits = false, json = false, no_dct_scaling = false;
@@ -152,8 +153,8 @@ void run_model(const Options& o, Device device) {
     }
     ops::synchronize(device);
   };
-  log::info("bench: {} {} batch {} at {}x{} on {}, {} CPU threads", model->name(), o.mode, o.batch,
-            o.resolution, o.resolution, o.device, cpu::Runtime::threads());
+  log::info("bench: {} {} batch {} at {}x{} on {} ({} math), {} CPU threads", model->name(), o.mode,
+            o.batch, o.resolution, o.resolution, o.device, o.math, cpu::Runtime::threads());
   for (int i = 0; i < o.warmup; ++i) once();
   std::vector<double> seconds;
   for (int i = 0; i < o.iters; ++i) {
@@ -173,6 +174,7 @@ void run_model(const Options& o, Device device) {
   j["model"] = model->name();
   j["mode"] = o.mode;
   j["device"] = o.device;
+  j["math"] = o.math;
   j["batch"] = o.batch;
   j["resolution"] = o.resolution;
   j["threads"] = cpu::Runtime::threads();
@@ -196,10 +198,18 @@ void run(const Options& o) {
   if (o.iters < 1 || o.warmup < 0) fail(ExitCode::usage, "--iters >= 1 and --warmup >= 0");
   if (o.mode == "loader") return run_loader(o);
   if (o.model.empty()) fail(ExitCode::usage, "--mode {} needs --model", o.mode);
-  if (o.device == "cpu") return run_model(o, Device::cpu);
+  const ops::MathMode math = ops::parse_math_mode(o.math);
+  if (o.device == "cpu") {
+    if (math != ops::MathMode::fp32)
+      fail(ExitCode::usage,
+           "--math {} is for --device cuda: the CPU backend computes in fp32 only (--math fp32)",
+           o.math);
+    return run_model(o, Device::cpu);
+  }
   if (o.device != "cuda") fail(ExitCode::usage, "--device must be cpu or cuda, not '{}'", o.device);
 #ifdef SWAG_WITH_CUDA
   const cuda::Runtime runtime(0);
+  ops::set_gpu_math(math);
   run_model(o, Device::cuda);
 #else
   fail(ExitCode::usage, "--device cuda: this swag was built without CUDA (use the 'cuda' preset)");
@@ -213,6 +223,10 @@ Command add_bench(CLI::App& app) {
   app.add_option("--model", o->model, "model name (train and infer)");
   app.add_option("--mode", o->mode, "train, infer or loader")->capture_default_str();
   app.add_option("--device", o->device, "train and infer: cpu or cuda (GPU 0)")
+      ->capture_default_str();
+  app.add_option("--math", o->math,
+                 "cuda: arithmetic of convolutions, linear layers and attention products, fp32, "
+                 "tf32 or bf16 (tensors stay fp32; the CPU computes fp32 only)")
       ->capture_default_str();
   app.add_option("--data", o->data, "loader: shard folder (index.json)");
   app.add_option("--workers", o->workers, "loader: decoding threads")->capture_default_str();

@@ -4,18 +4,23 @@ TFLOP/s and MFU for each model, written as results.jsonl and table.md in --out.
 
     bench_side_by_side.py --swag build/cuda/bin/swag --out DIR \
         [--cases regnety_16gf:train:64,vit_b16:train:64,...] [--timeout 300] [--device cuda]
-        [--sides swag,torch_fp32,torch_bf16] [--strict]
+        [--sides swag,swag_tf32,swag_bf16,torch_fp32,torch_bf16] [--strict]
 
 Each case model:mode:batch at --resolution runs, one process after another:
-  swag          `swag bench --device cuda` (fp32 kernels, TF32 off)
+  swag          `swag bench --device cuda` (fp32 kernels, TF32 off; --math fp32)
+  swag_tf32     `swag bench --math tf32`: convolutions, linear layers and attention products on
+                TF32 tensor cores, tensors still fp32 (as PyTorch's allow_tf32)
+  swag_bf16     `swag bench --math bf16`: linear and attention products on bf16 tensor cores
+                (cuBLASLt CUBLAS_COMPUTE_32F_FAST_16BF), convolutions TF32, tensors still fp32
   torch_fp32    bench_pytorch.py eager, fp32 with TF32 off, channels_last: the same arithmetic
   torch_bf16    bench_pytorch.py bf16 autocast + channels_last + torch.compile: the baseline of
                 the GPU issue (PyTorch as it is run in practice)
 A run that fails or passes --timeout becomes a row with its error, and the next one goes on;
 results.jsonl is appended to after every run, so a run cut short keeps what it measured.
 FLOPs: 2 per MAC of `swag info`, a training step three times the forward's. MFU divides by the
-GPU's dense peak for the run's arithmetic (fp32 on CUDA cores for swag and torch_fp32, bf16
-tensor cores for torch_bf16).
+GPU's dense peak for the run's arithmetic: fp32 on CUDA cores for swag and torch_fp32, TF32
+tensor cores for swag_tf32, bf16 tensor cores for swag_bf16 and torch_bf16 (swag_bf16's
+convolutions run TF32, at half that peak, so its MFU understates a convolutional model).
 """
 import argparse
 import json
@@ -28,16 +33,21 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_CASES = ("regnety_16gf:train:32,regnety_16gf:infer:64,vit_b16:train:64,"
                  "vit_b16:infer:128,regnety_128gf:train:8,vit_l16:train:32")
 
-# Dense peak TFLOP/s by GPU (NVIDIA's data sheets): fp32 on CUDA cores, bf16 on tensor cores.
-PEAKS = {"H100 PCIe": {"fp32": 51.2, "bf16": 756.0},
-         "H100": {"fp32": 66.9, "bf16": 989.4},   # SXM
-         "H200": {"fp32": 66.9, "bf16": 989.4}}
+# Dense peak TFLOP/s by GPU (NVIDIA's data sheets): fp32 on CUDA cores, TF32 and bf16 on tensor
+# cores.
+PEAKS = {"H100 PCIe": {"fp32": 51.2, "tf32": 378.0, "bf16": 756.0},
+         "H100": {"fp32": 66.9, "tf32": 494.7, "bf16": 989.4},   # SXM
+         "H200": {"fp32": 66.9, "tf32": 494.7, "bf16": 989.4}}
+# The arithmetic each side runs, for its MFU.
+PRECISION = {"swag": "fp32", "swag_tf32": "tf32", "swag_bf16": "bf16", "torch_fp32": "fp32",
+             "torch_bf16": "bf16"}
+DEFAULT_SIDES = "swag,swag_tf32,swag_bf16,torch_fp32,torch_bf16"
 
 
 def peak_for(gpu, precision):
     for name in sorted(PEAKS, key=len, reverse=True):
         if name in gpu:
-            return PEAKS[name]["bf16" if precision == "bf16" else "fp32"]
+            return PEAKS[name][precision]
     return None
 
 
@@ -76,12 +86,16 @@ def main():
                         "recorded as not run (0: no limit)")
     p.add_argument("--device", default="cuda", choices=["cuda", "cpu"])
     p.add_argument("--python", default=sys.executable)
-    p.add_argument("--sides", default="swag,torch_fp32,torch_bf16")
+    p.add_argument("--sides", default=DEFAULT_SIDES,
+                   help=f"comma-separated, from {', '.join(PRECISION)}")
     p.add_argument("--strict", action="store_true", help="exit 1 if any run failed")
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
     gpu = gpu_name(a.device)
     sides = a.sides.split(",")
+    unknown = [s for s in sides if s not in PRECISION]
+    if unknown:
+        p.error(f"unknown side(s) {', '.join(unknown)}; choose from {', '.join(PRECISION)}")
     rows = []
     start = time.time()
     results = open(os.path.join(a.out, "results.jsonl"), "a")
@@ -94,6 +108,8 @@ def main():
                             "--json"], 60)
         commands = {
             "swag": [a.swag, "bench", *common, "--json"],
+            "swag_tf32": [a.swag, "bench", *common, "--math", "tf32", "--json"],
+            "swag_bf16": [a.swag, "bench", *common, "--math", "bf16", "--json"],
             "torch_fp32": [a.python, os.path.join(HERE, "bench_pytorch.py"), *common,
                            "--precision", "fp32", "--channels-last"],
             "torch_bf16": [a.python, os.path.join(HERE, "bench_pytorch.py"), *common,
@@ -110,7 +126,7 @@ def main():
             if "images_per_s" in r and "gmacs" in info:
                 flops = 2 * (3 if mode == "train" else 1) * info["gmacs"] * 1e9 * r["images_per_s"]
                 r["tflops"] = flops / 1e12
-                peak = peak_for(gpu, "bf16" if side == "torch_bf16" else "fp32")
+                peak = peak_for(gpu, PRECISION[side])
                 r["mfu"] = r["tflops"] / peak if peak else None
             results.write(json.dumps(r) + "\n")
             results.flush()
@@ -126,9 +142,10 @@ def write_table(path, rows, gpu, sides):
     for r in rows:
         by_case.setdefault(r["case"], {})[r["side"]] = r
     head = "| model | mode | batch | " + " | ".join(f"{s} images/s (MFU)" for s in sides)
-    head += " | swag / torch_bf16 | swag / torch_fp32 |"
+    ratios = (("swag", "torch_bf16"), ("swag", "torch_fp32"), ("swag_bf16", "torch_bf16"))
+    head += "".join(f" | {num} / {den}" for num, den in ratios) + " |"
     lines = [f"GPU: {gpu}; {time.strftime('%Y-%m-%d', time.gmtime())}", "", head,
-             "|" + "---|" * (len(sides) + 5)]
+             "|" + "---|" * (len(sides) + 3 + len(ratios))]
     for case, r in by_case.items():
         model, mode, batch = case.split(":")
         cells = []
@@ -140,8 +157,8 @@ def write_table(path, rows, gpu, sides):
             else:
                 cells.append("failed: " + x.get("error", "not run").splitlines()[-1][:80])
         ratio = []
-        for ref in ("torch_bf16", "torch_fp32"):
-            a, b = r.get("swag", {}), r.get(ref, {})
+        for num, den in ratios:
+            a, b = r.get(num, {}), r.get(den, {})
             ok = "images_per_s" in a and "images_per_s" in b
             ratio.append(f"{a['images_per_s'] / b['images_per_s']:.2f}" if ok else "-")
         lines.append(f"| {model} | {mode} | {batch} | " + " | ".join(cells + ratio) + " |")

@@ -17,7 +17,10 @@
 // with s = 1 / sqrt(hd). One call per head covers the batch: with h fixed, the sample stride is
 // uniform in every operand (T*3D in qkv, H*T*T in probs, T*D in context).
 //
-// Numerics: CUBLAS_COMPUTE_32F (no TF32), for parity with the CPU backend. cuBLASLt's result
+// Numerics: fp32 data and accumulation, the products in the context's math mode as in
+// linear.cpp: CUBLAS_COMPUTE_32F in fp32 mode (no TF32), for parity with the CPU backend;
+// CUBLAS_COMPUTE_32F_FAST_TF32 in tf32; CUBLAS_COMPUTE_32F_FAST_16BF in bf16. The softmax
+// kernels are fp32 in every mode. cuBLASLt's result
 // for a given algorithm, shape and GPU is bitwise reproducible (its split-K reductions keep a
 // fixed order), and the algorithm is chosen once per shape.
 #include <algorithm>
@@ -54,8 +57,19 @@ struct GemmKey {
   std::int64_t m, n, k, batch;
   std::int64_t lda, ldb, ldd, stride_a, stride_b, stride_d;
   std::uint32_t align_a, align_b, align_d;
+  Math math;
   bool operator==(const GemmKey&) const = default;
 };
+
+// fp32 in and out, fp32 accumulation; the products as the math mode allows.
+cublasComputeType_t compute_type(Math math) {
+  switch (math) {
+    case Math::tf32: return CUBLAS_COMPUTE_32F_FAST_TF32;
+    case Math::bf16: return CUBLAS_COMPUTE_32F_FAST_16BF;
+    case Math::fp32: break;
+  }
+  return CUBLAS_COMPUTE_32F;
+}
 
 std::uint32_t alignment(const void* p) {
   const auto address = reinterpret_cast<std::uintptr_t>(p);
@@ -101,7 +115,7 @@ struct Plan {
 std::unique_ptr<Plan> make_plan(const GemmKey& g) {
   auto p = std::make_unique<Plan>();
   cublasLtMatmulDesc_t desc = nullptr;
-  SWAG_CUDA_CHECK(cublasLtMatmulDescCreate(&desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+  SWAG_CUDA_CHECK(cublasLtMatmulDescCreate(&desc, compute_type(g.math), CUDA_R_32F));
   p->desc.reset(desc);
   SWAG_CUDA_CHECK(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &g.trans_a,
                                                  sizeof g.trans_a));
@@ -131,8 +145,8 @@ std::unique_ptr<Plan> make_plan(const GemmKey& g) {
                                                  &found));
   if (found == 0)
     fail(ExitCode::failure,
-         "attention on CUDA: cuBLASLt has no fp32 algorithm for {} batched {}x{}x{} products",
-         g.batch, g.m, g.n, g.k);
+         "attention on CUDA: cuBLASLt has no {} algorithm for {} batched {}x{}x{} products",
+         ops::math_mode_name(g.math), g.batch, g.m, g.n, g.k);
   return p;
 }
 
@@ -140,16 +154,18 @@ std::unique_ptr<Plan> make_plan(const GemmKey& g) {
 void batched_gemm(cublasOperation_t trans_a, cublasOperation_t trans_b, std::int64_t m,
                   std::int64_t n, std::int64_t k, std::int64_t batch, float alpha, const Operand& a,
                   const Operand& b, float* d, std::int64_t ldd, std::int64_t stride_d) {
-  const GemmKey key{trans_a,        trans_b,        m,           n,        k,        batch,
-                    a.ld,           b.ld,           ldd,         a.stride, b.stride, stride_d,
-                    alignment(a.p), alignment(b.p), alignment(d)};
-  // An attention layer has six distinct products per shape; a linear search finds them quickly.
+  Context& ctx = context();
+  const GemmKey key{
+      trans_a,      trans_b,   m,        n,        k,        batch,          a.ld,
+      b.ld,         ldd,       a.stride, b.stride, stride_d, alignment(a.p), alignment(b.p),
+      alignment(d), ctx.math()};
+  // An attention layer has six distinct products per shape (per math mode); a linear search
+  // finds them quickly.
   static std::vector<std::pair<GemmKey, std::unique_ptr<Plan>>> plans;
   auto it = std::find_if(plans.begin(), plans.end(), [&](const auto& e) { return e.first == key; });
   if (it == plans.end()) it = plans.emplace(plans.end(), key, make_plan(key));
   const Plan& p = *it->second;
 
-  Context& ctx = context();
   const std::size_t bytes = p.heuristic.workspaceSize;
   const float zero = 0.0f;
   SWAG_CUDA_CHECK(cublasLtMatmul(ctx.cublaslt(), p.desc.get(), &alpha, a.p, p.a.get(), b.p,

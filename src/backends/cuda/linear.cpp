@@ -10,7 +10,11 @@
 // The bias rides on the forward GEMM's epilogue (one value per row of Y^T); its gradient is a
 // column sum of dY.
 //
-// Numerics: CUBLAS_COMPUTE_32F (no TF32), for parity with the CPU backend.
+// Numerics: fp32 data, fp32 accumulation, the products in the context's math mode
+// (swag/ops/math_mode.hpp): CUBLAS_COMPUTE_32F in fp32 mode (no TF32: parity with the CPU
+// backend), CUBLAS_COMPUTE_32F_FAST_TF32 in tf32, CUBLAS_COMPUTE_32F_FAST_16BF in bf16 (bf16
+// tensor-core products; cuBLASLt may also pick TF32 kernels for it). Plans are cached per shape,
+// alignment and math mode.
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -37,8 +41,19 @@ struct GemmKey {
   std::int64_t m, n, k;
   bool bias;
   std::uint32_t align_a, align_b, align_d, align_bias;
+  Math math;
   bool operator==(const GemmKey&) const = default;
 };
+
+// fp32 in and out, fp32 accumulation; the products as the math mode allows.
+cublasComputeType_t compute_type(Math math) {
+  switch (math) {
+    case Math::tf32: return CUBLAS_COMPUTE_32F_FAST_TF32;
+    case Math::bf16: return CUBLAS_COMPUTE_32F_FAST_16BF;
+    case Math::fp32: break;
+  }
+  return CUBLAS_COMPUTE_32F;
+}
 
 std::uint32_t alignment(const void* p) {
   const auto address = reinterpret_cast<std::uintptr_t>(p);
@@ -82,7 +97,7 @@ struct Plan {
 std::unique_ptr<Plan> make_plan(const GemmKey& g, const float* bias) {
   auto p = std::make_unique<Plan>();
   cublasLtMatmulDesc_t desc = nullptr;
-  SWAG_CUDA_CHECK(cublasLtMatmulDescCreate(&desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+  SWAG_CUDA_CHECK(cublasLtMatmulDescCreate(&desc, compute_type(g.math), CUDA_R_32F));
   p->desc.reset(desc);
   set(desc, CUBLASLT_MATMUL_DESC_TRANSA, g.trans_a);
   set(desc, CUBLASLT_MATMUL_DESC_TRANSB, g.trans_b);
@@ -111,25 +126,25 @@ std::unique_ptr<Plan> make_plan(const GemmKey& g, const float* bias) {
                                                  p->d.get(), p->d.get(), pref, 1, &p->heuristic,
                                                  &found));
   if (found == 0)
-    fail(ExitCode::failure, "linear on CUDA: cuBLASLt has no fp32 algorithm for {}x{}x{}", g.m, g.n,
-         g.k);
+    fail(ExitCode::failure, "linear on CUDA: cuBLASLt has no {} algorithm for {}x{}x{}",
+         ops::math_mode_name(g.math), g.m, g.n, g.k);
   return p;
 }
 
 // D = op(A) op(B) (+ bias per row of D), all column-major.
 void gemm(cublasOperation_t trans_a, cublasOperation_t trans_b, std::int64_t m, std::int64_t n,
           std::int64_t k, const float* a, const float* b, float* d, const float* bias = nullptr) {
+  Context& ctx = context();
   const GemmKey key{
-      trans_a,      trans_b,        m, n, k, bias != nullptr, alignment(a), alignment(b),
-      alignment(d), alignment(bias)};
-  // A model has a handful of distinct GEMMs; a linear search finds them quickly.
+      trans_a,      trans_b,         m,         n, k, bias != nullptr, alignment(a), alignment(b),
+      alignment(d), alignment(bias), ctx.math()};
+  // A model has a handful of distinct GEMMs (per math mode); a linear search finds them quickly.
   static std::vector<std::pair<GemmKey, std::unique_ptr<Plan>>> plans;
   auto it = std::find_if(plans.begin(), plans.end(), [&](const auto& e) { return e.first == key; });
   if (it == plans.end()) it = plans.emplace(plans.end(), key, make_plan(key, bias));
   const Plan& p = *it->second;
   if (bias) set(p.desc.get(), CUBLASLT_MATMUL_DESC_BIAS_POINTER, bias);
 
-  Context& ctx = context();
   const std::size_t bytes = p.heuristic.workspaceSize;
   const float one = 1.0f, zero = 0.0f;
   SWAG_CUDA_CHECK(cublasLtMatmul(ctx.cublaslt(), p.desc.get(), &one, a, p.a.get(), b, p.b.get(),

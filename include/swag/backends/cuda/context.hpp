@@ -1,5 +1,6 @@
 // The per-process state that the CUDA ops share: one compute stream on which every op, copy and
-// fill is ordered, the cuDNN and cuBLASLt handles bound to that stream, and a scratch workspace.
+// fill is ordered, the cuDNN and cuBLASLt handles bound to that stream, a scratch workspace, and
+// the math mode of the GEMM-like ops (swag/ops/math_mode.hpp).
 // swag::cuda::Runtime creates it; like the step loop, the ops run on one host thread.
 #pragma once
 #include <cublasLt.h>
@@ -8,7 +9,12 @@
 
 #include <cstddef>
 
+#include "swag/ops/math_mode.hpp"
+
 namespace swag::cuda {
+
+// The arithmetic of convolutions, linear layers and attention products (storage stays fp32).
+using Math = ops::MathMode;
 
 class Context {
  public:
@@ -28,6 +34,12 @@ class Context {
   // Waits for all work queued on the stream; rethrows the first asynchronous error.
   void synchronize();
 
+  // The math mode of the ops called from now on (fp32 until set). The ops' plans are cached per
+  // shape and mode, so switching back and forth rebuilds nothing and fp32 stays bitwise what it
+  // was; the work already queued keeps the mode it was queued with.
+  void set_math(Math math) { math_ = math; }
+  Math math() const { return math_; }
+
  private:
   int device_;
   cudaStream_t stream_ = nullptr;
@@ -35,6 +47,7 @@ class Context {
   cublasLtHandle_t cublaslt_ = nullptr;
   void* workspace_ = nullptr;
   std::size_t workspace_bytes_ = 0;
+  Math math_ = Math::fp32;
 };
 
 // The context of the live swag::cuda::Runtime; fails when there is none.

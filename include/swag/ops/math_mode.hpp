@@ -1,0 +1,32 @@
+// The arithmetic of the GPU's GEMM-like ops (convolutions, linear layers, the attention products),
+// for the whole process, without changing what tensors hold: activations, weights and gradients
+// stay float32 in memory, and only the products inside cuDNN and cuBLASLt may be rounded to a
+// narrower format (as PyTorch's allow_tf32 flags do). Accumulation is fp32 in every mode.
+//   fp32  exact fp32 products on CUDA cores (the default; the GPU-vs-CPU tests' arithmetic)
+//   tf32  TF32 tensor cores: inputs rounded to 10 explicit mantissa bits (unit roundoff 2^-11)
+//   bf16  linear and attention: bf16 tensor cores (7 explicit mantissa bits, 2^-8), cuBLASLt's
+//         CUBLAS_COMPUTE_32F_FAST_16BF, which may also pick TF32 kernels; convolutions: TF32,
+//         since cuDNN's only other conversion of fp32 data is to IEEE half, whose range (6e-5 to
+//         65504) needs loss scaling, which swag does not do
+// Everything else (element-wise ops, norms, softmax, reductions, optimizer) is fp32 in every
+// mode. The CPU backend always computes in fp32.
+#pragma once
+#include <string_view>
+
+namespace swag::ops {
+
+enum class MathMode { fp32, tf32, bf16 };
+
+// "fp32", "tf32" or "bf16"; anything else fails with ExitCode::usage, listing the choices.
+MathMode parse_math_mode(std::string_view name);
+std::string_view math_mode_name(MathMode mode);
+
+// Sets the math mode of the GPU ops for the rest of the process; the ops called after it use it
+// (their cached plans are keyed by the mode). Needs the CUDA runtime (swag::cuda::Runtime) alive.
+// In a build without CUDA, fp32 is accepted and does nothing (the CPU backend computes in fp32),
+// and tf32 or bf16 fail with ExitCode::usage.
+void set_gpu_math(MathMode mode);
+// The mode set last (fp32 until set); fp32 in a build without CUDA.
+MathMode gpu_math();
+
+}  // namespace swag::ops
