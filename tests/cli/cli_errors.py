@@ -125,6 +125,10 @@ def case_bench_bad_mode(swag, work):
     expect_error(run(swag, "bench", "--mode", "train"), USAGE, "--mode train needs --model")
     expect_error(run(swag, "bench", "--model", "regnety_test", "--device", "tpu"), USAGE,
                  "--device must be cpu or cuda, not 'tpu'")
+    expect_error(run(swag, "bench", "--model", "regnety_test", "--math", "fp16"), USAGE,
+                 "unknown math mode 'fp16': choose fp32, tf32 or bf16")
+    expect_error(run(swag, "bench", "--model", "regnety_test", "--math", "bf16"), USAGE,
+                 "--math bf16 is for --device cuda")
 
 
 def case_h5py_written_weights(swag, work):
