@@ -3,6 +3,7 @@
 #include <mpi.h>
 
 #include "swag/core/log.hpp"
+#include "swag/ops/math_mode.hpp"
 #ifdef SWAG_WITH_CUDA
 #include "swag/backends/cuda/runtime.hpp"
 #endif
@@ -20,11 +21,28 @@ int node_local_rank(const dist::Communicator& comm) {
   return rank;
 }
 
+// run.math as a mode; a bad name is a deck error.
+ops::MathMode math_of(const std::string& math) {
+  try {
+    return ops::parse_math_mode(math);
+  } catch (const Error& e) {
+    fail(ExitCode::config, "run.math: {}", e.what());
+  }
+}
+
 }  // namespace
 
-DeviceScope::DeviceScope(const std::string& name, const dist::Communicator& comm) {
-  if (name == "cpu") return;
-  if (name != "cuda") fail(ExitCode::config, "run.device must be cpu or cuda, not '{}'", name);
+DeviceScope::DeviceScope(const std::string& name, const std::string& math,
+                         const dist::Communicator& comm) {
+  const ops::MathMode mode = math_of(math);
+  if (name != "cpu" && name != "cuda")
+    fail(ExitCode::config, "run.device must be cpu or cuda, not '{}'", name);
+  if (name == "cpu") {
+    if (mode != ops::MathMode::fp32)
+      fail(ExitCode::config,
+           "run.math = {} needs run.device = cuda: the CPU backend computes in fp32", math);
+    return;
+  }
   const int local_rank = node_local_rank(comm);
 #ifdef SWAG_WITH_CUDA
   const int gpus = cuda::Runtime::device_count();
@@ -32,8 +50,9 @@ DeviceScope::DeviceScope(const std::string& name, const dist::Communicator& comm
   const int gpu = local_rank % gpus;
   runtime_ = std::make_shared<cuda::Runtime>(gpu);
   device_ = Device::cuda;
-  log::info("rank {} computes on GPU {} of {} (node-local rank {})", comm.rank(), gpu, gpus,
-            local_rank);
+  ops::set_gpu_math(mode);
+  log::info("rank {} computes on GPU {} of {} (node-local rank {}), {} math", comm.rank(), gpu,
+            gpus, local_rank, math);
 #else
   (void)local_rank;
   fail(ExitCode::config, "run.device = cuda, but this swag was built without CUDA (cuda preset)");

@@ -88,7 +88,8 @@ eval::TopKCounts evaluate(nn::Model& trained, const Config& c, const dist::Commu
 }  // namespace
 
 void finetune(const Config& c, const dist::Communicator& comm) {
-  const DeviceScope device(c.get_string("run.device"), comm);  // outlives every device tensor
+  // Outlives every device tensor.
+  const DeviceScope device(c.get_string("run.device"), c.get_string("run.math"), comm);
   const std::int64_t global = c.get_int("batch.global");
   if (global < 1 || global % comm.size() != 0)
     fail(ExitCode::config, "batch.global = {} does not divide over {} ranks", global, comm.size());

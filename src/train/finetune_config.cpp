@@ -10,6 +10,8 @@ const ConfigSchema& finetune_schema() {
       {"run.seed", I{0}, "seed of the head, the subset, the order, augmentation and mixup"},
       {"run.device", std::string("cpu"),
        "cpu, or cuda: train on one GPU per rank (evaluation runs on the CPU)"},
+      {"run.math", std::string("fp32"),
+       "GPU products of convolutions, linear layers, attention: fp32, tf32 or bf16"},
       {"run.stop_at_step", I{0}, "checkpoint and stop (exit 75) at this step (0: never)"},
       {"model.name", S(""), "model preset (default: the init checkpoint's)"},
       {"model.resolution", I{384}, "fine-tuning resolution: 384 RegNetY/ViT-B, 512 L, 518 H"},

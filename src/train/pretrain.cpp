@@ -79,7 +79,8 @@ OptimizerOptions optimizer_options(const Config& c) {
 }  // namespace
 
 void pretrain(const Config& c, const dist::Communicator& comm) {
-  const DeviceScope device(c.get_string("run.device"), comm);  // outlives every device tensor
+  // Outlives every device tensor.
+  const DeviceScope device(c.get_string("run.device"), c.get_string("run.math"), comm);
   BatchLayout layout = layout_of(c, comm);
   std::string vocab_sha256;
   const auto source = make_source(c, layout, vocab_sha256);

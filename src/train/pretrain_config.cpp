@@ -8,6 +8,8 @@ const ConfigSchema& pretrain_schema() {
       {"run.dir", std::string("runs/pretrain"), "run directory (config, metrics, checkpoints)"},
       {"run.seed", I{0}, "seed of initialization, sampling and augmentation"},
       {"run.device", std::string("cpu"), "cpu, or cuda: one GPU per rank (the cuda preset)"},
+      {"run.math", std::string("fp32"),
+       "GPU products of convolutions, linear layers, attention: fp32, tf32 or bf16"},
       {"run.stop_at_step", I{0},
        "checkpoint and stop (exit 75) at this step, as on a signal (0: never)"},
       {"model.name", std::string("regnety_16gf"), "model preset"},

@@ -140,18 +140,20 @@ def case_nan_skip(swag, deck, work):
 
 
 def case_bad_device(swag, deck, work):
-    """run.device: an unknown name, and cuda in a CPU-only build, are config errors (exit 3)
-    that leave no run directory behind."""
+    """run.device and run.math: unknown names, cuda in a CPU-only build and a GPU math mode on
+    the CPU are config errors (exit 3) that leave no run directory behind."""
     cuda_built = os.environ.get("SWAG_CUDA_BUILD", "OFF") == "ON"  # set by tests/train/CMakeLists
-    for device, text in (("tpu", "run.device must be cpu or cuda, not 'tpu'"),
-                         ("cuda", "built without CUDA")):
+    for device, math, text in (("tpu", "fp32", "run.device must be cpu or cuda, not 'tpu'"),
+                               ("cuda", "fp32", "built without CUDA"),
+                               ("cpu", "bf16", "run.math = bf16 needs run.device = cuda"),
+                               ("cpu", "fp8", "run.math: unknown math mode 'fp8'")):
         if device == "cuda" and cuda_built:
             continue
-        run_dir = os.path.join(work, device)
-        r = run(swag, deck, run_dir, 2, f"run.device={device}", expect=3)
+        run_dir = os.path.join(work, device + math)
+        r = run(swag, deck, run_dir, 2, f"run.device={device}", f"run.math={math}", expect=3)
         assert any(l.startswith("swag: error:") and text in l for l in r.stderr.splitlines()), r.stderr
         assert not os.path.exists(run_dir), os.listdir(run_dir)
-        print(f"ok: run.device={device} -> exit 3: {text}")
+        print(f"ok: run.device={device} run.math={math} -> exit 3: {text}")
 
 
 def case_ranks_agree(swag, deck, work):

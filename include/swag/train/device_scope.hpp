@@ -1,4 +1,5 @@
-// The device a training run computes on (deck key run.device): the host, or one GPU per rank.
+// The device a training run computes on (deck key run.device): the host, or one GPU per rank;
+// and on a GPU, the arithmetic of its GEMM-like ops (run.math, ops/math_mode.hpp).
 // A rank takes GPU (its index among the ranks of its node) mod (the GPUs the node shows), so
 // `srun --ntasks-per-node=8 --gpus-per-node=8` gives each rank its own GPU.
 #pragma once
@@ -13,8 +14,9 @@ namespace swag::train {
 class DeviceScope {
  public:
   // name: "cpu" or "cuda" (ExitCode::config for anything else, or for cuda in a CPU-only build
-  // or on a node without a GPU). Holds the CUDA runtime for as long as it lives.
-  DeviceScope(const std::string& name, const dist::Communicator& comm);
+  // or on a node without a GPU); math: fp32, or on cuda also tf32 or bf16 (else
+  // ExitCode::config). Holds the CUDA runtime for as long as it lives.
+  DeviceScope(const std::string& name, const std::string& math, const dist::Communicator& comm);
   Device device() const { return device_; }
 
  private:
