@@ -33,7 +33,7 @@ class NcclTransport final : public GradientTransport {
   void finished() override { comm_.signal(cuda::context().stream()); }
 
  private:
-  std::unique_ptr<NcclCommunicator> owned_;  // before comm_: destroyed after the sync above
+  std::unique_ptr<NcclCommunicator> owned_;  // when owned: destroyed after the sync above
   const NcclCommunicator& comm_;
 };
 
