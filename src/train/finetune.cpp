@@ -8,8 +8,7 @@
 #include "swag/core/log.hpp"
 #include "swag/data/labelled_subset.hpp"
 #include "swag/data/loader.hpp"
-#include "swag/dist/gradient_allreduce.hpp"
-#include "swag/dist/sync_batchnorm.hpp"
+#include "swag/dist/model_collectives.hpp"
 #include "swag/eval/accuracy.hpp"
 #include "swag/eval/mapping_file.hpp"
 #include "swag/eval/predict_dataset.hpp"
@@ -136,7 +135,6 @@ void finetune(const Config& c, const dist::Communicator& comm) {
     if (head == "zeroshot") zero_shot_head(init, c.get_string("init.mapping"), *model);
   }
   broadcast_weights(comm, *model);
-  if (c.get_bool("bn.sync")) dist::sync_batchnorm(*model, comm);
 
   OptimizerOptions oo;
   oo.name = "sgd";
@@ -159,8 +157,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
 
   StagedBatch batch(model->input_shape(), {local, loader.num_classes()}, device.device());
   ForwardBackward step_fn(*model);
-  dist::GradientAllReduce allreduce(comm, model->params());
-  model->set_gradient_ready_hook([&](int first) { allreduce.ready_from(first); });
+  dist::ModelCollectives collectives(comm, *model, c.get_bool("bn.sync"));
   Metrics metrics(run_dir, comm.rank() == 0);
   install_stop_handlers();
   const std::int64_t stop_at = c.get_int("run.stop_at_step");
@@ -178,7 +175,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
             mixup_lambda(seed, state.step, comm.rank(), alpha));
     batch.upload();
     double loss = step_fn.run(*model, batch.images(), batch.targets());
-    allreduce.finish();
+    collectives.finish_gradients();
     loss = comm.sum(loss) / comm.size();
     if (!std::isfinite(loss) || !std::isfinite(ops::sum_of_squares(model->params().flat_grads())))
       fail(ExitCode::numerics,

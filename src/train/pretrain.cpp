@@ -7,8 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "swag/core/log.hpp"
-#include "swag/dist/gradient_allreduce.hpp"
-#include "swag/dist/sync_batchnorm.hpp"
+#include "swag/dist/model_collectives.hpp"
 #include "swag/nn/model.hpp"
 #include "swag/ops/optimizer_update.hpp"
 #include "swag/train/batch_source.hpp"
@@ -99,7 +98,6 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
   model->allocate(layout.seed, device.device());
   // Every rank initializes from the same seed; the broadcast makes "identical" a guarantee.
   broadcast_weights(comm, *model);
-  if (c.get_bool("bn.sync")) dist::sync_batchnorm(*model, comm);
   const auto optimizer = make_optimizer(model->params(), optimizer_options(c));
   const LrSchedule schedule{
       scaled_lr(c.get_float("optim.lr"), layout.global_batch, c.get_int("optim.reference_batch")),
@@ -117,8 +115,7 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
   StagedBatch batch(model->input_shape(), {layout.local_batch, layout.num_classes},
                     device.device());
   ForwardBackward step_fn(*model);
-  dist::GradientAllReduce allreduce(comm, model->params());
-  model->set_gradient_ready_hook([&](int first) { allreduce.ready_from(first); });
+  dist::ModelCollectives collectives(comm, *model, c.get_bool("bn.sync"));
   Metrics metrics(run_dir, comm.rank() == 0);
   install_stop_handlers();
 
@@ -133,7 +130,7 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
     source->fill(state.step, batch.host_images(), batch.host_targets());
     batch.upload();
     double loss = step_fn.run(*model, batch.images(), batch.targets());
-    allreduce.finish();
+    collectives.finish_gradients();
     if (state.step == inject_nan) loss = std::numeric_limits<double>::quiet_NaN();
     loss = comm.sum(loss) / comm.size();
     const double grad_norm = std::sqrt(ops::sum_of_squares(model->params().flat_grads()));

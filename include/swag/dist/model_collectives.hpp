@@ -1,0 +1,29 @@
+// What a training step needs from the other ranks for its model: the bucketed gradient
+// all-reduce started during backward, and sync BN when asked. Over MPI for a model on the host;
+// over one NCCL communicator, shared by both, for a model on the GPU (CUDA builds), so that the
+// two kinds of sums are issued on one communicator in one order on every rank.
+#pragma once
+#include <memory>
+
+#include "swag/dist/communicator.hpp"
+#include "swag/dist/gradient_allreduce.hpp"
+#include "swag/nn/model.hpp"
+
+namespace swag::dist {
+
+class ModelCollectives {
+ public:
+  // Collective: every rank constructs it at once, after the model is allocated. Installs the
+  // model's gradient-ready hook and, with sync_bn, its batch-norm sum; both use this object, so
+  // it must live as long as the model trains.
+  ModelCollectives(const Communicator& comm, nn::Model& model, bool sync_bn);
+  // After backward: the rest of the buckets, then the average over the ranks (on a GPU, queued
+  // on the compute stream without waiting).
+  void finish_gradients() { allreduce_->finish(); }
+
+ private:
+  std::shared_ptr<void> nccl_;  // the NcclCommunicator of a GPU model; outlives allreduce_
+  std::unique_ptr<GradientAllReduce> allreduce_;
+};
+
+}  // namespace swag::dist
