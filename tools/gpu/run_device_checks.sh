@@ -14,6 +14,7 @@
 # 17 MB: carry that file). Running unpacks it and uses the bundle's libraries, the GPU machine's
 # CUDA libraries, and its own libstdc++ unless that is too old for the binaries. Results: one
 # log and one JUnit XML per test, environment.txt (GPU, driver, library paths), summary.txt,
+# then `swag pretrain` on the GPU against the CPU (tools/gpu/pretrain_check.py: pretrain.log),
 # then the speed comparison with PyTorch (tools/gpu/bench_side_by_side.py) in bench/ and
 # bench.log, within SWAG_GPU_BUDGET_S seconds from the start (default 540; cases from
 # SWAG_BENCH_CASES). Exits 0 only if every test ran and passed; a test that finds no GPU (exit
@@ -104,6 +105,16 @@ run() {
     echo "$name: $verdict" | tee -a "$out/summary.txt"
     if [[ $rc == 0 ]]; then tail -n 3 "$out/$name.log"; else cat "$out/$name.log"; failed=1; fi
   done <"$bundle/tests.tsv"
+
+  # swag pretrain end to end on the GPU against the CPU: loss curve, learning, bitwise resume.
+  set +e
+  python3 tools/gpu/pretrain_check.py --swag "$bundle/bin/swag" --out "$out/pretrain" \
+    >"$out/pretrain.log" 2>&1
+  rc=$?
+  set -e
+  if [[ $rc == 0 ]]; then verdict=passed; else verdict="FAILED (exit $rc)"; failed=1; fi
+  echo "pretrain_check: $verdict" | tee -a "$out/summary.txt"
+  cat "$out/pretrain.log"
 
   # The speed comparison with PyTorch, in what is left of the time budget.
   local budget=$((${SWAG_GPU_BUDGET_S:-540} - SECONDS))
