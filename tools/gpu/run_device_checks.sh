@@ -12,12 +12,12 @@
 # --pack copies each gpu test binary and `swag`, with the libraries they link that are neither
 # CUDA's nor the C/C++ runtime, into the bundle, and compresses it (gpu-bundle.tar.xz, about
 # 17 MB: carry that file). Running unpacks it and uses the bundle's libraries, the GPU machine's
-# CUDA libraries, and its own libstdc++ unless that is too old for the binaries. Results: one
-# log and one JUnit XML per test, environment.txt (GPU, driver, library paths), summary.txt,
-# then `swag pretrain` on the GPU against the CPU (tools/gpu/pretrain_check.py: pretrain.log),
-# then the speed comparison with PyTorch (tools/gpu/bench_side_by_side.py) in bench/ and
-# bench.log, within SWAG_GPU_BUDGET_S seconds from the start (default 540; cases from
-# SWAG_BENCH_CASES). Exits 0 only if every test ran and passed; a test that finds no GPU (exit
+# CUDA libraries, and its own libstdc++ unless that is too old for the binaries. Results in
+# $OUT, seven files at most: environment.txt (GPU, driver, library paths), summary.txt, one log
+# per test, pretrain.log (`swag pretrain` on the GPU against the CPU:
+# tools/gpu/pretrain_check.py), then the speed comparison with PyTorch
+# (tools/gpu/bench_side_by_side.py): bench.log, bench_results.jsonl, bench_table.md; all within
+# SWAG_GPU_BUDGET_S seconds from the start (default 540; cases from SWAG_BENCH_CASES). Exits 0 only if every test ran and passed; a test that finds no GPU (exit
 # 77) is a failure; the comparison's failures are rows of its table, not the exit status.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -63,8 +63,11 @@ for t in json.load(sys.stdin)["tests"]:
 run() {
   [[ -f $bundle/tests.tsv || ! -f $bundle.tar.xz ]] || tar -C build/cuda -xJf "$bundle.tar.xz"
   [[ -f $bundle/tests.tsv ]] || { echo "no $bundle: run --pack on the build machine" >&2; exit 1; }
-  local out=${OUT:-$PWD/gpu-results}
+  # $OUT gets a few files only (the device tool brings back at most 8); run directories, JUnit
+  # XML and the comparison's own files stay in a scratch folder.
+  local out=${OUT:-$PWD/gpu-results} scratch=${TMPDIR:-/tmp}/swag-gpu-checks
   mkdir -p "$out"
+  rm -rf "$scratch" && mkdir -p "$scratch"
   # CUDA's libraries: the wheels of PyTorch's environment (nvidia-cudnn-cu13, nvidia-nccl-cu13,
   # nvidia-cublas, nvidia-cuda-runtime), then the toolkit's.
   local wheels cuda_dirs=""
@@ -93,13 +96,14 @@ run() {
   while IFS=$'\t' read -r name exe_path args; do
     set +e
     # shellcheck disable=SC2086  # ctest's arguments, split as ctest would
-    "$bundle/bin/$(basename "$exe_path")" $args --gtest_output="xml:$out/$name.xml" \
-      </dev/null >"$out/$name.log" 2>&1
+    timeout 300 "$bundle/bin/$(basename "$exe_path")" $args \
+      --gtest_output="xml:$scratch/$name.xml" </dev/null >"$out/$name.log" 2>&1
     rc=$?
     set -e
     case $rc in
       0) verdict=passed ;;
       77) verdict="FAILED (the test saw no GPU)" ;;
+      124) verdict="FAILED (timed out after 300 s)" ;;
       *) verdict="FAILED (exit $rc)" ;;
     esac
     echo "$name: $verdict" | tee -a "$out/summary.txt"
@@ -108,8 +112,8 @@ run() {
 
   # swag pretrain end to end on the GPU against the CPU: loss curve, learning, bitwise resume.
   set +e
-  python3 tools/gpu/pretrain_check.py --swag "$bundle/bin/swag" --out "$out/pretrain" \
-    >"$out/pretrain.log" 2>&1
+  timeout 240 python3 tools/gpu/pretrain_check.py --swag "$bundle/bin/swag" \
+    --out "$scratch/pretrain" >"$out/pretrain.log" 2>&1
   rc=$?
   set -e
   if [[ $rc == 0 ]]; then verdict=passed; else verdict="FAILED (exit $rc)"; failed=1; fi
@@ -119,9 +123,11 @@ run() {
   # The speed comparison with PyTorch, in what is left of the time budget.
   local budget=$((${SWAG_GPU_BUDGET_S:-540} - SECONDS))
   if ((budget > 30)); then
-    python3 tools/gpu/bench_side_by_side.py --swag "$bundle/bin/swag" --out "$out/bench" \
+    python3 tools/gpu/bench_side_by_side.py --swag "$bundle/bin/swag" --out "$scratch/bench" \
       --budget "$budget" ${SWAG_BENCH_CASES:+--cases "$SWAG_BENCH_CASES"} 2>&1 |
       tee "$out/bench.log" || true
+    cp "$scratch/bench/results.jsonl" "$out/bench_results.jsonl" 2>/dev/null || true
+    cp "$scratch/bench/table.md" "$out/bench_table.md" 2>/dev/null || true
   else
     echo "no time left for the speed comparison" | tee "$out/bench.log"
   fi
