@@ -16,6 +16,10 @@ std::string_view function_name(const char* call) {
 }  // namespace
 
 void call_failed(cudaError_t s, const char* call, const char* file, int line) {
+  // A failed runtime call also leaves its error as the thread's last error; were it kept, the
+  // next launch check (cudaGetLastError) would report it again, against an unrelated kernel,
+  // after the caller has caught this one. (A sticky error still fails every later call.)
+  cudaGetLastError();
   fail(ExitCode::failure, "{}:{}: {} failed: CUDA error {} ({})", file, line, function_name(call),
        cudaGetErrorName(s), cudaGetErrorString(s));
 }
