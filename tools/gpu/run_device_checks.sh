@@ -74,7 +74,10 @@ run() {
   wheels=$(python3 -c 'import nvidia; print(*nvidia.__path__)' 2>/dev/null || true)
   # shellcheck disable=SC2086  # one or more directories
   [[ -n $wheels ]] && cuda_dirs=$(find $wheels -name 'lib*.so*' -printf '%h\n' | sort -u | paste -sd:)
-  [[ -d /usr/local/cuda/lib64 ]] && cuda_dirs+=:/usr/local/cuda/lib64
+  local d
+  for d in /usr/local/cuda/lib64 /usr/local/cuda/lib; do [[ -d $d ]] && cuda_dirs+=:$d; done
+  # NCCL's bootstrap needs a network interface; the GPU machine has no network beside loopback.
+  export NCCL_SOCKET_IFNAME=${NCCL_SOCKET_IFNAME:-lo}
   export LD_LIBRARY_PATH=$PWD/$bundle/lib:${cuda_dirs#:}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   local exe
   for exe in "$bundle"/bin/*; do
