@@ -75,7 +75,9 @@ run() {
   # shellcheck disable=SC2086  # one or more directories
   [[ -n $wheels ]] && cuda_dirs=$(find $wheels -name 'lib*.so*' -printf '%h\n' | sort -u | paste -sd:)
   local d
-  for d in /usr/local/cuda/lib64 /usr/local/cuda/lib; do [[ -d $d ]] && cuda_dirs+=:$d; done
+  for d in /usr/local/cuda/lib64 /usr/local/cuda/lib; do
+    if [[ -d $d ]]; then cuda_dirs+=:$d; fi
+  done
   # NCCL's bootstrap needs a network interface; the GPU machine has no network beside loopback.
   export NCCL_SOCKET_IFNAME=${NCCL_SOCKET_IFNAME:-lo}
   export LD_LIBRARY_PATH=$PWD/$bundle/lib:${cuda_dirs#:}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
