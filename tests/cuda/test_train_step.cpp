@@ -138,7 +138,7 @@ TEST_P(TrainStep, MatchesCpu) {
 
 INSTANTIATE_TEST_SUITE_P(Models, TrainStep,
                          ::testing::Values(ModelCase{"regnety_test", 32, 8, "sgd"},
-                                           ModelCase{"regnety_test", 16, 2, "adamw"},
+                                           ModelCase{"regnety_test", 32, 4, "adamw"},
                                            ModelCase{"vit_test", 32, 4, "adamw"},
                                            ModelCase{"vit_test", 16, 3, "sgd"}),
                          [](const auto& p) {
