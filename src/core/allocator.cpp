@@ -25,6 +25,7 @@ class HostAllocator final : public Allocator {
 
 HostAllocator host_allocator;
 Allocator* cuda_allocator = nullptr;
+Allocator* pinned_allocator = nullptr;
 
 struct ByteCounter {
   std::atomic<std::size_t> in_use{0}, peak{0};
@@ -47,6 +48,14 @@ Allocator& allocator_for(Device d) {
 void register_allocator(Device d, Allocator* a) {
   SWAG_CHECK(d == Device::cuda, "only the CUDA allocator can be registered");
   cuda_allocator = a;
+}
+
+Allocator& pinned_host_allocator() {
+  return cuda_allocator && pinned_allocator ? *pinned_allocator : host_allocator;
+}
+
+void register_pinned_host_allocator(Allocator* a) {
+  pinned_allocator = a;
 }
 
 std::size_t tensor_bytes_in_use(Device d) {

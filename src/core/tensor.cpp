@@ -17,13 +17,20 @@ std::string shape_str(const Shape& s) {
 }
 
 Tensor Tensor::empty(Shape shape, DType dtype, Device device) {
+  return allocate(std::move(shape), dtype, device, allocator_for(device));
+}
+
+Tensor Tensor::empty_pinned(Shape shape, DType dtype) {
+  return allocate(std::move(shape), dtype, Device::cpu, pinned_host_allocator());
+}
+
+Tensor Tensor::allocate(Shape shape, DType dtype, Device device, Allocator& a) {
   for (auto d : shape) SWAG_CHECK(d >= 0, "negative dimension in {}", shape_str(shape));
   Tensor t;
   t.shape_ = std::move(shape);
   t.dtype_ = dtype;
   t.device_ = device;
   const std::size_t bytes = t.nbytes();
-  Allocator& a = allocator_for(device);
   void* p = a.allocate(bytes);
   count_tensor_bytes(device, static_cast<std::ptrdiff_t>(bytes));
   t.storage_ = std::shared_ptr<void>(p, [&a, bytes, device](void* q) {

@@ -2,14 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
+#include "swag/data/pixel_normalize.hpp"
 #include "swag/data/resize.hpp"
 
 namespace swag::data {
 namespace {
-
-constexpr float kMean[3] = {0.485f, 0.456f, 0.406f};
-constexpr float kStd[3] = {0.229f, 0.224f, 0.225f};
 
 // Uniform integer in [0, n), as torch.randint(0, n).
 int uniform_int(Rng& rng, int n) {
@@ -44,8 +43,7 @@ CropBox center_square_box(int height, int width) {
   return {(height - side) / 2, (width - side) / 2, side, side};
 }
 
-void crop_resize_normalize(const Image& image, const CropBox& box, int side, bool flip,
-                           float* out) {
+void crop_resize(const Image& image, const CropBox& box, int side, bool flip, std::uint8_t* out) {
   Image crop = Image::blank(box.width, box.height, image.channels);
   const std::size_t row = static_cast<std::size_t>(box.width) * image.channels;
   for (int y = 0; y < box.height; ++y)
@@ -59,12 +57,17 @@ void crop_resize_normalize(const Image& image, const CropBox& box, int side, boo
       const int sx = flip ? side - 1 - x : x;
       const std::uint8_t* p =
           resized.pixels.data() + (static_cast<std::size_t>(y) * side + sx) * image.channels;
-      float* o = out + (static_cast<std::size_t>(y) * side + x) * 3;
-      for (int c = 0; c < 3; ++c) {
-        const std::uint8_t v = p[image.channels == 1 ? 0 : c];
-        o[c] = (static_cast<float>(v) / 255.0f - kMean[c]) / kStd[c];
-      }
+      std::uint8_t* o = out + (static_cast<std::size_t>(y) * side + x) * 3;
+      for (int c = 0; c < 3; ++c) o[c] = p[image.channels == 1 ? 0 : c];
     }
+}
+
+void crop_resize_normalize(const Image& image, const CropBox& box, int side, bool flip,
+                           float* out) {
+  const std::int64_t n = static_cast<std::int64_t>(side) * side * 3;
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(n));
+  crop_resize(image, box, side, flip, pixels.data());
+  normalize_pixels(pixels.data(), out, n);
 }
 
 }  // namespace swag::data

@@ -57,8 +57,9 @@ Loader::~Loader() {
   for (auto& t : workers_) t.join();
 }
 
-void Loader::schedule(Slot& slot, std::int64_t step) {
-  // Called with mutex_ held.
+void Loader::schedule(Slot& slot, std::int64_t step, DType pixels) {
+  // Called with mutex_ held, the slot idle.
+  if (slot.images.dtype() != pixels) slot.images = Tensor::empty(slot.images.shape(), pixels);
   slot.step = step;
   slot.pending = options_.local_batch;
   slot.error.clear();
@@ -68,18 +69,25 @@ void Loader::schedule(Slot& slot, std::int64_t step) {
 }
 
 void Loader::fill(std::int64_t step, Tensor& images, Tensor& targets) {
+  const DType pixels = images.dtype();
+  SWAG_CHECK(pixels == DType::f32 || pixels == DType::u8, "loader: images of {}",
+             dtype_name(pixels));
   std::unique_lock lock(mutex_);
-  // The slots hold steps [step, step + prefetch): schedule what is missing.
+  // The slots hold steps [step, step + prefetch) in the asked type: schedule what is missing.
   for (std::int64_t s = step; s < step + options_.prefetch; ++s) {
     Slot& slot = slots_[static_cast<std::size_t>(s % options_.prefetch)];
-    if (slot.step != s) {
+    if (slot.step != s || slot.images.dtype() != pixels) {
       slot_done_.wait(lock, [&] { return slot.pending == 0; });  // finish what it holds
-      schedule(slot, s);
+      schedule(slot, s, pixels);
     }
   }
   Slot& slot = slots_[static_cast<std::size_t>(step % options_.prefetch)];
   slot_done_.wait(lock, [&] { return slot.pending == 0; });
   if (!slot.error.empty()) fail(ExitCode::input, "{}", slot.error);
+  SWAG_CHECK(images.nbytes() == slot.images.nbytes() && targets.nbytes() == slot.targets.nbytes(),
+             "loader: a batch of {} and {} for images {} and targets {}", shape_str(images.shape()),
+             shape_str(targets.shape()), shape_str(slot.images.shape()),
+             shape_str(slot.targets.shape()));
   std::memcpy(images.raw(), slot.images.raw(), images.nbytes());
   std::memcpy(targets.raw(), slot.targets.raw(), targets.nbytes());
 }
@@ -115,9 +123,11 @@ void Loader::decode(Slot& slot, std::int64_t i) {
   const std::int64_t image = stream_(position);
   const std::int64_t pixels =
       static_cast<std::int64_t>(options_.resolution) * options_.resolution * 3;
-  float* const row = slot.images.data<float>() + i * pixels;
+  const bool bytes = slot.images.dtype() == DType::u8;
   if (image < 0) {  // padding: zeros (the targets were zeroed when the slot was scheduled)
-    std::fill(row, row + pixels, 0.0f);
+    std::memset(static_cast<char*>(slot.images.raw()) +
+                    i * pixels * static_cast<std::int64_t>(dtype_size(slot.images.dtype())),
+                0, static_cast<std::size_t>(pixels) * dtype_size(slot.images.dtype()));
     return;
   }
   if (image >= labels_.num_images())
@@ -136,7 +146,12 @@ void Loader::decode(Slot& slot, std::int64_t i) {
   const bool flip = train && rng.uniform() < 0.5f;
   const ScaledDecode decoded =
       decode_jpeg_for_crop(jpeg, box, options_.resolution, options_.dct_scaling);
-  crop_resize_normalize(decoded.image, decoded.box, options_.resolution, flip, row);
+  if (bytes)
+    crop_resize(decoded.image, decoded.box, options_.resolution, flip,
+                slot.images.data<std::uint8_t>() + i * pixels);
+  else
+    crop_resize_normalize(decoded.image, decoded.box, options_.resolution, flip,
+                          slot.images.data<float>() + i * pixels);
   const auto classes = labels_.of(image);
   float* target = slot.targets.data<float>() + i * labels_.num_classes;
   for (const auto c : classes) target[c] += 1.0f / static_cast<float>(classes.size());

@@ -1,11 +1,13 @@
 #include "swag/ops/device.hpp"
 
 #include <cstring>
+#include <utility>
 
 #include "swag/ops/dispatch.hpp"
 #ifdef SWAG_WITH_CUDA
 #include "swag/backends/cuda/context.hpp"
 #include "swag/backends/cuda/copy.hpp"
+#include "swag/backends/cuda/cuda_ops.hpp"
 #endif
 
 namespace swag::ops {
@@ -42,6 +44,50 @@ void synchronize(Device device) {
   cuda::context().synchronize();
 #else
   fail(ExitCode::usage, "this swag was built without CUDA (use the 'cuda' preset)");
+#endif
+}
+
+void copy_async(const Tensor& src, Tensor& dst) {
+  if (src.device() == Device::cpu && dst.device() == Device::cpu) return copy(src, dst);
+  SWAG_CHECK(src.device() == Device::cpu, "copy_async is for host-to-device copies");
+  if (on_cuda("copy_async", dst, true)) {
+#ifdef SWAG_WITH_CUDA
+    cuda::copy_async(src, dst);
+#endif
+  }
+}
+
+Event::Event(Device device) {
+  if (device == Device::cpu) return;
+#ifdef SWAG_WITH_CUDA
+  handle_ = cuda::event_create();
+#else
+  fail(ExitCode::usage, "this swag was built without CUDA (use the 'cuda' preset)");
+#endif
+}
+
+Event::~Event() {
+#ifdef SWAG_WITH_CUDA
+  cuda::event_destroy(handle_);
+#endif
+}
+
+Event::Event(Event&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+
+Event& Event::operator=(Event&& other) noexcept {
+  std::swap(handle_, other.handle_);
+  return *this;
+}
+
+void Event::record() {
+#ifdef SWAG_WITH_CUDA
+  if (handle_) cuda::event_record(handle_);
+#endif
+}
+
+void Event::wait() {
+#ifdef SWAG_WITH_CUDA
+  if (handle_) cuda::event_wait(handle_);
 #endif
 }
 

@@ -155,6 +155,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   checkpoints.resume(comm, *model, *optimizer, state, extra);
   if (comm.rank() == 0) write_run_config(run_dir, c.to_toml());
 
+  // f32 batches even on a GPU: mixup blends the host images as floats between fill and upload.
   StagedBatch batch(model->input_shape(), {local, loader.num_classes()}, device.device());
   ForwardBackward step_fn(*model);
   dist::ModelCollectives collectives(comm, *model, c.get_bool("bn.sync"));

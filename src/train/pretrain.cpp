@@ -112,8 +112,9 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
          resumed->vocab_sha256, vocab_sha256);
   if (comm.rank() == 0) write_run_config(run_dir, c.to_toml());
 
-  StagedBatch batch(model->input_shape(), {layout.local_batch, layout.num_classes},
-                    device.device());
+  // On a GPU, a source that can write bytes (the shards) sends u8 batches, normalized there.
+  StagedBatch batch(model->input_shape(), {layout.local_batch, layout.num_classes}, device.device(),
+                    source->fills_u8() ? DType::u8 : DType::f32);
   ForwardBackward step_fn(*model);
   dist::ModelCollectives collectives(comm, *model, c.get_bool("bn.sync"));
   Metrics metrics(run_dir, comm.rank() == 0);

@@ -4,6 +4,8 @@
 namespace swag::train {
 namespace {
 
+// Its images are noise around patterns, already floats (no bytes to send): f32 only, the
+// default of BatchSource::fills_u8.
 class SyntheticSource final : public BatchSource {
  public:
   explicit SyntheticSource(const BatchLayout& layout) : layout_(layout) {

@@ -18,6 +18,13 @@ class Allocator {
 Allocator& allocator_for(Device d);
 void register_allocator(Device d, Allocator* a);
 
+// Page-locked host memory, which the GPU copies from asynchronously (Tensor::empty_pinned):
+// the CUDA backend registers its allocator (cudaHostAlloc) once, and it is handed out while a
+// CUDA allocator is registered (a swag::cuda::Runtime lives); otherwise, and in CPU-only builds,
+// this is the plain host allocator. Its tensors are host tensors, counted as such.
+Allocator& pinned_host_allocator();
+void register_pinned_host_allocator(Allocator* a);
+
 // Bytes held by live tensors on a device, and the most held at once since the last reset: what
 // `swag bench` reports as memory. Library workspaces (cuDNN's, oneDNN's) are not tensors and
 // are not counted. Thread-safe: loader threads allocate too.

@@ -17,11 +17,16 @@ using Shape = std::vector<std::int64_t>;
 std::int64_t shape_numel(const Shape& s);
 std::string shape_str(const Shape& s);
 
+class Allocator;
+
 class Tensor {
  public:
   Tensor() = default;
   static Tensor empty(Shape shape, DType dtype = DType::f32, Device device = Device::cpu);
   static Tensor zeros(Shape shape, DType dtype = DType::f32, Device device = Device::cpu);
+  // A host tensor in page-locked memory when a GPU runtime lives (core/allocator.hpp), which
+  // copies to the GPU asynchronously; plain host memory otherwise.
+  static Tensor empty_pinned(Shape shape, DType dtype = DType::f32);
   // A non-owning view of memory that outlives the tensor.
   static Tensor view(void* data, Shape shape, DType dtype = DType::f32,
                      Device device = Device::cpu);
@@ -50,6 +55,7 @@ class Tensor {
   void zero();
 
  private:
+  static Tensor allocate(Shape shape, DType dtype, Device device, Allocator& a);
   std::shared_ptr<void> storage_;
   void* data_ = nullptr;
   Shape shape_;

@@ -23,8 +23,12 @@ CropBox random_resized_crop_box(int height, int width, Rng& rng, double min_scal
 CropBox center_square_box(int height, int width);
 
 // Crops `box` from `image`, resizes it to side x side (bilinear with antialiasing, as PIL),
-// optionally mirrors it, and writes ((pixel / 255) - mean) / std as NHWC float into out
-// (side * side * 3 floats). Greyscale images are replicated to three channels.
+// optionally mirrors it, and writes the pixels as NHWC RGB bytes into out (side * side * 3).
+// Greyscale images are replicated to three channels.
+void crop_resize(const Image& image, const CropBox& box, int side, bool flip, std::uint8_t* out);
+
+// crop_resize, then ((pixel / 255) - mean) / std per channel (data::normalize_pixel, the formula
+// that ops::normalize_images applies to crop_resize's bytes) as NHWC float into out.
 void crop_resize_normalize(const Image& image, const CropBox& box, int side, bool flip, float* out);
 
 }  // namespace swag::data

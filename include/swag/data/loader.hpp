@@ -58,16 +58,21 @@ class Loader {
   const std::string& vocab_sha256() const { return vocab_sha256_; }
   // Blocks until step's batch is ready: images NHWC [local, R, R, 3], targets [local, C] with
   // 1/K on each of an image's K classes (a row of zeros where the stream has no image).
+  // The images' element type picks what the workers write: f32, the normalized images; or u8,
+  // the resized and flipped RGB bytes before normalization (greyscale replicated), which
+  // ops::normalize_images turns into the f32 batch bit for bit, on the host or the GPU. A row
+  // without an image is zeros in both (so in u8 it does not normalize to zeros: its target row
+  // of zeros is what marks it). The batches ahead are prepared in the type of the last call.
   void fill(std::int64_t step, Tensor& images, Tensor& targets);
 
  private:
   struct Slot {
     std::int64_t step = -1;
-    Tensor images, targets;
+    Tensor images, targets;    // images f32 or u8, as the fill that scheduled the slot asked
     std::int64_t pending = 0;  // samples not decoded yet
     std::string error;         // the first decoding failure, re-thrown to the trainer
   };
-  void schedule(Slot& slot, std::int64_t step);
+  void schedule(Slot& slot, std::int64_t step, DType pixels);
   void work();
   void decode(Slot& slot, std::int64_t i);
 

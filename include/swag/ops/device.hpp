@@ -24,4 +24,30 @@ void fill_through_host(Tensor& t, Fill fill) {
 // Waits for the work queued on `device` (nothing to wait for on the host).
 void synchronize(Device device);
 
+// dst = src like copy, from the host to the GPU, but returning at once: the copy is queued on
+// the GPU before the ops queued after it, and src must stay unchanged until an Event recorded
+// after this call has completed. Truly asynchronous when src is page-locked
+// (Tensor::empty_pinned). Between host tensors, a plain copy.
+void copy_async(const Tensor& src, Tensor& dst);
+
+// A point in a device's queue: record() marks the work queued so far, wait() blocks the host
+// until that work is done (at once when nothing was recorded). On the host both do nothing:
+// host work is done when its call returns. For the input path's double buffering
+// (train/host_staging.hpp).
+class Event {
+ public:
+  explicit Event(Device device);
+  ~Event();
+  Event(Event&& other) noexcept;
+  Event& operator=(Event&& other) noexcept;
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+
+  void record();
+  void wait();
+
+ private:
+  void* handle_ = nullptr;  // the backend's event; null on the host
+};
+
 }  // namespace swag::ops

@@ -24,7 +24,11 @@ class BatchSource {
  public:
   virtual ~BatchSource() = default;
   // images: NHWC [local_batch, R, R, 3]; targets: [local_batch, classes], rows summing to 1.
+  // images are f32, or u8 where fills_u8() says so.
   virtual void fill(std::int64_t step, Tensor& images, Tensor& targets) = 0;
+  // Whether fill also takes u8 images: the RGB bytes that ops::normalize_images turns into
+  // exactly the f32 images (StagedBatch then sends bytes to the GPU and normalizes there).
+  virtual bool fills_u8() const { return false; }
 };
 
 // Synthetic images for tests and smoke runs: sample g belongs to class hash(seed, g) mod C and
@@ -38,6 +42,7 @@ class ShardSource final : public BatchSource {
   void fill(std::int64_t step, Tensor& images, Tensor& targets) override {
     loader_.fill(step, images, targets);
   }
+  bool fills_u8() const override { return true; }  // data::Loader writes either
   std::int64_t num_classes() const { return loader_.num_classes(); }
   const std::string& vocab_sha256() const { return loader_.vocab_sha256(); }
 

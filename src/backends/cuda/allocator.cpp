@@ -1,6 +1,7 @@
 #include "allocator.hpp"
 
 #include <cstdio>
+#include <cstring>
 
 #include "swag/backends/cuda/check.hpp"
 #include "swag/backends/cuda/context.hpp"
@@ -38,6 +39,38 @@ class DeviceAllocator final : public Allocator {
     SWAG_CUDA_CHECK(cudaMemsetAsync(p, 0, bytes, context().stream()));
   }
 };
+
+// Page-locked host memory for the staging buffers of the input path: cudaMemcpyAsync from it
+// returns at once and runs on the copy engine, where a copy from pageable memory is staged
+// through a driver buffer first. Portable, so any device's context may copy from it.
+class PinnedHostAllocator final : public Allocator {
+ public:
+  void* allocate(std::size_t bytes) override {
+    void* p = nullptr;
+    const cudaError_t s = cudaHostAlloc(&p, bytes == 0 ? 64 : bytes, cudaHostAllocPortable);
+    if (s == cudaErrorMemoryAllocation) {
+      cudaGetLastError();
+      fail(ExitCode::failure, "out of page-locked host memory allocating {} bytes", bytes);
+    }
+    SWAG_CUDA_CHECK(s);
+    return p;
+  }
+
+  // From tensor destructors: must not throw (see DeviceAllocator::deallocate).
+  void deallocate(void* p, std::size_t) override {
+    const cudaError_t s = cudaFreeHost(p);
+    if (s != cudaSuccess && s != cudaErrorCudartUnloading)
+      std::fprintf(stderr, "swag: warning: cudaFreeHost failed: %s\n", cudaGetErrorString(s));
+  }
+
+  void fill_zero(void* p, std::size_t bytes) override { std::memset(p, 0, bytes); }
+};
+
+PinnedHostAllocator pinned_allocator;
+
+// Registered once at start-up; core hands it out only while a Runtime has registered the
+// device allocator, so a CUDA build without a GPU never calls cudaHostAlloc.
+const bool pinned_registered = (register_pinned_host_allocator(&pinned_allocator), true);
 
 }  // namespace
 

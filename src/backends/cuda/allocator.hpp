@@ -1,4 +1,5 @@
-// The device-memory allocator that swag::cuda::Runtime registers for Device::cuda.
+// The device-memory allocator that swag::cuda::Runtime registers for Device::cuda. The
+// page-locked host allocator (allocator.cpp) registers itself with core at start-up.
 #pragma once
 #include "swag/core/allocator.hpp"
 

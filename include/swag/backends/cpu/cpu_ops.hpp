@@ -68,4 +68,7 @@ double softmax_cross_entropy_forward(const Tensor& logits, const Tensor& targets
 void softmax_cross_entropy_backward(const Tensor& probs, const Tensor& targets, float scale,
                                     Tensor& dlogits);
 
+// The loader's normalization of u8 NHWC RGB batches (normalize.cpp).
+void normalize_images(const Tensor& pixels, Tensor& images);
+
 }  // namespace swag::cpu
