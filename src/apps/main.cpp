@@ -2,7 +2,9 @@
 #include <mpi.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -21,6 +23,32 @@ int world_rank() {
   return rank;
 }
 
+// SWAG_NO_MPI=1: one process, rank 0 of 1, with no MPI call at all (doc/cli.md), for a machine
+// without an MPI runtime. Unset, empty or 0: the commands that need MPI initialize it.
+std::optional<bool> no_mpi_requested() {
+  const char* value = std::getenv("SWAG_NO_MPI");
+  if (value == nullptr || std::string(value).empty() || std::string(value) == "0") return false;
+  if (std::string(value) == "1") return true;
+  return std::nullopt;
+}
+
+// Why this process must not run alone: a launcher started it as one of several ranks (its
+// variables say so). Empty when nothing says so.
+std::string launched_as_many() {
+  // How many ranks the launcher started (Open MPI, MPICH/Hydra and PMI, Slurm's srun/sbatch).
+  for (const char* name :
+       {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS", "SLURM_STEP_NUM_TASKS"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && std::atol(value) > 1) return std::string(name) + "=" + value;
+  }
+  // Which rank this process is (a launcher that names no size still names a rank > 0).
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "SLURM_PROCID"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && std::atol(value) > 0) return std::string(name) + "=" + value;
+  }
+  return {};
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"swag: weakly supervised pre-training of visual perception models"};
   app.require_subcommand(1);
@@ -31,7 +59,8 @@ int run(int argc, char** argv) {
     commands[sub] = adder(*sub);
   };
   // Commands that are one process by nature; they run without MPI, so they also work where
-  // there is no MPI launcher (a GPU node's shell, a login node).
+  // there is no MPI launcher (a GPU node's shell, a login node). With SWAG_NO_MPI=1 every
+  // command does (Open MPI's MPI_Init, even for one process, needs its runtime: it starts orted).
   const std::set<std::string> without_mpi{"info", "bench"};
   add("info", "model size: params, GMACs, activations, stages", swag::apps::add_info);
   add("predict", "logits (and loss and gradients) of a weights file on images",
@@ -60,7 +89,24 @@ int run(int argc, char** argv) {
     return static_cast<int>(swag::ExitCode::usage);
   }
 
-  bool mpi = true;
+  const std::optional<bool> no_mpi = no_mpi_requested();
+  if (!no_mpi) {
+    std::fprintf(stderr, "swag: error: SWAG_NO_MPI must be 1 (run without MPI) or 0, not '%s'\n",
+                 std::getenv("SWAG_NO_MPI"));
+    return static_cast<int>(swag::ExitCode::usage);
+  }
+  if (*no_mpi) {
+    const std::string launcher = launched_as_many();
+    if (!launcher.empty()) {
+      std::fprintf(stderr,
+                   "swag: error: SWAG_NO_MPI=1 runs one process without MPI, but this one was "
+                   "started as one of several ranks (%s): several ranks need MPI (unset "
+                   "SWAG_NO_MPI), or start one process (mpiexec -n 1, srun -n 1)\n",
+                   launcher.c_str());
+      return static_cast<int>(swag::ExitCode::usage);
+    }
+  }
+  bool mpi = !*no_mpi;
   for (auto& [sub, run] : commands)
     if (sub->parsed() && without_mpi.contains(sub->get_name())) mpi = false;
   if (mpi) MPI_Init(&argc, &argv);

@@ -9,6 +9,7 @@
 
 #include "swag/apps/commands.hpp"
 #include "swag/data/sample_statistics.hpp"
+#include "swag/dist/communicator.hpp"
 
 namespace swag::apps {
 
@@ -33,14 +34,14 @@ Command add_sample(CLI::App& app) {
   app.add_option("--epoch", o->epoch, "epoch of the stream")->capture_default_str();
   app.add_flag("--json", o->json, "print one JSON object");
   return [o] {
-    int rank = 0, world = 1;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &world);
+    const auto comm = dist::Communicator::world();
+    const int rank = comm.rank(), world = comm.size();
     const auto labels = data::load_dataset_labels(o->data);
     const data::ResamplingSampler sampler(labels, o->sampler);
     auto st = data::sample_statistics(sampler, labels, o->epoch,
                                       data::rank_share(0, o->num_samples, rank, world));
-    auto sum = [](auto* values, int n, MPI_Datatype type, MPI_Op op = MPI_SUM) {
+    auto sum = [world](auto* values, int n, MPI_Datatype type, MPI_Op op = MPI_SUM) {
+      if (world == 1) return;  // also without MPI (SWAG_NO_MPI=1)
       MPI_Allreduce(MPI_IN_PLACE, values, n, type, op, MPI_COMM_WORLD);
     };
     sum(&st.num_samples, 1, MPI_UINT64_T);

@@ -5,12 +5,14 @@
 #include "swag/apps/commands.hpp"
 #include "swag/core/log.hpp"
 #include "swag/data/shard_packer.hpp"
+#include "swag/dist/communicator.hpp"
 
 namespace swag::apps {
 namespace {
 
 // Every rank's string, on rank 0 (empty elsewhere).
 std::vector<std::string> gather_on_root(const std::string& mine, int rank, int world) {
+  if (world == 1) return {mine};  // also without MPI (SWAG_NO_MPI=1)
   const int length = static_cast<int>(mine.size());
   std::vector<int> lengths(static_cast<std::size_t>(world)), displacements(lengths.size());
   MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -55,9 +57,8 @@ Command add_shard(CLI::App& app) {
       ->capture_default_str();
   app.add_flag("--strict", o->pack.strict, "a line that would be skipped is an error (exit 4)");
   return [o] {
-    int rank = 0, world = 1;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &world);
+    const auto comm = dist::Communicator::world();
+    const int rank = comm.rank(), world = comm.size();
     o->pack.manifest = o->manifest;
     const auto lines = data::read_manifest(o->manifest);
     const auto labels = data::HashtagLabels::load(o->vocab);

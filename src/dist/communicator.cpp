@@ -1,5 +1,7 @@
 #include "swag/dist/communicator.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <limits>
 
 #include "swag/core/error.hpp"
@@ -27,18 +29,38 @@ Communicator::Communicator(MPI_Comm comm) : comm_(comm) {
   check(MPI_Comm_size(comm, &size_), "MPI_Comm_size");
 }
 
+// MPI_Initialized may be called before MPI_Init (and without an MPI runtime).
 Communicator Communicator::world() {
   int initialized = 0;
   MPI_Initialized(&initialized);
-  SWAG_CHECK(initialized, "MPI is not initialized");
+  if (!initialized) return solo();
   return Communicator(MPI_COMM_WORLD);
 }
 
+Communicator Communicator::solo() {
+  return {};
+}
+
+int Communicator::node_local_rank() const {
+  if (is_solo()) return 0;
+  MPI_Comm node = MPI_COMM_NULL;
+  check(MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
+        "MPI_Comm_split_type");
+  int rank = 0;
+  const int rc = MPI_Comm_rank(node, &rank);
+  MPI_Comm_free(&node);
+  check(rc, "MPI_Comm_rank");
+  return rank;
+}
+
 void Communicator::barrier() const {
+  if (is_solo()) return;
   check(MPI_Barrier(comm_), "MPI_Barrier");
 }
 
 void Communicator::broadcast_bytes(void* data, std::size_t bytes, int root) const {
+  SWAG_CHECK(root >= 0 && root < size_, "broadcast from rank {} of {}", root, size_);
+  if (is_solo()) return;
   auto* p = static_cast<char*>(data);
   for (std::size_t done = 0; done < bytes;) {
     const auto n = static_cast<int>(std::min<std::size_t>(bytes - done, kMaxCount));
@@ -53,24 +75,28 @@ void Communicator::broadcast(Tensor& t, int root) const {
 }
 
 std::int64_t Communicator::max(std::int64_t v) const {
+  if (is_solo()) return v;
   std::int64_t out = 0;
   check(MPI_Allreduce(&v, &out, 1, MPI_INT64_T, MPI_MAX, comm_), "MPI_Allreduce");
   return out;
 }
 
 std::int64_t Communicator::min(std::int64_t v) const {
+  if (is_solo()) return v;
   std::int64_t out = 0;
   check(MPI_Allreduce(&v, &out, 1, MPI_INT64_T, MPI_MIN, comm_), "MPI_Allreduce");
   return out;
 }
 
 double Communicator::sum(double v) const {
+  if (is_solo()) return v;
   double out = 0;
   check(MPI_Allreduce(&v, &out, 1, MPI_DOUBLE, MPI_SUM, comm_), "MPI_Allreduce");
   return out;
 }
 
 void Communicator::allreduce_sum(float* data, std::int64_t count) const {
+  if (is_solo()) return;
   for (std::int64_t done = 0; done < count; done += kMaxCount) {
     const auto n = static_cast<int>(std::min(count - done, kMaxCount));
     check(MPI_Allreduce(MPI_IN_PLACE, data + done, n, MPI_FLOAT, MPI_SUM, comm_), "MPI_Allreduce");
@@ -78,6 +104,7 @@ void Communicator::allreduce_sum(float* data, std::int64_t count) const {
 }
 
 void Communicator::allreduce_sum(double* data, std::int64_t count) const {
+  if (is_solo()) return;
   for (std::int64_t done = 0; done < count; done += kMaxCount) {
     const auto n = static_cast<int>(std::min(count - done, kMaxCount));
     check(MPI_Allreduce(MPI_IN_PLACE, data + done, n, MPI_DOUBLE, MPI_SUM, comm_), "MPI_Allreduce");
@@ -86,6 +113,11 @@ void Communicator::allreduce_sum(double* data, std::int64_t count) const {
 
 void Communicator::allgather(const float* send, std::int64_t count, float* recv) const {
   SWAG_CHECK(count <= kMaxCount, "all-gather of {} elements per rank: too many", count);
+  if (is_solo()) {
+    if (count > 0 && send != recv)
+      std::memmove(recv, send, static_cast<std::size_t>(count) * sizeof(float));
+    return;
+  }
   check(MPI_Allgather(send, static_cast<int>(count), MPI_FLOAT, recv, static_cast<int>(count),
                       MPI_FLOAT, comm_),
         "MPI_Allgather");
@@ -95,6 +127,7 @@ MPI_Request Communicator::start_allreduce_sum(float* data, std::int64_t count) c
   SWAG_CHECK(count <= kMaxCount, "non-blocking all-reduce of {} elements: use smaller buckets",
              count);
   MPI_Request request = MPI_REQUEST_NULL;
+  if (is_solo()) return request;
   check(MPI_Iallreduce(MPI_IN_PLACE, data, static_cast<int>(count), MPI_FLOAT, MPI_SUM, comm_,
                        &request),
         "MPI_Iallreduce");

@@ -11,7 +11,9 @@
 namespace swag::dist {
 namespace {
 
-// Non-blocking MPI all-reduce of host buffers, one request per bucket.
+// Non-blocking MPI all-reduce of host buffers, one request per bucket. A solo communicator
+// (no MPI) starts nothing: its requests stay MPI_REQUEST_NULL and no MPI call is made on them
+// (MPI_Wait and MPI_Test, even on a null request, must not be called without MPI_Init).
 class MpiTransport final : public GradientTransport {
  public:
   explicit MpiTransport(const Communicator& comm) : comm_(comm) {}
@@ -35,7 +37,10 @@ class MpiTransport final : public GradientTransport {
       MPI_Test(&r, &done, MPI_STATUS_IGNORE);
     }
   }
-  void wait(std::size_t index) override { MPI_Wait(&requests_[index], MPI_STATUS_IGNORE); }
+  void wait(std::size_t index) override {
+    MPI_Request& r = requests_[index];
+    if (r != MPI_REQUEST_NULL) MPI_Wait(&r, MPI_STATUS_IGNORE);
+  }
   void finished() override {}
 
  private:

@@ -1,7 +1,5 @@
 #include "swag/train/device_scope.hpp"
 
-#include <mpi.h>
-
 #include "swag/core/log.hpp"
 #include "swag/ops/math_mode.hpp"
 #ifdef SWAG_WITH_CUDA
@@ -10,16 +8,6 @@
 
 namespace swag::train {
 namespace {
-
-// The rank's index among the ranks that share its node.
-int node_local_rank(const dist::Communicator& comm) {
-  MPI_Comm node = MPI_COMM_NULL;
-  MPI_Comm_split_type(comm.handle(), MPI_COMM_TYPE_SHARED, comm.rank(), MPI_INFO_NULL, &node);
-  int rank = 0;
-  MPI_Comm_rank(node, &rank);
-  MPI_Comm_free(&node);
-  return rank;
-}
 
 // run.math as a mode; a bad name is a deck error.
 ops::MathMode math_of(const std::string& math) {
@@ -43,7 +31,7 @@ DeviceScope::DeviceScope(const std::string& name, const std::string& math,
            "run.math = {} needs run.device = cuda: the CPU backend computes in fp32", math);
     return;
   }
-  const int local_rank = node_local_rank(comm);
+  const int local_rank = comm.node_local_rank();
 #ifdef SWAG_WITH_CUDA
   const int gpus = cuda::Runtime::device_count();
   if (gpus == 0) fail(ExitCode::config, "run.device = cuda, but rank {} sees no GPU", comm.rank());

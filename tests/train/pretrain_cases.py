@@ -197,6 +197,160 @@ def case_loss_falls(swag, deck, work):
     print(f"ok: loss {losses[0]:.3f} -> {losses[-1]:.3f}")
 
 
+# SWAG_NO_MPI=1 (doc/cli.md): one process, no mpiexec. OPAL_PREFIX points Open MPI at nothing, as
+# on a machine without an MPI runtime: an MPI_Init (or any MPI call) would fail there. The
+# launchers' variables of an enclosing job (a CI runner under Slurm) are not this process's.
+SOLO_ENV = {k: v for k, v in ENV.items()
+            if not k.startswith(("OMPI_COMM_WORLD", "PMI_", "PMIX_", "SLURM_"))}
+SOLO_ENV.update(SWAG_NO_MPI="1", OPAL_PREFIX="/nonexistent/no-mpi-runtime")
+USAGE = 2
+# CPU results depend on the number of OpenMP threads (the order of the sums), and mpiexec binds
+# a lone rank to one core: the runs compared bitwise all take one thread.
+SOLO_ENV["OMP_NUM_THREADS"] = "1"
+MPI1_ENV = dict(ENV, OMP_NUM_THREADS="1")
+
+
+def mpi1(swag, *args, expect=0):
+    """`mpiexec -n 1 swag ARGS`, the reference of the SWAG_NO_MPI=1 runs."""
+    cmd = ["mpiexec", "-n", "1", swag, *[str(a) for a in args]]
+    r = subprocess.run(cmd, env=MPI1_ENV, capture_output=True, text=True, timeout=280)
+    assert r.returncode == expect, f"{' '.join(cmd)}\nexit {r.returncode}\n{r.stderr[-3000:]}"
+    return r
+
+
+def solo(swag, *args, expect=0, env=None):
+    cmd = [swag, *[str(a) for a in args]]
+    r = subprocess.run(cmd, env=env or SOLO_ENV, capture_output=True, text=True, timeout=280)
+    assert r.returncode == expect, \
+        f"SWAG_NO_MPI=1 {' '.join(cmd)}\nexit {r.returncode}, expected {expect}\n{r.stderr[-3000:]}"
+    assert "MPI_Init" not in r.stderr, r.stderr[-3000:]
+    return r
+
+
+def solo_pretrain(swag, deck, run_dir, *overrides, expect=0, env=None):
+    return solo(swag, "pretrain", "--config", deck, f"run.dir={run_dir}", *overrides,
+                expect=expect, env=env)
+
+
+def case_no_mpi_resume_is_bitwise(swag, deck, work):
+    """SWAG_NO_MPI=1 pretrain without mpiexec (and without an MPI runtime): checkpoints, a stop
+    and a resume, bitwise the same as the deck under `mpiexec -n 1`."""
+    reference, straight, split = (os.path.join(work, d) for d in ("mpi", "straight", "split"))
+    mpi1(swag, "pretrain", "--config", deck, f"run.dir={reference}")
+    solo_pretrain(swag, deck, straight)
+    assert [os.path.basename(p) for p in checkpoints(straight)] == \
+        [os.path.basename(p) for p in checkpoints(reference)], checkpoints(straight)
+    assert json.load(open(os.path.join(straight, "results.json")))["world_size"] == 1
+    assert_bitwise_equal(checkpoints(reference)[-1], checkpoints(straight)[-1])
+    r = solo_pretrain(swag, deck, split, "run.stop_at_step=10", expect=STOPPED)
+    assert "swag: stopped:" in r.stderr, r.stderr[-2000:]
+    assert checkpoints(split)[-1].endswith("step-00000010.h5"), checkpoints(split)
+    r = solo_pretrain(swag, deck, split)
+    assert "resumed from" in r.stderr, r.stderr[-2000:]
+    assert checkpoints(split)[-1].endswith("step-00000020.h5"), checkpoints(split)
+    assert verify(swag, checkpoints(split)[-1])
+    assert_bitwise_equal(checkpoints(reference)[-1], checkpoints(split)[-1])
+    print("ok: SWAG_NO_MPI=1, no MPI runtime: 20 steps straight and 10 + stop + resume + 10 "
+          "== mpiexec -n 1, bitwise")
+
+
+def case_no_mpi_refuses_ranks(swag, deck, work):
+    """SWAG_NO_MPI=1 in a multi-rank launch (or with a bad value) is a usage error (exit 2)
+    before anything is written."""
+    run_dir = os.path.join(work, "run")
+    cmd = command(swag, deck, run_dir, 2)
+    r = subprocess.run(cmd, env=dict(ENV, SWAG_NO_MPI="1"), capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == USAGE, f"exit {r.returncode}\n{r.stderr[-3000:]}"
+    lines = [l for l in r.stderr.splitlines() if l.startswith("swag: error: SWAG_NO_MPI=1")]
+    assert lines and "several ranks" in lines[0] and "OMPI_COMM_WORLD_SIZE=2" in lines[0], r.stderr
+    assert not os.path.exists(run_dir), os.listdir(run_dir)
+    for variable in ("SLURM_NTASKS=4", "PMI_SIZE=2", "PMIX_RANK=1"):
+        name, value = variable.split("=")
+        r = solo_pretrain(swag, deck, run_dir, expect=USAGE, env=dict(SOLO_ENV, **{name: value}))
+        assert f"swag: error: SWAG_NO_MPI=1" in r.stderr and variable in r.stderr, r.stderr
+        assert not os.path.exists(run_dir), os.listdir(run_dir)
+    r = solo_pretrain(swag, deck, run_dir, expect=USAGE, env=dict(SOLO_ENV, SWAG_NO_MPI="yes"))
+    assert "swag: error: SWAG_NO_MPI must be 1" in r.stderr, r.stderr
+    assert not os.path.exists(run_dir), os.listdir(run_dir)
+    print("ok: SWAG_NO_MPI=1 under mpiexec -n 2, SLURM_NTASKS, PMI_SIZE, PMIX_RANK, and a bad "
+          "value: exit 2, nothing written")
+
+
+def case_no_mpi_transfer(swag, deck, work):
+    """SWAG_NO_MPI=1 finetune (stop and resume), eval, zeroshot, sample and shard on the transfer
+    tests' tiny dataset (tests/transfer, fixture transfer_data; SWAG_TRANSFER_DATA is its data
+    folder): the same results as under `mpiexec -n 1`."""
+    data = os.environ["SWAG_TRANSFER_DATA"]
+    pretrained = os.path.join(data, "pretrain", "checkpoints", "step-00000010.h5")
+
+    def finetune_deck(name):
+        path = os.path.join(work, name + ".toml")
+        with open(path, "w") as f:
+            f.write(f"""
+[run]
+dir = "{os.path.join(work, name)}"
+seed = 3
+[model]
+name = "regnety_test"
+resolution = 16
+[data]
+train = "{os.path.join(data, 'train', 'labelled_shards')}"
+eval = "{os.path.join(data, 'test', 'shards')}"
+fraction = 0.5
+workers = 1
+[batch]
+global = 16
+[eval]
+batch = 8
+[schedule]
+steps = 12
+[ema]
+weight = 0.1
+[checkpoint]
+every = 4
+""")
+        return path
+
+    def results(name):
+        return json.load(open(os.path.join(work, name, "results.json")))
+
+    mpi1(swag, "finetune", "--config", finetune_deck("mpi"), "--init", pretrained)
+    split = finetune_deck("split")
+    solo(swag, "finetune", "--config", split, "--init", pretrained, "run.stop_at_step=6",
+         expect=STOPPED)
+    assert not os.path.exists(os.path.join(work, "split", "results.json"))
+    solo(swag, "finetune", "--config", split, "--init", pretrained)
+    a, b = results("mpi"), results("split")
+    assert b["world_size"] == 1 and b["steps"] == 12 and b["n"] == 101, b
+    assert (a["top1"], a["top5"]) == (b["top1"], b["top5"]), (a, b)
+    assert_bitwise_equal(a["weights"], b["weights"])
+
+    last_json = lambda r: json.loads(r.stdout.strip().splitlines()[-1])
+    evaluate = ["eval", "--checkpoint", b["weights"], "--data",
+                os.path.join(data, "test", "shards"), "--batch", 8, "--json"]
+    assert last_json(solo(swag, *evaluate)) == last_json(mpi1(swag, *evaluate))
+    zeroshot = ["zeroshot", "--checkpoint", pretrained, "--vocab",
+                os.path.join(data, "vocab.json"), "--mapping", os.path.join(data, "mapping.json"),
+                "--data", os.path.join(data, "test", "shards"), "--batch", 8, "--json"]
+    assert last_json(solo(swag, *zeroshot)) == last_json(mpi1(swag, *zeroshot))
+    sample = ["sample", "--data", os.path.join(data, "train", "shards"), "--num-samples", 1000,
+              "--head-threshold", 50, "--json"]
+    assert last_json(solo(swag, *sample)) == last_json(mpi1(swag, *sample))
+    shards = {}
+    for how, call in (("solo", lambda *a: solo(swag, *a)), ("mpi", lambda *a: mpi1(swag, *a))):
+        out = os.path.join(work, "shards_" + how)
+        call("shard", "--manifest", os.path.join(data, "test", "manifest.tsv"), "--vocab",
+             os.path.join(data, "test", "vocab.json"), "--output-dir", out)
+        shards[how] = json.load(open(os.path.join(out, "index.json")))
+    # The index names its own folder; everything else matches.
+    strip = lambda index: json.loads(json.dumps(index).replace(os.path.join(work, "shards_solo"), "X")
+                                     .replace(os.path.join(work, "shards_mpi"), "X"))
+    assert strip(shards["solo"]) == strip(shards["mpi"]), shards
+    print("ok: SWAG_NO_MPI=1 finetune (6 + stop + resume + 6) == mpiexec -n 1, bitwise; eval, "
+          "zeroshot, sample and shard give the same results")
+
+
 def step_of(path):
     return int(os.path.basename(path)[len("step-"):-len(".h5")])
 

@@ -1,5 +1,8 @@
 // The MPI communicator of a run: rank, size, and the collectives the trainer needs. MPI is the
 // CPU transport; on GPUs, gradients will move over NCCL with the same interface.
+//
+// Without MPI (SWAG_NO_MPI=1, doc/cli.md) the communicator is solo: rank 0 of 1, and no method
+// calls MPI (a collective over one rank is the identity or nothing).
 #pragma once
 #include <mpi.h>
 
@@ -11,12 +14,18 @@ namespace swag::dist {
 
 class Communicator {
  public:
-  // MPI_COMM_WORLD; MPI must be initialized.
+  // MPI_COMM_WORLD when MPI is initialized, else solo().
   static Communicator world();
+  // Rank 0 of 1 without MPI.
+  static Communicator solo();
 
   int rank() const { return rank_; }
   int size() const { return size_; }
+  bool is_solo() const { return comm_ == MPI_COMM_NULL; }
+  // MPI_COMM_NULL when solo.
   MPI_Comm handle() const { return comm_; }
+  // The rank's index among the ranks that share its node (0 when solo).
+  int node_local_rank() const;
 
   void barrier() const;
   void broadcast(Tensor& t, int root = 0) const;  // host f32/i64 tensors
@@ -25,7 +34,7 @@ class Communicator {
   std::int64_t min(std::int64_t v) const;
   double sum(double v) const;
   // In-place sum of float32 values across ranks (blocking, or started here and finished by
-  // MPI_Wait on the returned request).
+  // MPI_Wait on the returned request; solo: MPI_REQUEST_NULL, nothing to wait for).
   void allreduce_sum(float* data, std::int64_t count) const;
   void allreduce_sum(double* data, std::int64_t count) const;
   MPI_Request start_allreduce_sum(float* data, std::int64_t count) const;
@@ -33,8 +42,9 @@ class Communicator {
   void allgather(const float* send, std::int64_t count, float* recv) const;
 
  private:
-  Communicator(MPI_Comm comm);
-  MPI_Comm comm_;
+  Communicator() = default;  // solo
+  explicit Communicator(MPI_Comm comm);
+  MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0, size_ = 1;
 };
 
