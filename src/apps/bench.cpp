@@ -31,7 +31,7 @@ struct Options {
   std::string model, mode = "train", data, device = "cpu", math = "fp32";
   std::int64_t batch = 32, resolution = 224, num_classes = 1000;
   int threads = 0, warmup = 2, iters = 10, workers = 2, prefetch = 2;
-  bool pre_logits = false, json = false, no_dct_scaling = false;
+  bool pre_logits = false, json = false, no_dct_scaling = false, u8 = false;
 };
 
 double process_cpu_seconds() {
@@ -42,6 +42,7 @@ double process_cpu_seconds() {
 
 // The loader as pre-training runs it (one rank, the resampled stream), timed from the first
 // step after the warm-up to the last: images/s, and the process's CPU time over that span.
+// --u8: batches of bytes before normalization, as pre-training sends them to a GPU.
 void run_loader(const Options& o) {
   if (o.data.empty()) fail(ExitCode::usage, "--mode loader needs --data (a shard folder)");
   if (o.workers < 1 || o.prefetch < 1) fail(ExitCode::usage, "--workers and --prefetch >= 1");
@@ -53,10 +54,11 @@ void run_loader(const Options& o) {
   lo.prefetch = o.prefetch;
   lo.dct_scaling = !o.no_dct_scaling;
   data::Loader loader(lo);
-  Tensor images = Tensor::empty({o.batch, o.resolution, o.resolution, 3});
+  Tensor images =
+      Tensor::empty({o.batch, o.resolution, o.resolution, 3}, o.u8 ? DType::u8 : DType::f32);
   Tensor targets = Tensor::empty({o.batch, loader.num_classes()});
-  log::info("bench: loader, batch {} at {}x{}, {} workers, {} batches ahead, DCT scaling {}",
-            o.batch, o.resolution, o.resolution, o.workers, o.prefetch,
+  log::info("bench: loader, batch {} at {}x{} ({}), {} workers, {} batches ahead, DCT scaling {}",
+            o.batch, o.resolution, o.resolution, dtype_name(images.dtype()), o.workers, o.prefetch,
             lo.dct_scaling ? "on" : "off");
   for (int step = 0; step < o.warmup; ++step) loader.fill(step, images, targets);
   const auto t0 = std::chrono::steady_clock::now();
@@ -78,6 +80,7 @@ void run_loader(const Options& o) {
   j["workers"] = o.workers;
   j["prefetch"] = o.prefetch;
   j["dct_scaling"] = lo.dct_scaling;
+  j["pixels"] = dtype_name(images.dtype());
   j["warmup"] = o.warmup;
   j["iters"] = o.iters;
   if (o.json)
@@ -232,6 +235,7 @@ Command add_bench(CLI::App& app) {
   app.add_option("--workers", o->workers, "loader: decoding threads")->capture_default_str();
   app.add_option("--prefetch", o->prefetch, "loader: batches ahead")->capture_default_str();
   app.add_flag("--no-dct-scaling", o->no_dct_scaling, "loader: always decode JPEGs at full size");
+  app.add_flag("--u8", o->u8, "loader: u8 batches (normalized later, on the GPU in training)");
   app.add_option("--batch", o->batch, "batch size")->capture_default_str();
   app.add_option("--resolution", o->resolution, "input side")->capture_default_str();
   app.add_option("--num-classes", o->num_classes, "classes")->capture_default_str();
