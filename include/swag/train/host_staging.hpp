@@ -46,6 +46,8 @@ class StagedBatch {
   };
   Buffer& acquire();
 
+  // Declared first, so destroyed last: the device tensors' cudaFree waits for the queued work,
+  // copies from these buffers included, before the buffers go.
   std::vector<Buffer> buffers_;  // one on the host (the step's own tensors), two on a GPU
   std::size_t current_ = 0;
   bool acquired_ = false;  // current_ is free to fill (its copy has been waited for)
