@@ -23,14 +23,10 @@
 // kernels are fp32 in every mode. cuBLASLt's result
 // for a given algorithm, shape and GPU is bitwise reproducible (its split-K reductions keep a
 // fixed order), and the algorithm is chosen once per shape.
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <memory>
-#include <type_traits>
-#include <utility>
-#include <vector>
 
+#include "cublaslt_gemm.hpp"
 #include "op_support.hpp"
 #include "swag/backends/cuda/check.hpp"
 #include "swag/backends/cuda/context.hpp"
@@ -40,9 +36,6 @@
 namespace swag::cuda {
 namespace {
 
-// The most workspace a GEMM may use (as linear.cpp).
-constexpr std::size_t kGemmWorkspace = std::size_t{32} << 20;
-
 // A column-major operand of a batched GEMM: pointer to the first matrix, leading dimension and
 // the stride between the matrices of the batch, in elements.
 struct Operand {
@@ -50,127 +43,35 @@ struct Operand {
   std::int64_t ld, stride;
 };
 
-// One batched GEMM's shape, strides and pointer alignments: the heuristic's choice depends on
-// all of them (head views of qkv start anywhere a multiple of 4 bytes).
-struct GemmKey {
-  cublasOperation_t trans_a, trans_b;
-  std::int64_t m, n, k, batch;
-  std::int64_t lda, ldb, ldd, stride_a, stride_b, stride_d;
-  std::uint32_t align_a, align_b, align_d;
-  Math math;
-  bool operator==(const GemmKey&) const = default;
-};
-
-// fp32 in and out, fp32 accumulation; the products as the math mode allows.
-cublasComputeType_t compute_type(Math math) {
-  switch (math) {
-    case Math::tf32: return CUBLAS_COMPUTE_32F_FAST_TF32;
-    case Math::bf16: return CUBLAS_COMPUTE_32F_FAST_16BF;
-    case Math::fp32: break;
-  }
-  return CUBLAS_COMPUTE_32F;
-}
-
-std::uint32_t alignment(const void* p) {
-  const auto address = reinterpret_cast<std::uintptr_t>(p);
-  return address == 0 ? 256
-                      : static_cast<std::uint32_t>(std::min<std::uintptr_t>(
-                            256, address & (~address + 1)));  // lowest set bit
-}
-
-template <class T, cublasStatus_t (*destroy)(T)>
-struct Destroyer {
-  void operator()(T p) const { destroy(p); }
-};
-using MatmulDesc = std::unique_ptr<std::remove_pointer_t<cublasLtMatmulDesc_t>,
-                                   Destroyer<cublasLtMatmulDesc_t, cublasLtMatmulDescDestroy>>;
-using Layout = std::unique_ptr<std::remove_pointer_t<cublasLtMatrixLayout_t>,
-                               Destroyer<cublasLtMatrixLayout_t, cublasLtMatrixLayoutDestroy>>;
-using Preference =
-    std::unique_ptr<std::remove_pointer_t<cublasLtMatmulPreference_t>,
-                    Destroyer<cublasLtMatmulPreference_t, cublasLtMatmulPreferenceDestroy>>;
-
-// A column-major rows x cols fp32 matrix with leading dimension ld, `batch` of them `stride`
-// elements apart.
-Layout layout(std::int64_t rows, std::int64_t cols, std::int64_t ld, std::int64_t batch,
-              std::int64_t stride) {
-  cublasLtMatrixLayout_t l = nullptr;
-  SWAG_CUDA_CHECK(cublasLtMatrixLayoutCreate(&l, CUDA_R_32F, static_cast<std::uint64_t>(rows),
-                                             static_cast<std::uint64_t>(cols), ld));
-  Layout owned(l);
-  const auto count = static_cast<std::int32_t>(batch);
-  SWAG_CUDA_CHECK(cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count,
-                                                   sizeof count));
-  SWAG_CUDA_CHECK(cublasLtMatrixLayoutSetAttribute(l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET,
-                                                   &stride, sizeof stride));
-  return owned;
-}
-
-struct Plan {
-  MatmulDesc desc;
-  Layout a, b, d;
-  cublasLtMatmulHeuristicResult_t heuristic{};
-};
-
-std::unique_ptr<Plan> make_plan(const GemmKey& g) {
-  auto p = std::make_unique<Plan>();
-  cublasLtMatmulDesc_t desc = nullptr;
-  SWAG_CUDA_CHECK(cublasLtMatmulDescCreate(&desc, compute_type(g.math), CUDA_R_32F));
-  p->desc.reset(desc);
-  SWAG_CUDA_CHECK(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &g.trans_a,
-                                                 sizeof g.trans_a));
-  SWAG_CUDA_CHECK(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSB, &g.trans_b,
-                                                 sizeof g.trans_b));
-  const bool ta = g.trans_a == CUBLAS_OP_T, tb = g.trans_b == CUBLAS_OP_T;
-  p->a = ta ? layout(g.k, g.m, g.lda, g.batch, g.stride_a)
-            : layout(g.m, g.k, g.lda, g.batch, g.stride_a);
-  p->b = tb ? layout(g.n, g.k, g.ldb, g.batch, g.stride_b)
-            : layout(g.k, g.n, g.ldb, g.batch, g.stride_b);
-  p->d = layout(g.m, g.n, g.ldd, g.batch, g.stride_d);
-
-  cublasLtMatmulPreference_t pref = nullptr;
-  SWAG_CUDA_CHECK(cublasLtMatmulPreferenceCreate(&pref));
-  const Preference owned(pref);
-  const auto set_pref = [pref](cublasLtMatmulPreferenceAttributes_t attribute, auto value) {
-    SWAG_CUDA_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, attribute, &value, sizeof value));
-  };
-  set_pref(CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, std::uint64_t{kGemmWorkspace});
-  set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, g.align_a);
-  set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, g.align_b);
-  set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, g.align_d);
-  set_pref(CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, g.align_d);
-  int found = 0;
-  SWAG_CUDA_CHECK(cublasLtMatmulAlgoGetHeuristic(context().cublaslt(), desc, p->a.get(), p->b.get(),
-                                                 p->d.get(), p->d.get(), pref, 1, &p->heuristic,
-                                                 &found));
-  if (found == 0)
-    fail(ExitCode::failure,
-         "attention on CUDA: cuBLASLt has no {} algorithm for {} batched {}x{}x{} products",
-         ops::math_mode_name(g.math), g.batch, g.m, g.n, g.k);
-  return p;
-}
-
-// D_i = alpha op(A_i) op(B_i) for i < batch, all column-major; D is m x n.
+// D_i = alpha op(A_i) op(B_i) for i < batch, all column-major; D is m x n. The plan depends on
+// the shape, strides and pointer alignments (head views of qkv start anywhere a multiple of 4
+// bytes) and the math mode.
 void batched_gemm(cublasOperation_t trans_a, cublasOperation_t trans_b, std::int64_t m,
                   std::int64_t n, std::int64_t k, std::int64_t batch, float alpha, const Operand& a,
                   const Operand& b, float* d, std::int64_t ldd, std::int64_t stride_d) {
-  Context& ctx = context();
-  const GemmKey key{
-      trans_a,      trans_b,   m,        n,        k,        batch,          a.ld,
-      b.ld,         ldd,       a.stride, b.stride, stride_d, alignment(a.p), alignment(b.p),
-      alignment(d), ctx.math()};
+  const GemmKey key{.trans_a = trans_a,
+                    .trans_b = trans_b,
+                    .m = m,
+                    .n = n,
+                    .k = k,
+                    .lda = a.ld,
+                    .ldb = b.ld,
+                    .ldd = ldd,
+                    .batched = true,
+                    .batch = batch,
+                    .stride_a = a.stride,
+                    .stride_b = b.stride,
+                    .stride_d = stride_d,
+                    .align_a = alignment(a.p),
+                    .align_b = alignment(b.p),
+                    .align_d = alignment(d),
+                    .bias = false,
+                    .align_bias = 0,
+                    .math = context().math()};
   // An attention layer has six distinct products per shape (per math mode); a linear search
   // finds them quickly.
-  static std::vector<std::pair<GemmKey, std::unique_ptr<Plan>>> plans;
-  auto it = std::find_if(plans.begin(), plans.end(), [&](const auto& e) { return e.first == key; });
-  if (it == plans.end()) it = plans.emplace(plans.end(), key, make_plan(key));
-  const Plan& p = *it->second;
-
-  const std::size_t bytes = p.heuristic.workspaceSize;
-  const float zero = 0.0f;
-  SWAG_CUDA_CHECK(cublasLtMatmul(ctx.cublaslt(), p.desc.get(), &alpha, a.p, p.a.get(), b.p,
-                                 p.b.get(), &zero, d, p.d.get(), d, p.d.get(), &p.heuristic.algo,
-                                 ctx.workspace(bytes), bytes, ctx.stream()));
+  static GemmPlans plans;
+  run_gemm(plans.get(key, nullptr, "attention"), alpha, a.p, b.p, d);
 }
 
 // The per-head views: element offsets of head h's first matrix and the sample strides.
