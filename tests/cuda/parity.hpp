@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -29,6 +30,13 @@ inline Tensor random_tensor(const Shape& shape, std::uint64_t seed) {
   Rng rng(20240601, seed);
   for (std::int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = rng.uniform(-1.0f, 1.0f);
   return t;
+}
+
+// a * t + b elementwise, on the host.
+inline Tensor affine(const Tensor& t, float a, float b) {
+  Tensor r = Tensor::empty(t.shape());
+  for (std::int64_t i = 0; i < t.numel(); ++i) r.data<float>()[i] = a * t.data<float>()[i] + b;
+  return r;
 }
 
 inline Tensor abs_of(const Tensor& t) {
@@ -67,6 +75,29 @@ inline void expect_close(const std::string& what, const Tensor& gpu, const Tenso
                     << ", allowed " << bound * magnitude.data<float>()[worst];
 }
 
+// Expects |gpu - cpu| <= allowed elementwise (a per-element bound the test computes); prints the
+// worst ratio, to show how tight the bound is.
+inline void expect_within(const std::string& what, const Tensor& gpu, const Tensor& cpu,
+                          const Tensor& allowed) {
+  ASSERT_EQ(gpu.device(), Device::cuda) << what;
+  const Tensor g = cuda::to_host(gpu);
+  ASSERT_EQ(g.shape(), cpu.shape()) << what;
+  std::int64_t bad = 0, worst = 0;
+  double worst_ratio = 0.0;
+  for (std::int64_t i = 0; i < g.numel(); ++i) {
+    const double diff = std::fabs(double{g.data<float>()[i]} - cpu.data<float>()[i]);
+    const double limit = allowed.data<float>()[i];
+    if (!(diff <= limit)) ++bad;  // also counts NaN
+    const double ratio = diff / (limit > 0 ? limit : 1e-300);
+    if (!(ratio <= worst_ratio)) worst_ratio = ratio, worst = i;
+  }
+  std::printf("  %s: worst |gpu - cpu| / bound = %.3g\n", what.c_str(), worst_ratio);
+  EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << g.numel()
+                    << " elements outside the bound; worst at " << worst << ": gpu "
+                    << g.data<float>()[worst] << ", cpu " << cpu.data<float>()[worst]
+                    << ", allowed " << allowed.data<float>()[worst];
+}
+
 // The fp32 tolerance of the hand-written kernels' tests, as llm.c's fp32 kernel checks: 1e-5.
 constexpr double kFp32Tolerance = 1e-5;
 
@@ -98,6 +129,26 @@ inline void expect_near(const std::string& what, const Tensor& gpu, const Tensor
   ADD_FAILURE() << what << ": " << bad << " of " << g.numel() << " elements differ by more than "
                 << rtol << " relative; worst at " << worst << ": gpu " << g.data<float>()[worst]
                 << ", cpu " << cpu.data<float>()[worst];
+}
+
+// Per column j < n, the root sum of squares over the rows of term(r, j) (a double): the size of a
+// sum of terms of random sign, the scale of expect_near for column sums.
+template <class Term>
+Tensor column_norms(std::int64_t rows, std::int64_t n, const Term& term) {
+  Tensor out = Tensor::zeros({n});
+  for (std::int64_t j = 0; j < n; ++j) {
+    double s = 0.0;
+    for (std::int64_t r = 0; r < rows; ++r) s += term(r, j) * term(r, j);
+    out.data<float>()[j] = static_cast<float>(std::sqrt(s));
+  }
+  return out;
+}
+
+// The same for the columns of a row-major [rows, n] host tensor.
+inline Tensor column_norms(const Tensor& t, std::int64_t rows, std::int64_t n) {
+  const float* p = t.data<float>();
+  return column_norms(rows, n,
+                      [p, n](std::int64_t r, std::int64_t j) { return double{p[r * n + j]}; });
 }
 
 // Bitwise equality of two device tensors (determinism checks).

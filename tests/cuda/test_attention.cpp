@@ -22,7 +22,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -30,6 +29,7 @@
 #include "swag/ops/attention.hpp"
 
 using namespace swag;
+using swag::test::expect_within;
 using swag::test::random_tensor;
 
 namespace {
@@ -134,29 +134,6 @@ Bounds bounds(const ops::AttentionDesc& d, const Tensor& qkv, const Tensor& prob
       }
   }
   return out;
-}
-
-// Expects |gpu - cpu| <= allowed elementwise; prints the worst ratio, to show how tight the
-// bound is.
-void expect_within(const std::string& what, const Tensor& gpu, const Tensor& cpu,
-                   const Tensor& allowed) {
-  ASSERT_EQ(gpu.device(), Device::cuda) << what;
-  const Tensor g = cuda::to_host(gpu);
-  ASSERT_EQ(g.shape(), cpu.shape()) << what;
-  std::int64_t bad = 0, worst = 0;
-  double worst_ratio = 0.0;
-  for (std::int64_t i = 0; i < g.numel(); ++i) {
-    const double diff = std::fabs(double{g.data<float>()[i]} - cpu.data<float>()[i]);
-    const double limit = allowed.data<float>()[i];
-    if (!(diff <= limit)) ++bad;  // also counts NaN
-    const double ratio = diff / (limit > 0 ? limit : 1e-300);
-    if (!(ratio <= worst_ratio)) worst_ratio = ratio, worst = i;
-  }
-  std::printf("  %s: worst |gpu - cpu| / bound = %.3g\n", what.c_str(), worst_ratio);
-  EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << g.numel()
-                    << " elements outside the bound; worst at " << worst << ": gpu "
-                    << g.data<float>()[worst] << ", cpu " << cpu.data<float>()[worst]
-                    << ", allowed " << allowed.data<float>()[worst];
 }
 
 class AttentionParity : public ::testing::TestWithParam<AttentionCase> {};

@@ -5,7 +5,6 @@
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <string>
 #include <vector>
 
@@ -15,6 +14,8 @@
 #include "swag/ops/batchnorm.hpp"
 
 using namespace swag;
+using swag::test::affine;
+using swag::test::column_norms;
 using swag::test::random_tensor;
 
 namespace {
@@ -34,12 +35,6 @@ const BatchNormCase kCases[] = {
     {"stage_relu", 16 * 14 * 14, 440, true},
 };
 
-Tensor affine(const Tensor& t, float a, float b) {
-  Tensor r = Tensor::empty(t.shape());
-  for (std::int64_t i = 0; i < t.numel(); ++i) r.data<float>()[i] = a * t.data<float>()[i] + b;
-  return r;
-}
-
 ops::BatchNormState state(std::int64_t c, Device device) {
   const auto put = [device](const Tensor& t) {
     return device == Device::cuda ? cuda::to_device(t) : affine(t, 1.0f, 0.0f);
@@ -52,19 +47,6 @@ ops::BatchNormState state(std::int64_t c, Device device) {
   s.save_mean = device == Device::cuda ? test::device_garbage({c}) : Tensor::empty({c});
   s.save_invstd = device == Device::cuda ? test::device_garbage({c}) : Tensor::empty({c});
   return s;
-}
-
-// Per channel, the L2 norm of dy's column: the size of a sum of `rows` terms of random sign
-// (dbeta sums g, with |g| <= |dy|; dgamma sums g * xhat, with |xhat| about 1).
-Tensor column_norms(const Tensor& dy, std::int64_t rows, std::int64_t c) {
-  Tensor n = Tensor::zeros({c});
-  for (std::int64_t j = 0; j < c; ++j) {
-    double s = 0.0;
-    for (std::int64_t r = 0; r < rows; ++r)
-      s += double{dy.data<float>()[r * c + j]} * dy.data<float>()[r * c + j];
-    n.data<float>()[j] = static_cast<float>(std::sqrt(s));
-  }
-  return n;
 }
 
 class BatchNormParity : public ::testing::TestWithParam<BatchNormCase> {};
@@ -104,6 +86,8 @@ TEST_P(BatchNormParity, TrainEvalAndBackwardMatchTheCpuBackend) {
          gdbeta = test::device_garbage({c});
   ops::batchnorm_backward(d, x, dy, s, dx, dgamma, dbeta);
   ops::batchnorm_backward(d, gx, gdy, gs, gdx, gdgamma, gdbeta);
+  // Per channel, the L2 norm of dy's column: the size of a sum of `rows` terms of random sign
+  // (dbeta sums g, with |g| <= |dy|; dgamma sums g * xhat, with |xhat| about 1).
   const Tensor norms = column_norms(dy, p.rows, c);
   test::expect_near("dx", gdx, dx, tol);
   test::expect_near("dgamma", gdgamma, dgamma, tol, &norms);

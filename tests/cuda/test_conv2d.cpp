@@ -1,6 +1,7 @@
 // cuDNN convolution against the CPU backend on the same random inputs.
 #include <gtest/gtest.h>
 
+#include "layer_reference.hpp"
 #include "parity.hpp"
 #include "swag/ops/conv2d.hpp"
 
@@ -37,18 +38,8 @@ TEST_P(Conv2dParity, ForwardAndBackwardMatchTheCpuBackend) {
   const Tensor b = random_tensor({d.out_channels}, 3), dy = random_tensor(d.output_shape(), 4);
 
   // The CPU reference, and the same op on absolute values for the error bound (parity.hpp).
-  struct Result {
-    Tensor y, dx, dw, db;
-  };
-  const auto cpu = [&d](const Tensor& x_, const Tensor& w_, const Tensor& b_, const Tensor& dy_) {
-    Result r{Tensor::empty(d.output_shape()), Tensor::empty(d.input_shape()),
-             Tensor::empty(d.weight_shape()), Tensor::empty({d.out_channels})};
-    ops::conv2d_forward(d, x_, w_, d.bias ? &b_ : nullptr, r.y);
-    ops::conv2d_backward(d, x_, w_, dy_, &r.dx, r.dw, d.bias ? &r.db : nullptr);
-    return r;
-  };
-  const Result ref = cpu(x, w, b, dy);
-  const Result mag = cpu(abs_of(x), abs_of(w), abs_of(b), abs_of(dy));
+  const test::LayerResult ref = test::conv2d_cpu(d, x, w, b, dy);
+  const test::LayerResult mag = test::conv2d_cpu(d, abs_of(x), abs_of(w), abs_of(b), abs_of(dy));
 
   const Tensor gx = cuda::to_device(x), gw = cuda::to_device(w), gb = cuda::to_device(b);
   const Tensor gdy = cuda::to_device(dy);

@@ -13,13 +13,14 @@
 // test_batchnorm.cpp does, at 1e-5, about 30 times the typical difference sqrt(32) u.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <string>
 
 #include "parity.hpp"
 #include "swag/ops/layer_norm.hpp"
 
 using namespace swag;
+using swag::test::affine;
+using swag::test::column_norms;
 using swag::test::random_tensor;
 
 namespace {
@@ -37,25 +38,6 @@ const LayerNormCase kCases[] = {
     {"vit_b16", 2 * 197, 768},
     {"slabs", 4100, 33},
 };
-
-Tensor affine(const Tensor& t, float a, float b) {
-  Tensor r = Tensor::empty(t.shape());
-  for (std::int64_t i = 0; i < t.numel(); ++i) r.data<float>()[i] = a * t.data<float>()[i] + b;
-  return r;
-}
-
-// Per feature, the root sum of squares over the rows of term(r, j): the size of a sum of terms
-// of random sign.
-template <class Term>
-Tensor column_norms(std::int64_t rows, std::int64_t n, const Term& term) {
-  Tensor out = Tensor::zeros({n});
-  for (std::int64_t j = 0; j < n; ++j) {
-    double s = 0.0;
-    for (std::int64_t r = 0; r < rows; ++r) s += term(r, j) * term(r, j);
-    out.data<float>()[j] = static_cast<float>(std::sqrt(s));
-  }
-  return out;
-}
 
 class LayerNormParity : public ::testing::TestWithParam<LayerNormCase> {};
 
@@ -97,8 +79,7 @@ TEST_P(LayerNormParity, ForwardAndBackwardMatchTheCpuBackend) {
   const float* dyp = dy.data<float>();
   const float* mp = mean.data<float>();
   const float* rp = rstd.data<float>();
-  const Tensor dy_norms =
-      column_norms(rows, n, [&](std::int64_t r, std::int64_t j) { return double{dyp[r * n + j]}; });
+  const Tensor dy_norms = column_norms(dy, rows, n);
   const Tensor dyx_norms = column_norms(rows, n, [&](std::int64_t r, std::int64_t j) {
     return double{dyp[r * n + j]} * (double{xp[r * n + j]} - mp[r]) * rp[r];
   });

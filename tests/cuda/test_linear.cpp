@@ -1,6 +1,7 @@
 // cuBLASLt linear layer against the CPU backend on the same random inputs.
 #include <gtest/gtest.h>
 
+#include "layer_reference.hpp"
 #include "parity.hpp"
 #include "swag/ops/linear.hpp"
 
@@ -24,19 +25,6 @@ const LinearCase kCases[] = {
     {"tall_bias", {2500, 24, 40, true}},
 };
 
-struct Result {
-  Tensor y, dx, dw, db;
-};
-
-Result run_cpu(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor& b,
-               const Tensor& dy) {
-  Result r{Tensor::empty({d.rows, d.out_features}), Tensor::empty({d.rows, d.in_features}),
-           Tensor::empty({d.out_features, d.in_features}), Tensor::empty({d.out_features})};
-  ops::linear_forward(d, x, w, d.bias ? &b : nullptr, r.y);
-  ops::linear_backward(d, x, w, dy, &r.dx, r.dw, d.bias ? &r.db : nullptr);
-  return r;
-}
-
 // Runs the GPU op on device copies of x and dy that start `offset` rows into larger buffers,
 // so that operands need not be aligned beyond 4 bytes; compares with the CPU (parity.hpp).
 void check_against_cpu(const ops::LinearDesc& d, std::int64_t offset) {
@@ -44,8 +32,8 @@ void check_against_cpu(const ops::LinearDesc& d, std::int64_t offset) {
   const Tensor w = random_tensor({d.out_features, d.in_features}, 2);
   const Tensor b = random_tensor({d.out_features}, 3),
                dy = random_tensor({d.rows, d.out_features}, 4);
-  const Result ref = run_cpu(d, x, w, b, dy);
-  const Result mag = run_cpu(d, abs_of(x), abs_of(w), abs_of(b), abs_of(dy));
+  const test::LayerResult ref = test::linear_cpu(d, x, w, b, dy);
+  const test::LayerResult mag = test::linear_cpu(d, abs_of(x), abs_of(w), abs_of(b), abs_of(dy));
 
   const auto on_device_at = [offset](const Tensor& t) {
     Tensor buffer = Tensor::zeros({t.dim(0) + offset, t.dim(1)}, DType::f32, Device::cuda);

@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "layer_reference.hpp"
 #include "parity.hpp"
 #include "swag/ops/attention.hpp"
 #include "swag/ops/conv2d.hpp"
@@ -39,6 +40,8 @@
 using namespace swag;
 using swag::ops::MathMode;
 using swag::test::abs_of;
+using swag::test::expect_within;
+using swag::test::LayerResult;
 using swag::test::random_tensor;
 
 namespace {
@@ -96,26 +99,13 @@ double worst_ratio(const Tensor& gpu, const Tensor& cpu, const Tensor& allowed) 
   return worst;
 }
 
-// Expects |gpu - cpu| <= allowed elementwise; prints the worst ratio, to show how tight it is.
-void expect_within(const std::string& what, const Tensor& gpu, const Tensor& cpu,
-                   const Tensor& allowed) {
-  ASSERT_EQ(gpu.device(), Device::cuda) << what;
-  const Tensor g = cuda::to_host(gpu);
-  ASSERT_EQ(g.shape(), cpu.shape()) << what;
-  std::int64_t bad = 0, worst = 0;
-  double worst_ratio = 0.0;
-  for (std::int64_t i = 0; i < g.numel(); ++i) {
-    const double diff = std::fabs(double{g.data<float>()[i]} - cpu.data<float>()[i]);
-    const double limit = allowed.data<float>()[i];
-    if (!(diff <= limit)) ++bad;  // also counts NaN
-    const double ratio = diff / (limit > 0 ? limit : 1e-300);
-    if (!(ratio <= worst_ratio)) worst_ratio = ratio, worst = i;
-  }
-  std::printf("  %s: worst |gpu - cpu| / bound = %.3g\n", what.c_str(), worst_ratio);
-  EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << g.numel()
-                    << " elements outside the bound; worst at " << worst << ": gpu "
-                    << g.data<float>()[worst] << ", cpu " << cpu.data<float>()[worst]
-                    << ", allowed " << allowed.data<float>()[worst];
+// The fp32 results after the tensor-core modes, bitwise those from before them.
+void expect_fp32_comes_back_bitwise(const LayerResult& after, const LayerResult& before,
+                                    bool bias) {
+  test::expect_bitwise_equal("fp32 y after tf32 and bf16", after.y, before.y);
+  test::expect_bitwise_equal("fp32 dx after tf32 and bf16", after.dx, before.dx);
+  test::expect_bitwise_equal("fp32 dw after tf32 and bf16", after.dw, before.dw);
+  if (bias) test::expect_bitwise_equal("fp32 db after tf32 and bf16", after.db, before.db);
 }
 
 // ---- Convolution -------------------------------------------------------------------------------
@@ -135,10 +125,6 @@ const ConvCase kConvCases[] = {
     {"k1_c32_c64_bias", {2, 32, 64, 8, 8, 1, 1, 0, 1, true}},
 };
 
-struct ConvResult {
-  Tensor y, dx, dw, db;
-};
-
 class Conv2dMathModes : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(Conv2dMathModes, TensorCoreModesMatchTheCpuAndFp32ComesBackBitwise) {
@@ -146,32 +132,25 @@ TEST_P(Conv2dMathModes, TensorCoreModesMatchTheCpuAndFp32ComesBackBitwise) {
   const ops::Conv2dDesc& d = GetParam().d;
   const Tensor x = random_tensor(d.input_shape(), 1), w = random_tensor(d.weight_shape(), 2);
   const Tensor b = random_tensor({d.out_channels}, 3), dy = random_tensor(d.output_shape(), 4);
-  const auto cpu = [&d](const Tensor& x_, const Tensor& w_, const Tensor& b_, const Tensor& dy_) {
-    ConvResult r{Tensor::empty(d.output_shape()), Tensor::empty(d.input_shape()),
-                 Tensor::empty(d.weight_shape()), Tensor::empty({d.out_channels})};
-    ops::conv2d_forward(d, x_, w_, d.bias ? &b_ : nullptr, r.y);
-    ops::conv2d_backward(d, x_, w_, dy_, &r.dx, r.dw, d.bias ? &r.db : nullptr);
-    return r;
-  };
-  const ConvResult ref = cpu(x, w, b, dy);
-  const ConvResult mag = cpu(abs_of(x), abs_of(w), abs_of(b), abs_of(dy));
+  const LayerResult ref = test::conv2d_cpu(d, x, w, b, dy);
+  const LayerResult mag = test::conv2d_cpu(d, abs_of(x), abs_of(w), abs_of(b), abs_of(dy));
 
   const Tensor gx = cuda::to_device(x), gw = cuda::to_device(w), gb = cuda::to_device(b);
   const Tensor gdy = cuda::to_device(dy);
   const auto gpu = [&] {
-    ConvResult r{test::device_garbage(d.output_shape()), test::device_garbage(d.input_shape()),
-                 test::device_garbage(d.weight_shape()), test::device_garbage({d.out_channels})};
+    LayerResult r{test::device_garbage(d.output_shape()), test::device_garbage(d.input_shape()),
+                  test::device_garbage(d.weight_shape()), test::device_garbage({d.out_channels})};
     ops::conv2d_forward(d, gx, gw, d.bias ? &gb : nullptr, r.y);
     ops::conv2d_backward(d, gx, gw, gdy, &r.dx, r.dw, d.bias ? &r.db : nullptr);
     return r;
   };
-  const ConvResult before = gpu();  // fp32
+  const LayerResult before = gpu();  // fp32
 
   const std::int64_t taps = std::int64_t{d.kernel} * d.kernel;
   const std::int64_t positions = d.batch * d.out_height() * d.out_width();
   for (const MathMode mode : kTensorCoreModes) {
     const MathScope scope(mode);
-    const ConvResult r = gpu();
+    const LayerResult r = gpu();
     const double um = conv_roundoff(mode);
     const std::string m = name_of(mode) + " ";
     expect_within(m + "y", r.y, ref.y,
@@ -184,11 +163,8 @@ TEST_P(Conv2dMathModes, TensorCoreModesMatchTheCpuAndFp32ComesBackBitwise) {
   }
 
   ASSERT_EQ(ops::gpu_math(), MathMode::fp32);
-  const ConvResult after = gpu();
-  test::expect_bitwise_equal("fp32 y after tf32 and bf16", after.y, before.y);
-  test::expect_bitwise_equal("fp32 dx after tf32 and bf16", after.dx, before.dx);
-  test::expect_bitwise_equal("fp32 dw after tf32 and bf16", after.dw, before.dw);
-  if (d.bias) test::expect_bitwise_equal("fp32 db after tf32 and bf16", after.db, before.db);
+  const LayerResult after = gpu();
+  expect_fp32_comes_back_bitwise(after, before, d.bias);
 }
 
 INSTANTIATE_TEST_SUITE_P(Cuda, Conv2dMathModes, ::testing::ValuesIn(kConvCases),
@@ -207,10 +183,6 @@ const LinearCase kLinearCases[] = {
     {"classifier_bias", {33, 257, 1000, true}},
 };
 
-struct LinearResult {
-  Tensor y, dx, dw, db;
-};
-
 class LinearMathModes : public ::testing::TestWithParam<LinearCase> {};
 
 TEST_P(LinearMathModes, TensorCoreModesMatchTheCpuAndFp32ComesBackBitwise) {
@@ -220,32 +192,25 @@ TEST_P(LinearMathModes, TensorCoreModesMatchTheCpuAndFp32ComesBackBitwise) {
   const Tensor w = random_tensor({d.out_features, d.in_features}, 2);
   const Tensor b = random_tensor({d.out_features}, 3),
                dy = random_tensor({d.rows, d.out_features}, 4);
-  const auto cpu = [&d](const Tensor& x_, const Tensor& w_, const Tensor& b_, const Tensor& dy_) {
-    LinearResult r{Tensor::empty({d.rows, d.out_features}), Tensor::empty({d.rows, d.in_features}),
-                   Tensor::empty({d.out_features, d.in_features}), Tensor::empty({d.out_features})};
-    ops::linear_forward(d, x_, w_, d.bias ? &b_ : nullptr, r.y);
-    ops::linear_backward(d, x_, w_, dy_, &r.dx, r.dw, d.bias ? &r.db : nullptr);
-    return r;
-  };
-  const LinearResult ref = cpu(x, w, b, dy);
-  const LinearResult mag = cpu(abs_of(x), abs_of(w), abs_of(b), abs_of(dy));
+  const LayerResult ref = test::linear_cpu(d, x, w, b, dy);
+  const LayerResult mag = test::linear_cpu(d, abs_of(x), abs_of(w), abs_of(b), abs_of(dy));
 
   const Tensor gx = cuda::to_device(x), gw = cuda::to_device(w), gb = cuda::to_device(b);
   const Tensor gdy = cuda::to_device(dy);
   const auto gpu = [&] {
-    LinearResult r{test::device_garbage({d.rows, d.out_features}),
-                   test::device_garbage({d.rows, d.in_features}),
-                   test::device_garbage({d.out_features, d.in_features}),
-                   test::device_garbage({d.out_features})};
+    LayerResult r{test::device_garbage({d.rows, d.out_features}),
+                  test::device_garbage({d.rows, d.in_features}),
+                  test::device_garbage({d.out_features, d.in_features}),
+                  test::device_garbage({d.out_features})};
     ops::linear_forward(d, gx, gw, d.bias ? &gb : nullptr, r.y);
     ops::linear_backward(d, gx, gw, gdy, &r.dx, r.dw, d.bias ? &r.db : nullptr);
     return r;
   };
-  const LinearResult before = gpu();  // fp32
+  const LayerResult before = gpu();  // fp32
 
   for (const MathMode mode : kTensorCoreModes) {
     const MathScope scope(mode);
-    const LinearResult r = gpu();
+    const LayerResult r = gpu();
     const double um = product_roundoff(mode);
     const std::string m = name_of(mode) + " ";
     expect_within(m + "y", r.y, ref.y, product_bound(mag.y, d.in_features + 1, um));
@@ -255,11 +220,8 @@ TEST_P(LinearMathModes, TensorCoreModesMatchTheCpuAndFp32ComesBackBitwise) {
   }
 
   ASSERT_EQ(ops::gpu_math(), MathMode::fp32);
-  const LinearResult after = gpu();
-  test::expect_bitwise_equal("fp32 y after tf32 and bf16", after.y, before.y);
-  test::expect_bitwise_equal("fp32 dx after tf32 and bf16", after.dx, before.dx);
-  test::expect_bitwise_equal("fp32 dw after tf32 and bf16", after.dw, before.dw);
-  if (d.bias) test::expect_bitwise_equal("fp32 db after tf32 and bf16", after.db, before.db);
+  const LayerResult after = gpu();
+  expect_fp32_comes_back_bitwise(after, before, d.bias);
 }
 
 INSTANTIATE_TEST_SUITE_P(Cuda, LinearMathModes, ::testing::ValuesIn(kLinearCases),

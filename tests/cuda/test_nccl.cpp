@@ -21,6 +21,7 @@
 #include "swag/ops/optimizer_update.hpp"
 
 using namespace swag;
+using swag::test::column_norms;
 using swag::test::random_tensor;
 
 namespace {
@@ -121,17 +122,6 @@ TEST(GradientAllReduceNccl, RefusesHostGradients) {
   s.add("w", {10}, nn::Init::constant_value(0.0f));
   s.allocate();
   EXPECT_THROW(dist::GradientAllReduce(nccl, s), Error);
-}
-
-Tensor column_norms(const Tensor& dy, std::int64_t rows, std::int64_t c) {
-  Tensor n = Tensor::zeros({c});
-  for (std::int64_t j = 0; j < c; ++j) {
-    double s = 0.0;
-    for (std::int64_t r = 0; r < rows; ++r)
-      s += double{dy.data<float>()[r * c + j]} * dy.data<float>()[r * c + j];
-    n.data<float>()[j] = static_cast<float>(std::sqrt(s));
-  }
-  return n;
 }
 
 ops::BatchNormState bn_state(std::int64_t c, Device device) {
