@@ -8,12 +8,13 @@
 #include "swag/eval/accuracy.hpp"
 #include "swag/eval/model_file.hpp"
 #include "swag/eval/predict_dataset.hpp"
+#include "swag/train/device_scope.hpp"
 
 namespace swag::apps {
 namespace {
 
 struct Options {
-  std::string checkpoint, data;
+  std::string checkpoint, data, device = "cpu";
   std::int64_t resolution = 0, batch = 32;
   int workers = 2;
   bool json = false;
@@ -22,7 +23,8 @@ struct Options {
 void run(const Options& o) {
   const auto comm = dist::Communicator::world();
   if (o.batch < 1) fail(ExitCode::usage, "--batch must be >= 1");
-  auto model = eval::load_model(o.checkpoint, o.batch, o.resolution);
+  const train::DeviceScope device(o.device, "fp32", comm, train::ChoiceFrom::command_line);
+  auto model = eval::load_model(o.checkpoint, o.batch, o.resolution, device.device());
   const auto predictions = eval::predict_dataset(*model, comm, {o.data, o.workers});
   if (predictions.num_classes != model->dims().num_classes)
     fail(ExitCode::input, "{} has {} classes, the labels in {} have {}", o.checkpoint,
@@ -51,6 +53,7 @@ Command add_eval(CLI::App& app) {
                  "file's)");
   app.add_option("--batch", o->batch, "images per rank per step (default 32)");
   app.add_option("--workers", o->workers, "decoding threads per rank (default 2)");
+  app.add_option("--device", o->device, "cpu, or cuda: one GPU per rank")->capture_default_str();
   app.add_flag("--json", o->json, R"(print {"top1","top5","n"})");
   return [o] { run(*o); };
 }

@@ -14,6 +14,8 @@
 #include "swag/core/log.hpp"
 #include "swag/eval/model_file.hpp"
 #include "swag/eval/predict_dataset.hpp"
+#include "swag/ops/device.hpp"
+#include "swag/train/device_scope.hpp"
 #include "swag/train/run_files.hpp"
 
 namespace swag::apps {
@@ -21,7 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Options {
-  std::string checkpoint, train, eval, output_dir;
+  std::string checkpoint, train, eval, output_dir, device = "cpu";
   std::int64_t resolution = 0, batch = 32;
   int workers = 2;
   double weight_decay = 1e-4;
@@ -47,10 +49,7 @@ std::string cache_key(const Options& o, std::int64_t resolution) {
 Split extract(nn::Model& model, const dist::Communicator& comm, const std::string& data,
               int workers) {
   const auto p = eval::predict_dataset(model, comm, {data, workers}, [&](const Tensor&) {
-    const Tensor& f = model.features();
-    Tensor copy = Tensor::empty(f.shape());
-    std::copy_n(f.data<float>(), f.numel(), copy.data<float>());
-    return copy;
+    return ops::copy_to(model.features(), Device::cpu);  // the next batch overwrites them
   });
   return {p.rows, p.labels, p.num_classes};
 }
@@ -76,7 +75,8 @@ void write_probe(const std::string& path, const eval::LinearProbe& p) {
 
 void run(const Options& o) {
   const auto comm = dist::Communicator::world();
-  auto model = eval::load_model(o.checkpoint, o.batch, o.resolution);
+  const train::DeviceScope device(o.device, "fp32", comm, train::ChoiceFrom::command_line);
+  auto model = eval::load_model(o.checkpoint, o.batch, o.resolution, device.device());
   const std::string cache = (fs::path(o.output_dir) / "features.h5").string();
   const std::string key = cache_key(o, model->dims().resolution);
   Split train, test;
@@ -161,6 +161,7 @@ Command add_linear_probe(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--batch", o->batch, "images per rank per step (default 32)");
   app.add_option("--workers", o->workers, "decoding threads per rank (default 2)");
+  app.add_option("--device", o->device, "cpu, or cuda: one GPU per rank")->capture_default_str();
   app.add_flag("--json", o->json, R"(print {"top1","top5","n",...})");
   return [o] { run(*o); };
 }

@@ -14,12 +14,13 @@
 #include "swag/eval/platt.hpp"
 #include "swag/eval/predict_dataset.hpp"
 #include "swag/eval/zero_shot_scores.hpp"
+#include "swag/train/device_scope.hpp"
 
 namespace swag::apps {
 namespace {
 
 struct Options {
-  std::string checkpoint, vocab, mapping, data, aggregate;
+  std::string checkpoint, vocab, mapping, data, aggregate, device = "cpu";
   std::int64_t resolution = 0, batch = 32;
   int workers = 2;
   bool platt = false, json = false;
@@ -53,7 +54,8 @@ void check_inputs(const Options& o, const nn::Model& model, const eval::MappingF
 void run(const Options& o) {
   const auto comm = dist::Communicator::world();
   if (o.batch < 1) fail(ExitCode::usage, "--batch must be >= 1");
-  auto model = eval::load_model(o.checkpoint, o.batch, o.resolution);
+  const train::DeviceScope device(o.device, "fp32", comm, train::ChoiceFrom::command_line);
+  auto model = eval::load_model(o.checkpoint, o.batch, o.resolution, device.device());
   const auto m = eval::read_mapping_file(o.mapping);
   check_inputs(o, *model, m);
   const eval::Aggregate aggregate = o.aggregate.empty() ? default_aggregate(model->name(), o.platt)
@@ -108,6 +110,7 @@ Command add_zeroshot(CLI::App& app) {
   app.add_option("--resolution", o->resolution, "evaluation resolution (default: the file's)");
   app.add_option("--batch", o->batch, "images per rank per step (default 32)");
   app.add_option("--workers", o->workers, "decoding threads per rank (default 2)");
+  app.add_option("--device", o->device, "cpu, or cuda: one GPU per rank")->capture_default_str();
   app.add_flag("--json", o->json, R"(print {"top1","top5","n","platt","aggregate"})");
   return [o] { run(*o); };
 }

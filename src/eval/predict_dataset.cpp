@@ -8,6 +8,7 @@
 #include "swag/data/dataset_index.hpp"
 #include "swag/data/labelled_subset.hpp"
 #include "swag/data/loader.hpp"
+#include "swag/ops/device.hpp"
 
 namespace swag::eval {
 
@@ -50,14 +51,19 @@ DatasetPredictions predict_dataset(nn::Model& model, const dist::Communicator& c
     const auto classes = loader.labels().of(i);
     out.labels[static_cast<std::size_t>(i)] = classes.empty() ? -1 : classes[0];
   }
+  // The loader fills host tensors; a model on a GPU reads a device copy of the images.
   Tensor images = Tensor::empty(model.input_shape());
   Tensor targets = Tensor::empty({local, loader.num_classes()});
+  Tensor model_images = model.device() == Device::cpu
+                            ? images
+                            : Tensor::empty(images.shape(), DType::f32, model.device());
   const std::int64_t steps = (n + global - 1) / global;
   std::vector<float> gathered;
   const auto start = std::chrono::steady_clock::now();
   for (std::int64_t step = 0; step < steps; ++step) {
     loader.fill(step, images, targets);
-    const Tensor& logits = model.forward(images, false);
+    if (model_images.raw() != images.raw()) ops::copy(images, model_images);
+    const Tensor logits = ops::host_side(model.forward(model_images, false));
     const Tensor rows = score ? score(logits) : softmax_rows(logits);
     const std::int64_t k = rows.shape()[1];
     if (step == 0) out.rows = Tensor::empty({n, k});

@@ -9,32 +9,44 @@
 namespace swag::train {
 namespace {
 
-// run.math as a mode; a bad name is a deck error.
-ops::MathMode math_of(const std::string& math) {
+// The names the messages use for the two choices, and the exit code of a bad one.
+struct Source {
+  const char* device;
+  const char* math;
+  ExitCode code;
+};
+
+Source source_of(ChoiceFrom from) {
+  if (from == ChoiceFrom::deck) return {"run.device", "run.math", ExitCode::config};
+  return {"--device", "--math", ExitCode::usage};
+}
+
+ops::MathMode math_of(const std::string& math, const Source& s) {
   try {
     return ops::parse_math_mode(math);
   } catch (const Error& e) {
-    fail(ExitCode::config, "run.math: {}", e.what());
+    fail(s.code, "{}: {}", s.math, e.what());
   }
 }
 
 }  // namespace
 
 DeviceScope::DeviceScope(const std::string& name, const std::string& math,
-                         const dist::Communicator& comm) {
-  const ops::MathMode mode = math_of(math);
+                         const dist::Communicator& comm, ChoiceFrom from) {
+  const Source s = source_of(from);
+  const ops::MathMode mode = math_of(math, s);
   if (name != "cpu" && name != "cuda")
-    fail(ExitCode::config, "run.device must be cpu or cuda, not '{}'", name);
+    fail(s.code, "{} must be cpu or cuda, not '{}'", s.device, name);
   if (name == "cpu") {
     if (mode != ops::MathMode::fp32)
-      fail(ExitCode::config,
-           "run.math = {} needs run.device = cuda: the CPU backend computes in fp32", math);
+      fail(s.code, "{} = {} needs {} = cuda: the CPU backend computes in fp32", s.math, math,
+           s.device);
     return;
   }
   const int local_rank = comm.node_local_rank();
 #ifdef SWAG_WITH_CUDA
   const int gpus = cuda::Runtime::device_count();
-  if (gpus == 0) fail(ExitCode::config, "run.device = cuda, but rank {} sees no GPU", comm.rank());
+  if (gpus == 0) fail(s.code, "{} = cuda, but rank {} sees no GPU", s.device, comm.rank());
   const int gpu = local_rank % gpus;
   runtime_ = std::make_shared<cuda::Runtime>(gpu);
   device_ = Device::cuda;
@@ -43,7 +55,7 @@ DeviceScope::DeviceScope(const std::string& name, const std::string& math,
             gpus, local_rank, math);
 #else
   (void)local_rank;
-  fail(ExitCode::config, "run.device = cuda, but this swag was built without CUDA (cuda preset)");
+  fail(s.code, "{} = cuda, but this swag was built without CUDA (cuda preset)", s.device);
 #endif
 }
 

@@ -72,7 +72,7 @@ void zero_shot_head(const std::string& init, const std::string& mapping_path, nn
 eval::TopKCounts evaluate(nn::Model& trained, const Config& c, const dist::Communicator& comm) {
   auto model = nn::create_model(trained.name(), {c.get_int("eval.batch"), trained.dims().resolution,
                                                  trained.dims().num_classes, false});
-  model->allocate(0);  // on the host: evaluation runs on the CPU backend
+  model->allocate(0, trained.device());
   Tensor params = model->params().flat_values(), buffers = model->buffers().flat_values();
   ops::copy(trained.params().flat_values(), params);
   ops::copy(trained.buffers().flat_values(), buffers);

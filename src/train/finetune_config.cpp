@@ -9,7 +9,7 @@ const ConfigSchema& finetune_schema() {
       {"run.dir", S("runs/finetune"), "run directory (config, metrics, checkpoints, results)"},
       {"run.seed", I{0}, "seed of the head, the subset, the order, augmentation and mixup"},
       {"run.device", std::string("cpu"),
-       "cpu, or cuda: train on one GPU per rank (evaluation runs on the CPU)"},
+       "cpu, or cuda: train and evaluate on one GPU per rank (the cuda preset)"},
       {"run.math", std::string("fp32"),
        "GPU products of convolutions, linear layers, attention: fp32, tf32 or bf16"},
       {"run.stop_at_step", I{0}, "checkpoint and stop (exit 75) at this step (0: never)"},

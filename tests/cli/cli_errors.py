@@ -131,6 +131,22 @@ def case_bench_bad_mode(swag, work):
                  "--math bf16 is for --device cuda")
 
 
+def case_eval_bad_device(swag, work):
+    """--device of the evaluation commands: checked before anything is read or written."""
+    out = os.path.join(work, "probe")
+    commands = {
+        "eval": ["--checkpoint", "w.h5", "--data", "d"],
+        "zeroshot": ["--checkpoint", "w.h5", "--vocab", "v", "--mapping", "m", "--data", "d"],
+        "linear-probe": ["--checkpoint", "w.h5", "--train", "d", "--eval", "d", "--output-dir", out],
+    }
+    for command, args in commands.items():
+        expect_error(run(swag, command, *args, "--device", "tpu"), USAGE,
+                     "--device must be cpu or cuda, not 'tpu'")
+        expect_error(run(swag, command, *args, "--device", "cuda"), USAGE,
+                     "--device = cuda, but this swag was built without CUDA")
+    assert not os.path.exists(out), os.listdir(out)
+
+
 def case_h5py_written_weights(swag, work):
     """Weights written by h5py (variable-length UTF-8 string attributes) are read."""
     w = tiny_weights(swag, work)

@@ -27,8 +27,9 @@ struct PredictOptions {
 // Softmax of logits (rows: [B, C] -> [B, C]), the default `score`.
 Tensor softmax_rows(const Tensor& logits);
 
-// Runs model (built for the local batch and resolution) over data_dir; `score` turns a batch of
-// logits into the rows kept (default: softmax probabilities). Collective; every rank returns all
+// Runs model (built for the local batch and resolution, on the host or a GPU) over data_dir;
+// `score` turns a batch of logits, on the host, into the rows kept (default: softmax
+// probabilities). Collective; every rank returns all
 // N rows in image order.
 DatasetPredictions predict_dataset(nn::Model& model, const dist::Communicator& comm,
                                    const PredictOptions& options,

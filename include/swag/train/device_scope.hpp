@@ -1,5 +1,6 @@
-// The device a training run computes on (deck key run.device): the host, or one GPU per rank;
-// and on a GPU, the arithmetic of its GEMM-like ops (run.math, ops/math_mode.hpp).
+// The device a run computes on (deck key run.device, or --device of the evaluation commands):
+// the host, or one GPU per rank; and on a GPU, the arithmetic of its GEMM-like ops (run.math,
+// ops/math_mode.hpp).
 // A rank takes GPU (its index among the ranks of its node) mod (the GPUs the node shows), so
 // `srun --ntasks-per-node=8 --gpus-per-node=8` gives each rank its own GPU.
 #pragma once
@@ -11,12 +12,17 @@
 
 namespace swag::train {
 
+// Where the choice came from, for the error messages: the deck (run.device, run.math; exit 3)
+// or the command line (--device, --math; exit 2).
+enum class ChoiceFrom { deck, command_line };
+
 class DeviceScope {
  public:
-  // name: "cpu" or "cuda" (ExitCode::config for anything else, or for cuda in a CPU-only build
-  // or on a node without a GPU); math: fp32, or on cuda also tf32 or bf16 (else
-  // ExitCode::config). Holds the CUDA runtime for as long as it lives.
-  DeviceScope(const std::string& name, const std::string& math, const dist::Communicator& comm);
+  // name: "cpu" or "cuda" (an error for anything else, or for cuda in a CPU-only build or on a
+  // node without a GPU); math: fp32, or on cuda also tf32 or bf16. Holds the CUDA runtime for
+  // as long as it lives.
+  DeviceScope(const std::string& name, const std::string& math, const dist::Communicator& comm,
+              ChoiceFrom from = ChoiceFrom::deck);
   Device device() const { return device_; }
 
  private:
