@@ -14,8 +14,8 @@
 # 17 MB: carry that file). Running unpacks it and uses the bundle's libraries, the GPU machine's
 # CUDA libraries, and its own libstdc++ unless that is too old for the binaries. Results in
 # $OUT, seven files at most: environment.txt (GPU, driver, library paths), summary.txt, one log
-# per test, pretrain.log (`swag pretrain` on the GPU against the CPU:
-# tools/gpu/pretrain_check.py), then the speed comparison with PyTorch
+# per test, end_to_end.log (`swag pretrain`, `eval` and `finetune` on the GPU against the CPU:
+# tools/gpu/end_to_end_check.py), then the speed comparison with PyTorch
 # (tools/gpu/bench_side_by_side.py): bench.log, bench_results.jsonl, bench_table.md; all within
 # SWAG_GPU_BUDGET_S seconds from the start (default 540; cases from SWAG_BENCH_CASES). Exits 0 only if every test ran and passed; a test that finds no GPU (exit
 # 77) is a failure; the comparison's failures are rows of its table, not the exit status.
@@ -53,7 +53,17 @@ for t in json.load(sys.stdin)["tests"]:
   [[ -s $bundle/tests.tsv ]] || { echo "no gpu tests registered in $build" >&2; exit 1; }
   local name exe args
   while IFS=$'\t' read -r name exe args; do add_executable "$exe"; done <"$bundle/tests.tsv"
-  add_executable $build/bin/swag  # for the speed comparison (swag bench runs without MPI)
+  add_executable $build/bin/swag  # for the end-to-end check and the speed comparison
+  # A tiny labelled demo set (10 classes) for the eval and finetune checks: the GPU machine has
+  # no Fashion-MNIST and no WordNet.
+  local data=$bundle/data
+  SWAG_NO_MPI=1 $build/bin/swag demo-data --output-dir "$data" --train-limit 400 \
+    --test-limit 101 >/dev/null
+  for split in test/manifest.tsv:test/shards train/labelled_manifest.tsv:train/labelled_shards; do
+    SWAG_NO_MPI=1 $build/bin/swag shard --manifest "$data/${split%%:*}" \
+      --vocab "$data/test/vocab.json" --output-dir "$data/${split#*:}" >/dev/null
+  done
+  find "$data" -mindepth 2 -maxdepth 2 -name images -type d -exec rm -rf {} +
   # One compressed file: the device tool carries at most 64 MiB, and oneDNN alone is 40 MB.
   tar -C build/cuda -cf - gpu-bundle | xz -T0 -6 >"$bundle.tar.xz"
   du -sh "$bundle" "$bundle.tar.xz"
@@ -120,15 +130,16 @@ run() {
     if [[ $rc == 0 ]]; then tail -n 3 "$out/$name.log"; else cat "$out/$name.log"; failed=1; fi
   done <"$bundle/tests.tsv"
 
-  # swag pretrain end to end on the GPU against the CPU: loss curve, learning, bitwise resume.
+  # The commands end to end on the GPU against the CPU: pretrain (loss curve, learning, bitwise
+  # resume), eval and finetune.
   set +e
-  timeout 240 python3 tools/gpu/pretrain_check.py --swag "$bundle/bin/swag" \
-    --out "$scratch/pretrain" >"$out/pretrain.log" 2>&1
+  timeout 300 python3 tools/gpu/end_to_end_check.py --swag "$bundle/bin/swag" \
+    --out "$scratch/end_to_end" --data "$bundle/data" >"$out/end_to_end.log" 2>&1
   rc=$?
   set -e
   if [[ $rc == 0 ]]; then verdict=passed; else verdict="FAILED (exit $rc)"; failed=1; fi
-  echo "pretrain_check: $verdict" | tee -a "$out/summary.txt"
-  cat "$out/pretrain.log"
+  echo "end_to_end_check: $verdict" | tee -a "$out/summary.txt"
+  cat "$out/end_to_end.log"
 
   # The speed comparison with PyTorch, in what is left of the time budget.
   local budget=$((${SWAG_GPU_BUDGET_S:-540} - SECONDS))

@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""The swag commands end to end on a device against the CPU.
+
+Pre-training: the test deck (tiny RegNetY, synthetic images, 60 steps, warm-up and half-cosine,
+checkpoints every 5 steps) three times:
+
+  cpu       run.device=cpu, the reference
+  device    run.device=DEVICE, uninterrupted
+  resumed   run.device=DEVICE, stopped at step 30 (exit 75, a checkpoint), then run again
+
+The device's loss curve must stay within 2% of the CPU's at every step (as
+tests/cuda/test_train_step.cpp's in-process run), it must learn (last loss under half the
+first), and the resumed run's losses after the stop must be bitwise the uninterrupted run's (a
+checkpoint holds everything the step needs, and the device's kernels are deterministic).
+
+With --data (a tiny labelled demo set: DATA/test/shards and DATA/train/labelled_shards, 10
+classes, as `run_device_checks.sh --pack` builds it), also, from the device's pre-trained
+checkpoint:
+
+  eval      `swag eval --device` cpu and DEVICE: top-1 and top-5 may differ by one image at most
+            (a near-tie can flip)
+  finetune  the fine-tuning deck of tests/transfer (12 steps, mixup, EMA) with run.device cpu and
+            DEVICE: losses within 2% at every logged step; the final evaluation (on the device)
+            within two images
+
+    end_to_end_check.py --swag build/cuda/bin/swag --out DIR [--device cuda] [--math fp32]
+                        [--data DIR] [--fresh]
+
+Runs without an MPI launcher: it sets SWAG_NO_MPI=1 (one rank, no MPI runtime needed; doc/cli.md).
+Prints a JSON summary and exits 1 if a check fails.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DECK = os.path.join(HERE, "..", "..", "inputs", "pretrain", "test.toml")
+STOPPED = 75
+FINETUNE_DECK = """
+[run]
+seed = 3
+[model]
+name = "regnety_test"
+resolution = 16
+[data]
+train = "{data}/train/labelled_shards"
+eval = "{data}/test/shards"
+fraction = 0.5
+workers = 1
+[batch]
+global = 16
+[eval]
+batch = 8
+[schedule]
+steps = 12
+[optim]
+lr = 0.4
+[ema]
+weight = 0.1
+[checkpoint]
+every = 4
+[log]
+every = 1
+"""
+
+
+def swag_run(swag, *args, expect=0):
+    cmd = [swag, *map(str, args)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600,
+                       env=dict(os.environ, SWAG_NO_MPI="1"))
+    if r.returncode != expect:
+        sys.exit(f"{' '.join(cmd)}: exit {r.returncode}, expected {expect}\n{r.stderr[-3000:]}")
+    return r.stdout
+
+
+def pretrain(swag, run_dir, device, math, *extra, expect=0):
+    swag_run(swag, "pretrain", "--config", DECK, f"run.dir={run_dir}", f"run.device={device}",
+             f"run.math={math}", "schedule.steps=60", "log.every=1", *extra, expect=expect)
+
+
+def transfer_checks(a, checkpoint):
+    """eval and finetune from `checkpoint` on the CPU and the device; (summary, checks)."""
+    devices = ["cpu"] + ([a.device] if a.device != "cpu" else [])
+    ev = {d: json.loads(swag_run(a.swag, "eval", "--checkpoint", checkpoint, "--data",
+                                 os.path.join(a.data, "test", "shards"), "--batch", 8, "--device",
+                                 d, "--json"))
+          for d in devices}
+    deck = os.path.join(a.out, "finetune.toml")
+    with open(deck, "w") as f:
+        f.write(FINETUNE_DECK.format(data=os.path.abspath(a.data)))
+    runs = {}
+    for d in devices:
+        run_dir = os.path.join(a.out, f"finetune_{d}")
+        swag_run(a.swag, "finetune", "--config", deck, "--init", checkpoint, f"run.dir={run_dir}",
+                 f"run.device={d}", f"run.math={a.math if d != 'cpu' else 'fp32'}")
+        with open(os.path.join(run_dir, "results.json")) as f:
+            runs[d] = {"losses": losses(run_dir), "results": json.load(f)}
+    n = ev["cpu"]["n"]
+    cpu, dev = runs["cpu"], runs[a.device]
+    gap = max(abs(dev["losses"][s] - cpu["losses"][s]) / cpu["losses"][s] for s in cpu["losses"])
+    top1 = {d: runs[d]["results"]["top1"] for d in runs}
+    summary = {"eval": ev, "finetune_worst_gap": gap, "finetune_top1": top1}
+    checks = {
+        "eval: top-1 and top-5 within one image": all(
+            abs(ev[a.device][k] - ev["cpu"][k]) * n <= 1 + 1e-9 for k in ("top1", "top5")),
+        "finetune: losses within 2% of the CPU's": gap <= 0.02,
+        "finetune: final top-1 within two images": abs(top1[a.device] - top1["cpu"]) * n <= 2 + 1e-9,
+    }
+    return summary, checks
+
+
+def losses(run_dir):
+    with open(os.path.join(run_dir, "metrics.jsonl")) as f:
+        return {rec["step"]: rec["loss"] for rec in map(json.loads, f)}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--swag", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--device", default="cuda", choices=["cuda", "cpu"])
+    p.add_argument("--math", default="fp32", choices=["fp32", "tf32", "bf16"])
+    p.add_argument("--fresh", action="store_true", help="delete this script's runs in --out first")
+    p.add_argument("--data", help="a tiny labelled demo set: also check eval and finetune")
+    a = p.parse_args()
+    runs = {k: os.path.join(a.out, k) for k in ("cpu", "device", "resumed", "finetune_cpu",
+                                                 f"finetune_{a.device}")}
+    for d in runs.values():
+        if a.fresh:
+            shutil.rmtree(d, ignore_errors=True)
+        elif os.path.exists(d):
+            sys.exit(f"{d} exists: give a new --out, or --fresh to delete it")
+    pretrain(a.swag, runs["cpu"], "cpu", "fp32")
+    pretrain(a.swag, runs["device"], a.device, a.math)
+    pretrain(a.swag, runs["resumed"], a.device, a.math, "run.stop_at_step=30", expect=STOPPED)
+    pretrain(a.swag, runs["resumed"], a.device, a.math)
+
+    cpu, dev, res = (losses(runs[k]) for k in ("cpu", "device", "resumed"))
+    gaps = {s: abs(dev[s] - cpu[s]) / cpu[s] for s in cpu}
+    worst = max(gaps, key=gaps.get)
+    after_stop = [s for s in dev if s > 30]
+    differing = [s for s in after_stop if res.get(s) != dev[s]]
+    first, last = cpu[min(cpu)], dev[max(dev)]
+    checks = {
+        "loss curve within 2% of the CPU's": gaps[worst] <= (0.02 if a.math == "fp32" else 0.1),
+        "learns (last loss < half the first)": last < 0.5 * first,
+        "resume bitwise (losses after step 30)": not differing and len(after_stop) == 30,
+    }
+    summary = {"device": a.device, "math": a.math, "steps": len(dev),
+               "worst_gap": {"step": worst, "relative": gaps[worst], "cpu": cpu[worst],
+                             "device": dev[worst]},
+               "first_loss_cpu": first, "last_loss_cpu": cpu[max(cpu)], "last_loss_device": last,
+               "resume_differs_at": differing[:5], "checks": checks}
+    if a.data:
+        final = os.path.join(runs["device"], "checkpoints", "step-00000060.h5")
+        summary["transfer"], more = transfer_checks(a, final)
+        checks.update(more)
+    print(json.dumps(summary, indent=1))
+    sys.exit(0 if all(checks.values()) else 1)
+
+
+if __name__ == "__main__":
+    main()
