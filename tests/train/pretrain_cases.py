@@ -285,42 +285,21 @@ def case_no_mpi_transfer(swag, deck, work):
     pretrained = os.path.join(data, "pretrain", "checkpoints", "step-00000010.h5")
 
     def finetune_deck(name):
-        path = os.path.join(work, name + ".toml")
-        with open(path, "w") as f:
-            f.write(f"""
-[run]
-dir = "{os.path.join(work, name)}"
-seed = 3
-[model]
-name = "regnety_test"
-resolution = 16
-[data]
-train = "{os.path.join(data, 'train', 'labelled_shards')}"
-eval = "{os.path.join(data, 'test', 'shards')}"
-fraction = 0.5
-workers = 1
-[batch]
-global = 16
-[eval]
-batch = 8
-[schedule]
-steps = 12
-[ema]
-weight = 0.1
-[checkpoint]
-every = 4
-""")
-        return path
+        """--config and overrides of the test deck (inputs/finetune/test.toml)."""
+        return ["--config", os.path.join(os.path.dirname(deck), "..", "finetune", "test.toml"),
+                f"run.dir={os.path.join(work, name)}",
+                f"data.train={os.path.join(data, 'train', 'labelled_shards')}",
+                f"data.eval={os.path.join(data, 'test', 'shards')}"]
 
     def results(name):
         return json.load(open(os.path.join(work, name, "results.json")))
 
-    mpi1(swag, "finetune", "--config", finetune_deck("mpi"), "--init", pretrained)
+    mpi1(swag, "finetune", *finetune_deck("mpi"), "--init", pretrained)
     split = finetune_deck("split")
-    solo(swag, "finetune", "--config", split, "--init", pretrained, "run.stop_at_step=6",
+    solo(swag, "finetune", *split, "--init", pretrained, "run.stop_at_step=6",
          expect=STOPPED)
     assert not os.path.exists(os.path.join(work, "split", "results.json"))
-    solo(swag, "finetune", "--config", split, "--init", pretrained)
+    solo(swag, "finetune", *split, "--init", pretrained)
     a, b = results("mpi"), results("split")
     assert b["world_size"] == 1 and b["steps"] == 12 and b["n"] == 101, b
     assert (a["top1"], a["top5"]) == (b["top1"], b["top5"]), (a, b)

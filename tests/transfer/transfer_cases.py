@@ -42,36 +42,17 @@ def deck(work, name, text):
     return path
 
 
+FINETUNE_DECK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "inputs",
+                             "finetune", "test.toml")
+
+
 def finetune_deck(work, name):
-    """A deck whose run folder is WORK/<name>/run; name starts with the case (main cleans it)."""
+    """--config and overrides of the test deck (inputs/finetune/test.toml) for a run folder
+    WORK/<name>/run on the fixture's data; name starts with the case (main cleans it)."""
     os.makedirs(os.path.join(work, name), exist_ok=True)
-    return deck(work, os.path.join(name, "deck.toml"), f"""
-[run]
-dir = "{os.path.join(work, name, 'run')}"
-seed = 3
-[model]
-name = "regnety_test"
-resolution = 16
-[data]
-train = "{data(work, 'train', 'labelled_shards')}"
-eval = "{data(work, 'test', 'shards')}"
-fraction = 0.5
-workers = 1
-[batch]
-global = 16
-[eval]
-batch = 8
-[schedule]
-steps = 12
-[optim]
-lr = 0.4
-[ema]
-weight = 0.1
-[checkpoint]
-every = 4
-[log]
-every = 4
-""")
+    return ["--config", FINETUNE_DECK, f"run.dir={os.path.join(work, name, 'run')}",
+            f"data.train={data(work, 'train', 'labelled_shards')}",
+            f"data.eval={data(work, 'test', 'shards')}"]
 
 
 PRETRAINED = ("pretrain", "checkpoints", "step-00000010.h5")
@@ -128,7 +109,7 @@ def case_finetune_from_another_head(swag, work):
     with h5py.File(ckpt) as f:
         hashtags = f["/params/fc.weight"].shape[0]
     assert hashtags != 10, hashtags
-    run(swag, "finetune", "--config", finetune_deck(work, "finetune_from_another_head"), "--init", ckpt, ranks=2)
+    run(swag, "finetune", *finetune_deck(work, "finetune_from_another_head"), "--init", ckpt, ranks=2)
     r = results_of(work, "finetune_from_another_head")
     assert r["n"] == TEST_IMAGES and r["steps"] == 12 and r["labelled_images"] == 200, r
     assert 0 <= r["top5"] <= 1 and r["top1"] <= r["top5"], r
@@ -140,7 +121,7 @@ def case_finetune_from_another_head(swag, work):
 
 def case_eval_counts_every_image_once(swag, work):
     # Long enough without EMA and mixup to be clearly better than chance (0.1).
-    run(swag, "finetune", "--config", finetune_deck(work, "eval_counts_every_image_once"), "--init", "none",
+    run(swag, "finetune", *finetune_deck(work, "eval_counts_every_image_once"), "--init", "none",
         "ema.weight=0", "mixup.alpha=0", "schedule.steps=40", "data.fraction=1", "optim.lr=0.2",
         ranks=2)
     weights = results_of(work, "eval_counts_every_image_once")["weights"]
@@ -162,12 +143,12 @@ def case_eval_counts_every_image_once(swag, work):
 
 def case_finetune_resume_is_bitwise(swag, work):
     straight = finetune_deck(work, "finetune_resume_is_bitwise/straight")
-    run(swag, "finetune", "--config", straight, "--init", "none", ranks=2)
+    run(swag, "finetune", *straight, "--init", "none", ranks=2)
     split = finetune_deck(work, "finetune_resume_is_bitwise/split")
-    run(swag, "finetune", "--config", split, "--init", "none", "run.stop_at_step=6", ranks=2,
+    run(swag, "finetune", *split, "--init", "none", "run.stop_at_step=6", ranks=2,
         expect=STOPPED)
     assert not os.path.exists(results_path(work, "finetune_resume_is_bitwise/split"))
-    run(swag, "finetune", "--config", split, "--init", "none", ranks=2)
+    run(swag, "finetune", *split, "--init", "none", ranks=2)
     with h5py.File(results_of(work, "finetune_resume_is_bitwise/straight")["weights"]) as a, \
             h5py.File(results_of(work, "finetune_resume_is_bitwise/split")["weights"]) as b:
         for group in ("params", "buffers"):
@@ -179,7 +160,7 @@ def case_finetune_resume_is_bitwise(swag, work):
 
 def case_zero_shot_init_head(swag, work):
     ckpt = data(work, *PRETRAINED)
-    run(swag, "finetune", "--config", finetune_deck(work, "zero_shot_init_head"), "--init", ckpt,
+    run(swag, "finetune", *finetune_deck(work, "zero_shot_init_head"), "--init", ckpt,
         "init.head=zeroshot", f"init.mapping={data(work, 'mapping.json')}", "optim.lr=0",
         ranks=2)
     mapping = json.load(open(data(work, "mapping.json")))
@@ -248,12 +229,12 @@ def case_errors(swag, work):
     r = run(swag, "eval", "--checkpoint", ckpt, "--data", data(work, "test", "shards"),
             expect=INPUT)
     assert "swag: error:" in r.stderr and "classes" in r.stderr, r.stderr
-    deck_path = finetune_deck(work, "errors")
-    r = run(swag, "finetune", "--config", deck_path, "init.head=zeroshot", expect=CONFIG)
+    deck_args = finetune_deck(work, "errors")
+    r = run(swag, "finetune", *deck_args, "init.head=zeroshot", expect=CONFIG)
     assert "init.head = zeroshot needs init.checkpoint" in r.stderr, r.stderr
-    r = run(swag, "finetune", "--config", deck_path, "batch.global=15", ranks=2, expect=CONFIG)
+    r = run(swag, "finetune", *deck_args, "batch.global=15", ranks=2, expect=CONFIG)
     assert "does not divide over 2 ranks" in r.stderr, r.stderr
-    r = run(swag, "finetune", "--config", deck_path, "data.fraction=0", expect=CONFIG)
+    r = run(swag, "finetune", *deck_args, "data.fraction=0", expect=CONFIG)
     assert "fraction must be in (0, 1]" in r.stderr, r.stderr
     assert not os.path.exists(os.path.join(work, "errors", "run", "results.json"))
     print("ok: mismatched vocabulary, classes, deck errors: swag: error: and the exit code")

@@ -19,9 +19,9 @@ checkpoint:
 
   eval      `swag eval --device` cpu and DEVICE: top-1 and top-5 may differ by one image at most
             (a near-tie can flip)
-  finetune  the fine-tuning deck of tests/transfer (12 steps, mixup, EMA) with run.device cpu and
-            DEVICE: losses within 2% at every logged step; the final evaluation (on the device)
-            within two images
+  finetune  the fine-tuning tests' deck (inputs/finetune/test.toml: 12 steps, mixup, EMA) with
+            run.device cpu and DEVICE: losses within 2% at every step; the final evaluation (on
+            the device) within two images
 
     end_to_end_check.py --swag build/cuda/bin/swag --out DIR [--device cuda] [--math fp32]
                         [--data DIR] [--fresh]
@@ -39,32 +39,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 DECK = os.path.join(HERE, "..", "..", "inputs", "pretrain", "test.toml")
 STOPPED = 75
-FINETUNE_DECK = """
-[run]
-seed = 3
-[model]
-name = "regnety_test"
-resolution = 16
-[data]
-train = "{data}/train/labelled_shards"
-eval = "{data}/test/shards"
-fraction = 0.5
-workers = 1
-[batch]
-global = 16
-[eval]
-batch = 8
-[schedule]
-steps = 12
-[optim]
-lr = 0.4
-[ema]
-weight = 0.1
-[checkpoint]
-every = 4
-[log]
-every = 1
-"""
+FINETUNE_DECK = os.path.join(HERE, "..", "..", "inputs", "finetune", "test.toml")
 
 
 def swag_run(swag, *args, expect=0):
@@ -88,14 +63,13 @@ def transfer_checks(a, checkpoint):
                                  os.path.join(a.data, "test", "shards"), "--batch", 8, "--device",
                                  d, "--json"))
           for d in devices}
-    deck = os.path.join(a.out, "finetune.toml")
-    with open(deck, "w") as f:
-        f.write(FINETUNE_DECK.format(data=os.path.abspath(a.data)))
     runs = {}
     for d in devices:
         run_dir = os.path.join(a.out, f"finetune_{d}")
-        swag_run(a.swag, "finetune", "--config", deck, "--init", checkpoint, f"run.dir={run_dir}",
-                 f"run.device={d}", f"run.math={a.math if d != 'cpu' else 'fp32'}")
+        swag_run(a.swag, "finetune", "--config", FINETUNE_DECK, "--init", checkpoint,
+                 f"run.dir={run_dir}", f"data.train={a.data}/train/labelled_shards",
+                 f"data.eval={a.data}/test/shards", "log.every=1", f"run.device={d}",
+                 f"run.math={a.math if d != 'cpu' else 'fp32'}")
         with open(os.path.join(run_dir, "results.json")) as f:
             runs[d] = {"losses": losses(run_dir), "results": json.load(f)}
     n = ev["cpu"]["n"]
