@@ -23,34 +23,20 @@ void batchnorm_forward_train(const BatchNormDesc& d, const Tensor& x, BatchNormS
   check(d, x, s);
   expect_shape("batchnorm", "save_mean", s.save_mean, {d.channels});
   expect_shape("batchnorm", "save_invstd", s.save_invstd, {d.channels});
-  if (on_cuda("batchnorm", x, true)) {
-#ifdef SWAG_WITH_CUDA
-    return cuda::batchnorm_forward_train(d, x, s, y);
-#endif
-  }
-  cpu::batchnorm_forward_train(d, x, s, y);
+  SWAG_BACKEND_CALL(on_cuda("batchnorm", x, true), batchnorm_forward_train, d, x, s, y);
 }
 
 void batchnorm_forward_eval(const BatchNormDesc& d, const Tensor& x, const BatchNormState& s,
                             Tensor& y) {
   check(d, x, s);
-  if (on_cuda("batchnorm", x, true)) {
-#ifdef SWAG_WITH_CUDA
-    return cuda::batchnorm_forward_eval(d, x, s, y);
-#endif
-  }
-  cpu::batchnorm_forward_eval(d, x, s, y);
+  SWAG_BACKEND_CALL(on_cuda("batchnorm", x, true), batchnorm_forward_eval, d, x, s, y);
 }
 
 void batchnorm_backward(const BatchNormDesc& d, const Tensor& x, const Tensor& dy,
                         const BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
   check(d, x, s);
-  if (on_cuda("batchnorm", x, true)) {
-#ifdef SWAG_WITH_CUDA
-    return cuda::batchnorm_backward(d, x, dy, s, dx, dgamma, dbeta);
-#endif
-  }
-  cpu::batchnorm_backward(d, x, dy, s, dx, dgamma, dbeta);
+  SWAG_BACKEND_CALL(on_cuda("batchnorm", x, true), batchnorm_backward, d, x, dy, s, dx, dgamma,
+                    dbeta);
 }
 
 }  // namespace swag::ops

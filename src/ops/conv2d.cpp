@@ -25,12 +25,7 @@ void conv2d_forward(const Conv2dDesc& d, const Tensor& x, const Tensor& w, const
                     Tensor& y) {
   check(d, x, w, b);
   expect_shape("conv2d", "y", y, d.output_shape());
-  if (on_cuda("conv2d", x, true)) {
-#ifdef SWAG_WITH_CUDA
-    return cuda::conv2d_forward(d, x, w, b, y);
-#endif
-  }
-  cpu::conv2d_forward(d, x, w, b, y);
+  SWAG_BACKEND_CALL(on_cuda("conv2d", x, true), conv2d_forward, d, x, w, b, y);
 }
 
 void conv2d_backward(const Conv2dDesc& d, const Tensor& x, const Tensor& w, const Tensor& dy,
@@ -39,12 +34,7 @@ void conv2d_backward(const Conv2dDesc& d, const Tensor& x, const Tensor& w, cons
   expect_shape("conv2d", "dy", dy, d.output_shape());
   if (dx) expect_shape("conv2d", "dx", *dx, d.input_shape());
   expect_shape("conv2d", "dw", dw, d.weight_shape());
-  if (on_cuda("conv2d", x, true)) {
-#ifdef SWAG_WITH_CUDA
-    return cuda::conv2d_backward(d, x, w, dy, dx, dw, db);
-#endif
-  }
-  cpu::conv2d_backward(d, x, w, dy, dx, dw, db);
+  SWAG_BACKEND_CALL(on_cuda("conv2d", x, true), conv2d_backward, d, x, w, dy, dx, dw, db);
 }
 
 }  // namespace swag::ops

@@ -12,24 +12,16 @@ double softmax_cross_entropy_forward(const Tensor& logits, const Tensor& targets
   SWAG_CHECK(logits.rank() == 2, "cross_entropy: logits must be [M, C]");
   expect_shape("cross_entropy", "targets", targets, logits.shape());
   expect_shape("cross_entropy", "probs", probs, logits.shape());
-  if (on_cuda("cross_entropy", logits, true)) {
-#ifdef SWAG_WITH_CUDA
-    return cuda::softmax_cross_entropy_forward(logits, targets, probs);
-#endif
-  }
-  return cpu::softmax_cross_entropy_forward(logits, targets, probs);
+  return SWAG_BACKEND_CALL(on_cuda("cross_entropy", logits, true), softmax_cross_entropy_forward,
+                           logits, targets, probs);
 }
 
 void softmax_cross_entropy_backward(const Tensor& probs, const Tensor& targets, float scale,
                                     Tensor& dlogits) {
   expect_shape("cross_entropy", "targets", targets, probs.shape());
   expect_shape("cross_entropy", "dlogits", dlogits, probs.shape());
-  if (on_cuda("cross_entropy", probs, true)) {
-#ifdef SWAG_WITH_CUDA
-    return cuda::softmax_cross_entropy_backward(probs, targets, scale, dlogits);
-#endif
-  }
-  cpu::softmax_cross_entropy_backward(probs, targets, scale, dlogits);
+  SWAG_BACKEND_CALL(on_cuda("cross_entropy", probs, true), softmax_cross_entropy_backward, probs,
+                    targets, scale, dlogits);
 }
 
 }  // namespace swag::ops

@@ -22,12 +22,7 @@ void linear_forward(const LinearDesc& d, const Tensor& x, const Tensor& w, const
                     Tensor& y) {
   check(d, x, w, b);
   expect_shape("linear", "y", y, {d.rows, d.out_features});
-  if (on_cuda("linear", x, true)) {
-#ifdef SWAG_WITH_CUDA
-    return cuda::linear_forward(d, x, w, b, y);
-#endif
-  }
-  cpu::linear_forward(d, x, w, b, y);
+  SWAG_BACKEND_CALL(on_cuda("linear", x, true), linear_forward, d, x, w, b, y);
 }
 
 void linear_backward(const LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor& dy,
@@ -36,12 +31,7 @@ void linear_backward(const LinearDesc& d, const Tensor& x, const Tensor& w, cons
   expect_shape("linear", "dy", dy, {d.rows, d.out_features});
   if (dx) expect_shape("linear", "dx", *dx, {d.rows, d.in_features});
   expect_shape("linear", "dw", dw, {d.out_features, d.in_features});
-  if (on_cuda("linear", x, true)) {
-#ifdef SWAG_WITH_CUDA
-    return cuda::linear_backward(d, x, w, dy, dx, dw, db);
-#endif
-  }
-  cpu::linear_backward(d, x, w, dy, dx, dw, db);
+  SWAG_BACKEND_CALL(on_cuda("linear", x, true), linear_backward, d, x, w, dy, dx, dw, db);
 }
 
 }  // namespace swag::ops

@@ -37,12 +37,7 @@ void channel_scale_forward(const Tensor& x, const Tensor& scale, Tensor& y) {
   SWAG_CHECK(x.rank() == 4, "channel_scale: x must be NHWC");
   expect_shape("channel_scale", "scale", scale, {x.dim(0), x.dim(3)});
   expect_shape("channel_scale", "y", y, x.shape());
-  if (on_cuda("channel_scale", x, true)) {
-#ifdef SWAG_WITH_CUDA
-    return cuda::channel_scale_forward(x, scale, y);
-#endif
-  }
-  cpu::channel_scale_forward(x, scale, y);
+  SWAG_BACKEND_CALL(on_cuda("channel_scale", x, true), channel_scale_forward, x, scale, y);
 }
 
 void channel_scale_backward(const Tensor& x, const Tensor& scale, const Tensor& dy, Tensor& dx,
@@ -51,12 +46,8 @@ void channel_scale_backward(const Tensor& x, const Tensor& scale, const Tensor& 
   expect_shape("channel_scale", "dy", dy, x.shape());
   expect_shape("channel_scale", "dx", dx, x.shape());
   expect_shape("channel_scale", "dscale", dscale, scale.shape());
-  if (on_cuda("channel_scale", x, true)) {
-#ifdef SWAG_WITH_CUDA
-    return cuda::channel_scale_backward(x, scale, dy, dx, dscale);
-#endif
-  }
-  cpu::channel_scale_backward(x, scale, dy, dx, dscale);
+  SWAG_BACKEND_CALL(on_cuda("channel_scale", x, true), channel_scale_backward, x, scale, dy, dx,
+                    dscale);
 }
 
 void squeeze_excitation_forward(const SqueezeExcitationDesc& d, const Tensor& x,
