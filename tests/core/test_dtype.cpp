@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "swag/core/dtype.hpp"
@@ -42,5 +43,37 @@ TEST(DType, F16RoundTripsEveryHalf) {
     const float f = to_float(h);
     if (std::isnan(f)) continue;
     ASSERT_EQ(to_f16(f).bits, h.bits) << "bits " << b;
+  }
+}
+
+// Against the compiler's own conversion (_Float16: GCC >= 12 and clang on x86-64), over every
+// float whose magnitude is in or near half's range (subnormals, ties, overflow) on a stride.
+TEST(DType, F16MatchesCompilerConversion) {
+  for (std::uint32_t abs = 0; abs < 0x47800000u; abs += 0x1f3u) {
+    for (const std::uint32_t sign : {0u, 0x80000000u}) {
+      float x;
+      const std::uint32_t u = sign | abs;
+      std::memcpy(&x, &u, sizeof x);
+      const _Float16 ref = static_cast<_Float16>(x);
+      std::uint16_t ref_bits;
+      std::memcpy(&ref_bits, &ref, sizeof ref_bits);
+      ASSERT_EQ(to_f16(x).bits, ref_bits) << "float bits " << std::hex << u;
+    }
+  }
+}
+
+// Against the definition: the nearer of the two bf16 neighbours of x (in double), the even one
+// on a tie; above the largest finite bf16 the upper neighbour is 2^128, which rounds to infinity.
+TEST(DType, Bf16IsTheNearestNeighbour) {
+  for (std::uint32_t u = 0; u < 0x7f800000u; u += 0x3f1u) {
+    float x;
+    std::memcpy(&x, &u, sizeof x);
+    const std::uint16_t lo = static_cast<std::uint16_t>(u >> 16);
+    const auto up = static_cast<std::uint16_t>(lo + 1);
+    const double dlo = static_cast<double>(x) - to_float(bf16{lo});
+    const double hi = up == 0x7f80 ? std::ldexp(1.0, 128) : to_float(bf16{up});
+    const double dhi = hi - x;
+    const std::uint16_t want = dlo < dhi ? lo : (dhi < dlo ? up : ((lo & 1u) ? up : lo));
+    ASSERT_EQ(to_bf16(x).bits, want) << "float bits " << std::hex << u;
   }
 }

@@ -4,11 +4,7 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__CUDACC__)
-#define SWAG_HOST_DEVICE __host__ __device__
-#else
-#define SWAG_HOST_DEVICE
-#endif
+#include "swag/core/host_device.hpp"
 
 namespace swag::ops::math {
 

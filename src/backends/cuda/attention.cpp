@@ -31,7 +31,7 @@
 #include "swag/backends/cuda/check.hpp"
 #include "swag/backends/cuda/context.hpp"
 #include "swag/backends/cuda/cuda_ops.hpp"
-#include "vit_kernels.hpp"
+#include "attention_kernels.hpp"
 
 namespace swag::cuda {
 namespace {

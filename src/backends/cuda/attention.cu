@@ -4,7 +4,7 @@
 // One warp per row (row_reduce.cuh): the sums' order is fixed, so the results are reproducible.
 #include "row_reduce.cuh"
 #include "swag/ops/element_math.hpp"
-#include "vit_kernels.hpp"
+#include "attention_kernels.hpp"
 
 namespace swag::cuda::kernels {
 namespace {

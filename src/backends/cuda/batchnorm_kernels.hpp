@@ -1,12 +1,26 @@
 // Batch norm's training forward and backward in two stages each (batchnorm.cu), around the
 // cross-rank sum of sync BN: stage one leaves per-channel sums in double on the device, the
 // caller may sum them over the ranks in place, stage two finishes from them. Without sync BN,
-// the two stages back to back are kernels.hpp's batchnorm_forward_train and batchnorm_backward,
-// bit for bit. C++17, as kernels.hpp.
+// the two stages back to back are batchnorm_forward_train and batchnorm_backward below, bit for
+// bit. C++17, as kernels.hpp.
 #pragma once
-#include "kernels.hpp"
+#include <cstdint>
 
 namespace swag::cuda::kernels {
+
+// Batch normalization over [rows, channels] (batchnorm.cu), without sync BN.
+struct BatchNormArgs {
+  std::int64_t rows, channels;
+  float eps, momentum;
+  bool relu;
+  const float *gamma, *beta;
+  float *running_mean, *running_var;  // updated by the training forward
+  float *save_mean, *save_invstd;     // written by the training forward, read by backward
+};
+void batchnorm_forward_train(const BatchNormArgs& a, const float* x, float* y);
+void batchnorm_forward_eval(const BatchNormArgs& a, const float* x, float* y);
+void batchnorm_backward(const BatchNormArgs& a, const float* x, const float* dy, float* dx,
+                        float* dgamma, float* dbeta);
 
 // Stage one's sums live in the context workspace, which stage two takes up again: nothing may
 // ask the context for a larger workspace in between (the caller checks that it did not move).

@@ -21,20 +21,6 @@ void add_forward(const float* a, const float* b, float* y, std::int64_t n, bool 
 void accumulate(const float* x, float* y, std::int64_t n);
 void scale(float* x, float factor, std::int64_t n);
 
-// Batch normalization over [rows, channels] (batchnorm.cu), without sync BN.
-struct BatchNormArgs {
-  std::int64_t rows, channels;
-  float eps, momentum;
-  bool relu;
-  const float *gamma, *beta;
-  float *running_mean, *running_var;  // updated by the training forward
-  float *save_mean, *save_invstd;     // written by the training forward, read by backward
-};
-void batchnorm_forward_train(const BatchNormArgs& a, const float* x, float* y);
-void batchnorm_forward_eval(const BatchNormArgs& a, const float* x, float* y);
-void batchnorm_backward(const BatchNormArgs& a, const float* x, const float* dy, float* dx,
-                        float* dgamma, float* dbeta);
-
 // Global average pooling of NHWC [n, hw, c] (pool.cu).
 void global_avg_pool_forward(const float* x, float* y, std::int64_t n, std::int64_t hw,
                              std::int64_t c);

@@ -1,7 +1,7 @@
 // Layer normalization on the GPU: tensor checks here, kernels in layer_norm.cu.
 #include "op_support.hpp"
 #include "swag/backends/cuda/cuda_ops.hpp"
-#include "vit_kernels.hpp"
+#include "layer_norm_kernels.hpp"
 
 namespace swag::cuda {
 

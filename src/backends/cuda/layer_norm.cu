@@ -10,7 +10,7 @@
 // then a fixed tree over the 8), and one thread per feature adds the slab partials in slab order.
 #include "row_reduce.cuh"
 #include "swag/ops/element_math.hpp"
-#include "vit_kernels.hpp"
+#include "layer_norm_kernels.hpp"
 
 namespace swag::cuda::kernels {
 namespace {

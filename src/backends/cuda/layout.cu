@@ -1,7 +1,7 @@
 // NCHW -> NHWC, one thread per output element (consecutive threads write consecutive floats and
 // read from the C channel planes in turn).
 #include "launch.cuh"
-#include "vit_kernels.hpp"
+#include "token_kernels.hpp"
 
 namespace swag::cuda::kernels {
 namespace {

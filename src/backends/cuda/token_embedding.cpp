@@ -2,7 +2,7 @@
 // tensor checks here, kernels in token_embedding.cu and layout.cu.
 #include "op_support.hpp"
 #include "swag/backends/cuda/cuda_ops.hpp"
-#include "vit_kernels.hpp"
+#include "token_kernels.hpp"
 
 namespace swag::cuda {
 

@@ -3,7 +3,7 @@
 // embedding gradients in double, in sample order, rounded once, so the results are the CPU's
 // bit for bit (and reproducible: no atomics).
 #include "launch.cuh"
-#include "vit_kernels.hpp"
+#include "token_kernels.hpp"
 
 namespace swag::cuda::kernels {
 namespace {
