@@ -1,9 +1,11 @@
 // Batch normalization against a naive double reference: training forward (batch statistics,
 // saved statistics, running-stat update), eval forward, and the gradient through the batch
-// statistics, each with and without the fused ReLU.
+// statistics, each with and without the fused ReLU. With 16-bit activations (bf16, f16), each
+// op against the f32 op on the widened inputs, bitwise, sync BN included.
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "op_test_util.hpp"
 #include "swag/ops/batchnorm.hpp"
@@ -180,6 +182,108 @@ TEST(BatchNormContract, TrainingNeedsMoreThanOneRow) {
   Tensor x = Tensor::zeros({1, 2}), y = Tensor::empty({1, 2});
   BatchNormState s = make_state(2, 1);
   EXPECT_THROW(ops::batchnorm_forward_train(d, x, s, y), Error);
+}
+
+// Mixed precision (doc/mixed_precision.md): the op on S = bf16 or f16 activations computes the
+// f32 path's floats from the loaded inputs and rounds each S output once, so it equals, bit for
+// bit, the f32 op run on the widened inputs with its S outputs rounded to S; the fp32 outputs
+// (statistics, running statistics, dgamma, dbeta) are identical.
+template <class T>
+Tensor round_to(const Tensor& t) {
+  Tensor r = Tensor::empty(t.shape(), dtype_of<T>());
+  for (std::int64_t i = 0; i < t.numel(); ++i) r.data<T>()[i] = store_as<T>(t.data<float>()[i]);
+  return r;
+}
+
+template <class T>
+Tensor widen(const Tensor& t) {
+  Tensor r = Tensor::empty(t.shape());
+  for (std::int64_t i = 0; i < t.numel(); ++i) r.data<float>()[i] = load(t.data<T>()[i]);
+  return r;
+}
+
+void expect_same_bits(const Tensor& got, const Tensor& want, std::string_view what) {
+  ASSERT_EQ(got.dtype(), want.dtype()) << what;
+  ASSERT_EQ(got.nbytes(), want.nbytes()) << what;
+  std::int64_t bad = 0;
+  const std::size_t size = dtype_size(got.dtype());
+  for (std::int64_t i = 0; i < got.numel(); ++i)
+    bad += std::memcmp(static_cast<const char*>(got.raw()) + i * size,
+                       static_cast<const char*>(want.raw()) + i * size, size) != 0;
+  EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << got.numel() << " elements differ";
+}
+
+void expect_same_state(const BatchNormState& got, const BatchNormState& want,
+                       const std::string& what) {
+  expect_same_bits(got.save_mean, want.save_mean, what + " save_mean");
+  expect_same_bits(got.save_invstd, want.save_invstd, what + " save_invstd");
+  expect_same_bits(got.running_mean, want.running_mean, what + " running_mean");
+  expect_same_bits(got.running_var, want.running_var, what + " running_var");
+}
+
+// Training forward (two steps), eval forward and backward (also in place) on S, against f32.
+template <class T>
+void expect_matches_f32(const Case& k, const ops::CrossRankSum* sync) {
+  const std::string what =
+      fmt::format("{} {}{}", dtype_name(dtype_of<T>()), name(k), sync != nullptr ? " sync" : "");
+  const std::int64_t c = k.channels;
+  const BatchNormDesc d{k.rows, c, 1e-5f, 0.25f, k.relu, sync};
+  Tensor x32 = random_tensor({k.rows, c}, 11, -2.0f, 2.0f);
+  for (std::int64_t i = 0; i < x32.numel(); ++i) x32.data<float>()[i] += k.offset;
+  const Tensor x = round_to<T>(x32), dy = round_to<T>(random_tensor({k.rows, c}, 12));
+  const Tensor xw = widen<T>(x), dyw = widen<T>(dy);
+
+  BatchNormState s = make_state(c, 13), sw = make_state(c, 13);
+  Tensor y = Tensor::empty(x.shape(), dtype_of<T>()), yw = Tensor::empty(x.shape());
+  for (int step = 0; step < 2; ++step) {
+    ops::batchnorm_forward_train(d, x, s, y);
+    ops::batchnorm_forward_train(d, xw, sw, yw);
+  }
+  expect_same_bits(y, round_to<T>(yw), what + " train y");
+  expect_same_state(s, sw, what);
+
+  Tensor dx = Tensor::empty(x.shape(), dtype_of<T>()), dxw = Tensor::empty(x.shape());
+  Tensor dgamma = Tensor::empty({c}), dbeta = Tensor::empty({c});
+  Tensor dgammaw = Tensor::empty({c}), dbetaw = Tensor::empty({c});
+  ops::batchnorm_backward(d, x, dy, s, dx, dgamma, dbeta);
+  ops::batchnorm_backward(d, xw, dyw, sw, dxw, dgammaw, dbetaw);
+  expect_same_bits(dx, round_to<T>(dxw), what + " dx");
+  expect_same_bits(dgamma, dgammaw, what + " dgamma");
+  expect_same_bits(dbeta, dbetaw, what + " dbeta");
+  Tensor inplace = round_to<T>(widen<T>(dy));  // dx may alias dy
+  ops::batchnorm_backward(d, x, inplace, s, inplace, dgamma, dbeta);
+  expect_same_bits(inplace, dx, what + " dx in place");
+
+  ops::batchnorm_forward_eval(d, x, s, y);
+  ops::batchnorm_forward_eval(d, xw, sw, yw);
+  expect_same_bits(y, round_to<T>(yw), what + " eval y");
+}
+
+// Sync BN's plumbing without a second rank: a cross-rank sum that doubles the values, as if
+// another rank had the same batch (the running variance's n / (n - 1) changes).
+const ops::CrossRankSum kDoublingSum = [](double* values, std::int64_t count) {
+  for (std::int64_t i = 0; i < count; ++i) values[i] *= 2.0;
+};
+
+TEST(BatchNormMixedPrecision, Bf16MatchesF32OnWidenedInputs) {
+  for (const Case& k : kCases) expect_matches_f32<bf16>(k, nullptr);
+  for (const Case& k : {kCases[1], kCases[2]}) expect_matches_f32<bf16>(k, &kDoublingSum);
+}
+
+TEST(BatchNormMixedPrecision, F16MatchesF32OnWidenedInputs) {
+  for (const Case& k : kCases) expect_matches_f32<f16>(k, nullptr);
+  for (const Case& k : {kCases[1], kCases[2]}) expect_matches_f32<f16>(k, &kDoublingSum);
+}
+
+TEST(BatchNormMixedPrecision, ActivationsMustShareOneType) {
+  const BatchNormDesc d{4, 2};
+  const Tensor x = Tensor::zeros({4, 2}, DType::bf16);
+  Tensor y = Tensor::empty({4, 2}), dx = Tensor::empty({4, 2}, DType::bf16);
+  Tensor dgamma = Tensor::empty({2}), dbeta = Tensor::empty({2});
+  BatchNormState s = make_state(2, 1);
+  EXPECT_THROW(ops::batchnorm_forward_train(d, x, s, y), Error);
+  EXPECT_THROW(ops::batchnorm_forward_eval(d, x, s, y), Error);
+  EXPECT_THROW(ops::batchnorm_backward(d, x, y, s, dx, dgamma, dbeta), Error);
 }
 
 }  // namespace

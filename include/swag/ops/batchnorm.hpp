@@ -1,6 +1,10 @@
 // Batch normalization over the last axis of a [rows, channels] view of an NHWC activation,
 // optionally fused with the ReLU that follows it. Training uses the biased batch variance to
 // normalize and updates the running variance with the unbiased one, as PyTorch does.
+//
+// x, y, dy and dx share one storage type, f32, bf16 or f16 (doc/mixed_precision.md); the
+// parameters, statistics and dgamma, dbeta are always f32. The arithmetic is the f32 path's, on
+// the loaded values, with each 16-bit output rounded once.
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -1,11 +1,13 @@
 // Batch normalization over the rows of a [rows, C] (NHWC) activation, with the optional fused
 // ReLU. Per-channel statistics are deterministic row sums in double; the row passes keep the
-// channel loop innermost and contiguous so it vectorizes.
+// channel loop innermost and contiguous so it vectorizes. x, y, dy and dx are stored as T
+// (float, bf16 or f16, doc/mixed_precision.md): loaded to float, each output rounded once.
 #include <vector>
 
 #include "host_parallel.hpp"
 #include "row_sums.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
+#include "swag/core/float_types.hpp"
 
 namespace swag::cpu {
 namespace {
@@ -24,17 +26,18 @@ double* sum_scratch(std::int64_t size) {
 }
 
 // y = (x - mean) * scale + beta, then the optional ReLU.
-void normalize(const ops::BatchNormDesc& d, const float* x, const float* mean, const float* scale,
-               const float* beta, float* y) {
+template <class T>
+void normalize(const ops::BatchNormDesc& d, const T* x, const float* mean, const float* scale,
+               const float* beta, T* y) {
   const std::int64_t c = d.channels;
   const bool relu = d.relu;
   host_for(
       "swag::batchnorm_normalize", d.rows, KOKKOS_LAMBDA(std::int64_t r) {
-        const float* xr = x + r * c;
-        float* yr = y + r * c;
+        const T* xr = x + r * c;
+        T* yr = y + r * c;
         for (std::int64_t j = 0; j < c; ++j) {
-          const float v = (xr[j] - mean[j]) * scale[j] + beta[j];
-          yr[j] = relu && v < 0.0f ? 0.0f : v;
+          const float v = (load(xr[j]) - mean[j]) * scale[j] + beta[j];
+          yr[j] = store_as<T>(relu && v < 0.0f ? 0.0f : v);
         }
       });
 }
@@ -49,22 +52,21 @@ double sum_over_ranks(const ops::BatchNormDesc& d, double* sums, std::int64_t co
   return sums[count];
 }
 
-}  // namespace
-
-void batchnorm_forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::BatchNormState& s,
-                             Tensor& y) {
+template <class T>
+void forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::BatchNormState& s,
+                   Tensor& y) {
   const std::int64_t rows = d.rows, c = d.channels;
   SWAG_CHECK(rows > 1, "batchnorm: training needs more than one value per channel");
-  const float* const xp = x.data<float>();
+  const T* const xp = x.data<T>();
   // Sums of x and x² in double: the variance E[x²] - mean² then loses nothing for activations
   // whose mean is far below 1e8 standard deviations.
   double* const sums = sum_scratch(2 * c + 1);
   row_sums(
       rows, 2 * c,
       KOKKOS_LAMBDA(std::int64_t r, double* acc) {
-        const float* xr = xp + r * c;
+        const T* xr = xp + r * c;
         for (std::int64_t j = 0; j < c; ++j) {
-          const double v = xr[j];
+          const double v = load(xr[j]);
           acc[j] += v;
           acc[c + j] += v * v;
         }
@@ -91,11 +93,12 @@ void batchnorm_forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::
         run_var[j] =
             static_cast<float>((1.0 - momentum) * run_var[j] + momentum * biased * n / (n - 1.0));
       });
-  normalize(d, xp, mean, scale, s.beta.data<float>(), y.data<float>());
+  normalize(d, xp, mean, scale, s.beta.data<float>(), y.data<T>());
 }
 
-void batchnorm_forward_eval(const ops::BatchNormDesc& d, const Tensor& x,
-                            const ops::BatchNormState& s, Tensor& y) {
+template <class T>
+void forward_eval(const ops::BatchNormDesc& d, const Tensor& x, const ops::BatchNormState& s,
+                  Tensor& y) {
   float* const scale = channel_scratch(d.channels);
   const float* const gamma = s.gamma.data<float>();
   const float* const var = s.running_var.data<float>();
@@ -103,8 +106,7 @@ void batchnorm_forward_eval(const ops::BatchNormDesc& d, const Tensor& x,
   host_for(
       "swag::batchnorm_eval_scale", d.channels,
       KOKKOS_LAMBDA(std::int64_t j) { scale[j] = gamma[j] / kmath::sqrt(var[j] + eps); });
-  normalize(d, x.data<float>(), s.running_mean.data<float>(), scale, s.beta.data<float>(),
-            y.data<float>());
+  normalize(d, x.data<T>(), s.running_mean.data<float>(), scale, s.beta.data<float>(), y.data<T>());
 }
 
 // With g = dy masked by the fused ReLU and xhat = (x - mean) * invstd, the gradient through the
@@ -112,12 +114,13 @@ void batchnorm_forward_eval(const ops::BatchNormDesc& d, const Tensor& x,
 // dgamma = sum(g * xhat), dbeta = sum(g). The ReLU mask is the forward's pre-activation
 // (x - mean) * scale + beta > 0, recomputed with the same float operations, so the forward
 // output is never read: two passes over x and dy instead of over x, y and dy.
-void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
-                        const ops::BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
+template <class T>
+void backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
+              const ops::BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
   const std::int64_t rows = d.rows, c = d.channels;
   const bool relu = d.relu;
-  const float* const xp = x.data<float>();
-  const float* const dyp = dy.data<float>();
+  const T* const xp = x.data<T>();
+  const T* const dyp = dy.data<T>();
   const float* const mean = s.save_mean.data<float>();
   const float* const invstd = s.save_invstd.data<float>();
   const float* const gamma = s.gamma.data<float>();
@@ -135,8 +138,8 @@ void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tens
   column_sums2(
       rows, c,
       KOKKOS_LAMBDA(std::int64_t r, std::int64_t j) {
-        const float centered = xp[r * c + j] - mean[j];
-        const float g = !relu || centered * scale[j] + beta[j] > 0.0f ? dyp[r * c + j] : 0.0f;
+        const float centered = load(xp[r * c + j]) - mean[j];
+        const float g = !relu || centered * scale[j] + beta[j] > 0.0f ? load(dyp[r * c + j]) : 0.0f;
         return std::pair<float, float>(g, g * (centered * invstd[j]));
       },
       sums);
@@ -155,17 +158,37 @@ void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tens
         mean_gx[j] = static_cast<float>(sums[c + j] / n);
       });
 
-  float* const dxp = dx.data<float>();  // may alias dy: each element reads dy before writing
+  T* const dxp = dx.data<T>();  // may alias dy: each element reads dy before writing
   host_for(
       "swag::batchnorm_backward_dx", rows, KOKKOS_LAMBDA(std::int64_t r) {
         const std::int64_t o = r * c;
         for (std::int64_t j = 0; j < c; ++j) {
-          const float centered = xp[o + j] - mean[j];
+          const float centered = load(xp[o + j]) - mean[j];
           const bool pass = !relu || centered * scale[j] + beta[j] > 0.0f;
-          const float g = pass ? dyp[o + j] : 0.0f;
-          dxp[o + j] = scale[j] * (g - mean_g[j] - centered * invstd[j] * mean_gx[j]);
+          const float g = pass ? load(dyp[o + j]) : 0.0f;
+          dxp[o + j] = store_as<T>(scale[j] * (g - mean_g[j] - centered * invstd[j] * mean_gx[j]));
         }
       });
+}
+
+}  // namespace
+
+void batchnorm_forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::BatchNormState& s,
+                             Tensor& y) {
+  visit_float_type(x.dtype(), "batchnorm x",
+                   [&](auto t) { forward_train<decltype(t)>(d, x, s, y); });
+}
+
+void batchnorm_forward_eval(const ops::BatchNormDesc& d, const Tensor& x,
+                            const ops::BatchNormState& s, Tensor& y) {
+  visit_float_type(x.dtype(), "batchnorm x",
+                   [&](auto t) { forward_eval<decltype(t)>(d, x, s, y); });
+}
+
+void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
+                        const ops::BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
+  visit_float_type(x.dtype(), "batchnorm x",
+                   [&](auto t) { backward<decltype(t)>(d, x, dy, s, dx, dgamma, dbeta); });
 }
 
 }  // namespace swag::cpu
