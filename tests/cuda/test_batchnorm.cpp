@@ -1,13 +1,16 @@
 // Batch norm CUDA kernels against the CPU backend on the same random inputs: training forward
 // (output, batch statistics, running-statistics update), eval forward and backward, with and
 // without the fused ReLU; and sync BN's cross-rank sum between the stages (test_nccl.cpp has
-// it over NCCL).
+// it over NCCL). Also all of it on bf16 and f16 activations, against the CPU backend on the same
+// 16-bit inputs (tolerances in norm_storage_parity.hpp: the fp32 ones, plus one ulp of the
+// 16-bit type for the 16-bit outputs).
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
+#include "norm_storage_parity.hpp"
 #include "parity.hpp"
 #include "swag/backends/cuda/check.hpp"
 #include "swag/backends/cuda/context.hpp"
@@ -113,28 +116,29 @@ INSTANTIATE_TEST_SUITE_P(Cuda, BatchNormParity, ::testing::ValuesIn(kCases),
 // Sync BN's plumbing without NCCL: a cross-rank sum that doubles the values, as if a second
 // rank had the same batch (the means stay, the running variance's n / (n - 1) changes). On the
 // GPU the values are device doubles, doubled through the host in stream order.
+const ops::CrossRankSum kHostDoublingSum = [](double* values, std::int64_t count) {
+  for (std::int64_t i = 0; i < count; ++i) values[i] *= 2.0;
+};
+const ops::CrossRankSum kDeviceDoublingSum = [](double* values, std::int64_t count) {
+  std::vector<double> host(static_cast<std::size_t>(count));
+  const cudaStream_t stream = cuda::context().stream();
+  SWAG_CUDA_CHECK(cudaMemcpyAsync(host.data(), values, sizeof(double) * host.size(),
+                                  cudaMemcpyDeviceToHost, stream));
+  cuda::context().synchronize();
+  kHostDoublingSum(host.data(), count);
+  SWAG_CUDA_CHECK(cudaMemcpyAsync(values, host.data(), sizeof(double) * host.size(),
+                                  cudaMemcpyHostToDevice, stream));
+  cuda::context().synchronize();  // `host` goes out of scope
+};
+
 TEST(BatchNormCuda, SyncBatchNormWithADoublingSumMatchesTheCpuBackend) {
-  const ops::CrossRankSum host_sum = [](double* values, std::int64_t count) {
-    for (std::int64_t i = 0; i < count; ++i) values[i] *= 2.0;
-  };
-  const ops::CrossRankSum device_sum = [&host_sum](double* values, std::int64_t count) {
-    std::vector<double> host(static_cast<std::size_t>(count));
-    const cudaStream_t stream = cuda::context().stream();
-    SWAG_CUDA_CHECK(cudaMemcpyAsync(host.data(), values, sizeof(double) * host.size(),
-                                    cudaMemcpyDeviceToHost, stream));
-    cuda::context().synchronize();
-    host_sum(host.data(), count);
-    SWAG_CUDA_CHECK(cudaMemcpyAsync(values, host.data(), sizeof(double) * host.size(),
-                                    cudaMemcpyHostToDevice, stream));
-    cuda::context().synchronize();  // `host` goes out of scope
-  };
   for (const BatchNormCase& p : {kCases[1], kCases[3]}) {
     ops::BatchNormDesc d, gd;
     d.rows = gd.rows = p.rows;
     d.channels = gd.channels = p.channels;
     d.relu = gd.relu = p.relu;
-    d.sync = &host_sum;
-    gd.sync = &device_sum;
+    d.sync = &kHostDoublingSum;
+    gd.sync = &kDeviceDoublingSum;
     const std::int64_t c = p.channels;
     const Shape shape{p.rows, c};
     const Tensor x = random_tensor(shape, 37), dy = random_tensor(shape, 38);
@@ -163,6 +167,76 @@ TEST(BatchNormCuda, SyncBatchNormWithADoublingSumMatchesTheCpuBackend) {
     test::expect_near("sync dgamma" + tag, gdgamma, dgamma, tol, &norms);
     test::expect_near("sync dbeta" + tag, gdbeta, dbeta, tol, &norms);
   }
+}
+
+// Mixed precision: x, y, dy, dx in T on both backends, from the same T inputs; training (two
+// steps), backward (then again in place, for determinism) and eval, with the doubling sum of sync
+// BN when `sync`.
+template <class T>
+void expect_mixed_parity(const BatchNormCase& p, bool sync) {
+  ops::BatchNormDesc d, gd;
+  d.rows = gd.rows = p.rows;
+  d.channels = gd.channels = p.channels;
+  d.relu = gd.relu = p.relu;
+  if (sync) {
+    d.sync = &kHostDoublingSum;
+    gd.sync = &kDeviceDoublingSum;
+  }
+  const std::int64_t c = p.channels;
+  const Shape shape{p.rows, c};
+  const std::string tag = std::string(" ") + std::string(dtype_name(dtype_of<T>())) + " " + p.name +
+                          (sync ? " sync" : "");
+  Tensor x32 = random_tensor(shape, 34);
+  for (std::int64_t i = 0; i < x32.numel(); ++i)
+    x32.data<float>()[i] = x32.data<float>()[i] * (1.0f + static_cast<float>(i % c) / c) + 0.7f;
+  const Tensor x = test::round_to<T>(x32), dy = test::round_to<T>(random_tensor(shape, 35));
+  const Tensor gx = cuda::to_device(x), gdy = cuda::to_device(dy);
+  const double tol = test::kFp32Tolerance;
+
+  ops::BatchNormState s = state(c, Device::cpu), gs = state(c, Device::cuda);
+  Tensor y = Tensor::empty(shape, dtype_of<T>()), gy = test::device_garbage_as<T>(shape);
+  for (int step = 0; step < 2; ++step) {
+    ops::batchnorm_forward_train(d, x, s, y);
+    ops::batchnorm_forward_train(gd, gx, gs, gy);
+  }
+  test::expect_near_as<T>("train y" + tag, gy, y, tol);
+  test::expect_near("save_mean" + tag, gs.save_mean, s.save_mean, tol);
+  test::expect_near("save_invstd" + tag, gs.save_invstd, s.save_invstd, tol);
+  test::expect_near("running_mean" + tag, gs.running_mean, s.running_mean, tol);
+  test::expect_near("running_var" + tag, gs.running_var, s.running_var, tol);
+
+  Tensor dx = Tensor::empty(shape, dtype_of<T>()), dgamma = Tensor::empty({c}),
+         dbeta = Tensor::empty({c});
+  Tensor gdx = test::device_garbage_as<T>(shape), gdgamma = test::device_garbage({c}),
+         gdbeta = test::device_garbage({c});
+  ops::batchnorm_backward(d, x, dy, s, dx, dgamma, dbeta);
+  ops::batchnorm_backward(gd, gx, gdy, gs, gdx, gdgamma, gdbeta);
+  const Tensor norms = column_norms(test::widen<T>(dy), p.rows, c);
+  test::expect_near_as<T>("dx" + tag, gdx, dx, tol);
+  test::expect_near("dgamma" + tag, gdgamma, dgamma, tol, &norms);
+  test::expect_near("dbeta" + tag, gdbeta, dbeta, tol, &norms);
+
+  Tensor gdx2 = cuda::to_device(dy), gdgamma2 = test::device_garbage({c}),
+         gdbeta2 = test::device_garbage({c});
+  ops::batchnorm_backward(gd, gx, gdx2, gs, gdx2, gdgamma2, gdbeta2);
+  test::expect_bitwise_equal("dx (in place, again)" + tag, gdx2, gdx);
+  test::expect_bitwise_equal("dgamma (again)" + tag, gdgamma2, gdgamma);
+  test::expect_bitwise_equal("dbeta (again)" + tag, gdbeta2, gdbeta);
+
+  Tensor ye = Tensor::empty(shape, dtype_of<T>()), gye = test::device_garbage_as<T>(shape);
+  ops::batchnorm_forward_eval(d, x, s, ye);
+  ops::batchnorm_forward_eval(gd, gx, gs, gye);
+  test::expect_near_as<T>("eval y" + tag, gye, ye, tol);
+}
+
+TEST(BatchNormCuda, Bf16ActivationsMatchTheCpuBackend) {
+  for (const BatchNormCase& p : kCases) expect_mixed_parity<bf16>(p, false);
+  for (const BatchNormCase& p : {kCases[1], kCases[3]}) expect_mixed_parity<bf16>(p, true);
+}
+
+TEST(BatchNormCuda, F16ActivationsMatchTheCpuBackend) {
+  for (const BatchNormCase& p : kCases) expect_mixed_parity<f16>(p, false);
+  for (const BatchNormCase& p : {kCases[1], kCases[3]}) expect_mixed_parity<f16>(p, true);
 }
 
 }  // namespace

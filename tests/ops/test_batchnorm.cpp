@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <cstring>
 
+#include "norm_storage_util.hpp"
 #include "op_test_util.hpp"
 #include "swag/ops/batchnorm.hpp"
 
@@ -188,31 +188,6 @@ TEST(BatchNormContract, TrainingNeedsMoreThanOneRow) {
 // f32 path's floats from the loaded inputs and rounds each S output once, so it equals, bit for
 // bit, the f32 op run on the widened inputs with its S outputs rounded to S; the fp32 outputs
 // (statistics, running statistics, dgamma, dbeta) are identical.
-template <class T>
-Tensor round_to(const Tensor& t) {
-  Tensor r = Tensor::empty(t.shape(), dtype_of<T>());
-  for (std::int64_t i = 0; i < t.numel(); ++i) r.data<T>()[i] = store_as<T>(t.data<float>()[i]);
-  return r;
-}
-
-template <class T>
-Tensor widen(const Tensor& t) {
-  Tensor r = Tensor::empty(t.shape());
-  for (std::int64_t i = 0; i < t.numel(); ++i) r.data<float>()[i] = load(t.data<T>()[i]);
-  return r;
-}
-
-void expect_same_bits(const Tensor& got, const Tensor& want, std::string_view what) {
-  ASSERT_EQ(got.dtype(), want.dtype()) << what;
-  ASSERT_EQ(got.nbytes(), want.nbytes()) << what;
-  std::int64_t bad = 0;
-  const std::size_t size = dtype_size(got.dtype());
-  for (std::int64_t i = 0; i < got.numel(); ++i)
-    bad += std::memcmp(static_cast<const char*>(got.raw()) + i * size,
-                       static_cast<const char*>(want.raw()) + i * size, size) != 0;
-  EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << got.numel() << " elements differ";
-}
-
 void expect_same_state(const BatchNormState& got, const BatchNormState& want,
                        const std::string& what) {
   expect_same_bits(got.save_mean, want.save_mean, what + " save_mean");

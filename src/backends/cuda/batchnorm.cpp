@@ -6,6 +6,7 @@
 #include "op_support.hpp"
 #include "swag/backends/cuda/context.hpp"
 #include "swag/backends/cuda/cuda_ops.hpp"
+#include "swag/core/float_types.hpp"
 
 namespace swag::cuda {
 namespace {
@@ -45,15 +46,22 @@ void batchnorm_forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::
   kernels::BatchNormArgs a = args(d, s);
   a.save_mean = s.save_mean.data<float>();
   a.save_invstd = s.save_invstd.data<float>();
-  double* const sums = kernels::batchnorm_forward_sums(a, x.data<float>());
-  sum_over_ranks(d, sums);
-  kernels::batchnorm_forward_apply(a, sums, x.data<float>(), y.data<float>());
+  visit_float_type(x.dtype(), "batchnorm x", [&](auto t) {
+    using T = decltype(t);
+    double* const sums = kernels::batchnorm_forward_sums(a, x.data<T>());
+    sum_over_ranks(d, sums);
+    kernels::batchnorm_forward_apply(a, sums, x.data<T>(), y.data<T>());
+  });
 }
 
 void batchnorm_forward_eval(const ops::BatchNormDesc& d, const Tensor& x,
                             const ops::BatchNormState& s, Tensor& y) {
   require_on_device("batchnorm", {&x, &y});
-  kernels::batchnorm_forward_eval(args(d, s), x.data<float>(), y.data<float>());
+  const kernels::BatchNormArgs a = args(d, s);
+  visit_float_type(x.dtype(), "batchnorm x", [&](auto t) {
+    using T = decltype(t);
+    kernels::batchnorm_forward_eval(a, x.data<T>(), y.data<T>());
+  });
 }
 
 void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
@@ -62,10 +70,13 @@ void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tens
   kernels::BatchNormArgs a = args(d, s);
   a.save_mean = s.save_mean.data<float>();
   a.save_invstd = s.save_invstd.data<float>();
-  double* const sums = kernels::batchnorm_backward_sums(a, x.data<float>(), dy.data<float>(),
-                                                        dgamma.data<float>(), dbeta.data<float>());
-  sum_over_ranks(d, sums);
-  kernels::batchnorm_backward_apply(a, sums, x.data<float>(), dy.data<float>(), dx.data<float>());
+  visit_float_type(x.dtype(), "batchnorm x", [&](auto t) {
+    using T = decltype(t);
+    double* const sums = kernels::batchnorm_backward_sums(
+        a, x.data<T>(), dy.data<T>(), dgamma.data<float>(), dbeta.data<float>());
+    sum_over_ranks(d, sums);
+    kernels::batchnorm_backward_apply(a, sums, x.data<T>(), dy.data<T>(), dx.data<T>());
+  });
 }
 
 }  // namespace swag::cuda

@@ -7,9 +7,11 @@
 // channel adds the slab partials in slab order into 2C per-channel sums. No atomics: the same
 // inputs give the same bits. Sync BN sums those over the ranks in place between the two stages
 // (batchnorm_kernels.hpp), as the CPU backend does. The per-channel arithmetic after the sums is
-// the CPU's, in the same precision.
+// the CPU's, in the same precision. Activations of storage type T are loaded to float and each
+// output is rounded once to T (core/float16.hpp), as on the CPU.
 #include "batchnorm_kernels.hpp"
 #include "launch.cuh"
+#include "swag/core/float16.hpp"
 
 namespace swag::cuda::kernels {
 namespace {
@@ -58,24 +60,27 @@ struct Pair {
 };
 
 // x and x^2, in double (as the CPU).
+template <class T>
 struct MomentTerms {
-  const float* x;
+  const T* x;
   std::int64_t c;
   __device__ Pair operator()(std::int64_t r, std::int64_t j) const {
-    const double v = x[r * c + j];
+    const double v = load(x[r * c + j]);
     return {v, v * v};
   }
 };
 
 // g (dy behind the fused ReLU's mask) and g * xhat, in float (as the CPU).
+template <class T>
 struct GradientTerms {
-  const float *x, *dy, *mean, *invstd, *gamma, *beta;
+  const T *x, *dy;
+  const float *mean, *invstd, *gamma, *beta;
   std::int64_t c;
   bool relu;
   __device__ Pair operator()(std::int64_t r, std::int64_t j) const {
     const float scale = gamma[j] * invstd[j];
-    const float centered = x[r * c + j] - mean[j];
-    const float g = !relu || centered * scale + beta[j] > 0.0f ? dy[r * c + j] : 0.0f;
+    const float centered = load(x[r * c + j]) - mean[j];
+    const float g = !relu || centered * scale + beta[j] > 0.0f ? load(dy[r * c + j]) : 0.0f;
     return {g, g * (centered * invstd[j])};
   }
 };
@@ -153,15 +158,17 @@ struct EvalScale {
 };
 
 // y = (x - mean) * scale + beta, then the optional ReLU.
+template <class T>
 struct Normalize {
-  const float *x, *mean, *scale, *beta;
-  float* y;
+  const T* x;
+  const float *mean, *scale, *beta;
+  T* y;
   std::int64_t c;
   bool relu;
   __device__ void operator()(std::int64_t i) const {
     const std::int64_t j = i % c;
-    const float v = (x[i] - mean[j]) * scale[j] + beta[j];
-    y[i] = relu && v < 0.0f ? 0.0f : v;
+    const float v = (load(x[i]) - mean[j]) * scale[j] + beta[j];
+    y[i] = store_as<T>(relu && v < 0.0f ? 0.0f : v);
   }
 };
 
@@ -181,73 +188,98 @@ struct BackwardStats {
 };
 
 // dx = scale * (g - mean(g) - xhat * mean(g * xhat)); dx may alias dy.
+template <class T>
 struct InputGradient {
-  const float *x, *dy, *mean, *invstd, *beta, *scale, *mean_g, *mean_gx;
-  float* dx;
+  const T *x, *dy;
+  const float *mean, *invstd, *beta, *scale, *mean_g, *mean_gx;
+  T* dx;
   std::int64_t c;
   bool relu;
   __device__ void operator()(std::int64_t i) const {
     const std::int64_t j = i % c;
-    const float centered = x[i] - mean[j];
+    const float centered = load(x[i]) - mean[j];
     const bool pass = !relu || centered * scale[j] + beta[j] > 0.0f;
-    const float g = pass ? dy[i] : 0.0f;
-    dx[i] = scale[j] * (g - mean_g[j] - centered * invstd[j] * mean_gx[j]);
+    const float g = pass ? load(dy[i]) : 0.0f;
+    dx[i] = store_as<T>(scale[j] * (g - mean_g[j] - centered * invstd[j] * mean_gx[j]));
   }
 };
 
 }  // namespace
 
-double* batchnorm_forward_sums(const BatchNormArgs& a, const float* x) {
+template <class T>
+double* batchnorm_forward_sums(const BatchNormArgs& a, const T* x) {
   const std::int64_t c = a.channels, slabs = slab_count(a.rows);
   const Scratch s = scratch(slabs, c);
-  slab_sums(a.rows, c, slabs, MomentTerms{x, c}, s.partial);
+  slab_sums(a.rows, c, slabs, MomentTerms<T>{x, c}, s.partial);
   for_each(c,
            ReduceSlabs{s.partial, slabs, c, static_cast<double>(a.rows), s.sums, nullptr, nullptr});
   return s.sums;
 }
 
-void batchnorm_forward_apply(const BatchNormArgs& a, const double* sums, const float* x, float* y) {
+template <class T>
+void batchnorm_forward_apply(const BatchNormArgs& a, const double* sums, const T* x, T* y) {
   const std::int64_t c = a.channels;
   const Scratch s = scratch(slab_count(a.rows), c);  // stage one's (batchnorm_kernels.hpp)
   for_each(c, TrainStats{sums, c, static_cast<double>(a.eps), static_cast<double>(a.momentum),
                          a.gamma, a.save_mean, a.save_invstd, s.a, a.running_mean, a.running_var});
-  for_each(a.rows * c, Normalize{x, a.save_mean, s.a, a.beta, y, c, a.relu});
+  for_each(a.rows * c, Normalize<T>{x, a.save_mean, s.a, a.beta, y, c, a.relu});
 }
 
-void batchnorm_forward_train(const BatchNormArgs& a, const float* x, float* y) {
+template <class T>
+void batchnorm_forward_train(const BatchNormArgs& a, const T* x, T* y) {
   batchnorm_forward_apply(a, batchnorm_forward_sums(a, x), x, y);
 }
 
-void batchnorm_forward_eval(const BatchNormArgs& a, const float* x, float* y) {
+template <class T>
+void batchnorm_forward_eval(const BatchNormArgs& a, const T* x, T* y) {
   const std::int64_t c = a.channels;
   const Scratch s = scratch(0, c);
   for_each(c, EvalScale{a.gamma, a.running_var, a.eps, s.a});
-  for_each(a.rows * c, Normalize{x, a.running_mean, s.a, a.beta, y, c, a.relu});
+  for_each(a.rows * c, Normalize<T>{x, a.running_mean, s.a, a.beta, y, c, a.relu});
 }
 
-double* batchnorm_backward_sums(const BatchNormArgs& a, const float* x, const float* dy,
-                                float* dgamma, float* dbeta) {
+template <class T>
+double* batchnorm_backward_sums(const BatchNormArgs& a, const T* x, const T* dy, float* dgamma,
+                                float* dbeta) {
   const std::int64_t c = a.channels, slabs = slab_count(a.rows);
   const Scratch s = scratch(slabs, c);
   slab_sums(a.rows, c, slabs,
-            GradientTerms{x, dy, a.save_mean, a.save_invstd, a.gamma, a.beta, c, a.relu},
+            GradientTerms<T>{x, dy, a.save_mean, a.save_invstd, a.gamma, a.beta, c, a.relu},
             s.partial);
   for_each(c, ReduceSlabs{s.partial, slabs, c, static_cast<double>(a.rows), s.sums, dgamma, dbeta});
   return s.sums;
 }
 
-void batchnorm_backward_apply(const BatchNormArgs& a, const double* sums, const float* x,
-                              const float* dy, float* dx) {
+template <class T>
+void batchnorm_backward_apply(const BatchNormArgs& a, const double* sums, const T* x, const T* dy,
+                              T* dx) {
   const std::int64_t c = a.channels;
   const Scratch s = scratch(slab_count(a.rows), c);  // stage one's (batchnorm_kernels.hpp)
   for_each(c, BackwardStats{sums, c, a.gamma, a.save_invstd, s.a, s.b, s.c});
-  for_each(a.rows * c,
-           InputGradient{x, dy, a.save_mean, a.save_invstd, a.beta, s.a, s.b, s.c, dx, c, a.relu});
+  for_each(a.rows * c, InputGradient<T>{x, dy, a.save_mean, a.save_invstd, a.beta, s.a, s.b, s.c,
+                                        dx, c, a.relu});
 }
 
-void batchnorm_backward(const BatchNormArgs& a, const float* x, const float* dy, float* dx,
-                        float* dgamma, float* dbeta) {
+template <class T>
+void batchnorm_backward(const BatchNormArgs& a, const T* x, const T* dy, T* dx, float* dgamma,
+                        float* dbeta) {
   batchnorm_backward_apply(a, batchnorm_backward_sums(a, x, dy, dgamma, dbeta), x, dy, dx);
 }
+
+#define SWAG_BATCHNORM_INSTANTIATE(T)                                                           \
+  template void batchnorm_forward_train<T>(const BatchNormArgs&, const T*, T*);                 \
+  template void batchnorm_forward_eval<T>(const BatchNormArgs&, const T*, T*);                  \
+  template void batchnorm_backward<T>(const BatchNormArgs&, const T*, const T*, T*, float*,     \
+                                      float*);                                                  \
+  template double* batchnorm_forward_sums<T>(const BatchNormArgs&, const T*);                   \
+  template void batchnorm_forward_apply<T>(const BatchNormArgs&, const double*, const T*, T*);  \
+  template double* batchnorm_backward_sums<T>(const BatchNormArgs&, const T*, const T*, float*, \
+                                              float*);                                          \
+  template void batchnorm_backward_apply<T>(const BatchNormArgs&, const double*, const T*,      \
+                                            const T*, T*);
+SWAG_BATCHNORM_INSTANTIATE(float)
+SWAG_BATCHNORM_INSTANTIATE(bf16)
+SWAG_BATCHNORM_INSTANTIATE(f16)
+#undef SWAG_BATCHNORM_INSTANTIATE
 
 }  // namespace swag::cuda::kernels
