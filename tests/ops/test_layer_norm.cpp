@@ -1,9 +1,11 @@
 // layer_norm against a double-precision reference; gradients of x, gamma and beta against
-// central differences.
+// central differences. With 16-bit activations (bf16, f16), both against the f32 op on the
+// widened inputs, bitwise.
 #include <fmt/format.h>
 
 #include <cmath>
 
+#include "norm_storage_util.hpp"
 #include "op_test_util.hpp"
 #include "swag/ops/layer_norm.hpp"
 
@@ -74,6 +76,54 @@ TEST_P(LayerNorm, BackwardMatchesCentralDifferences) {
 
 INSTANTIATE_TEST_SUITE_P(Shapes, LayerNorm, ::testing::ValuesIn(kCases),
                          [](const auto& p) { return name(p.param); });
+
+// Mixed precision (doc/mixed_precision.md): the op on S = bf16 or f16 activations computes the
+// f32 path's floats from the loaded inputs and rounds each S output once, so y and dx equal the
+// f32 op's on the widened inputs rounded to S, and mean, rstd, dgamma and dbeta are identical.
+template <class T>
+void expect_matches_f32(const LayerNormDesc& d) {
+  const std::string what = fmt::format("{} {}", dtype_name(dtype_of<T>()), name(d));
+  const Tensor x = round_to<T>(offset_rows(d, 8));
+  const Tensor dy = round_to<T>(random_tensor(x.shape(), 9));
+  const Tensor xw = widen<T>(x), dyw = widen<T>(dy);
+  const Tensor g = random_tensor({d.features}, 10, 0.5f, 1.5f), b = random_tensor({d.features}, 11);
+
+  Tensor y = Tensor::empty(x.shape(), dtype_of<T>()), yw = Tensor::empty(x.shape());
+  Tensor mean = Tensor::empty({d.rows}), rstd = Tensor::empty({d.rows});
+  Tensor meanw = Tensor::empty({d.rows}), rstdw = Tensor::empty({d.rows});
+  ops::layer_norm_forward(d, x, g, b, y, mean, rstd);
+  ops::layer_norm_forward(d, xw, g, b, yw, meanw, rstdw);
+  expect_same_bits(y, round_to<T>(yw), what + " y");
+  expect_same_bits(mean, meanw, what + " mean");
+  expect_same_bits(rstd, rstdw, what + " rstd");
+
+  Tensor dx = Tensor::empty(x.shape(), dtype_of<T>()), dxw = Tensor::empty(x.shape());
+  Tensor dg = Tensor::empty({d.features}), db = Tensor::empty({d.features});
+  Tensor dgw = Tensor::empty({d.features}), dbw = Tensor::empty({d.features});
+  ops::layer_norm_backward(d, x, dy, g, mean, rstd, dx, dg, db);
+  ops::layer_norm_backward(d, xw, dyw, g, meanw, rstdw, dxw, dgw, dbw);
+  expect_same_bits(dx, round_to<T>(dxw), what + " dx");
+  expect_same_bits(dg, dgw, what + " dgamma");
+  expect_same_bits(db, dbw, what + " dbeta");
+}
+
+TEST(LayerNormMixedPrecision, Bf16MatchesF32OnWidenedInputs) {
+  for (const LayerNormDesc& d : kCases) expect_matches_f32<bf16>(d);
+}
+
+TEST(LayerNormMixedPrecision, F16MatchesF32OnWidenedInputs) {
+  for (const LayerNormDesc& d : kCases) expect_matches_f32<f16>(d);
+}
+
+TEST(LayerNormMixedPrecision, ActivationsMustShareOneType) {
+  const LayerNormDesc d{2, 4};
+  const Tensor x = Tensor::zeros({2, 4}, DType::f16), g = Tensor::zeros({4});
+  Tensor y = Tensor::empty({2, 4}, DType::bf16), dx = Tensor::empty({2, 4}, DType::f16);
+  Tensor mean = Tensor::empty({2}), rstd = Tensor::empty({2});
+  Tensor dg = Tensor::empty({4}), db = Tensor::empty({4});
+  EXPECT_THROW(ops::layer_norm_forward(d, x, g, g, y, mean, rstd), Error);
+  EXPECT_THROW(ops::layer_norm_backward(d, x, y, g, mean, rstd, dx, dg, db), Error);
+}
 
 }  // namespace
 }  // namespace swag::test

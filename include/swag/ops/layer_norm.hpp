@@ -1,6 +1,10 @@
 // Layer normalization over the last axis of a [rows, features] activation (a ViT's tokens), with
 // a per-feature affine transform: y = (x - mean) / sqrt(var + eps) * gamma + beta, where mean
 // and the biased variance are taken over each row.
+//
+// x, y, dy and dx share one storage type, f32, bf16 or f16 (doc/mixed_precision.md); gamma,
+// beta, mean, rstd, dgamma and dbeta are always f32. The arithmetic is the f32 path's, on the
+// loaded values, with each 16-bit output rounded once.
 #pragma once
 #include <cstdint>
 

@@ -8,26 +8,30 @@
 // deterministically as batchnorm.cu's: the rows are cut into slabs whose number depends on the row
 // count only, a 32 x 8 block sums 32 features of one slab (each thread every 8th row, in order,
 // then a fixed tree over the 8), and one thread per feature adds the slab partials in slab order.
-#include "row_reduce.cuh"
-#include "swag/ops/element_math.hpp"
+//
+// x and dy of storage type T are loaded to float, y and dx rounded once to T, as on the CPU.
 #include "layer_norm_kernels.hpp"
+#include "row_reduce.cuh"
+#include "swag/core/float16.hpp"
+#include "swag/ops/element_math.hpp"
 
 namespace swag::cuda::kernels {
 namespace {
 
-__global__ void layer_norm_forward_rows(const float* x, const float* gamma, const float* beta,
-                                        float* y, float* mean, float* rstd, std::int64_t rows,
-                                        std::int64_t n, double eps) {
+template <class T>
+__global__ void layer_norm_forward_rows(const T* x, const float* gamma, const float* beta, T* y,
+                                        float* mean, float* rstd, std::int64_t rows, std::int64_t n,
+                                        double eps) {
   const std::int64_t r = warp_row();
   if (r >= rows) return;
   const int lane = warp_lane();
-  const float* xr = x + r * n;
+  const T* xr = x + r * n;
   double s = 0.0;
-  for (std::int64_t j = lane; j < n; j += kWarp) s += xr[j];
+  for (std::int64_t j = lane; j < n; j += kWarp) s += load(xr[j]);
   const auto m = static_cast<float>(warp_sum(s) / static_cast<double>(n));
   double q = 0.0;
   for (std::int64_t j = lane; j < n; j += kWarp) {
-    const float c = xr[j] - m;
+    const float c = load(xr[j]) - m;
     q += c * c;
   }
   const double var = warp_sum(q) / static_cast<double>(n);
@@ -36,32 +40,33 @@ __global__ void layer_norm_forward_rows(const float* x, const float* gamma, cons
     mean[r] = m;
     rstd[r] = rs;
   }
-  float* yr = y + r * n;
+  T* yr = y + r * n;
   for (std::int64_t j = lane; j < n; j += kWarp)
-    yr[j] = ops::math::layer_norm(xr[j], m, rs, gamma[j], beta[j]);
+    yr[j] = store_as<T>(ops::math::layer_norm(load(xr[j]), m, rs, gamma[j], beta[j]));
 }
 
 // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * gamma, xhat = (x - mean) * rstd.
-__global__ void layer_norm_backward_rows(const float* x, const float* dy, const float* gamma,
-                                         const float* mean, const float* rstd, float* dx,
+template <class T>
+__global__ void layer_norm_backward_rows(const T* x, const T* dy, const float* gamma,
+                                         const float* mean, const float* rstd, T* dx,
                                          std::int64_t rows, std::int64_t n) {
   const std::int64_t r = warp_row();
   if (r >= rows) return;
   const int lane = warp_lane();
-  const float* xr = x + r * n;
-  const float* dyr = dy + r * n;
+  const T* xr = x + r * n;
+  const T* dyr = dy + r * n;
   const float m = mean[r], s = rstd[r];
   double sg = 0.0, sgx = 0.0;
   for (std::int64_t j = lane; j < n; j += kWarp) {
-    sg += dyr[j] * gamma[j];
-    sgx += dyr[j] * gamma[j] * ((xr[j] - m) * s);
+    sg += load(dyr[j]) * gamma[j];
+    sgx += load(dyr[j]) * gamma[j] * ((load(xr[j]) - m) * s);
   }
   const double inv_n = 1.0 / static_cast<double>(n);
   const auto mean_g = static_cast<float>(warp_sum(sg) * inv_n);
   const auto mean_gx = static_cast<float>(warp_sum(sgx) * inv_n);
-  float* dxr = dx + r * n;
+  T* dxr = dx + r * n;
   for (std::int64_t j = lane; j < n; j += kWarp)
-    dxr[j] = s * (dyr[j] * gamma[j] - mean_g - (xr[j] - m) * s * mean_gx);
+    dxr[j] = store_as<T>(s * (load(dyr[j]) * gamma[j] - mean_g - (load(xr[j]) - m) * s * mean_gx));
 }
 
 constexpr std::int64_t kRowsPerSlab = 256, kMaxSlabs = 256;
@@ -73,7 +78,8 @@ std::int64_t slab_count(std::int64_t rows) {
 
 // partial[k][j] = sum over slab k of dy * xhat, partial[k][n + j] = sum of dy, per feature j; the
 // terms in float, as the CPU's.
-__global__ void layer_norm_param_slabs(const float* x, const float* dy, const float* mean,
+template <class T>
+__global__ void layer_norm_param_slabs(const T* x, const T* dy, const float* mean,
                                        const float* rstd, std::int64_t rows, std::int64_t n,
                                        std::int64_t slabs, double* partial) {
   __shared__ double shared[kTileY * kTileX];
@@ -83,8 +89,8 @@ __global__ void layer_norm_param_slabs(const float* x, const float* dy, const fl
   double a = 0.0, b = 0.0;
   if (j < n)
     for (std::int64_t r = r0 + threadIdx.y; r < r1; r += kTileY) {
-      const float g = dy[r * n + j];
-      a += g * ((x[r * n + j] - mean[r]) * rstd[r]);
+      const float g = load(dy[r * n + j]);
+      a += g * ((load(x[r * n + j]) - mean[r]) * rstd[r]);
       b += g;
     }
   a = tile_column_sum(a, shared);
@@ -112,24 +118,26 @@ struct ParamGradients {
 
 }  // namespace
 
-void layer_norm_forward(const float* x, const float* gamma, const float* beta, float* y,
-                        float* mean, float* rstd, std::int64_t rows, std::int64_t n, float eps) {
+template <class T>
+void layer_norm_forward(const T* x, const float* gamma, const float* beta, T* y, float* mean,
+                        float* rstd, std::int64_t rows, std::int64_t n, float eps) {
   if (n <= 0) return;
-  launch_rows(layer_norm_forward_rows, rows, x, gamma, beta, y, mean, rstd, rows, n,
+  launch_rows(layer_norm_forward_rows<T>, rows, x, gamma, beta, y, mean, rstd, rows, n,
               static_cast<double>(eps));
 }
 
-void layer_norm_backward(const float* x, const float* dy, const float* gamma, const float* mean,
-                         const float* rstd, float* dx, float* dgamma, float* dbeta,
-                         std::int64_t rows, std::int64_t n) {
+template <class T>
+void layer_norm_backward(const T* x, const T* dy, const float* gamma, const float* mean,
+                         const float* rstd, T* dx, float* dgamma, float* dbeta, std::int64_t rows,
+                         std::int64_t n) {
   if (n <= 0) return;
-  launch_rows(layer_norm_backward_rows, rows, x, dy, gamma, mean, rstd, dx, rows, n);
+  launch_rows(layer_norm_backward_rows<T>, rows, x, dy, gamma, mean, rstd, dx, rows, n);
   const std::int64_t slabs = slab_count(rows);
   auto* partial = static_cast<double*>(
       context().workspace(sizeof(double) * static_cast<std::size_t>(slabs * 2 * n)));
   if (rows > 0) {
     const dim3 grid(static_cast<unsigned>((n + kTileX - 1) / kTileX), static_cast<unsigned>(slabs));
-    layer_norm_param_slabs<<<grid, dim3(kTileX, kTileY), 0, context().stream()>>>(
+    layer_norm_param_slabs<T><<<grid, dim3(kTileX, kTileY), 0, context().stream()>>>(
         x, dy, mean, rstd, rows, n, slabs, partial);
     check_launch();
   } else {  // no rows: the sums are 0
@@ -138,5 +146,16 @@ void layer_norm_backward(const float* x, const float* dy, const float* gamma, co
   }
   for_each(n, ParamGradients{partial, slabs, n, dgamma, dbeta});
 }
+
+#define SWAG_LAYER_NORM_INSTANTIATE(T)                                                          \
+  template void layer_norm_forward<T>(const T*, const float*, const float*, T*, float*, float*, \
+                                      std::int64_t, std::int64_t, float);                       \
+  template void layer_norm_backward<T>(const T*, const T*, const float*, const float*,          \
+                                       const float*, T*, float*, float*, std::int64_t,          \
+                                       std::int64_t);
+SWAG_LAYER_NORM_INSTANTIATE(float)
+SWAG_LAYER_NORM_INSTANTIATE(bf16)
+SWAG_LAYER_NORM_INSTANTIATE(f16)
+#undef SWAG_LAYER_NORM_INSTANTIATE
 
 }  // namespace swag::cuda::kernels
