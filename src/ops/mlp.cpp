@@ -15,8 +15,8 @@ LinearDesc fc2(const MlpDesc& d) {
 
 }  // namespace
 
-MlpCache MlpCache::allocate(const MlpDesc& d, Device device) {
-  auto make = [&] { return Tensor::empty({d.rows, d.hidden}, DType::f32, device); };
+MlpCache MlpCache::allocate(const MlpDesc& d, Device device, DType dtype) {
+  auto make = [&] { return Tensor::empty({d.rows, d.hidden}, dtype, device); };
   return {make(), make(), make()};
 }
 

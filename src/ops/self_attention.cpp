@@ -18,10 +18,11 @@ Tensor as_tokens(const AttentionDesc& d, const Tensor& t) {
 
 }  // namespace
 
-SelfAttentionCache SelfAttentionCache::allocate(const AttentionDesc& d, Device device) {
+SelfAttentionCache SelfAttentionCache::allocate(const AttentionDesc& d, Device device,
+                                                DType dtype) {
   const Shape qkv{d.batch * d.tokens, 3 * d.dim}, ctx{d.batch * d.tokens, d.dim};
   const Shape probs{d.batch, d.heads, d.tokens, d.tokens};
-  auto make = [&](const Shape& s) { return Tensor::empty(s, DType::f32, device); };
+  auto make = [&](const Shape& s) { return Tensor::empty(s, dtype, device); };
   return {make(qkv), make(probs), make(ctx), make(ctx), make(probs), make(qkv)};
 }
 

@@ -2,9 +2,26 @@
 // attention, output projection) against double references; gradients against central
 // differences; and attention logits of magnitude 1e4, where a softmax without the max shift
 // overflows.
+//
+// bf16 and f16 activations (storage_test_util.hpp): forward and backward are bitwise the fp32
+// op on the widened inputs with each output rounded once, and the forward is within a derived
+// bound of the fp32 op on the inputs before rounding. With u_s the storage type's unit roundoff,
+// u = 2^-24, s = 1 / sqrt(hd), R the inputs' range and eta = 2^-24 for f16 (subnormals), 0 for
+// bf16, the logit error is at most
+//     a_ij = s (2 u_s + 4 u_s^2 + 4 hd u) (|Q||K|ᵀ)_ij + 2 u |S_ij - max_k S_ik| + s hd R eta
+// (rounded Q and K, both fp32 sums, both sides' z - max); a softmax turns logit errors e into
+// relative errors e_j - sum_k P_ik e_k, so with rel_i = expm1(2 max_j a_ij) + (T + 16) u (the
+// second term both sides' exponentials and sums, as in tests/cuda/test_attention.cpp)
+//     probs    |dP_ij| <= (rel_i + u_s (1 + rel_i)) P_ij + eta / 2
+//     context  |dO_ic| <= (rel_i (1 + u_s) + 2 u_s + 4 u_s^2 + 4 T u) (P |V|)_ic + eta
+// (rounded V and the rounded output). The composites pass the storage type through: the
+// self-attention with a 16-bit cache is bitwise its ops run one after the other.
 #include <cmath>
+#include <string>
 
 #include "op_test_util.hpp"
+#include "storage_test_util.hpp"
+#include "swag/ops/linear.hpp"
 #include "swag/ops/self_attention.hpp"
 
 namespace swag::test {
@@ -121,6 +138,92 @@ TEST(Attention, LogitsOfMagnitude1e4AreFiniteAndExact) {
   expect_close(dqkv, numeric_gradient(qd, loss, kSmoothStep), kSmoothRel, "dqkv at 1e4");
 }
 
+struct AttentionRun {
+  Tensor probs, context, dprobs, dqkv;
+};
+
+// Forward, then backward from the forward's probabilities, in qkv's storage type.
+AttentionRun run_attention(const AttentionDesc& d, const Tensor& qkv, const Tensor& dcontext) {
+  const DType s = qkv.dtype();
+  AttentionRun r{Tensor::empty(probs_shape(d), s), Tensor::empty(context_shape(d), s),
+                 Tensor::empty(probs_shape(d), s), Tensor::empty(qkv_shape(d), s)};
+  ops::attention_forward(d, qkv, r.probs, r.context);
+  ops::attention_backward(d, qkv, r.probs, dcontext, r.dprobs, r.dqkv);
+  return r;
+}
+
+// The forward bound at the top of this file for `s`, from the fp32 inputs and probabilities.
+AttentionResult storage_bound(const AttentionDesc& d, const Tensor& qkv, const Tensor& probs,
+                              DType s, double range) {
+  const std::int64_t t = d.tokens, dim = d.dim, hd = d.head_dim(), ld = 3 * dim;
+  const double us = storage_roundoff(s), u = kUnitRoundoff, eta = s == DType::f16 ? 0x1p-24 : 0.0;
+  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  const float* x = qkv.data<float>();
+  AttentionResult out{Vec(probs.numel()), Vec(d.batch * t * dim)};
+  for (std::int64_t b = 0; b < d.batch; ++b)
+    for (std::int64_t h = 0; h < d.heads; ++h)
+      for (std::int64_t i = 0; i < t; ++i) {
+        const auto at = [&](std::int64_t row, int part, std::int64_t c) {
+          return double{x[(b * t + row) * ld + part * dim + h * hd + c]};
+        };
+        Vec logit(t), mag(t);
+        for (std::int64_t j = 0; j < t; ++j)
+          for (std::int64_t c = 0; c < hd; ++c) {
+            logit[j] += scale * at(i, 0, c) * at(j, 1, c);
+            mag[j] += scale * std::fabs(at(i, 0, c) * at(j, 1, c));
+          }
+        double mx = -INFINITY, err = 0.0;
+        for (double l : logit) mx = std::fmax(mx, l);
+        for (std::int64_t j = 0; j < t; ++j)
+          err = std::fmax(err, (2 * us + 4 * us * us + 4.0 * hd * u) * mag[j] +
+                                   2 * u * (mx - logit[j]) + scale * hd * range * eta);
+        const double rel = std::expm1(2 * err) + (t + 16) * u;
+        const std::int64_t row = ((b * d.heads + h) * t + i) * t;
+        for (std::int64_t j = 0; j < t; ++j)
+          out.probs[row + j] = (rel + us * (1 + rel)) * probs.data<float>()[row + j] + eta / 2;
+        for (std::int64_t c = 0; c < hd; ++c) {
+          double pv = 0.0;
+          for (std::int64_t j = 0; j < t; ++j)
+            pv += probs.data<float>()[row + j] * std::fabs(at(j, 2, c));
+          out.context[(b * t + i) * dim + h * hd + c] =
+              (rel * (1 + us) + 2 * us + 4 * us * us + 4.0 * t * u) * pv + eta;
+        }
+      }
+  return out;
+}
+
+class AttentionStorage : public ::testing::TestWithParam<DType> {};
+
+TEST_P(AttentionStorage, IsTheFp32OpOnWidenedInputsRoundedOnce) {
+  const DType s = GetParam();
+  const AttentionDesc d{2, 7, 12, 3};
+  const float range = 2.0f;
+  const Tensor qkv = random_tensor(qkv_shape(d), 41, -range, range);
+  const Tensor dcontext = random_tensor(context_shape(d), 42);
+  const Tensor qs = round_to(qkv, s), dcs = round_to(dcontext, s);
+  const AttentionRun got = run_attention(d, qs, dcs);
+
+  // The reference backward starts from the 16-bit probabilities too, as the op's does.
+  AttentionRun ref{Tensor::empty(probs_shape(d)), Tensor::empty(context_shape(d)),
+                   Tensor::empty(probs_shape(d)), Tensor::empty(qkv_shape(d))};
+  ops::attention_forward(d, widen(qs), ref.probs, ref.context);
+  ops::attention_backward(d, widen(qs), widen(got.probs), widen(dcs), ref.dprobs, ref.dqkv);
+  const std::string what = storage_name(s);
+  expect_same_bits(got.probs, round_to(ref.probs, s), what + " probs");
+  expect_same_bits(got.context, round_to(ref.context, s), what + " context");
+  expect_same_bits(got.dprobs, round_to(ref.dprobs, s), what + " dprobs");
+  expect_same_bits(got.dqkv, round_to(ref.dqkv, s), what + " dqkv");
+
+  const AttentionRun fp32 = run_attention(d, qkv, dcontext);
+  const AttentionResult bound = storage_bound(d, qkv, fp32.probs, s, range);
+  expect_within(widen(got.probs), to_double(fp32.probs), bound.probs, what + " probs vs fp32");
+  expect_within(widen(got.context), to_double(fp32.context), bound.context,
+                what + " context vs fp32");
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, AttentionStorage, ::testing::Values(DType::bf16, DType::f16),
+                         [](const auto& p) { return storage_name(p.param); });
+
 struct SelfAttentionArgs {
   Vec x, in_w, in_b, out_w, out_b;
 };
@@ -179,6 +282,57 @@ TEST_F(SelfAttention, BackwardMatchesCentralDifferences) {
   expect_close(g.out_w, numeric_gradient(args.out_w, loss, kSmoothStep), kSmoothRel, "d out_w");
   expect_close(g.out_b, numeric_gradient(args.out_b, loss, kSmoothStep), kSmoothRel, "d out_b");
 }
+
+class SelfAttentionStorage : public ::testing::TestWithParam<DType> {};
+
+TEST_P(SelfAttentionStorage, IsItsOpsOneAfterTheOther) {
+  const DType s = GetParam();
+  const AttentionDesc d = kAttn;
+  const std::int64_t rows = d.batch * d.tokens, dim = d.dim;
+  const Tensor x = round_to(random_tensor({rows, dim}, 20), s);
+  const ops::SelfAttentionWeights w{round_to(random_tensor({3 * dim, dim}, 21, -0.5f, 0.5f), s),
+                                    round_to(random_tensor({3 * dim}, 22), s),
+                                    round_to(random_tensor({dim, dim}, 23), s),
+                                    round_to(random_tensor({dim}, 24), s)};
+  const Tensor dy = round_to(random_tensor({rows, dim}, 25), s);
+  const auto grads = [&] {
+    return ops::SelfAttentionWeights{Tensor::empty(w.in_w.shape()), Tensor::empty(w.in_b.shape()),
+                                     Tensor::empty(w.out_w.shape()),
+                                     Tensor::empty(w.out_b.shape())};
+  };
+  ops::SelfAttentionCache c = ops::SelfAttentionCache::allocate(d, Device::cpu, s);
+  EXPECT_EQ(c.probs.dtype(), s);
+  Tensor y = Tensor::empty({rows, dim}, s), dx = Tensor::empty({rows, dim}, s);
+  ops::SelfAttentionWeights g = grads();
+  ops::self_attention_forward(d, x, w, c, y);
+  ops::self_attention_backward(d, x, w, c, dy, dx, g);
+
+  const ops::LinearDesc in{rows, dim, 3 * dim, true}, out{rows, dim, dim, true};
+  const Shape tokens_qkv{d.batch, d.tokens, 3 * dim}, tokens{d.batch, d.tokens, dim};
+  Tensor qkv = Tensor::empty(tokens_qkv, s), probs = Tensor::empty(probs_shape(d), s);
+  Tensor context = Tensor::empty(tokens, s), want_y = Tensor::empty({rows, dim}, s);
+  Tensor qkv_rows = qkv.reshape({rows, 3 * dim}), context_rows = context.reshape({rows, dim});
+  ops::linear_forward(in, x, w.in_w, &w.in_b, qkv_rows);
+  ops::attention_forward(d, qkv, probs, context);
+  ops::linear_forward(out, context_rows, w.out_w, &w.out_b, want_y);
+  expect_same_bits(y, want_y, storage_name(s) + " y");
+
+  Tensor dcontext = Tensor::empty({rows, dim}, s), dprobs = Tensor::empty(probs_shape(d), s);
+  Tensor dqkv = Tensor::empty(tokens_qkv, s), want_dx = Tensor::empty({rows, dim}, s);
+  ops::SelfAttentionWeights want_g = grads();
+  ops::linear_backward(out, context_rows, w.out_w, dy, &dcontext, want_g.out_w, &want_g.out_b);
+  ops::attention_backward(d, qkv, probs, dcontext.reshape(tokens), dprobs, dqkv);
+  ops::linear_backward(in, x, w.in_w, dqkv.reshape({rows, 3 * dim}), &want_dx, want_g.in_w,
+                       &want_g.in_b);
+  expect_same_bits(dx, want_dx, storage_name(s) + " dx");
+  expect_same_bits(g.in_w, want_g.in_w, storage_name(s) + " d in_w");
+  expect_same_bits(g.in_b, want_g.in_b, storage_name(s) + " d in_b");
+  expect_same_bits(g.out_w, want_g.out_w, storage_name(s) + " d out_w");
+  expect_same_bits(g.out_b, want_g.out_b, storage_name(s) + " d out_b");
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, SelfAttentionStorage, ::testing::Values(DType::bf16, DType::f16),
+                         [](const auto& p) { return storage_name(p.param); });
 
 }  // namespace
 }  // namespace swag::test

@@ -1,8 +1,12 @@
 // conv2d against a direct 7-loop convolution in double, over strides, padding, groups
-// (including depthwise), 1x1 and 3x3 kernels, with and without bias.
+// (including depthwise), 1x1 and 3x3 kernels, with and without bias; with bf16 and f16
+// activations, against the fp32 op (storage_test_util.hpp).
 #include <fmt/format.h>
 
+#include <tuple>
+
 #include "op_test_util.hpp"
+#include "storage_test_util.hpp"
 #include "swag/ops/conv2d.hpp"
 
 namespace swag::test {
@@ -117,11 +121,71 @@ TEST_P(Conv2d, BackwardMatchesCentralDifferences) {
 INSTANTIATE_TEST_SUITE_P(Shapes, Conv2d, ::testing::ValuesIn(kCases),
                          [](const auto& p) { return name(p.param); });
 
+// The layer's outputs and gradients, in the dtypes the op was given.
+struct ConvRun {
+  Tensor y, dx, dw, db;
+};
+
+ConvRun run_conv(const Conv2dDesc& d, const Tensor& x, const Tensor& w, const Tensor& b,
+                 const Tensor& dy) {
+  ConvRun r{Tensor::empty(d.output_shape(), x.dtype()), Tensor::empty(x.shape(), x.dtype()),
+            Tensor::empty(w.shape()), Tensor::empty(b.shape())};
+  ops::conv2d_forward(d, x, w, d.bias ? &b : nullptr, r.y);
+  ops::conv2d_backward(d, x, w, dy, &r.dx, r.dw, d.bias ? &r.db : nullptr);
+  return r;
+}
+
+class Conv2dStorage : public ::testing::TestWithParam<std::tuple<Conv2dDesc, DType>> {};
+
+TEST_P(Conv2dStorage, IsTheFp32OpOnWidenedInputsRoundedOnce) {
+  const auto [d, s] = GetParam();
+  const Tensor x = random_tensor(d.input_shape(), 31), w = random_tensor(d.weight_shape(), 32);
+  const Tensor b = random_tensor({d.out_channels}, 33), dy = random_tensor(d.output_shape(), 34);
+  const Tensor xs = round_to(x, s), ws = round_to(w, s), bs = round_to(b, s), dys = round_to(dy, s);
+  const ConvRun got = run_conv(d, xs, ws, bs, dys);
+
+  const ConvRun ref = run_conv(d, widen(xs), widen(ws), widen(bs), widen(dys));
+  const std::string what = name(d) + "_" + storage_name(s);
+  expect_same_bits(got.y, round_to(ref.y, s), what + " y");
+  expect_same_bits(got.dx, round_to(ref.dx, s), what + " dx");
+  expect_same_bits(got.dw, ref.dw, what + " dw");
+  if (d.bias) expect_same_bits(got.db, ref.db, what + " db");
+
+  const ConvRun fp32 = run_conv(d, x, w, b, dy);
+  const ConvRun mag = run_conv(d, abs_tensor(x), abs_tensor(w), abs_tensor(b), abs_tensor(dy));
+  const std::int64_t k = d.kernel * d.kernel, k_dw = d.batch * d.out_height() * d.out_width();
+  expect_storage_bound(got.y, fp32.y, mag.y, s, 3, (d.in_channels / d.groups) * k + 1,
+                       what + " y vs fp32");
+  expect_storage_bound(got.dx, fp32.dx, mag.dx, s, 3, (d.out_channels / d.groups) * k,
+                       what + " dx vs fp32");
+  expect_storage_bound(got.dw, fp32.dw, mag.dw, s, 2, k_dw, what + " dw vs fp32");
+  if (d.bias) expect_storage_bound(got.db, fp32.db, mag.db, s, 1, k_dw, what + " db vs fp32");
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, Conv2dStorage,
+                         ::testing::Combine(::testing::ValuesIn(kCases),
+                                            ::testing::Values(DType::bf16, DType::f16)),
+                         [](const auto& p) {
+                           return name(std::get<0>(p.param)) + "_" +
+                                  storage_name(std::get<1>(p.param));
+                         });
+
 TEST(Conv2dContract, RejectsMismatchedShapes) {
   const Conv2dDesc d{1, 4, 4, 5, 5, 3, 1, 1, 1, false};
   Tensor x = Tensor::zeros(d.input_shape()), w = Tensor::zeros({4, 2, 3, 3});
   Tensor y = Tensor::empty(d.output_shape());
   EXPECT_THROW(ops::conv2d_forward(d, x, w, nullptr, y), Error);
+}
+
+TEST(Conv2dContract, RejectsMixedStorageAndA16BitWeightGradient) {
+  const Conv2dDesc d{1, 4, 4, 5, 5, 3, 1, 1, 1, false};
+  const Tensor x = Tensor::zeros(d.input_shape(), DType::bf16);
+  const Tensor w = Tensor::zeros(d.weight_shape(), DType::bf16);
+  Tensor y32 = Tensor::empty(d.output_shape());
+  EXPECT_THROW(ops::conv2d_forward(d, x, w, nullptr, y32), Error);
+  const Tensor dy = Tensor::zeros(d.output_shape(), DType::bf16);
+  Tensor dw16 = Tensor::empty(d.weight_shape(), DType::bf16);
+  EXPECT_THROW(ops::conv2d_backward(d, x, w, dy, nullptr, dw16, nullptr), Error);
 }
 
 }  // namespace

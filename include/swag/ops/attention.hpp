@@ -1,7 +1,9 @@
 // Multi-head scaled dot-product attention on a fused query/key/value tensor, as PyTorch's
 // nn.MultiheadAttention computes it after its input projection: per sample b and head h,
 // P = softmax(Q Kᵀ / sqrt(head_dim)) row by row and O = P V. The softmax subtracts each row's
-// maximum first, so logits of any finite magnitude give finite probabilities.
+// maximum first, so logits of any finite magnitude give finite probabilities. All tensors are in
+// one activation storage type S (f32, bf16 or f16, doc/mixed_precision.md); logits, softmax and
+// sums are fp32, and each S output is rounded once.
 #pragma once
 #include <cstdint>
 

@@ -1,5 +1,7 @@
 // 2-D convolution. Activations are NHWC; weights are OIHW ([out, in/groups, kh, kw]) as in
-// PyTorch, so parameter slices import and export without reordering.
+// PyTorch, so parameter slices import and export without reordering. x, w, b, y, dy and dx are in
+// the activation storage type S (f32, bf16 or f16); dw and db are fp32 whatever S is
+// (doc/mixed_precision.md). Sums accumulate in fp32 and each S output is rounded once.
 #pragma once
 #include <cstdint>
 

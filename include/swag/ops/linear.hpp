@@ -1,4 +1,7 @@
 // Fully connected layer: y[M, N] = x[M, K] · w[N, K]ᵀ + b[N] (PyTorch's weight layout).
+// x, w, b, y, dy and dx are in the activation storage type S (f32, bf16 or f16); dw and db are
+// fp32 whatever S is (doc/mixed_precision.md). Sums accumulate in fp32 and each S output is
+// rounded once.
 #pragma once
 #include <cstdint>
 

@@ -1,9 +1,12 @@
 // Scaled dot-product attention, one (sample, head) pair per work item: the products are
 // oneDNN SGEMMs on strided views of the fused qkv tensor (single-threaded inside the parallel
 // loop, so the result does not depend on the thread count), the softmax a row loop between them.
+// bf16 and f16 tensors run the same fp32 code on widened copies, their outputs (probabilities,
+// context, dqkv and the dprobs scratch) rounded once (gemm_staging.hpp).
 #include <cmath>
 
 #include "gemm.hpp"
+#include "gemm_staging.hpp"
 #include "host_parallel.hpp"
 #include "lane_sum.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
@@ -24,10 +27,7 @@ void softmax_rows(float* p, std::int64_t rows, std::int64_t n) {
   }
 }
 
-}  // namespace
-
-void attention_forward(const ops::AttentionDesc& d, const Tensor& qkv, Tensor& probs,
-                       Tensor& context) {
+void forward_f32(const ops::AttentionDesc& d, const Tensor& qkv, Tensor& probs, Tensor& context) {
   const std::int64_t t = d.tokens, dim = d.dim, heads = d.heads, hd = d.head_dim();
   const std::int64_t ld = 3 * dim;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
@@ -49,8 +49,8 @@ void attention_forward(const ops::AttentionDesc& d, const Tensor& qkv, Tensor& p
 // With S the scaled logits, P = softmax(S), O = P V and dO given:
 // dV = Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP - rowsum(P ⊙ dP)), dQ = dS K / sqrt(hd),
 // dK = dSᵀ Q / sqrt(hd).
-void attention_backward(const ops::AttentionDesc& d, const Tensor& qkv, const Tensor& probs,
-                        const Tensor& dcontext, Tensor& dprobs, Tensor& dqkv) {
+void backward_f32(const ops::AttentionDesc& d, const Tensor& qkv, const Tensor& probs,
+                  const Tensor& dcontext, Tensor& dprobs, Tensor& dqkv) {
   const std::int64_t t = d.tokens, dim = d.dim, heads = d.heads, hd = d.head_dim();
   const std::int64_t ld = 3 * dim;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
@@ -81,6 +81,22 @@ void attention_backward(const ops::AttentionDesc& d, const Tensor& qkv, const Te
         sgemm('N', 'N', t, hd, t, scale, ds, t, k, ld, 0.0f, dq, ld);        // dQ
         sgemm('T', 'N', t, hd, t, scale, ds, t, q, ld, 0.0f, dq + dim, ld);  // dK
       });
+}
+
+}  // namespace
+
+void attention_forward(const ops::AttentionDesc& d, const Tensor& qkv, Tensor& probs,
+                       Tensor& context) {
+  Fp32Staging s("attention");
+  forward_f32(d, s.in(qkv), s.out(probs), s.out(context));
+  s.store();
+}
+
+void attention_backward(const ops::AttentionDesc& d, const Tensor& qkv, const Tensor& probs,
+                        const Tensor& dcontext, Tensor& dprobs, Tensor& dqkv) {
+  Fp32Staging s("attention");
+  backward_f32(d, s.in(qkv), s.in(probs), s.in(dcontext), s.out(dprobs), s.out(dqkv));
+  s.store();
 }
 
 }  // namespace swag::cpu

@@ -4,11 +4,14 @@
 // the argument lists are built once per descriptor, so a training step allocates no buffers after
 // its first call. 1x1 stride-1 convolutions take the same path: dnnl_sgemm on the NHWC matrix was
 // no faster over the RegNetY shapes measured (within a few percent, slower on the large ones).
+// bf16 and f16 activations run the same fp32 primitives on widened copies, their outputs rounded
+// once (gemm_staging.hpp); dw and db are fp32.
 #include <dnnl.hpp>
 #include <functional>
 #include <optional>
 #include <unordered_map>
 
+#include "gemm_staging.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
 
 namespace swag::cpu {
@@ -212,10 +215,7 @@ void guarded(const Desc& d, const char* what, F&& f) {
   }
 }
 
-}  // namespace
-
-void conv2d_forward(const ops::Conv2dDesc& d, const Tensor& x, const Tensor& w, const Tensor* b,
-                    Tensor& y) {
+void forward_f32(const Desc& d, const Tensor& x, const Tensor& w, const Tensor* b, Tensor& y) {
   guarded(d, "forward", [&] {
     Context& c = context();
     Plan& p = c.plan(d);
@@ -229,8 +229,8 @@ void conv2d_forward(const ops::Conv2dDesc& d, const Tensor& x, const Tensor& w, 
   });
 }
 
-void conv2d_backward(const ops::Conv2dDesc& d, const Tensor& x, const Tensor& w, const Tensor& dy,
-                     Tensor* dx, Tensor& dw, Tensor* db) {
+void backward_f32(const Desc& d, const Tensor& x, const Tensor& w, const Tensor& dy, Tensor* dx,
+                  Tensor& dw, Tensor* db) {
   guarded(d, "backward", [&] {
     Context& c = context();
     Plan& p = c.plan(d);
@@ -250,6 +250,22 @@ void conv2d_backward(const ops::Conv2dDesc& d, const Tensor& x, const Tensor& w,
     weights.weights.run(c.stream);
     c.stream.wait();
   });
+}
+
+}  // namespace
+
+void conv2d_forward(const ops::Conv2dDesc& d, const Tensor& x, const Tensor& w, const Tensor* b,
+                    Tensor& y) {
+  Fp32Staging s("conv2d");
+  forward_f32(d, s.in(x), s.in(w), s.in(b), s.out(y));
+  s.store();
+}
+
+void conv2d_backward(const ops::Conv2dDesc& d, const Tensor& x, const Tensor& w, const Tensor& dy,
+                     Tensor* dx, Tensor& dw, Tensor* db) {
+  Fp32Staging s("conv2d");
+  backward_f32(d, s.in(x), s.in(w), s.in(dy), s.out(dx), dw, db);
+  s.store();
 }
 
 }  // namespace swag::cpu

@@ -1,16 +1,19 @@
 // Fully connected layer on oneDNN's row-major SGEMM; bias broadcast and bias gradient as Kokkos
-// kernels (the latter a deterministic column sum).
+// kernels (the latter a deterministic column sum). bf16 and f16 activations run the same fp32
+// code on widened copies, their outputs rounded once (gemm_staging.hpp); dw and db are fp32.
 #include <vector>
 
 #include "gemm.hpp"
+#include "gemm_staging.hpp"
 #include "host_parallel.hpp"
 #include "row_sums.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
 
 namespace swag::cpu {
+namespace {
 
-void linear_forward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor* b,
-                    Tensor& y) {
+void forward_f32(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor* b,
+                 Tensor& y) {
   const std::int64_t n = d.out_features;
   float* const yp = y.data<float>();
   if (b) {
@@ -25,8 +28,8 @@ void linear_forward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, 
         d.in_features, b ? 1.0f : 0.0f, yp, n);
 }
 
-void linear_backward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor& dy,
-                     Tensor* dx, Tensor& dw, Tensor* db) {
+void backward_f32(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor& dy,
+                  Tensor* dx, Tensor& dw, Tensor* db) {
   const std::int64_t m = d.rows, k = d.in_features, n = d.out_features;
   const float* const dyp = dy.data<float>();
   if (dx)  // dx[M, K] = dy[M, N] · w[N, K]
@@ -48,6 +51,22 @@ void linear_backward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w,
         "swag::linear_db", n,
         KOKKOS_LAMBDA(std::int64_t j) { dbp[j] = static_cast<float>(sp[j]); });
   }
+}
+
+}  // namespace
+
+void linear_forward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor* b,
+                    Tensor& y) {
+  Fp32Staging s("linear");
+  forward_f32(d, s.in(x), s.in(w), s.in(b), s.out(y));
+  s.store();
+}
+
+void linear_backward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor& dy,
+                     Tensor* dx, Tensor& dw, Tensor* db) {
+  Fp32Staging s("linear");
+  backward_f32(d, s.in(x), s.in(w), s.in(dy), s.out(dx), dw, db);
+  s.store();
 }
 
 }  // namespace swag::cpu
