@@ -1,5 +1,6 @@
 #include "swag/ops/cross_entropy.hpp"
 
+#include "dtype_check.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
 #include "swag/ops/dispatch.hpp"
 #ifdef SWAG_WITH_CUDA
@@ -12,6 +13,9 @@ double softmax_cross_entropy_forward(const Tensor& logits, const Tensor& targets
   SWAG_CHECK(logits.rank() == 2, "cross_entropy: logits must be [M, C]");
   expect_shape("cross_entropy", "targets", targets, logits.shape());
   expect_shape("cross_entropy", "probs", probs, logits.shape());
+  activation_dtype("cross_entropy", {{"logits", &logits}});
+  expect_f32("cross_entropy", "targets", targets);
+  expect_f32("cross_entropy", "probs", probs);
   return SWAG_BACKEND_CALL(on_cuda("cross_entropy", logits, true), softmax_cross_entropy_forward,
                            logits, targets, probs);
 }
@@ -20,6 +24,9 @@ void softmax_cross_entropy_backward(const Tensor& probs, const Tensor& targets, 
                                     Tensor& dlogits) {
   expect_shape("cross_entropy", "targets", targets, probs.shape());
   expect_shape("cross_entropy", "dlogits", dlogits, probs.shape());
+  activation_dtype("cross_entropy", {{"dlogits", &dlogits}});
+  expect_f32("cross_entropy", "probs", probs);
+  expect_f32("cross_entropy", "targets", targets);
   SWAG_BACKEND_CALL(on_cuda("cross_entropy", probs, true), softmax_cross_entropy_backward, probs,
                     targets, scale, dlogits);
 }

@@ -1,5 +1,6 @@
 #include "swag/ops/normalize.hpp"
 
+#include "swag/core/float_types.hpp"
 #include "swag/ops/dispatch.hpp"
 #ifdef SWAG_WITH_CUDA
 #include "swag/backends/cuda/cuda_ops.hpp"
@@ -13,7 +14,7 @@ void normalize_images(const Tensor& pixels, Tensor& images) {
              "normalize_images: pixels of {} {} (want u8 [N, H, W, 3])", dtype_name(pixels.dtype()),
              shape_str(pixels.shape()));
   expect_shape("normalize_images", "images", images, pixels.shape());
-  SWAG_CHECK(images.dtype() == DType::f32 && images.device() == pixels.device(),
+  SWAG_CHECK(is_float_type(images.dtype()) && images.device() == pixels.device(),
              "normalize_images: images of {} on {} for pixels on {}", dtype_name(images.dtype()),
              device_name(images.device()), device_name(pixels.device()));
   SWAG_BACKEND_CALL(on_cuda("normalize_images", pixels, true), normalize_images, pixels, images);

@@ -1,5 +1,6 @@
 #include "swag/ops/pool.hpp"
 
+#include "dtype_check.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
 #include "swag/ops/dispatch.hpp"
 #ifdef SWAG_WITH_CUDA
@@ -11,12 +12,14 @@ namespace swag::ops {
 void global_avg_pool_forward(const Tensor& x, Tensor& y) {
   SWAG_CHECK(x.rank() == 4, "global_avg_pool: x must be NHWC, got {}", shape_str(x.shape()));
   expect_shape("global_avg_pool", "y", y, {x.dim(0), x.dim(3)});
+  activation_dtype("global_avg_pool", {{"x", &x}, {"y", &y}});
   SWAG_BACKEND_CALL(on_cuda("global_avg_pool", x, true), global_avg_pool_forward, x, y);
 }
 
 void global_avg_pool_backward(const Tensor& dy, Tensor& dx, bool accumulate) {
   SWAG_CHECK(dx.rank() == 4, "global_avg_pool: dx must be NHWC, got {}", shape_str(dx.shape()));
   expect_shape("global_avg_pool", "dy", dy, {dx.dim(0), dx.dim(3)});
+  activation_dtype("global_avg_pool", {{"dy", &dy}, {"dx", &dx}});
   SWAG_BACKEND_CALL(on_cuda("global_avg_pool", dx, true), global_avg_pool_backward, dy, dx,
                     accumulate);
 }

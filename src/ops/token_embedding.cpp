@@ -1,5 +1,6 @@
 #include "swag/ops/token_embedding.hpp"
 
+#include "dtype_check.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
 #include "swag/ops/dispatch.hpp"
 #ifdef SWAG_WITH_CUDA
@@ -25,6 +26,9 @@ void token_embedding_forward(const Tensor& patches, const Tensor& class_token, c
   expect_shape("token_embedding", "patches", patches, {b, t - 1, d});
   expect_shape("token_embedding", "class_token", class_token, {d});
   expect_shape("token_embedding", "pos", pos, {t, d});
+  activation_dtype(
+      "token_embedding",
+      {{"y", &y}, {"patches", &patches}, {"class_token", &class_token}, {"pos", &pos}});
   SWAG_BACKEND_CALL(gpu, token_embedding_forward, patches, class_token, pos, y);
 }
 
@@ -35,18 +39,23 @@ void token_embedding_backward(const Tensor& dy, Tensor& dpatches, Tensor& dclass
   expect_shape("token_embedding", "dpatches", dpatches, {b, t - 1, d});
   expect_shape("token_embedding", "dclass_token", dclass_token, {d});
   expect_shape("token_embedding", "dpos", dpos, {t, d});
+  activation_dtype("token_embedding", {{"dy", &dy}, {"dpatches", &dpatches}});
+  expect_f32("token_embedding", "dclass_token", dclass_token);
+  expect_f32("token_embedding", "dpos", dpos);
   SWAG_BACKEND_CALL(gpu, token_embedding_backward, dy, dpatches, dclass_token, dpos);
 }
 
 void class_token_output_forward(const Tensor& x, Tensor& y) {
   const bool gpu = check_tokens("class_token_output", x);
   expect_shape("class_token_output", "y", y, {x.dim(0), x.dim(2)});
+  activation_dtype("class_token_output", {{"x", &x}, {"y", &y}});
   SWAG_BACKEND_CALL(gpu, class_token_output_forward, x, y);
 }
 
 void class_token_output_backward(const Tensor& dy, Tensor& dx) {
   const bool gpu = check_tokens("class_token_output", dx);
   expect_shape("class_token_output", "dy", dy, {dx.dim(0), dx.dim(2)});
+  activation_dtype("class_token_output", {{"dy", &dy}, {"dx", &dx}});
   SWAG_BACKEND_CALL(gpu, class_token_output_backward, dy, dx);
 }
 

@@ -5,7 +5,8 @@
 
 namespace swag::ops {
 
-// logits, targets: [M, C]. Writes the softmax probabilities into probs [M, C]; returns the loss.
+// logits, targets: [M, C]; logits and dlogits f32, bf16 or f16 (the activations' type), targets
+// and probs f32. Writes the softmax probabilities into probs [M, C]; returns the loss.
 double softmax_cross_entropy_forward(const Tensor& logits, const Tensor& targets, Tensor& probs);
 // dlogits = scale * (probs - targets) / M; scale is the upstream gradient of the loss.
 void softmax_cross_entropy_backward(const Tensor& probs, const Tensor& targets, float scale,

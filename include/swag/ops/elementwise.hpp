@@ -1,4 +1,5 @@
-// Element-wise ops on same-shaped tensors of any rank.
+// Element-wise ops on same-shaped tensors of any rank, all of one type: f32, bf16 or f16 (loaded
+// to float, each output rounded once; doc/mixed_precision.md).
 #pragma once
 #include "swag/core/tensor.hpp"
 

@@ -1,4 +1,5 @@
-// Global average pooling: NHWC [N, H, W, C] -> [N, C].
+// Global average pooling: NHWC [N, H, W, C] -> [N, C], x, y, dy, dx of one type (f32, bf16 or
+// f16).
 #pragma once
 #include "swag/core/tensor.hpp"
 

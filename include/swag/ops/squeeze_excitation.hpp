@@ -1,6 +1,8 @@
 // Squeeze-and-excitation (Hu et al.), as torchvision's SqueezeExcitation on NHWC input:
 // s = sigmoid(fc2(relu(fc1(mean_hw(x))))), y = x * s (per sample and channel). fc1 and fc2 are
-// 1x1 convolutions with bias, i.e. linear layers on the pooled [N, C] vector.
+// 1x1 convolutions with bias, i.e. linear layers on the pooled [N, C] vector. x, y, dy, dx, the
+// cache and the weights w (a compute copy) have the activations' type S (f32, bf16 or f16); the
+// weight gradients g are f32 (doc/mixed_precision.md).
 #pragma once
 #include <cstdint>
 
@@ -21,10 +23,13 @@ struct SqueezeExcitationWeights {
 struct SqueezeExcitationCache {
   Tensor pooled, hidden, scale;
   Tensor dscale, dhidden, dpooled;
-  static SqueezeExcitationCache allocate(const SqueezeExcitationDesc& d, Device device);
+  // Tensors of the activations' type `dtype`.
+  static SqueezeExcitationCache allocate(const SqueezeExcitationDesc& d, Device device,
+                                         DType dtype = DType::f32);
 };
 
-// y = x * scale (channel-wise). The "excitation" step alone, used by the SE forward.
+// y = x * scale (channel-wise), all of one type. The "excitation" step alone, used by the SE
+// forward.
 void channel_scale_forward(const Tensor& x, const Tensor& scale, Tensor& y);
 // dx = dy * scale; dscale[n, c] = sum_hw dy * x.
 void channel_scale_backward(const Tensor& x, const Tensor& scale, const Tensor& dy, Tensor& dx,

@@ -8,11 +8,12 @@
 namespace swag::ops {
 
 // y[b, 0] = class_token + pos[0]; y[b, 1 + i] = patches[b, i] + pos[1 + i].
-// patches [B, N, D], class_token [D], pos [N + 1, D], y [B, N + 1, D].
+// patches [B, N, D], class_token [D], pos [N + 1, D], y [B, N + 1, D], all of one type (f32,
+// bf16 or f16: the activations' type, the class token and pos a compute copy in it).
 void token_embedding_forward(const Tensor& patches, const Tensor& class_token, const Tensor& pos,
                              Tensor& y);
 // Overwrites dpatches, dclass_token (sum over the batch of dy[b, 0]) and dpos (sum over the
-// batch of dy[b]).
+// batch of dy[b]); dy and dpatches of the activations' type, dclass_token and dpos f32.
 void token_embedding_backward(const Tensor& dy, Tensor& dpatches, Tensor& dclass_token,
                               Tensor& dpos);
 

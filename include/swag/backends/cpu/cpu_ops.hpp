@@ -28,6 +28,8 @@ void batchnorm_forward_eval(const ops::BatchNormDesc& d, const Tensor& x,
 void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
                         const ops::BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta);
 
+void convert(const Tensor& src, Tensor& dst);
+
 void relu_forward(const Tensor& x, Tensor& y);
 void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx);
 void sigmoid_forward(const Tensor& x, Tensor& y);
