@@ -18,6 +18,7 @@
 #include "swag/nn/model.hpp"
 #include "swag/ops/device.hpp"
 #include "swag/ops/math_mode.hpp"
+#include "swag/train/device_scope.hpp"
 #include "swag/train/forward_backward.hpp"
 #include "swag/train/optimizer.hpp"
 #ifdef SWAG_WITH_CUDA
@@ -28,7 +29,7 @@ namespace swag::apps {
 namespace {
 
 struct Options {
-  std::string model, mode = "train", data, device = "cpu", math = "fp32";
+  std::string model, mode = "train", data, device = "cpu", math = "fp32", precision = "fp32";
   std::int64_t batch = 32, resolution = 224, num_classes = 1000;
   int threads = 0, warmup = 2, iters = 10, workers = 2, prefetch = 2;
   bool pre_logits = false, json = false, no_dct_scaling = false, u8 = false;
@@ -141,7 +142,8 @@ void run_model(const Options& o, Device device) {
   if (o.threads > 0) cpu::Runtime::set_threads(o.threads);
   const std::size_t base = tensor_bytes_in_use(device);
   auto model = nn::create_model(o.model, {o.batch, o.resolution, o.num_classes, o.pre_logits});
-  model->allocate(0, device);
+  model->allocate(0, device,
+                  train::parse_precision(o.precision, o.math, train::ChoiceFrom::command_line));
   const Tensor images = ops::copy_to(random_tensor(model->input_shape(), 1), device);
   const Tensor targets = ops::copy_to(random_targets(o.batch, o.num_classes), device);
   const bool train = o.mode == "train";
@@ -156,8 +158,9 @@ void run_model(const Options& o, Device device) {
     }
     ops::synchronize(device);
   };
-  log::info("bench: {} {} batch {} at {}x{} on {} ({} math), {} CPU threads", model->name(), o.mode,
-            o.batch, o.resolution, o.resolution, o.device, o.math, cpu::Runtime::threads());
+  log::info("bench: {} {} batch {} at {}x{} on {} ({} math, {} activations), {} CPU threads",
+            model->name(), o.mode, o.batch, o.resolution, o.resolution, o.device, o.math,
+            o.precision, cpu::Runtime::threads());
   for (int i = 0; i < o.warmup; ++i) once();
   std::vector<double> seconds;
   for (int i = 0; i < o.iters; ++i) {
@@ -178,6 +181,7 @@ void run_model(const Options& o, Device device) {
   j["mode"] = o.mode;
   j["device"] = o.device;
   j["math"] = o.math;
+  j["precision"] = o.precision;
   j["batch"] = o.batch;
   j["resolution"] = o.resolution;
   j["threads"] = cpu::Runtime::threads();
@@ -226,6 +230,10 @@ Command add_bench(CLI::App& app) {
   app.add_option("--model", o->model, "model name (train and infer)");
   app.add_option("--mode", o->mode, "train, infer or loader")->capture_default_str();
   app.add_option("--device", o->device, "train and infer: cpu or cuda (GPU 0)")
+      ->capture_default_str();
+  app.add_option("--precision", o->precision,
+                 "train and infer: activation storage, fp32, bf16 or fp16 (fp32 master weights; "
+                 "doc/mixed_precision.md)")
       ->capture_default_str();
   app.add_option("--math", o->math,
                  "cuda: arithmetic of convolutions, linear layers and attention products, fp32, "

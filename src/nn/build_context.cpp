@@ -2,8 +2,8 @@
 
 namespace swag::nn {
 
-Scratch Scratch::allocate(std::int64_t elements, Device device) {
-  auto make = [&] { return Tensor::empty({elements}, DType::f32, device); };
+Scratch Scratch::allocate(std::int64_t elements, const Placement& at) {
+  auto make = [&] { return at.activation({elements}); };
   return {make(), make(), make(), make(), make()};
 }
 

@@ -20,8 +20,8 @@ ConvBn::ConvBn(BuildContext& ctx, const std::string& prefix, const ops::Conv2dDe
 }
 
 void ConvBn::allocate(const ParameterStore& params, const ParameterStore& buffers,
-                      const Scratch& scratch, Device device) {
-  w_ = params.value(weight_);
+                      const Scratch& scratch, const Placement& at) {
+  w_ = params.compute_value(weight_);
   dw_ = params.grad(weight_);
   dgamma_ = params.grad(gamma_);
   dbeta_ = params.grad(beta_);
@@ -29,10 +29,10 @@ void ConvBn::allocate(const ParameterStore& params, const ParameterStore& buffer
   state_.beta = params.value(beta_);
   state_.running_mean = buffers.value(mean_);
   state_.running_var = buffers.value(var_);
-  state_.save_mean = Tensor::empty({bn_.channels}, DType::f32, device);
-  state_.save_invstd = Tensor::empty({bn_.channels}, DType::f32, device);
-  conv_out_ = Tensor::empty(conv_.output_shape(), DType::f32, device);
-  out_ = Tensor::empty(conv_.output_shape(), DType::f32, device);
+  state_.save_mean = at.f32({bn_.channels});
+  state_.save_invstd = at.f32({bn_.channels});
+  conv_out_ = at.activation(conv_.output_shape());
+  out_ = at.activation(conv_.output_shape());
   dconv_ = view_as(scratch.e, conv_.output_shape());
 }
 

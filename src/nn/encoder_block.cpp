@@ -11,14 +11,15 @@ EncoderBlock::EncoderBlock(BuildContext& ctx, const std::string& prefix, const E
       mlp_(ctx, prefix + ".mlp", {s.batch * s.tokens, s.dim, s.mlp_dim}),
       shape_(s) {}
 
-void EncoderBlock::allocate(const ParameterStore& params, const Scratch& scratch, Device device) {
-  ln_1_.allocate(params, device);
-  attention_.allocate(params, scratch, device);
-  ln_2_.allocate(params, device);
-  mlp_.allocate(params, scratch, device);
+void EncoderBlock::allocate(const ParameterStore& params, const Scratch& scratch,
+                            const Placement& at) {
+  ln_1_.allocate(params, at);
+  attention_.allocate(params, scratch, at);
+  ln_2_.allocate(params, at);
+  mlp_.allocate(params, scratch, at);
   const Shape shape{shape_.batch * shape_.tokens, shape_.dim};
-  x1_ = Tensor::empty(shape, DType::f32, device);
-  out_ = Tensor::empty(shape, DType::f32, device);
+  x1_ = at.activation(shape);
+  out_ = at.activation(shape);
   d_ln2_out_ = view_as(scratch.b, shape);
   d_x1_ = view_as(scratch.c, shape);
   d_ln1_out_ = view_as(scratch.a, shape);

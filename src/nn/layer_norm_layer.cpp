@@ -9,14 +9,14 @@ LayerNormLayer::LayerNormLayer(BuildContext& ctx, const std::string& prefix,
   beta_ = ctx.params.add(prefix + ".bias", {desc.features}, Init::constant_value(0.0f), false);
 }
 
-void LayerNormLayer::allocate(const ParameterStore& params, Device device) {
+void LayerNormLayer::allocate(const ParameterStore& params, const Placement& at) {
   g_ = params.value(gamma_);
   b_ = params.value(beta_);
   dg_ = params.grad(gamma_);
   db_ = params.grad(beta_);
-  mean_ = Tensor::empty({desc_.rows}, DType::f32, device);
-  rstd_ = Tensor::empty({desc_.rows}, DType::f32, device);
-  out_ = Tensor::empty({desc_.rows, desc_.features}, DType::f32, device);
+  mean_ = at.f32({desc_.rows});
+  rstd_ = at.f32({desc_.rows});
+  out_ = at.activation({desc_.rows, desc_.features});
 }
 
 const Tensor& LayerNormLayer::forward(const Tensor& x) {

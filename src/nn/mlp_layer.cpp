@@ -13,12 +13,13 @@ MlpLayer::MlpLayer(BuildContext& ctx, const std::string& prefix, const ops::MlpD
   ctx.stats.add_linear({desc.rows, h, d, true});
 }
 
-void MlpLayer::allocate(const ParameterStore& params, const Scratch& scratch, Device device) {
-  weights_ = {params.value(w1_), params.value(b1_), params.value(w2_), params.value(b2_)};
+void MlpLayer::allocate(const ParameterStore& params, const Scratch& scratch, const Placement& at) {
+  weights_ = {params.compute_value(w1_), params.compute_value(b1_), params.compute_value(w2_),
+              params.compute_value(b2_)};
   grads_ = {params.grad(w1_), params.grad(b1_), params.grad(w2_), params.grad(b2_)};
   const Shape hidden{desc_.rows, desc_.hidden};
-  cache_.pre = Tensor::empty(hidden, DType::f32, device);
-  cache_.act = Tensor::empty(hidden, DType::f32, device);
+  cache_.pre = at.activation(hidden);
+  cache_.act = at.activation(hidden);
   cache_.dact = view_as(scratch.a, hidden);
 }
 

@@ -3,12 +3,18 @@
 #include <cmath>
 
 #include "swag/core/rng.hpp"
+#include "swag/ops/convert.hpp"
 #include "swag/ops/device.hpp"
 
 namespace swag::nn {
 namespace {
 // Each tensor starts on a 64-byte boundary, so vectorized kernels see aligned slices.
 constexpr std::int64_t kAlignElements = 16;
+
+// Parameter e's view of a flat buffer, sharing its storage.
+Tensor view_of(const Tensor& flat, const ParameterInfo& e) {
+  return flat.slice_rows(e.offset, e.offset + shape_numel(e.shape)).reshape(e.shape);
+}
 }  // namespace
 
 Init Init::xavier_uniform(std::int64_t fan_in, std::int64_t fan_out) {
@@ -25,17 +31,20 @@ int ParameterStore::add(const std::string& name, const Shape& shape, Init init, 
   return i;
 }
 
-void ParameterStore::allocate(Device device) {
+void ParameterStore::allocate(Device device, DType compute) {
   SWAG_CHECK(values_.empty(), "parameter store allocated twice");
   flat_values_ = Tensor::zeros({total_}, DType::f32, device);
   if (with_grads_) flat_grads_ = Tensor::zeros({total_}, DType::f32, device);
+  if (compute != DType::f32) flat_compute_ = Tensor::zeros({total_}, compute, device);
   for (const auto& e : entries_) {
-    values_.push_back(
-        Tensor::view(flat_values_.data<float>() + e.offset, e.shape, DType::f32, device));
-    if (with_grads_)
-      grads_.push_back(
-          Tensor::view(flat_grads_.data<float>() + e.offset, e.shape, DType::f32, device));
+    values_.push_back(view_of(flat_values_, e));
+    if (with_grads_) grads_.push_back(view_of(flat_grads_, e));
+    compute_.push_back(compute == DType::f32 ? values_.back() : view_of(flat_compute_, e));
   }
+}
+
+void ParameterStore::refresh_compute_copy() {
+  if (flat_compute_.numel() > 0) ops::convert(flat_values_, flat_compute_);
 }
 
 std::int64_t ParameterStore::count() const {
@@ -76,6 +85,11 @@ int ParameterStore::find(const std::string& name) const {
 Tensor ParameterStore::value(int i) const {
   SWAG_CHECK(i >= 0 && i < static_cast<int>(values_.size()), "parameter index {} (allocated?)", i);
   return values_[i];
+}
+
+Tensor ParameterStore::compute_value(int i) const {
+  SWAG_CHECK(i >= 0 && i < static_cast<int>(compute_.size()), "parameter index {} (allocated?)", i);
+  return compute_[i];
 }
 
 Tensor ParameterStore::grad(int i) const {

@@ -47,30 +47,31 @@ RegNet::RegNet(const std::string& name, const RegNetDesign& design, const ModelD
   ctx.stats.add_linear(fc_);
 }
 
-void RegNet::allocate_layers(Device device) {
-  stem_.allocate(params(), buffers(), scratch(), device);
-  for (auto& b : blocks_) b.allocate(params(), buffers(), scratch(), device);
-  pooled_ = Tensor::empty({fc_.rows, fc_.in_features}, DType::f32, device);
-  d_pooled_ = Tensor::empty({fc_.rows, fc_.in_features}, DType::f32, device);
-  logits_ = Tensor::empty({fc_.rows, fc_.out_features}, DType::f32, device);
+void RegNet::allocate_layers(const Placement& at) {
+  stem_.allocate(params(), buffers(), scratch(), at);
+  for (auto& b : blocks_) b.allocate(params(), buffers(), scratch(), at);
+  pooled_ = at.activation({fc_.rows, fc_.in_features});
+  d_pooled_ = at.activation({fc_.rows, fc_.in_features});
+  logits_ = at.activation({fc_.rows, fc_.out_features});
   d_even_ = scratch().c;
   d_odd_ = scratch().d;
 }
 
-const Tensor& RegNet::forward(const Tensor& images, bool train) {
+const Tensor& RegNet::forward_layers(const Tensor& images, bool train) {
   images_ = &images;
   const Tensor* x = &stem_.forward(images, train);
   for (auto& b : blocks_) x = &b.forward(*x, train);
   ops::global_avg_pool_forward(*x, pooled_);
-  const Tensor w = params().value(fc_weight_), bias = params().value(fc_bias_);
+  const Tensor w = params().compute_value(fc_weight_), bias = params().compute_value(fc_bias_);
   ops::linear_forward(fc_, pooled_, w, &bias, logits_);
   return logits_;
 }
 
-void RegNet::backward(const Tensor& dlogits) {
+void RegNet::backward_layers(const Tensor& dlogits) {
   SWAG_CHECK(images_ != nullptr, "backward before forward");
   Tensor dw = params().grad(fc_weight_), db = params().grad(fc_bias_);
-  ops::linear_backward(fc_, pooled_, params().value(fc_weight_), dlogits, &d_pooled_, dw, &db);
+  ops::linear_backward(fc_, pooled_, params().compute_value(fc_weight_), dlogits, &d_pooled_, dw,
+                       &db);
   gradients_ready_from(fc_weight_);
   // Gradient of each block's output, alternating between two scratch buffers.
   Tensor dout = view_as(d_even_, blocks_.back().output().shape());

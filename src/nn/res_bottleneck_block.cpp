@@ -42,12 +42,12 @@ ResBottleneckBlock::ResBottleneckBlock(BuildContext& ctx, const std::string& pre
 }
 
 void ResBottleneckBlock::allocate(const ParameterStore& params, const ParameterStore& buffers,
-                                  const Scratch& scratch, Device device) {
-  for (ConvBn* layer : {&a_, &b_, &c_}) layer->allocate(params, buffers, scratch, device);
-  if (proj_) proj_->allocate(params, buffers, scratch, device);
-  if (se_) se_->allocate(params, device);
+                                  const Scratch& scratch, const Placement& at) {
+  for (ConvBn* layer : {&a_, &b_, &c_}) layer->allocate(params, buffers, scratch, at);
+  if (proj_) proj_->allocate(params, buffers, scratch, at);
+  if (se_) se_->allocate(params, at);
   const Shape out_shape = c_.conv_desc().output_shape();
-  out_ = Tensor::empty(out_shape, DType::f32, device);
+  out_ = at.activation(out_shape);
   d_sum_ = view_as(scratch.a, out_shape);
   d_c_in_ = view_as(scratch.b, c_.conv_desc().input_shape());
   d_b_out_ = view_as(scratch.a, b_.conv_desc().output_shape());

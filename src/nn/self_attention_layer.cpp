@@ -21,14 +21,15 @@ SelfAttentionLayer::SelfAttentionLayer(BuildContext& ctx, const std::string& pre
 }
 
 void SelfAttentionLayer::allocate(const ParameterStore& params, const Scratch& scratch,
-                                  Device device) {
-  weights_ = {params.value(in_w_), params.value(in_b_), params.value(out_w_), params.value(out_b_)};
+                                  const Placement& at) {
+  weights_ = {params.compute_value(in_w_), params.compute_value(in_b_),
+              params.compute_value(out_w_), params.compute_value(out_b_)};
   grads_ = {params.grad(in_w_), params.grad(in_b_), params.grad(out_w_), params.grad(out_b_)};
   const std::int64_t rows = desc_.batch * desc_.tokens, d = desc_.dim;
   const Shape probs{desc_.batch, desc_.heads, desc_.tokens, desc_.tokens};
-  cache_.qkv = Tensor::empty({rows, 3 * d}, DType::f32, device);
-  cache_.probs = Tensor::empty(probs, DType::f32, device);
-  cache_.context = Tensor::empty({rows, d}, DType::f32, device);
+  cache_.qkv = at.activation({rows, 3 * d});
+  cache_.probs = at.activation(probs);
+  cache_.context = at.activation({rows, d});
   cache_.dcontext = view_as(scratch.a, {rows, d});
   cache_.dprobs = view_as(scratch.b, probs);
   cache_.dqkv = view_as(scratch.d, {rows, 3 * d});

@@ -20,12 +20,12 @@ SqueezeExcitationLayer::SqueezeExcitationLayer(BuildContext& ctx, const std::str
   ctx.stats.add_linear({desc.batch, s, c, true});
 }
 
-void SqueezeExcitationLayer::allocate(const ParameterStore& params, Device device) {
-  weights_ = {params.value(w1_), params.value(b1_), params.value(w2_), params.value(b2_)};
+void SqueezeExcitationLayer::allocate(const ParameterStore& params, const Placement& at) {
+  weights_ = {params.compute_value(w1_), params.compute_value(b1_), params.compute_value(w2_),
+              params.compute_value(b2_)};
   grads_ = {params.grad(w1_), params.grad(b1_), params.grad(w2_), params.grad(b2_)};
-  cache_ = ops::SqueezeExcitationCache::allocate(desc_, device);
-  out_ =
-      Tensor::empty({desc_.batch, desc_.height, desc_.width, desc_.channels}, DType::f32, device);
+  cache_ = ops::SqueezeExcitationCache::allocate(desc_, at.device, at.activations);
+  out_ = at.activation({desc_.batch, desc_.height, desc_.width, desc_.channels});
 }
 
 const Tensor& SqueezeExcitationLayer::forward(const Tensor& x) {

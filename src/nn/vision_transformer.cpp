@@ -61,11 +61,11 @@ std::vector<StageInfo> VisionTransformer::stages() const {
   return {{design_.hidden, design_.layers, design_.heads}};
 }
 
-void VisionTransformer::allocate_layers(Device device) {
-  for (auto& blk : blocks_) blk.allocate(params(), scratch(), device);
-  ln_->allocate(params(), device);
+void VisionTransformer::allocate_layers(const Placement& at) {
+  for (auto& blk : blocks_) blk.allocate(params(), scratch(), at);
+  ln_->allocate(params(), at);
   const std::int64_t b = dims().batch, d = design_.hidden;
-  auto make = [&](const Shape& s) { return Tensor::empty(s, DType::f32, device); };
+  auto make = [&](const Shape& s) { return at.activation(s); };
   patches_ = make(conv_.output_shape());
   tokens_in_ = make({b * tokens_, d});
   class_out_ = make({b, d});
@@ -78,43 +78,43 @@ void VisionTransformer::allocate_layers(Device device) {
   d_class_out_ = make({b, d});
 }
 
-const Tensor& VisionTransformer::forward(const Tensor& images, bool /*train*/) {
+const Tensor& VisionTransformer::forward_layers(const Tensor& images, bool /*train*/) {
   images_ = &images;
   const std::int64_t b = dims().batch, d = design_.hidden;
-  const Tensor conv_b = params().value(conv_b_);
-  ops::conv2d_forward(conv_, images, params().value(conv_w_), &conv_b, patches_);
+  const Tensor conv_b = params().compute_value(conv_b_);
+  ops::conv2d_forward(conv_, images, params().compute_value(conv_w_), &conv_b, patches_);
   Tensor tokens = tokens_in_.reshape({b, tokens_, d});
   ops::token_embedding_forward(patches_.reshape({b, tokens_ - 1, d}),
-                               params().value(class_token_).reshape({d}),
-                               params().value(pos_).reshape({tokens_, d}), tokens);
+                               params().compute_value(class_token_).reshape({d}),
+                               params().compute_value(pos_).reshape({tokens_, d}), tokens);
   const Tensor* x = &tokens_in_;
   for (auto& blk : blocks_) x = &blk.forward(*x);
   ops::class_token_output_forward(x->reshape({b, tokens_, d}), class_out_);
   const Tensor* features = &ln_->forward(class_out_);
   if (dims().pre_logits) {
-    const Tensor pre_b = params().value(pre_b_);
-    ops::linear_forward(pre_logits_, *features, params().value(pre_w_), &pre_b, pre_);
+    const Tensor pre_b = params().compute_value(pre_b_);
+    ops::linear_forward(pre_logits_, *features, params().compute_value(pre_w_), &pre_b, pre_);
     ops::tanh_forward(pre_, pre_);
     features = &pre_;
   }
-  const Tensor head_b = params().value(head_b_);
-  ops::linear_forward(head_, *features, params().value(head_w_), &head_b, logits_);
+  const Tensor head_b = params().compute_value(head_b_);
+  ops::linear_forward(head_, *features, params().compute_value(head_w_), &head_b, logits_);
   return logits_;
 }
 
-void VisionTransformer::backward(const Tensor& dlogits) {
+void VisionTransformer::backward_layers(const Tensor& dlogits) {
   SWAG_CHECK(images_ != nullptr, "backward before forward");
   const std::int64_t b = dims().batch, d = design_.hidden;
   const ParameterStore& p = params();
   Tensor dw = p.grad(head_w_), db = p.grad(head_b_);
   const Tensor& features = dims().pre_logits ? pre_ : ln_->output();
-  ops::linear_backward(head_, features, p.value(head_w_), dlogits, &d_features_, dw, &db);
+  ops::linear_backward(head_, features, p.compute_value(head_w_), dlogits, &d_features_, dw, &db);
   const Tensor* d_ln_out = &d_features_;
   if (dims().pre_logits) {
     ops::tanh_backward(pre_, d_features_, d_features_);
     Tensor dpw = p.grad(pre_w_), dpb = p.grad(pre_b_);
-    ops::linear_backward(pre_logits_, ln_->output(), p.value(pre_w_), d_features_, &d_ln_out_, dpw,
-                         &dpb);
+    ops::linear_backward(pre_logits_, ln_->output(), p.compute_value(pre_w_), d_features_,
+                         &d_ln_out_, dpw, &dpb);
     d_ln_out = &d_ln_out_;
   }
   gradients_ready_from(dims().pre_logits ? pre_w_ : head_w_);
@@ -138,7 +138,8 @@ void VisionTransformer::backward(const Tensor& dlogits) {
   Tensor dclass = p.grad(class_token_).reshape({d}), dpos = p.grad(pos_).reshape({tokens_, d});
   ops::token_embedding_backward(dout.reshape({b, tokens_, d}), dpatch_tokens, dclass, dpos);
   Tensor dconv_w = p.grad(conv_w_), dconv_b = p.grad(conv_b_);
-  ops::conv2d_backward(conv_, *images_, p.value(conv_w_), dpatches, nullptr, dconv_w, &dconv_b);
+  ops::conv2d_backward(conv_, *images_, p.compute_value(conv_w_), dpatches, nullptr, dconv_w,
+                       &dconv_b);
   gradients_ready_from(0);
 }
 

@@ -13,12 +13,14 @@ namespace {
 struct Source {
   const char* device;
   const char* math;
+  const char* precision;
   ExitCode code;
 };
 
 Source source_of(ChoiceFrom from) {
-  if (from == ChoiceFrom::deck) return {"run.device", "run.math", ExitCode::config};
-  return {"--device", "--math", ExitCode::usage};
+  if (from == ChoiceFrom::deck)
+    return {"run.device", "run.math", "run.precision", ExitCode::config};
+  return {"--device", "--math", "--precision", ExitCode::usage};
 }
 
 ops::MathMode math_of(const std::string& math, const Source& s) {
@@ -30,6 +32,21 @@ ops::MathMode math_of(const std::string& math, const Source& s) {
 }
 
 }  // namespace
+
+DType parse_precision(const std::string& precision, const std::string& math, ChoiceFrom from) {
+  const Source s = source_of(from);
+  DType t = DType::f32;
+  if (precision == "bf16")
+    t = DType::bf16;
+  else if (precision == "fp16")
+    t = DType::f16;
+  else if (precision != "fp32")
+    fail(s.code, "{} must be fp32, bf16 or fp16, not '{}'", s.precision, precision);
+  if (t != DType::f32 && math != "fp32")
+    fail(s.code, "{} = {} applies to {} = fp32 only: 16-bit activations multiply in 16 bits",
+         s.math, math, s.precision);
+  return t;
+}
 
 DeviceScope::DeviceScope(const std::string& name, const std::string& math,
                          const dist::Communicator& comm, ChoiceFrom from) {

@@ -19,6 +19,7 @@
 #include "swag/train/device_scope.hpp"
 #include "swag/train/forward_backward.hpp"
 #include "swag/train/host_staging.hpp"
+#include "swag/train/loss_scaler.hpp"
 #include "swag/train/lr_schedule.hpp"
 #include "swag/train/mixup.hpp"
 #include "swag/train/optimizer.hpp"
@@ -89,6 +90,8 @@ eval::TopKCounts evaluate(nn::Model& trained, const Config& c, const dist::Commu
 void finetune(const Config& c, const dist::Communicator& comm) {
   // Outlives every device tensor.
   const DeviceScope device(c.get_string("run.device"), c.get_string("run.math"), comm);
+  const DType precision =
+      parse_precision(c.get_string("run.precision"), c.get_string("run.math"), ChoiceFrom::deck);
   const std::int64_t global = c.get_int("batch.global");
   if (global < 1 || global % comm.size() != 0)
     fail(ExitCode::config, "batch.global = {} does not divide over {} ranks", global, comm.size());
@@ -129,7 +132,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   data::Loader loader(o);
 
   auto model = nn::create_model(model_name, {local, o.resolution, loader.num_classes(), false});
-  model->allocate(seed, device.device());
+  model->allocate(seed, device.device(), precision);
   if (!init.empty()) {
     nn::load_trunk(init, *model);
     if (head == "zeroshot") zero_shot_head(init, c.get_string("init.mapping"), *model);
@@ -147,8 +150,10 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   const double ema_weight = c.get_float("ema.weight"), alpha = c.get_float("mixup.alpha");
   std::unique_ptr<WeightAverage> ema;
   if (ema_weight > 0) ema = std::make_unique<WeightAverage>(*model, ema_weight);
+  LossScaler scaler(precision);
   ExtraState extra;
   if (ema) extra = {{"ema_params", ema->params()}, {"ema_buffers", ema->buffers()}};
+  if (scaler.enabled()) extra.emplace("loss_scaler", scaler.state());
 
   const CheckpointStore checkpoints(run_dir, {c.get_int("checkpoint.keep_last"), 0});
   RunState state{0, 0, seed, comm.size(), c.hash(), "", c.to_toml()};
@@ -175,18 +180,27 @@ void finetune(const Config& c, const dist::Communicator& comm) {
       mixup(batch.host_images(), batch.host_targets(),
             mixup_lambda(seed, state.step, comm.rank(), alpha));
     batch.upload();
-    double loss = step_fn.run(*model, batch.images(), batch.targets());
+    double loss = step_fn.run(*model, batch.images(), batch.targets(), scaler.scale());
     collectives.finish_gradients();
     loss = comm.sum(loss) / comm.size();
-    if (!std::isfinite(loss) || !std::isfinite(ops::sum_of_squares(model->params().flat_grads())))
+    Tensor grads = model->params().flat_grads();
+    const bool grads_finite = std::isfinite(ops::sum_of_squares(grads));
+    const bool overflow = scaler.enabled() && std::isfinite(loss) && !grads_finite;
+    if (!overflow && (!std::isfinite(loss) || !grads_finite))
       fail(ExitCode::numerics,
            "step {}: loss {} or gradients not finite; the last checkpoint is "
            "intact",
            state.step, loss);
     const double lr = schedule.at(state.step);
-    optimizer->step(static_cast<float>(lr));
-    if (ema) ema->update();
-    progress.step(loss);
+    if (overflow) {
+      scaler.overflowed(state.step);
+    } else {
+      if (scaler.enabled()) ops::scale(grads, 1.0f / scaler.scale());
+      optimizer->step(static_cast<float>(lr));
+      if (ema) ema->update();
+      scaler.stepped();
+    }
+    progress.step(loss, overflow);
     ++state.step;
     state.sample_cursor += global;
     if (progress.due(state.step, log_every)) progress.report(state.step, lr, metrics);

@@ -10,10 +10,11 @@ ForwardBackward::ForwardBackward(const nn::Model& model) {
   dlogits_ = Tensor::empty(shape, DType::f32, model.device());
 }
 
-double ForwardBackward::run(nn::Model& model, const Tensor& images, const Tensor& targets) {
+double ForwardBackward::run(nn::Model& model, const Tensor& images, const Tensor& targets,
+                            float loss_scale) {
   logits_ = &model.forward(images, /*train=*/true);
   const double loss = ops::softmax_cross_entropy_forward(*logits_, targets, probs_);
-  ops::softmax_cross_entropy_backward(probs_, targets, 1.0f, dlogits_);
+  ops::softmax_cross_entropy_backward(probs_, targets, loss_scale, dlogits_);
   model.backward(dlogits_);
   return loss;
 }

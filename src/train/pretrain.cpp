@@ -15,6 +15,7 @@
 #include "swag/train/device_scope.hpp"
 #include "swag/train/forward_backward.hpp"
 #include "swag/train/host_staging.hpp"
+#include "swag/train/loss_scaler.hpp"
 #include "swag/train/lr_schedule.hpp"
 #include "swag/train/run_files.hpp"
 #include "swag/train/stop_signals.hpp"
@@ -80,6 +81,8 @@ OptimizerOptions optimizer_options(const Config& c) {
 void pretrain(const Config& c, const dist::Communicator& comm) {
   // Outlives every device tensor.
   const DeviceScope device(c.get_string("run.device"), c.get_string("run.math"), comm);
+  const DType precision =
+      parse_precision(c.get_string("run.precision"), c.get_string("run.math"), ChoiceFrom::deck);
   BatchLayout layout = layout_of(c, comm);
   std::string vocab_sha256;
   const auto source = make_source(c, layout, vocab_sha256);
@@ -91,11 +94,15 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
   const std::string on_nonfinite = c.get_string("numerics.on_nonfinite");
   if (on_nonfinite != "stop" && on_nonfinite != "skip")
     fail(ExitCode::config, "numerics.on_nonfinite must be stop or skip, not '{}'", on_nonfinite);
+  const double initial_scale = c.get_float("numerics.loss_scale");
+  if (!(initial_scale >= 1) || std::exp2(std::round(std::log2(initial_scale))) != initial_scale)
+    fail(ExitCode::config, "numerics.loss_scale must be a power of two >= 1, not {}",
+         initial_scale);
 
   auto model = nn::create_model(
       c.get_string("model.name"),
       {layout.local_batch, layout.resolution, layout.num_classes, c.get_bool("model.pre_logits")});
-  model->allocate(layout.seed, device.device());
+  model->allocate(layout.seed, device.device(), precision);
   // Every rank initializes from the same seed; the broadcast makes "identical" a guarantee.
   broadcast_weights(comm, *model);
   const auto optimizer = make_optimizer(model->params(), optimizer_options(c));
@@ -105,8 +112,11 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
   const CheckpointStore checkpoints(
       run_dir, {c.get_int("checkpoint.keep_last"), c.get_int("checkpoint.keep_every")});
 
+  LossScaler scaler(precision, static_cast<float>(initial_scale));
+  ExtraState extra;
+  if (scaler.enabled()) extra = {{"loss_scaler", scaler.state()}};
   RunState state{0, 0, layout.seed, comm.size(), c.hash(), vocab_sha256, c.to_toml()};
-  const auto resumed = checkpoints.resume(comm, *model, *optimizer, state);
+  const auto resumed = checkpoints.resume(comm, *model, *optimizer, state, extra);
   if (resumed && resumed->vocab_sha256 != vocab_sha256)
     fail(ExitCode::input, "the checkpoint was trained on vocabulary {}, the shards use {}",
          resumed->vocab_sha256, vocab_sha256);
@@ -130,13 +140,17 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
   while (state.step < total_steps) {
     source->fill(state.step, batch.host_images(), batch.host_targets());
     batch.upload();
-    double loss = step_fn.run(*model, batch.images(), batch.targets());
+    double loss = step_fn.run(*model, batch.images(), batch.targets(), scaler.scale());
     collectives.finish_gradients();
     if (state.step == inject_nan) loss = std::numeric_limits<double>::quiet_NaN();
     loss = comm.sum(loss) / comm.size();
-    const double grad_norm = std::sqrt(ops::sum_of_squares(model->params().flat_grads()));
+    Tensor grads = model->params().flat_grads();
+    const double grad_norm = std::sqrt(ops::sum_of_squares(grads)) / scaler.scale();
     const double lr = schedule.at(state.step);
-    if (!std::isfinite(loss) || !std::isfinite(grad_norm)) {
+    const bool overflow = scaler.enabled() && std::isfinite(loss) && !std::isfinite(grad_norm);
+    if (overflow) {
+      scaler.overflowed(state.step);
+    } else if (!std::isfinite(loss) || !std::isfinite(grad_norm)) {
       if (on_nonfinite == "stop")
         fail(ExitCode::numerics,
              "step {}: loss {} and gradient norm {} are not finite; stopping "
@@ -144,18 +158,19 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
              state.step, loss, grad_norm);
       log::warn("step {}: non-finite loss or gradients; the update is skipped", state.step);
     } else {
-      if (clip > 0 && grad_norm > clip) {
-        Tensor grads = model->params().flat_grads();
-        ops::scale(grads, static_cast<float>(clip / grad_norm));
-      }
+      // One pass unscales and clips (factor 1, no pass, in fp32 and bf16 without clipping).
+      double factor = 1.0 / scaler.scale();
+      if (clip > 0 && grad_norm > clip) factor *= clip / grad_norm;
+      if (factor != 1.0) ops::scale(grads, static_cast<float>(factor));
       optimizer->step(static_cast<float>(lr));
+      scaler.stepped();
     }
     progress.step(loss, /*skipped=*/!std::isfinite(loss) || !std::isfinite(grad_norm));
     ++state.step;
     state.sample_cursor += layout.global_batch;
     if (progress.due(state.step, log_every))
       progress.report(state.step, lr, metrics, {{"grad_norm", grad_norm}});
-    checkpoints.after_step(comm, *model, *optimizer, state, every, total_steps, stop_at);
+    checkpoints.after_step(comm, *model, *optimizer, state, every, total_steps, stop_at, extra);
   }
 
   if (comm.rank() == 0) {

@@ -73,3 +73,40 @@ TEST(ParameterStore, TruncatedNormalWithAbsoluteBound) {
   EXPECT_LE(xmx, std::sqrt(6.0 / 100));
   EXPECT_GT(xmx, 0.99 * std::sqrt(6.0 / 100));
 }
+
+TEST(ParameterStore, ComputeCopyIsTheRoundedValues) {
+  for (const DType t : {DType::bf16, DType::f16}) {
+    nn::ParameterStore s(true);
+    const int a = s.add("a", {3, 5}, Init::normal(1.0f));
+    const int b = s.add("b", {7}, Init::uniform(100.0f));
+    s.allocate(Device::cpu, t);
+    s.initialize(3);
+    s.refresh_compute_copy();
+    for (const int i : {a, b}) {
+      const Tensor v = s.value(i), c = s.compute_value(i);
+      ASSERT_EQ(c.dtype(), t);
+      ASSERT_EQ(c.shape(), v.shape());
+      for (std::int64_t j = 0; j < v.numel(); ++j) {
+        const float x = v.data<float>()[j];
+        const float want = t == DType::bf16 ? to_float(to_bf16(x)) : to_float(to_f16(x));
+        const float got =
+            t == DType::bf16 ? to_float(c.data<bf16>()[j]) : to_float(c.data<f16>()[j]);
+        ASSERT_EQ(got, want) << "parameter " << i << " element " << j;
+      }
+    }
+    // A later change of the fp32 values shows after the next refresh only.
+    s.value(a).data<float>()[0] = 3.0f;
+    EXPECT_NE(s.compute_value(a).raw(), s.value(a).raw());
+    s.refresh_compute_copy();
+    const Tensor c = s.compute_value(a);
+    EXPECT_EQ(t == DType::bf16 ? to_float(c.data<bf16>()[0]) : to_float(c.data<f16>()[0]), 3.0f);
+  }
+}
+
+TEST(ParameterStore, Fp32ComputeCopyIsTheValues) {
+  nn::ParameterStore s(true);
+  const int a = s.add("a", {4}, Init::constant_value(1.0f));
+  s.allocate();
+  EXPECT_EQ(s.compute_value(a).raw(), s.value(a).raw());
+  EXPECT_EQ(s.compute_value(a).dtype(), DType::f32);
+}

@@ -197,6 +197,86 @@ def case_loss_falls(swag, deck, work):
     print(f"ok: loss {losses[0]:.3f} -> {losses[-1]:.3f}")
 
 
+def case_mixed_precision(swag, deck, work):
+    """run.precision = bf16 and fp16 (doc/mixed_precision.md): the model learns the synthetic
+    classes, its first loss (same weights, same batch) is the fp32 one up to the activations'
+    rounding, a stop and resume is bitwise the straight run (fp16: the loss scaler's state is in
+    the checkpoint), and a ViT's bf16 loss curve follows its fp32 one."""
+    reference = os.path.join(work, "fp32")
+    run(swag, deck, reference, 2, "schedule.steps=40", "log.every=1")
+    ref = [json.loads(l)["loss"] for l in open(os.path.join(reference, "metrics.jsonl"))]
+    for precision, u in (("bf16", 2.0 ** -8), ("fp16", 2.0 ** -11)):
+        straight, split = (os.path.join(work, precision + d) for d in ("", "_split"))
+        args = (f"run.precision={precision}", "schedule.steps=40", "log.every=1")
+        run(swag, deck, straight, 2, *args)
+        losses = [json.loads(l)["loss"] for l in open(os.path.join(straight, "metrics.jsonl"))]
+        # The first loss differs from fp32's by the logits' rounding only (a few u relative).
+        assert abs(losses[0] - ref[0]) < 16 * u * abs(ref[0]), (precision, losses[0], ref[0])
+        assert losses[0] != ref[0], "the storage type made no difference"
+        assert losses[-1] < 0.5 * losses[0], (precision, losses)
+        run(swag, deck, split, 2, *args, "run.stop_at_step=20", expect=STOPPED)
+        run(swag, deck, split, 2, *args)
+        assert_bitwise_equal(checkpoints(straight)[-1], checkpoints(split)[-1])
+        with h5py.File(checkpoints(straight)[-1]) as f:
+            if precision == "fp16":
+                scale, good = f["extra/loss_scaler"][()]
+                assert scale == 65536.0 and good == 40, (scale, good)  # no overflow here
+            else:
+                assert "extra" not in f or "loss_scaler" not in f["extra"], list(f)
+        print(f"ok: {precision}: loss {losses[0]:.4f} (fp32 {ref[0]:.4f}) -> {losses[-1]:.4f}, "
+              f"fp32 -> {ref[-1]:.4f}; 20 + stop + resume + 20 == 40 straight, bitwise")
+    # A ViT (no batch norm to amplify the rounding) follows its fp32 curve closely (0.03% at
+    # worst measured over 40 steps; 1% allowed).
+    vit = {}
+    for precision in ("fp32", "bf16"):
+        run_dir = os.path.join(work, "vit_" + precision)
+        run(swag, deck, run_dir, 2, "model.name=vit_test", "optim.name=adamw", "optim.lr=0.01",
+            "optim.weight_decay=0.1", f"run.precision={precision}", "schedule.steps=40",
+            "log.every=1")
+        vit[precision] = [json.loads(l)["loss"] for l in open(os.path.join(run_dir, "metrics.jsonl"))]
+    worst = max(abs(a - b) / a for a, b in zip(vit["fp32"], vit["bf16"]))
+    assert worst < 0.01 and vit["bf16"][-1] < 0.85 * vit["bf16"][0], (worst, vit)
+    print(f"ok: vit_test bf16: loss {vit['bf16'][0]:.4f} -> {vit['bf16'][-1]:.4f}, within "
+          f"{worst:.1e} of fp32 at every step")
+
+
+def case_fp16_overflow(swag, deck, work):
+    """fp16 from a loss scale of 2^40: the first steps' gradients overflow, are skipped and halve
+    the scale until they fit (and again whenever they grow past it); the run still learns, and
+    the checkpoint keeps the scale reached and the good steps since the last overflow."""
+    run_dir = os.path.join(work, "run")
+    r = run(swag, deck, run_dir, 2, "run.precision=fp16", "numerics.loss_scale=1099511627776",
+            "schedule.steps=40", "log.every=1")
+    overflows = [l for l in r.stderr.splitlines() if "fp16 gradients overflowed" in l]
+    records = [json.loads(l) for l in open(os.path.join(run_dir, "metrics.jsonl"))]
+    assert len(records) == 40, records
+    skipped = [i for i, rec in enumerate(records) if rec["skipped"]]
+    assert skipped[:10] == list(range(10)) and len(skipped) < 30, skipped
+    assert len(overflows) == len(skipped), (skipped, overflows)  # rank 0 logs
+    with h5py.File(checkpoints(run_dir)[-1]) as f:
+        scale, good = f["extra/loss_scaler"][()]
+    assert scale == 2.0 ** (40 - len(skipped)), (scale, skipped)  # no doubling in 2000 steps
+    assert good == 40 - (skipped[-1] + 1), (good, skipped)
+    losses = [rec["loss"] for rec in records if not rec["skipped"]]
+    assert losses[-1] < 0.7 * losses[0], losses  # after fewer updates than the 40 steps
+    print(f"ok: fp16 from scale 2^40: {len(skipped)} steps skipped, scale 2^{40 - len(skipped)}, "
+          f"loss {losses[0]:.4f} -> {losses[-1]:.4f}")
+
+
+def case_bad_precision(swag, deck, work):
+    """An unknown run.precision is a config error (exit 3) that leaves no run directory."""
+    run_dir = os.path.join(work, "run")
+    r = run(swag, deck, run_dir, 2, "run.precision=fp8", expect=3)
+    text = "run.precision must be fp32, bf16 or fp16, not 'fp8'"
+    assert any(l.startswith("swag: error:") and text in l for l in r.stderr.splitlines()), r.stderr
+    assert not os.path.exists(run_dir), os.listdir(run_dir)
+    print(f"ok: run.precision=fp8 -> exit 3: {text}")
+    r = run(swag, deck, run_dir, 2, "run.precision=fp16", "numerics.loss_scale=1000", expect=3)
+    assert "numerics.loss_scale must be a power of two" in r.stderr, r.stderr
+    assert not os.path.exists(run_dir), os.listdir(run_dir)
+    print("ok: numerics.loss_scale=1000 -> exit 3")
+
+
 # SWAG_NO_MPI=1 (doc/cli.md): one process, no mpiexec. OPAL_PREFIX points Open MPI at nothing, as
 # on a machine without an MPI runtime: an MPI_Init (or any MPI call) would fail there. The
 # launchers' variables of an enclosing job (a CI runner under Slurm) are not this process's.

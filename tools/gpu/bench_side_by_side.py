@@ -4,7 +4,7 @@ TFLOP/s and MFU for each model, written as results.jsonl and table.md in --out.
 
     bench_side_by_side.py --swag build/cuda/bin/swag --out DIR \
         [--cases regnety_16gf:train:64,vit_b16:train:64,...] [--timeout 300] [--device cuda]
-        [--sides swag,swag_tf32,swag_bf16,torch_fp32,torch_bf16] [--strict]
+        [--sides swag,swag_tf32,swag_bf16,swag_amp_bf16,torch_fp32,torch_bf16] [--strict]
 
 Each case model:mode:batch at --resolution runs, one process after another:
   swag          `swag bench --device cuda` (fp32 kernels, TF32 off; --math fp32)
@@ -12,6 +12,8 @@ Each case model:mode:batch at --resolution runs, one process after another:
                 TF32 tensor cores, tensors still fp32 (as PyTorch's allow_tf32)
   swag_bf16     `swag bench --math bf16`: linear and attention products on bf16 tensor cores
                 (cuBLASLt CUBLAS_COMPUTE_32F_FAST_16BF), convolutions TF32, tensors still fp32
+  swag_amp_bf16 `swag bench --precision bf16`: activations and the weights' compute copy in bf16,
+                fp32 master weights (doc/mixed_precision.md): PyTorch's bf16 autocast
   torch_fp32    bench_pytorch.py eager, fp32 with TF32 off, channels_last: the same arithmetic
   torch_bf16    bench_pytorch.py bf16 autocast + channels_last + torch.compile: the baseline of
                 the GPU issue (PyTorch as it is run in practice)
@@ -19,7 +21,7 @@ A run that fails or passes --timeout becomes a row with its error, and the next 
 results.jsonl is appended to after every run, so a run cut short keeps what it measured.
 FLOPs: 2 per MAC of `swag info`, a training step three times the forward's. MFU divides by the
 GPU's dense peak for the run's arithmetic: fp32 on CUDA cores for swag and torch_fp32, TF32
-tensor cores for swag_tf32, bf16 tensor cores for swag_bf16 and torch_bf16 (swag_bf16's
+tensor cores for swag_tf32, bf16 tensor cores for swag_bf16, swag_amp_bf16 and torch_bf16 (swag_bf16's
 convolutions run TF32, at half that peak, so its MFU understates a convolutional model).
 """
 import argparse
@@ -40,9 +42,9 @@ PEAKS = {"H100 PCIe": {"fp32": 51.2, "tf32": 378.0, "bf16": 756.0},
          "H100": {"fp32": 66.9, "tf32": 494.7, "bf16": 989.4},   # SXM
          "H200": {"fp32": 66.9, "tf32": 494.7, "bf16": 989.4}}
 # The arithmetic each side runs, for its MFU.
-PRECISION = {"swag": "fp32", "swag_tf32": "tf32", "swag_bf16": "bf16", "torch_fp32": "fp32",
-             "torch_bf16": "bf16"}
-DEFAULT_SIDES = "swag,swag_tf32,swag_bf16,torch_fp32,torch_bf16"
+PRECISION = {"swag": "fp32", "swag_tf32": "tf32", "swag_bf16": "bf16", "swag_amp_bf16": "bf16",
+             "torch_fp32": "fp32", "torch_bf16": "bf16"}
+DEFAULT_SIDES = "swag,swag_tf32,swag_bf16,swag_amp_bf16,torch_fp32,torch_bf16"
 
 
 def peak_for(gpu, precision):
@@ -111,6 +113,7 @@ def main():
             "swag": [a.swag, "bench", *common, "--json"],
             "swag_tf32": [a.swag, "bench", *common, "--math", "tf32", "--json"],
             "swag_bf16": [a.swag, "bench", *common, "--math", "bf16", "--json"],
+            "swag_amp_bf16": [a.swag, "bench", *common, "--precision", "bf16", "--json"],
             "torch_fp32": [a.python, os.path.join(HERE, "bench_pytorch.py"), *common,
                            "--precision", "fp32", "--channels-last"],
             "torch_bf16": [a.python, os.path.join(HERE, "bench_pytorch.py"), *common,
@@ -143,7 +146,7 @@ def write_table(path, rows, gpu, sides):
     for r in rows:
         by_case.setdefault(r["case"], {})[r["side"]] = r
     head = "| model | mode | batch | " + " | ".join(f"{s} images/s (MFU)" for s in sides)
-    ratios = (("swag", "torch_bf16"), ("swag", "torch_fp32"), ("swag_bf16", "torch_bf16"))
+    ratios = (("swag", "torch_bf16"), ("swag", "torch_fp32"), ("swag_amp_bf16", "torch_bf16"))
     head += "".join(f" | {num} / {den}" for num, den in ratios) + " |"
     lines = [f"GPU: {gpu}; {time.strftime('%Y-%m-%d', time.gmtime())}", "", head,
              "|" + "---|" * (len(sides) + 3 + len(ratios))]

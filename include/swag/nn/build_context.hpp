@@ -17,11 +17,20 @@ struct BuildContext {
   const ops::CrossRankSum* bn_sync;  // the model's sync-BN reduction (empty: none)
 };
 
+// Where a model's tensors live, and the type its activations are stored in (f32, bf16 or f16:
+// doc/mixed_precision.md). Parameters, their gradients and norm statistics are always f32.
+struct Placement {
+  Device device = Device::cpu;
+  DType activations = DType::f32;
+  Tensor activation(const Shape& shape) const { return Tensor::empty(shape, activations, device); }
+  Tensor f32(const Shape& shape) const { return Tensor::empty(shape, DType::f32, device); }
+};
+
 // Gradient scratch shared by all layers of a model: buffers of the largest activation, handed
 // out as views of the shape each backward step needs. Layers use them strictly in sequence.
 struct Scratch {
   Tensor a, b, c, d, e;
-  static Scratch allocate(std::int64_t elements, Device device);
+  static Scratch allocate(std::int64_t elements, const Placement& at);
 };
 
 // A view of `buffer`'s first shape_numel(shape) elements.

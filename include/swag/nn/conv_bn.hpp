@@ -16,7 +16,7 @@ class ConvBn {
   // Binds parameter views and allocates this layer's activations (stores must be allocated).
   // scratch.e holds the gradient at the convolution's output during backward.
   void allocate(const ParameterStore& params, const ParameterStore& buffers, const Scratch& scratch,
-                Device device);
+                const Placement& at);
 
   const Tensor& forward(const Tensor& x, bool train);
   // dout: gradient of output(); writes dx (if not null) and this layer's parameter gradients.

@@ -17,7 +17,7 @@ struct EncoderShape {
 class EncoderBlock {
  public:
   EncoderBlock(BuildContext& ctx, const std::string& prefix, const EncoderShape& shape);
-  void allocate(const ParameterStore& params, const Scratch& scratch, Device device);
+  void allocate(const ParameterStore& params, const Scratch& scratch, const Placement& at);
   const Tensor& forward(const Tensor& x);
   // dx receives the gradient of x (overwritten). Uses the model scratch a to d, never the
   // buffers holding dout or dx.

@@ -11,7 +11,7 @@ namespace swag::nn {
 class LayerNormLayer {
  public:
   LayerNormLayer(BuildContext& ctx, const std::string& prefix, const ops::LayerNormDesc& desc);
-  void allocate(const ParameterStore& params, Device device);
+  void allocate(const ParameterStore& params, const Placement& at);
   const Tensor& forward(const Tensor& x);
   // dx must not alias dout.
   void backward(const Tensor& x, const Tensor& dout, Tensor& dx);

@@ -13,7 +13,7 @@ class MlpLayer {
  public:
   MlpLayer(BuildContext& ctx, const std::string& prefix, const ops::MlpDesc& desc);
   // Backward's scratch: scratch.a (the hidden activation's gradient).
-  void allocate(const ParameterStore& params, const Scratch& scratch, Device device);
+  void allocate(const ParameterStore& params, const Scratch& scratch, const Placement& at);
   void forward(const Tensor& x, Tensor& y);
   // dx and dout must not be in scratch.a.
   void backward(const Tensor& x, const Tensor& dout, Tensor& dx);

@@ -1,6 +1,7 @@
 // A model: declared for fixed (batch, resolution, classes), then allocated once. Forward takes
-// NHWC float32 images and returns logits; backward takes d(loss)/d(logits) and fills the
-// parameter gradients. No autograd: each layer has an explicit backward.
+// NHWC float32 images and returns float32 logits; backward takes d(loss)/d(logits) and fills the
+// fp32 parameter gradients. No autograd: each layer has an explicit backward. Inside, the
+// activations are stored in the type allocate() was given (doc/mixed_precision.md).
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -44,17 +45,22 @@ class Model {
   const ModelStats& stats() const { return stats_; }
   virtual std::vector<StageInfo> stages() const = 0;
 
-  // Allocates parameters, buffers, activations and scratch, and initializes the weights.
-  void allocate(std::uint64_t seed, Device device = Device::cpu);
+  // Allocates parameters, buffers, activations (stored as `activations`: f32, bf16 or f16) and
+  // scratch, and initializes the weights.
+  void allocate(std::uint64_t seed, Device device = Device::cpu, DType activations = DType::f32);
   Shape input_shape() const { return {dims_.batch, dims_.resolution, dims_.resolution, 3}; }
   // Where allocate() put parameters and activations.
-  Device device() const { return params_.flat_values().device(); }
-
-  virtual const Tensor& forward(const Tensor& images, bool train) = 0;
-  virtual void backward(const Tensor& dlogits) = 0;
-  // The trunk's output of the last forward, [batch, D]: what a classifier head sees (a ViT's
+  Device device() const { return placement_.device; }
+  DType activation_dtype() const { return placement_.activations; }
+  // images: f32 [batch, resolution, resolution, 3]; returns f32 logits. With 16-bit activations
+  // it first refreshes the weights' compute copy from the fp32 values (so an optimizer step or
+  // a weight load is always seen) and converts the images.
+  const Tensor& forward(const Tensor& images, bool train);
+  // dlogits: f32, the shape of the logits.
+  void backward(const Tensor& dlogits);
+  // The trunk's output of the last forward, f32 [batch, D]: what a classifier head sees (a ViT's
   // pre-training head excluded). Linear probes train on it.
-  virtual const Tensor& features() const = 0;
+  const Tensor& features() const;
 
   // Whether parameter `name` belongs to the classifier head that fine-tuning replaces.
   virtual bool in_head(const std::string& name) const = 0;
@@ -75,7 +81,11 @@ class Model {
 
  protected:
   BuildContext context() { return {params_, buffers_, stats_, dims_.batch, &bn_sync_}; }
-  virtual void allocate_layers(Device device) = 0;
+  virtual void allocate_layers(const Placement& at) = 0;
+  // The layers' passes, on tensors of the activation type.
+  virtual const Tensor& forward_layers(const Tensor& images, bool train) = 0;
+  virtual void backward_layers(const Tensor& dlogits) = 0;
+  virtual const Tensor& trunk_features() const = 0;
   const Scratch& scratch() const { return scratch_; }
   void gradients_ready_from(int first_param) const {
     if (ready_hook_) ready_hook_(first_param);
@@ -87,6 +97,9 @@ class Model {
   ParameterStore params_, buffers_;
   ModelStats stats_;
   Scratch scratch_;
+  Placement placement_;
+  // With 16-bit activations: the images, logits and features converted at the model's edges.
+  Tensor images_, logits_, features_, dlogits_;
   std::function<void(int)> ready_hook_;
   ops::CrossRankSum bn_sync_;  // layers hold its address
 };

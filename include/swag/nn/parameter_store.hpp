@@ -1,7 +1,9 @@
 // All parameters in one contiguous fp32 buffer, all gradients in another; a parameter is a named
-// view with a weight-decay flag. Optimizers, all-reduce buckets, EMA and checkpoints work on
-// slices of the flat buffers. Buffers (BN running statistics) live in a second store without
-// gradients. Names are torchvision's state_dict keys (doc/formats.md).
+// view with a weight-decay flag. With 16-bit activations a third flat buffer holds the compute
+// copy of the values in that type, which the GEMM-like ops read (doc/mixed_precision.md).
+// Optimizers, all-reduce buckets, EMA and checkpoints work on slices of the flat buffers. Buffers
+// (BN running statistics) live in a second store without gradients. Names are torchvision's
+// state_dict keys (doc/formats.md).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -52,8 +54,9 @@ class ParameterStore {
   // Fills every tensor by its Init rule; tensor i draws from the stream (seed, i), so values do
   // not depend on declaration order elsewhere in the model.
   void initialize(std::uint64_t seed);
-  // Allocates the flat buffers (zeroed) and binds every view.
-  void allocate(Device device = Device::cpu);
+  // Allocates the flat buffers (zeroed) and binds every view; `compute` is the type of the
+  // compute copy (f32: none, compute_value is value).
+  void allocate(Device device = Device::cpu, DType compute = DType::f32);
   bool allocated() const { return !values_.empty() || entries_.empty(); }
 
   const std::vector<ParameterInfo>& entries() const { return entries_; }
@@ -63,6 +66,10 @@ class ParameterStore {
 
   Tensor value(int i) const;
   Tensor grad(int i) const;
+  // The value as the GEMM-like ops read it: the compute copy, as of the last refresh.
+  Tensor compute_value(int i) const;
+  // Converts the fp32 values into the compute copy (nothing without one).
+  void refresh_compute_copy();
   Tensor value(const std::string& name) const;
   Tensor grad(const std::string& name) const;
   Tensor flat_values() const { return flat_values_; }
@@ -73,8 +80,8 @@ class ParameterStore {
   std::vector<ParameterInfo> entries_;
   std::unordered_map<std::string, int> index_;
   std::int64_t total_ = 0;
-  Tensor flat_values_, flat_grads_;
-  std::vector<Tensor> values_, grads_;
+  Tensor flat_values_, flat_grads_, flat_compute_;
+  std::vector<Tensor> values_, grads_, compute_;
 };
 
 }  // namespace swag::nn

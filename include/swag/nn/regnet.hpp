@@ -18,12 +18,12 @@ class RegNet final : public Model {
   RegNet(const std::string& name, const RegNetDesign& design, const ModelDims& dims);
   std::vector<StageInfo> stages() const override { return stages_; }
   bool in_head(const std::string& name) const override { return name.starts_with("fc."); }
-  const Tensor& features() const override { return pooled_; }  // global average pool
-  const Tensor& forward(const Tensor& images, bool train) override;
-  void backward(const Tensor& dlogits) override;
+  const Tensor& trunk_features() const override { return pooled_; }  // global average pool
+  const Tensor& forward_layers(const Tensor& images, bool train) override;
+  void backward_layers(const Tensor& dlogits) override;
 
  private:
-  void allocate_layers(Device device) override;
+  void allocate_layers(const Placement& at) override;
 
   ConvBn stem_;
   std::vector<ResBottleneckBlock> blocks_;

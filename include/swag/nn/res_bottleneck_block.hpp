@@ -22,7 +22,7 @@ class ResBottleneckBlock {
  public:
   ResBottleneckBlock(BuildContext& ctx, const std::string& prefix, const BlockShape& shape);
   void allocate(const ParameterStore& params, const ParameterStore& buffers, const Scratch& scratch,
-                Device device);
+                const Placement& at);
   const Tensor& forward(const Tensor& x, bool train);
   // dx receives the gradient of x (overwritten). Uses the model scratch a and b (and e, in the
   // convolutions), never the buffers holding dout or dx.

@@ -13,7 +13,7 @@ class SelfAttentionLayer {
  public:
   SelfAttentionLayer(BuildContext& ctx, const std::string& prefix, const ops::AttentionDesc& desc);
   // Backward's scratch: scratch.a (the context gradient), b (probabilities), d (qkv).
-  void allocate(const ParameterStore& params, const Scratch& scratch, Device device);
+  void allocate(const ParameterStore& params, const Scratch& scratch, const Placement& at);
   // x, y: [B*T, D].
   void forward(const Tensor& x, Tensor& y);
   // dx may be a view of scratch.a; dout must not be in scratch a, b or d.

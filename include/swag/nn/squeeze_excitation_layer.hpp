@@ -12,7 +12,7 @@ class SqueezeExcitationLayer {
  public:
   SqueezeExcitationLayer(BuildContext& ctx, const std::string& prefix,
                          const ops::SqueezeExcitationDesc& desc);
-  void allocate(const ParameterStore& params, Device device);
+  void allocate(const ParameterStore& params, const Placement& at);
   const Tensor& forward(const Tensor& x);
   void backward(const Tensor& x, const Tensor& dout, Tensor& dx);
   const Tensor& output() const { return out_; }

@@ -28,15 +28,15 @@ class VisionTransformer final : public Model {
   // heads.head and the pre-training heads.pre_logits.
   bool in_head(const std::string& name) const override { return name.starts_with("heads."); }
   // The class token after the final LayerNorm.
-  const Tensor& features() const override { return ln_->output(); }
-  const Tensor& forward(const Tensor& images, bool train) override;
-  void backward(const Tensor& dlogits) override;
+  const Tensor& trunk_features() const override { return ln_->output(); }
+  const Tensor& forward_layers(const Tensor& images, bool train) override;
+  void backward_layers(const Tensor& dlogits) override;
   bool resolution_dependent(const std::string& name) const override;
   void adapt_to_resolution(const std::string& name, const Tensor& stored,
                            Tensor& param) const override;
 
  private:
-  void allocate_layers(Device device) override;
+  void allocate_layers(const Placement& at) override;
 
   VitDesign design_;
   std::int64_t tokens_;

@@ -16,6 +16,11 @@ namespace swag::train {
 // or the command line (--device, --math; exit 2).
 enum class ChoiceFrom { deck, command_line };
 
+// run.precision (or --precision): fp32, bf16 or fp16, the type activations are stored in on
+// either device (doc/mixed_precision.md); anything else, or a GPU math mode other than fp32 with
+// 16-bit storage (whose products are 16-bit already), fails with the source's exit code.
+DType parse_precision(const std::string& precision, const std::string& math, ChoiceFrom from);
+
 class DeviceScope {
  public:
   // name: "cpu" or "cuda" (an error for anything else, or for cuda in a CPU-only build or on a

@@ -8,7 +8,9 @@ namespace swag::train {
 class ForwardBackward {
  public:
   explicit ForwardBackward(const nn::Model& model);
-  double run(nn::Model& model, const Tensor& images, const Tensor& targets);
+  // loss_scale multiplies the loss's gradient (fp16 loss scaling; the loss itself is unscaled).
+  double run(nn::Model& model, const Tensor& images, const Tensor& targets,
+             float loss_scale = 1.0f);
   const Tensor& probs() const { return probs_; }
   const Tensor& logits() const { return *logits_; }  // of the last run
 
