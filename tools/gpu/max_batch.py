@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""The largest per-GPU training batch of each paper model that fits a GPU's memory, at fp32.
+"""The largest per-GPU training batch of each paper model that fits a GPU's memory.
 
     max_batch.py --swag build/cpu/bin/swag [--device cpu|cuda] [--memory-gib 79.6]
                  [--reserve-gib 2] [--resolution 224] [--batch 2] [--models ...]
+                 [--precision fp32|bf16|fp16]
 
 For each model, one `swag bench --mode train` step at --batch gives the tensor memory of a
 step (`memory_bytes`: parameters with gradients and buffers, SGD's momentum, and activations
@@ -15,6 +16,8 @@ context): --reserve-gib. The paper trains RegNetY with SGD (one state buffer) an
 
 An 80 GB H100 shows 79.6 GiB (81559 MiB) to CUDA. On the GPU machine, --device cuda measures
 the same counters there; the batch found should then be confirmed by a step at that batch.
+--precision stores the activations in 16 bits (doc/mixed_precision.md); the weights' 16-bit
+compute copy then counts with the parameters.
 """
 import argparse
 import json
@@ -33,13 +36,15 @@ def main():
     p.add_argument("--resolution", type=int, default=224)
     p.add_argument("--batch", type=int, default=2)
     p.add_argument("--models", default=",".join(MODELS))
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
     p.add_argument("--json", action="store_true", help="one JSON object per model, no table")
     a = p.parse_args()
     rows = []
     for model in a.models.split(","):
         r = subprocess.run([a.swag, "bench", "--model", model, "--mode", "train", "--batch",
                             str(a.batch), "--resolution", str(a.resolution), "--iters", "1",
-                            "--warmup", "0", "--device", a.device, "--json"],
+                            "--warmup", "0", "--device", a.device, "--precision", a.precision,
+                            "--json"],
                            capture_output=True, text=True, check=True)
         m = json.loads(r.stdout)["memory_bytes"]
         optimizer = "adamw" if model.startswith("vit") else "sgd"

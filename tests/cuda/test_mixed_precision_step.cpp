@@ -1,0 +1,81 @@
+// One training step with 16-bit activations on the GPU against the same step on the CPU backend
+// (tests/train/test_mixed_precision_step.cpp holds the CPU's to fp32).
+//
+// Tolerances. The element-wise kernels round exactly as the CPU's (core/float16.hpp); the
+// GEMM-like ops accumulate in fp32 in another order, so an output may round to the neighbouring
+// 16-bit value (one u: 2^-8 for bf16, 2^-11 for fp16), and through the layers these differences
+// grow as the CPU's own 16-bit errors do against fp32. The CPU test's bounds therefore apply:
+// features within 16u and gradients within 64u (norm-wise), the loss within 16u; a wrong
+// conversion or a kernel reading the wrong type gives errors of order 1.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+
+#include "swag/nn/model.hpp"
+#include "swag/ops/device.hpp"
+#include "swag/train/batch_source.hpp"
+#include "swag/train/forward_backward.hpp"
+
+using namespace swag;
+
+namespace {
+
+constexpr std::int64_t kBatch = 8, kClasses = 10;
+
+struct Step {
+  double loss;
+  Tensor features, grads;  // on the host
+};
+
+Step run_step(const char* name, std::int64_t resolution, DType activations, Device device) {
+  auto model = nn::create_model(name, {kBatch, resolution, kClasses, false});
+  model->allocate(/*seed=*/5, device, activations);
+  const auto source = train::make_synthetic_source({kBatch, kBatch, 0, resolution, kClasses, 3});
+  Tensor images = Tensor::empty(model->input_shape()), targets = Tensor::empty({kBatch, kClasses});
+  source->fill(0, images, targets);
+  train::ForwardBackward step(*model);
+  const double loss = step.run(*model, ops::copy_to(images, device), ops::copy_to(targets, device));
+  return {loss, ops::copy_to(model->features(), Device::cpu),
+          ops::copy_to(model->params().flat_grads(), Device::cpu)};
+}
+
+double relative_error(const Tensor& a, const Tensor& b) {
+  double d = 0, n = 0;
+  for (std::int64_t i = 0; i < a.numel(); ++i) {
+    const double x = a.data<float>()[i], y = b.data<float>()[i];
+    d += (x - y) * (x - y);
+    n += y * y;
+  }
+  return std::sqrt(d / n);
+}
+
+struct Case {
+  const char* model;
+  std::int64_t resolution;
+};
+
+class MixedPrecisionStepOnGpu : public ::testing::TestWithParam<Case> {};
+
+TEST_P(MixedPrecisionStepOnGpu, MatchesCpu) {
+  const Case c = GetParam();
+  for (const DType t : {DType::bf16, DType::f16}) {
+    const double u = t == DType::bf16 ? 0x1p-8 : 0x1p-11;
+    const Step cpu = run_step(c.model, c.resolution, t, Device::cpu);
+    const Step gpu = run_step(c.model, c.resolution, t, Device::cuda);
+    const double features = relative_error(gpu.features, cpu.features);
+    const double grads = relative_error(gpu.grads, cpu.grads);
+    EXPECT_NEAR(gpu.loss, cpu.loss, 16 * u * cpu.loss) << dtype_name(t);
+    EXPECT_LT(features, 16 * u) << dtype_name(t);
+    EXPECT_LT(grads, 64 * u) << dtype_name(t);
+    std::printf("%s %s: loss cpu %.6g gpu %.6g; features %.3g (%.1f u), gradients %.3g (%.1f u)\n",
+                c.model, std::string(dtype_name(t)).c_str(), cpu.loss, gpu.loss, features,
+                features / u, grads, grads / u);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, MixedPrecisionStepOnGpu,
+                         ::testing::Values(Case{"regnety_test", 16}, Case{"vit_test", 16}),
+                         [](const auto& p) { return std::string(p.param.model); });
+
+}  // namespace
