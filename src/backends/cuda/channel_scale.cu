@@ -1,5 +1,7 @@
 // Channel-wise scaling of an NHWC activation by a per-sample [N, C] factor (the excitation step
-// of squeeze-and-excitation), as the CPU backend (src/backends/cpu/channel_scale.cpp).
+// of squeeze-and-excitation), as the CPU backend (src/backends/cpu/channel_scale.cpp): values
+// loaded from the storage type T, fp32 (products) and double (sums) arithmetic, each output
+// rounded once to T.
 #include "kernels.hpp"
 #include "sample_sums.cuh"
 
@@ -7,41 +9,57 @@ namespace swag::cuda::kernels {
 namespace {
 
 // y[s, p, j] = x[s, p, j] * scale[s, j].
+template <class T>
 struct Scale {
-  const float *x, *scale;
-  float* y;
+  const T *x, *scale;
+  T* y;
   std::int64_t hw, c;
   __device__ void operator()(std::int64_t i) const {
-    y[i] = x[i] * scale[i / (hw * c) * c + i % c];
+    y[i] = store_as<T>(load(x[i]) * load(scale[i / (hw * c) * c + i % c]));
   }
 };
 
 // dscale[s, j] = sum over p of dy * x, products and sum in double.
+template <class T>
 struct ScaleGradTerm {
-  const float *x, *dy;
+  const T *x, *dy;
   std::int64_t hw, c;
   __device__ double operator()(std::int64_t s, std::int64_t p, std::int64_t j) const {
     const std::int64_t o = (s * hw + p) * c + j;
-    return static_cast<double>(dy[o]) * x[o];
+    return static_cast<double>(load(dy[o])) * load(x[o]);
   }
 };
-struct StoreFloat {
-  float* out;
-  __device__ void operator()(double sum, std::int64_t o) const { out[o] = static_cast<float>(sum); }
+template <class T>
+struct StoreRounded {
+  T* out;
+  __device__ void operator()(double sum, std::int64_t o) const {
+    out[o] = store_as<T>(static_cast<float>(sum));
+  }
 };
 
 }  // namespace
 
-void channel_scale_forward(const float* x, const float* scale, float* y, std::int64_t n,
-                           std::int64_t hw, std::int64_t c) {
-  for_each(n * hw * c, Scale{x, scale, y, hw, c});
+template <class T>
+void channel_scale_forward(const T* x, const T* scale, T* y, std::int64_t n, std::int64_t hw,
+                           std::int64_t c) {
+  for_each(n * hw * c, Scale<T>{x, scale, y, hw, c});
 }
 
-void channel_scale_backward(const float* x, const float* scale, const float* dy, float* dx,
-                            float* dscale, std::int64_t n, std::int64_t hw, std::int64_t c) {
+template <class T>
+void channel_scale_backward(const T* x, const T* scale, const T* dy, T* dx, T* dscale,
+                            std::int64_t n, std::int64_t hw, std::int64_t c) {
   // dscale first: dx may alias dy.
-  sample_sums(n, hw, c, ScaleGradTerm{x, dy, hw, c}, StoreFloat{dscale});
-  for_each(n * hw * c, Scale{dy, scale, dx, hw, c});
+  sample_sums(n, hw, c, ScaleGradTerm<T>{x, dy, hw, c}, StoreRounded<T>{dscale});
+  for_each(n * hw * c, Scale<T>{dy, scale, dx, hw, c});
 }
+
+#define SWAG_INSTANTIATE_CHANNEL_SCALE(T)                                                     \
+  template void channel_scale_forward<T>(const T*, const T*, T*, std::int64_t, std::int64_t,  \
+                                         std::int64_t);                                       \
+  template void channel_scale_backward<T>(const T*, const T*, const T*, T*, T*, std::int64_t, \
+                                          std::int64_t, std::int64_t);
+SWAG_INSTANTIATE_CHANNEL_SCALE(float)
+SWAG_INSTANTIATE_CHANNEL_SCALE(bf16)
+SWAG_INSTANTIATE_CHANNEL_SCALE(f16)
 
 }  // namespace swag::cuda::kernels

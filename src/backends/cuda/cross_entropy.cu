@@ -2,7 +2,8 @@
 // (src/backends/cpu/cross_entropy.cpp): one block per row; exponents of z - max(z) <= 0; the
 // row's exponential sum and loss in double. The per-thread partials are combined in a fixed
 // shared-memory tree, and the host adds the row losses in row order, so the loss is bitwise
-// reproducible.
+// reproducible. Logits and dlogits have the activations' storage type T (loaded to float,
+// rounded once); targets and probabilities are fp32.
 #include <vector>
 
 #include "kernels.hpp"
@@ -33,20 +34,22 @@ struct Sum {
   __device__ double operator()(double a, double b) const { return a + b; }
 };
 
-__global__ void cross_entropy_rows(const float* logits, const float* targets, float* probs,
+template <class T>
+__global__ void cross_entropy_rows(const T* logits, const float* targets, float* probs,
                                    double* row_loss, std::int64_t c) {
   __shared__ float shared_max[kThreads];
   __shared__ double shared_sum[kThreads];
   const std::int64_t i = blockIdx.x;
-  const float* z = logits + i * c;
+  const T* z = logits + i * c;
   const float* t = targets + i * c;
   float* p = probs + i * c;
-  float zmax = z[0];
-  for (std::int64_t j = threadIdx.x; j < c; j += kThreads) zmax = z[j] > zmax ? z[j] : zmax;
+  float zmax = load(z[0]);
+  for (std::int64_t j = threadIdx.x; j < c; j += kThreads)
+    zmax = load(z[j]) > zmax ? load(z[j]) : zmax;
   zmax = block_reduce(zmax, shared_max, Max{});
   double sum = 0.0;
   for (std::int64_t j = threadIdx.x; j < c; j += kThreads) {
-    p[j] = expf(z[j] - zmax);
+    p[j] = expf(load(z[j]) - zmax);
     sum += p[j];
   }
   sum = block_reduce(sum, shared_sum, Sum{});
@@ -55,22 +58,26 @@ __global__ void cross_entropy_rows(const float* logits, const float* targets, fl
   double loss = 0.0;  // -sum_j t_j log softmax_j, with log softmax_j = z_j - zmax - log_sum
   for (std::int64_t j = threadIdx.x; j < c; j += kThreads) {
     p[j] *= inv;
-    loss -= static_cast<double>(t[j]) * (static_cast<double>(z[j] - zmax) - log_sum);
+    loss -= static_cast<double>(t[j]) * (static_cast<double>(load(z[j]) - zmax) - log_sum);
   }
   loss = block_reduce(loss, shared_sum, Sum{});
   if (threadIdx.x == 0) row_loss[i] = loss;
 }
 
+template <class T>
 struct CrossEntropyBackward {
   const float *probs, *targets;
   float k;
-  float* dlogits;
-  __device__ void operator()(std::int64_t i) const { dlogits[i] = k * (probs[i] - targets[i]); }
+  T* dlogits;
+  __device__ void operator()(std::int64_t i) const {
+    dlogits[i] = store_as<T>(k * (probs[i] - targets[i]));
+  }
 };
 
 }  // namespace
 
-double softmax_cross_entropy_forward(const float* logits, const float* targets, float* probs,
+template <class T>
+double softmax_cross_entropy_forward(const T* logits, const float* targets, float* probs,
                                      std::int64_t m, std::int64_t c) {
   if (m <= 0) return 0.0;
   Context& ctx = context();
@@ -89,9 +96,19 @@ double softmax_cross_entropy_forward(const float* logits, const float* targets, 
   return total / static_cast<double>(m);
 }
 
+template <class T>
 void softmax_cross_entropy_backward(const float* probs, const float* targets, float scale,
-                                    float* dlogits, std::int64_t m, std::int64_t c) {
-  for_each(m * c, CrossEntropyBackward{probs, targets, scale / static_cast<float>(m), dlogits});
+                                    T* dlogits, std::int64_t m, std::int64_t c) {
+  for_each(m * c, CrossEntropyBackward<T>{probs, targets, scale / static_cast<float>(m), dlogits});
 }
+
+#define SWAG_INSTANTIATE_CROSS_ENTROPY(T)                                                        \
+  template double softmax_cross_entropy_forward<T>(const T*, const float*, float*, std::int64_t, \
+                                                   std::int64_t);                                \
+  template void softmax_cross_entropy_backward<T>(const float*, const float*, float, T*,         \
+                                                  std::int64_t, std::int64_t);
+SWAG_INSTANTIATE_CROSS_ENTROPY(float)
+SWAG_INSTANTIATE_CROSS_ENTROPY(bf16)
+SWAG_INSTANTIATE_CROSS_ENTROPY(f16)
 
 }  // namespace swag::cuda::kernels

@@ -1,6 +1,7 @@
 // Element-wise kernels. The formulas are the CPU backend's (src/backends/cpu/elementwise.cpp):
 // GELU and the tanh gradient come from ops/element_math.hpp, written once for both backends;
-// sigmoid and tanh use CUDA's expf and tanhf (within 2 ulp; the CPU uses libm's).
+// sigmoid and tanh use CUDA's expf and tanhf (within 2 ulp; the CPU uses libm's). Inputs of
+// storage type T are loaded to float and each output rounded once to T, as on the CPU.
 #include "kernels.hpp"
 #include "launch.cuh"
 #include "swag/ops/element_math.hpp"
@@ -8,62 +9,86 @@
 namespace swag::cuda::kernels {
 namespace {
 
+template <class T>
 struct Relu {
-  const float* x;
-  float* y;
-  __device__ void operator()(std::int64_t i) const { y[i] = x[i] > 0.0f ? x[i] : 0.0f; }
-};
-struct ReluBackward {
-  const float *y, *dy;
-  float* dx;
-  __device__ void operator()(std::int64_t i) const { dx[i] = y[i] > 0.0f ? dy[i] : 0.0f; }
-};
-struct Sigmoid {
-  const float* x;
-  float* y;
-  // expf(-x) overflows to inf for x < -88, which still gives the right limit 0.
-  __device__ void operator()(std::int64_t i) const { y[i] = 1.0f / (1.0f + expf(-x[i])); }
-};
-struct SigmoidBackward {
-  const float *y, *dy;
-  float* dx;
-  __device__ void operator()(std::int64_t i) const { dx[i] = dy[i] * y[i] * (1.0f - y[i]); }
-};
-struct Gelu {
-  const float* x;
-  float* y;
-  __device__ void operator()(std::int64_t i) const { y[i] = ops::math::gelu(x[i]); }
-};
-struct GeluBackward {
-  const float *x, *dy;
-  float* dx;
-  __device__ void operator()(std::int64_t i) const { dx[i] = dy[i] * ops::math::gelu_grad(x[i]); }
-};
-struct Tanh {
-  const float* x;
-  float* y;
-  __device__ void operator()(std::int64_t i) const { y[i] = tanhf(x[i]); }
-};
-struct TanhBackward {
-  const float *y, *dy;
-  float* dx;
+  const T* x;
+  T* y;
   __device__ void operator()(std::int64_t i) const {
-    dx[i] = dy[i] * ops::math::tanh_grad_from_output(y[i]);
+    const float v = load(x[i]);
+    y[i] = store_as<T>(v > 0.0f ? v : 0.0f);
   }
 };
+template <class T>
+struct ReluBackward {
+  const T *y, *dy;
+  T* dx;
+  __device__ void operator()(std::int64_t i) const {
+    dx[i] = store_as<T>(load(y[i]) > 0.0f ? load(dy[i]) : 0.0f);
+  }
+};
+template <class T>
+struct Sigmoid {
+  const T* x;
+  T* y;
+  // expf(-x) overflows to inf for x < -88, which still gives the right limit 0.
+  __device__ void operator()(std::int64_t i) const {
+    y[i] = store_as<T>(1.0f / (1.0f + expf(-load(x[i]))));
+  }
+};
+template <class T>
+struct SigmoidBackward {
+  const T *y, *dy;
+  T* dx;
+  __device__ void operator()(std::int64_t i) const {
+    const float s = load(y[i]);
+    dx[i] = store_as<T>(load(dy[i]) * s * (1.0f - s));
+  }
+};
+template <class T>
+struct Gelu {
+  const T* x;
+  T* y;
+  __device__ void operator()(std::int64_t i) const {
+    y[i] = store_as<T>(ops::math::gelu(load(x[i])));
+  }
+};
+template <class T>
+struct GeluBackward {
+  const T *x, *dy;
+  T* dx;
+  __device__ void operator()(std::int64_t i) const {
+    dx[i] = store_as<T>(load(dy[i]) * ops::math::gelu_grad(load(x[i])));
+  }
+};
+template <class T>
+struct Tanh {
+  const T* x;
+  T* y;
+  __device__ void operator()(std::int64_t i) const { y[i] = store_as<T>(tanhf(load(x[i]))); }
+};
+template <class T>
+struct TanhBackward {
+  const T *y, *dy;
+  T* dx;
+  __device__ void operator()(std::int64_t i) const {
+    dx[i] = store_as<T>(load(dy[i]) * ops::math::tanh_grad_from_output(load(y[i])));
+  }
+};
+template <class T>
 struct Add {
-  const float *a, *b;
-  float* y;
+  const T *a, *b;
+  T* y;
   bool relu;
   __device__ void operator()(std::int64_t i) const {
-    const float v = a[i] + b[i];
-    y[i] = relu && v < 0.0f ? 0.0f : v;
+    const float v = load(a[i]) + load(b[i]);
+    y[i] = store_as<T>(relu && v < 0.0f ? 0.0f : v);
   }
 };
+template <class T>
 struct Accumulate {
-  const float* x;
-  float* y;
-  __device__ void operator()(std::int64_t i) const { y[i] += x[i]; }
+  const T* x;
+  T* y;
+  __device__ void operator()(std::int64_t i) const { y[i] = store_as<T>(load(y[i]) + load(x[i])); }
 };
 struct Scale {
   float* x;
@@ -73,38 +98,63 @@ struct Scale {
 
 }  // namespace
 
-void relu_forward(const float* x, float* y, std::int64_t n) {
-  for_each(n, Relu{x, y});
+template <class T>
+void relu_forward(const T* x, T* y, std::int64_t n) {
+  for_each(n, Relu<T>{x, y});
 }
-void relu_backward(const float* y, const float* dy, float* dx, std::int64_t n) {
-  for_each(n, ReluBackward{y, dy, dx});
+template <class T>
+void relu_backward(const T* y, const T* dy, T* dx, std::int64_t n) {
+  for_each(n, ReluBackward<T>{y, dy, dx});
 }
-void sigmoid_forward(const float* x, float* y, std::int64_t n) {
-  for_each(n, Sigmoid{x, y});
+template <class T>
+void sigmoid_forward(const T* x, T* y, std::int64_t n) {
+  for_each(n, Sigmoid<T>{x, y});
 }
-void sigmoid_backward(const float* y, const float* dy, float* dx, std::int64_t n) {
-  for_each(n, SigmoidBackward{y, dy, dx});
+template <class T>
+void sigmoid_backward(const T* y, const T* dy, T* dx, std::int64_t n) {
+  for_each(n, SigmoidBackward<T>{y, dy, dx});
 }
-void gelu_forward(const float* x, float* y, std::int64_t n) {
-  for_each(n, Gelu{x, y});
+template <class T>
+void gelu_forward(const T* x, T* y, std::int64_t n) {
+  for_each(n, Gelu<T>{x, y});
 }
-void gelu_backward(const float* x, const float* dy, float* dx, std::int64_t n) {
-  for_each(n, GeluBackward{x, dy, dx});
+template <class T>
+void gelu_backward(const T* x, const T* dy, T* dx, std::int64_t n) {
+  for_each(n, GeluBackward<T>{x, dy, dx});
 }
-void tanh_forward(const float* x, float* y, std::int64_t n) {
-  for_each(n, Tanh{x, y});
+template <class T>
+void tanh_forward(const T* x, T* y, std::int64_t n) {
+  for_each(n, Tanh<T>{x, y});
 }
-void tanh_backward(const float* y, const float* dy, float* dx, std::int64_t n) {
-  for_each(n, TanhBackward{y, dy, dx});
+template <class T>
+void tanh_backward(const T* y, const T* dy, T* dx, std::int64_t n) {
+  for_each(n, TanhBackward<T>{y, dy, dx});
 }
-void add_forward(const float* a, const float* b, float* y, std::int64_t n, bool relu) {
-  for_each(n, Add{a, b, y, relu});
+template <class T>
+void add_forward(const T* a, const T* b, T* y, std::int64_t n, bool relu) {
+  for_each(n, Add<T>{a, b, y, relu});
 }
-void accumulate(const float* x, float* y, std::int64_t n) {
-  for_each(n, Accumulate{x, y});
+template <class T>
+void accumulate(const T* x, T* y, std::int64_t n) {
+  for_each(n, Accumulate<T>{x, y});
 }
 void scale(float* x, float factor, std::int64_t n) {
   for_each(n, Scale{x, factor});
 }
+
+#define SWAG_INSTANTIATE_ELEMENTWISE(T)                                     \
+  template void relu_forward<T>(const T*, T*, std::int64_t);                \
+  template void relu_backward<T>(const T*, const T*, T*, std::int64_t);     \
+  template void sigmoid_forward<T>(const T*, T*, std::int64_t);             \
+  template void sigmoid_backward<T>(const T*, const T*, T*, std::int64_t);  \
+  template void gelu_forward<T>(const T*, T*, std::int64_t);                \
+  template void gelu_backward<T>(const T*, const T*, T*, std::int64_t);     \
+  template void tanh_forward<T>(const T*, T*, std::int64_t);                \
+  template void tanh_backward<T>(const T*, const T*, T*, std::int64_t);     \
+  template void add_forward<T>(const T*, const T*, T*, std::int64_t, bool); \
+  template void accumulate<T>(const T*, T*, std::int64_t);
+SWAG_INSTANTIATE_ELEMENTWISE(float)
+SWAG_INSTANTIATE_ELEMENTWISE(bf16)
+SWAG_INSTANTIATE_ELEMENTWISE(f16)
 
 }  // namespace swag::cuda::kernels

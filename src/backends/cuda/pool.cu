@@ -1,49 +1,63 @@
 // Global average pooling over the H*W rows of each NHWC sample, as the CPU backend
-// (src/backends/cpu/pool.cpp): sums in double times 1 / (H*W) in double, rounded once.
+// (src/backends/cpu/pool.cpp): sums in double of the values loaded from the storage type T, times
+// 1 / (H*W) in double, rounded to float and then once to T.
 #include "kernels.hpp"
 #include "sample_sums.cuh"
 
 namespace swag::cuda::kernels {
 namespace {
 
+template <class T>
 struct PoolTerm {
-  const float* x;
+  const T* x;
   std::int64_t hw, c;
   __device__ double operator()(std::int64_t s, std::int64_t p, std::int64_t j) const {
-    return x[(s * hw + p) * c + j];
+    return load(x[(s * hw + p) * c + j]);
   }
 };
+template <class T>
 struct PoolFinish {
-  float* y;
+  T* y;
   double inv;
   __device__ void operator()(double sum, std::int64_t o) const {
-    y[o] = static_cast<float>(sum * inv);
+    y[o] = store_as<T>(static_cast<float>(sum * inv));
   }
 };
 
 // dx[s, p, j] (+)= dy[s, j] * (1 / hw) in float; overwrite mode never reads dx.
+template <class T>
 struct PoolBackward {
-  const float* dy;
-  float* dx;
+  const T* dy;
+  T* dx;
   std::int64_t hw, c;
   float inv;
   bool accumulate;
   __device__ void operator()(std::int64_t i) const {
-    const float g = dy[i / (hw * c) * c + i % c] * inv;
-    dx[i] = accumulate ? dx[i] + g : g;
+    const float g = load(dy[i / (hw * c) * c + i % c]) * inv;
+    dx[i] = store_as<T>(accumulate ? load(dx[i]) + g : g);
   }
 };
 
 }  // namespace
 
-void global_avg_pool_forward(const float* x, float* y, std::int64_t n, std::int64_t hw,
-                             std::int64_t c) {
-  sample_sums(n, hw, c, PoolTerm{x, hw, c}, PoolFinish{y, 1.0 / static_cast<double>(hw)});
+template <class T>
+void global_avg_pool_forward(const T* x, T* y, std::int64_t n, std::int64_t hw, std::int64_t c) {
+  sample_sums(n, hw, c, PoolTerm<T>{x, hw, c}, PoolFinish<T>{y, 1.0 / static_cast<double>(hw)});
 }
 
-void global_avg_pool_backward(const float* dy, float* dx, std::int64_t n, std::int64_t hw,
-                              std::int64_t c, bool accumulate) {
-  for_each(n * hw * c, PoolBackward{dy, dx, hw, c, 1.0f / static_cast<float>(hw), accumulate});
+template <class T>
+void global_avg_pool_backward(const T* dy, T* dx, std::int64_t n, std::int64_t hw, std::int64_t c,
+                              bool accumulate) {
+  for_each(n * hw * c, PoolBackward<T>{dy, dx, hw, c, 1.0f / static_cast<float>(hw), accumulate});
 }
+
+#define SWAG_INSTANTIATE_POOL(T)                                                      \
+  template void global_avg_pool_forward<T>(const T*, T*, std::int64_t, std::int64_t,  \
+                                           std::int64_t);                             \
+  template void global_avg_pool_backward<T>(const T*, T*, std::int64_t, std::int64_t, \
+                                            std::int64_t, bool);
+SWAG_INSTANTIATE_POOL(float)
+SWAG_INSTANTIATE_POOL(bf16)
+SWAG_INSTANTIATE_POOL(f16)
 
 }  // namespace swag::cuda::kernels

@@ -22,6 +22,8 @@ void linear_forward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, 
 void linear_backward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor& dy,
                      Tensor* dx, Tensor& dw, Tensor* db);
 
+void convert(const Tensor& src, Tensor& dst);
+
 void relu_forward(const Tensor& x, Tensor& y);
 void relu_backward(const Tensor& y, const Tensor& dy, Tensor& dx);
 void sigmoid_forward(const Tensor& x, Tensor& y);
