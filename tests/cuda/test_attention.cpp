@@ -18,13 +18,27 @@
 //   dQ, dK     s (b |K| + 4 T u (|dS| + b) |K|), s (bᵀ |Q| + 4 T u (|dS| + b)ᵀ |Q|)
 // The bounds are worst cases (typical differences are a few percent of them); TF32 would break
 // them at once (its products keep 10 mantissa bits).
+//
+// bf16 and f16 activations (u_s = 2^-8, 2^-11): the same 16-bit qkv and dcontext on both sides,
+// whose products are exact in fp32, so the fp32 logits and dP differ as above. Each 16-bit
+// output is rounded once on each side, up to 2 u_s of it in all; and the GPU's P V, dQ and dK
+// products read P and dS rounded to 16 bits where the CPU keeps them fp32, u_s more:
+//   probs      (rel_i + 2 u_s) P_ij
+//   context    (rel_i + 4 T u + 3 u_s) (P |V|)_id
+//   dV         (4 T u + 2 u_s) (Pᵀ |dO|)
+//   dQ, dK     s (b |K| + (4 T u + 3 u_s) (|dS| + b) |K|), likewise
+// plus, for f16, eta = 2^-24 (1 + T R) everywhere (subnormal roundings are absolute, at most
+// 2^-25 each, of P, dS and the outputs; R the inputs' range). With u_s = eta = 0 these are the
+// fp32 bounds above.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "norm_storage_parity.hpp"
 #include "parity.hpp"
 #include "swag/ops/attention.hpp"
 
@@ -55,9 +69,10 @@ struct Bounds {
   Tensor probs, context, dqkv;  // allowed |gpu - cpu|, per element
 };
 
-// The bounds at the top of this file, from the inputs and the CPU's probabilities.
+// The bounds at the top of this file, from the inputs and the CPU's probabilities (host f32);
+// us and eta for 16-bit activations, 0 for fp32.
 Bounds bounds(const ops::AttentionDesc& d, const Tensor& qkv, const Tensor& probs,
-              const Tensor& dcontext) {
+              const Tensor& dcontext, double us = 0.0, double eta = 0.0) {
   const std::int64_t t = d.tokens, dim = d.dim, hd = d.head_dim(), ld = 3 * dim;
   const double s = 1.0f / std::sqrt(static_cast<float>(hd));
   Bounds out{Tensor::zeros(probs.shape()), Tensor::zeros(dcontext.shape()),
@@ -103,7 +118,7 @@ Bounds bounds(const ops::AttentionDesc& d, const Tensor& qkv, const Tensor& prob
       dot_err += (t + 4) * kU * dot_mag;
       for (std::int64_t j = 0; j < t; ++j) {
         const double pij = p[i * t + j];
-        bp[i * t + j] = static_cast<float>(rel * pij);
+        bp[i * t + j] = static_cast<float>((rel + 2.0 * us) * pij + eta);
         ds[i * t + j] = pij * (dp[i * t + j] - dot);
         b[i * t + j] =
             pij * (e[i * t + j] + dot_err + 4.0 * kU * (std::fabs(dp[i * t + j]) + std::fabs(dot)));
@@ -112,7 +127,7 @@ Bounds bounds(const ops::AttentionDesc& d, const Tensor& qkv, const Tensor& prob
       for (std::int64_t c = 0; c < hd; ++c) {
         double pv = 0.0;
         for (std::int64_t j = 0; j < t; ++j) pv += p[i * t + j] * std::fabs(v(j, c));
-        bc[c] = static_cast<float>((rel + 4.0 * t * kU) * pv);
+        bc[c] = static_cast<float>((rel + 4.0 * t * kU + 3.0 * us) * pv + eta);
       }
     }
     // dQ (row i), dK and dV (row j) of this head.
@@ -128,9 +143,9 @@ Bounds bounds(const ops::AttentionDesc& d, const Tensor& qkv, const Tensor& prob
           mk += (std::fabs(ds[o * t + r]) + b[o * t + r]) * qq;
           mv += p[o * t + r] * std::fabs(dout(o, c));
         }
-        bd[r * ld + c] = static_cast<float>(s * (bq + 4.0 * t * kU * mq));
-        bd[r * ld + dim + c] = static_cast<float>(s * (bk + 4.0 * t * kU * mk));
-        bd[r * ld + 2 * dim + c] = static_cast<float>(4.0 * t * kU * mv);
+        bd[r * ld + c] = static_cast<float>(s * (bq + (4.0 * t * kU + 3.0 * us) * mq) + eta);
+        bd[r * ld + dim + c] = static_cast<float>(s * (bk + (4.0 * t * kU + 3.0 * us) * mk) + eta);
+        bd[r * ld + 2 * dim + c] = static_cast<float>((4.0 * t * kU + 2.0 * us) * mv + eta);
       }
   }
   return out;
@@ -172,6 +187,64 @@ TEST_P(AttentionParity, ForwardAndBackwardMatchTheCpuBackend) {
   Tensor gdprobs2 = test::device_garbage(probs_shape), gdqkv2 = test::device_garbage(qkv_shape);
   ops::attention_backward(d, gqkv, sprobs, gdcontext, gdprobs2, gdqkv2);
   test::expect_bitwise_equal("dqkv (again)", gdqkv2, gdqkv);
+}
+
+// The CUDA op on 16-bit tensors against the CPU op on the same inputs, within the bounds at the
+// top of this file (compared as f32 values); the backward from the CPU's 16-bit probabilities on
+// both sides; deterministic.
+template <class T>
+void check_storage_against_cpu(const AttentionCase& c) {
+  const ops::AttentionDesc& d = c.d;
+  const Shape qkv_shape{d.batch, d.tokens, 3 * d.dim}, out_shape{d.batch, d.tokens, d.dim},
+      probs_shape{d.batch, d.heads, d.tokens, d.tokens};
+  Tensor qkv32 = random_tensor(qkv_shape, 82);
+  for (std::int64_t i = 0; i < qkv32.numel(); ++i) qkv32.data<float>()[i] *= c.range;
+  const Tensor qkv = test::round_to<T>(qkv32);
+  const Tensor dcontext = test::round_to<T>(random_tensor(out_shape, 83));
+  const Tensor gqkv = cuda::to_device(qkv), gdcontext = cuda::to_device(dcontext);
+  const DType st = dtype_of<T>();
+
+  Tensor probs = Tensor::empty(probs_shape, st), context = Tensor::empty(out_shape, st);
+  Tensor gprobs = test::device_garbage_as<T>(probs_shape);
+  Tensor gcontext = test::device_garbage_as<T>(out_shape);
+  ops::attention_forward(d, qkv, probs, context);
+  ops::attention_forward(d, gqkv, gprobs, gcontext);
+
+  const Tensor sprobs = cuda::to_device(probs);
+  Tensor dprobs = Tensor::empty(probs_shape, st), dqkv = Tensor::empty(qkv_shape, st);
+  Tensor gdprobs = test::device_garbage_as<T>(probs_shape);
+  Tensor gdqkv = test::device_garbage_as<T>(qkv_shape);
+  ops::attention_backward(d, qkv, probs, dcontext, dprobs, dqkv);
+  ops::attention_backward(d, gqkv, sprobs, gdcontext, gdprobs, gdqkv);
+
+  const double us = std::is_same_v<T, bf16> ? 0x1p-8 : 0x1p-11;
+  const double eta = std::is_same_v<T, f16> ? 0x1p-24 * (1.0 + d.tokens * c.range) : 0.0;
+  const Bounds bound =
+      bounds(d, test::widen<T>(qkv), test::widen<T>(probs), test::widen<T>(dcontext), us, eta);
+  const auto widened = [](const Tensor& g) {
+    return cuda::to_device(test::widen<T>(cuda::to_host(g)));
+  };
+  expect_within("probs", widened(gprobs), test::widen<T>(probs), bound.probs);
+  expect_within("context", widened(gcontext), test::widen<T>(context), bound.context);
+  expect_within("dqkv", widened(gdqkv), test::widen<T>(dqkv), bound.dqkv);
+
+  Tensor gprobs2 = test::device_garbage_as<T>(probs_shape);
+  Tensor gcontext2 = test::device_garbage_as<T>(out_shape);
+  ops::attention_forward(d, gqkv, gprobs2, gcontext2);
+  test::expect_bitwise_equal("probs (again)", gprobs2, gprobs);
+  test::expect_bitwise_equal("context (again)", gcontext2, gcontext);
+  Tensor gdprobs2 = test::device_garbage_as<T>(probs_shape);
+  Tensor gdqkv2 = test::device_garbage_as<T>(qkv_shape);
+  ops::attention_backward(d, gqkv, sprobs, gdcontext, gdprobs2, gdqkv2);
+  test::expect_bitwise_equal("dqkv (again)", gdqkv2, gdqkv);
+}
+
+TEST_P(AttentionParity, Bf16ActivationsMatchTheCpuBackend) {
+  check_storage_against_cpu<bf16>(GetParam());
+}
+
+TEST_P(AttentionParity, F16ActivationsMatchTheCpuBackend) {
+  check_storage_against_cpu<f16>(GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(Cuda, AttentionParity, ::testing::ValuesIn(kCases),

@@ -1,6 +1,7 @@
 // cuDNN convolution against the CPU backend on the same random inputs.
 #include <gtest/gtest.h>
 
+#include "gemm_storage_parity.hpp"
 #include "layer_reference.hpp"
 #include "parity.hpp"
 #include "swag/ops/conv2d.hpp"
@@ -67,6 +68,54 @@ TEST_P(Conv2dParity, ForwardAndBackwardMatchTheCpuBackend) {
 
 INSTANTIATE_TEST_SUITE_P(Cuda, Conv2dParity, ::testing::ValuesIn(kCases),
                          [](const auto& c) { return std::string(c.param.name); });
+
+// bf16 and f16 activations: the CUDA op against the CPU op on the same 16-bit inputs, within
+// gemm_storage_parity.hpp's bound; the weight and bias gradients deterministic and fp32.
+template <class T>
+void check_storage_against_cpu(const ops::Conv2dDesc& d) {
+  const Tensor x = test::round_to<T>(random_tensor(d.input_shape(), 5));
+  const Tensor w = test::round_to<T>(random_tensor(d.weight_shape(), 6));
+  const Tensor b = test::round_to<T>(random_tensor({d.out_channels}, 7));
+  const Tensor dy = test::round_to<T>(random_tensor(d.output_shape(), 8));
+  const DType s = dtype_of<T>();
+  test::LayerResult ref{Tensor::empty(d.output_shape(), s), Tensor::empty(d.input_shape(), s),
+                        Tensor::empty(d.weight_shape()), Tensor::empty({d.out_channels})};
+  ops::conv2d_forward(d, x, w, d.bias ? &b : nullptr, ref.y);
+  ops::conv2d_backward(d, x, w, dy, &ref.dx, ref.dw, d.bias ? &ref.db : nullptr);
+  const test::LayerResult mag =
+      test::conv2d_cpu(d, abs_of(test::widen<T>(x)), abs_of(test::widen<T>(w)),
+                       abs_of(test::widen<T>(b)), abs_of(test::widen<T>(dy)));
+
+  const Tensor gx = cuda::to_device(x), gw = cuda::to_device(w), gb = cuda::to_device(b);
+  const Tensor gdy = cuda::to_device(dy);
+  Tensor gy = test::device_garbage_as<T>(d.output_shape());
+  Tensor gdx = test::device_garbage_as<T>(d.input_shape());
+  Tensor gdw = test::device_garbage(d.weight_shape()), gdb = test::device_garbage({d.out_channels});
+  ops::conv2d_forward(d, gx, gw, d.bias ? &gb : nullptr, gy);
+  ops::conv2d_backward(d, gx, gw, gdy, &gdx, gdw, d.bias ? &gdb : nullptr);
+
+  const std::int64_t taps = std::int64_t{d.kernel} * d.kernel;
+  const std::int64_t positions = d.batch * d.out_height() * d.out_width();
+  test::expect_storage_close<T>("y", gy, ref.y, mag.y, d.in_channels / d.groups * taps + 1, 1.0,
+                                d.bias ? 1.0 : 0.0);
+  test::expect_storage_close<T>("dx", gdx, ref.dx, mag.dx, d.out_channels / d.groups * taps, 1.0);
+  test::expect_storage_close<T>("dw", gdw, ref.dw, mag.dw, positions, 0.5);
+  if (d.bias) test::expect_storage_close<T>("db", gdb, ref.db, mag.db, positions, 0.0);
+
+  Tensor gdw2 = test::device_garbage(d.weight_shape());
+  Tensor gdb2 = test::device_garbage({d.out_channels});
+  ops::conv2d_backward(d, gx, gw, gdy, nullptr, gdw2, d.bias ? &gdb2 : nullptr);
+  test::expect_bitwise_equal("dw", gdw, gdw2);
+  if (d.bias) test::expect_bitwise_equal("db", gdb, gdb2);
+}
+
+TEST_P(Conv2dParity, Bf16ActivationsMatchTheCpuBackend) {
+  check_storage_against_cpu<bf16>(GetParam().d);
+}
+
+TEST_P(Conv2dParity, F16ActivationsMatchTheCpuBackend) {
+  check_storage_against_cpu<f16>(GetParam().d);
+}
 
 TEST(Conv2dCuda, HostWeightsAreAClearError) {
   const ops::Conv2dDesc d{.in_channels = 4, .out_channels = 4, .height = 3, .width = 3};

@@ -1,6 +1,7 @@
 // cuBLASLt linear layer against the CPU backend on the same random inputs.
 #include <gtest/gtest.h>
 
+#include "gemm_storage_parity.hpp"
 #include "layer_reference.hpp"
 #include "parity.hpp"
 #include "swag/ops/linear.hpp"
@@ -64,7 +65,64 @@ void check_against_cpu(const ops::LinearDesc& d, std::int64_t offset) {
   if (d.bias) test::expect_bitwise_equal("db", gdb, gdb2);
 }
 
+// bf16 and f16 activations: the CUDA op against the CPU op on the same 16-bit inputs, within
+// gemm_storage_parity.hpp's bound (dw and db fp32 on both sides), on rows `offset` into larger
+// buffers as above; the weight and bias gradients deterministic.
+template <class T>
+void check_storage_against_cpu(const ops::LinearDesc& d, std::int64_t offset) {
+  const Tensor x = test::round_to<T>(random_tensor({d.rows, d.in_features}, 5));
+  const Tensor w = test::round_to<T>(random_tensor({d.out_features, d.in_features}, 6));
+  const Tensor b = test::round_to<T>(random_tensor({d.out_features}, 7));
+  const Tensor dy = test::round_to<T>(random_tensor({d.rows, d.out_features}, 8));
+  const DType s = dtype_of<T>();
+  test::LayerResult ref{
+      Tensor::empty({d.rows, d.out_features}, s), Tensor::empty({d.rows, d.in_features}, s),
+      Tensor::empty({d.out_features, d.in_features}), Tensor::empty({d.out_features})};
+  ops::linear_forward(d, x, w, d.bias ? &b : nullptr, ref.y);
+  ops::linear_backward(d, x, w, dy, &ref.dx, ref.dw, d.bias ? &ref.db : nullptr);
+  const test::LayerResult mag =
+      test::linear_cpu(d, abs_of(test::widen<T>(x)), abs_of(test::widen<T>(w)),
+                       abs_of(test::widen<T>(b)), abs_of(test::widen<T>(dy)));
+
+  const auto on_device_at = [offset](const Tensor& t) {
+    Tensor buffer = Tensor::zeros({t.dim(0) + offset, t.dim(1)}, t.dtype(), Device::cuda);
+    Tensor view = buffer.slice_rows(offset, offset + t.dim(0));
+    cuda::copy(t, view);
+    return std::pair{buffer, view};  // the buffer keeps the view's storage alive
+  };
+  const auto [x_buffer, gx] = on_device_at(x);
+  const auto [dy_buffer, gdy] = on_device_at(dy);
+  const Tensor gw = cuda::to_device(w), gb = cuda::to_device(b);
+  Tensor gy = test::device_garbage_as<T>({d.rows, d.out_features});
+  Tensor gdx = test::device_garbage_as<T>({d.rows, d.in_features});
+  Tensor gdw = test::device_garbage({d.out_features, d.in_features});
+  Tensor gdb = test::device_garbage({d.out_features});
+  ops::linear_forward(d, gx, gw, d.bias ? &gb : nullptr, gy);
+  ops::linear_backward(d, gx, gw, gdy, &gdx, gdw, d.bias ? &gdb : nullptr);
+
+  test::expect_storage_close<T>("y", gy, ref.y, mag.y, d.in_features + 1, 1.0);
+  test::expect_storage_close<T>("dx", gdx, ref.dx, mag.dx, d.out_features, 1.0);
+  test::expect_storage_close<T>("dw", gdw, ref.dw, mag.dw, d.rows, 0.0);
+  if (d.bias) test::expect_storage_close<T>("db", gdb, ref.db, mag.db, d.rows, 0.0);
+
+  Tensor gdw2 = test::device_garbage({d.out_features, d.in_features});
+  Tensor gdb2 = test::device_garbage({d.out_features});
+  ops::linear_backward(d, gx, gw, gdy, nullptr, gdw2, d.bias ? &gdb2 : nullptr);
+  test::expect_bitwise_equal("dw", gdw, gdw2);
+  if (d.bias) test::expect_bitwise_equal("db", gdb, gdb2);
+}
+
 class LinearParity : public ::testing::TestWithParam<LinearCase> {};
+
+TEST_P(LinearParity, Bf16ActivationsMatchTheCpuBackend) {
+  check_storage_against_cpu<bf16>(GetParam().d, 0);
+  check_storage_against_cpu<bf16>(GetParam().d, 1);
+}
+
+TEST_P(LinearParity, F16ActivationsMatchTheCpuBackend) {
+  check_storage_against_cpu<f16>(GetParam().d, 0);
+  check_storage_against_cpu<f16>(GetParam().d, 1);
+}
 
 TEST_P(LinearParity, ForwardAndBackwardMatchTheCpuBackend) {
   check_against_cpu(GetParam().d, 0);

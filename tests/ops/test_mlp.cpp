@@ -1,8 +1,13 @@
 // The transformer MLP composite (linear, exact GELU, linear) against a double reference;
-// gradients against central differences.
+// gradients against central differences; with bf16 and f16 activations, bitwise its ops run one
+// after the other (each tested against fp32 in its own file), with fp32 weight gradients.
 #include <cmath>
+#include <string>
 
 #include "op_test_util.hpp"
+#include "storage_test_util.hpp"
+#include "swag/ops/elementwise.hpp"
+#include "swag/ops/linear.hpp"
 #include "swag/ops/mlp.hpp"
 
 namespace swag::test {
@@ -64,6 +69,50 @@ TEST_F(Mlp, BackwardMatchesCentralDifferences) {
   expect_close(g.w2, numeric_gradient(args.w2, loss, kSmoothStep), kSmoothRel, "dw2");
   expect_close(g.b2, numeric_gradient(args.b2, loss, kSmoothStep), kSmoothRel, "db2");
 }
+
+class MlpStorage : public ::testing::TestWithParam<DType> {};
+
+TEST_P(MlpStorage, IsItsOpsOneAfterTheOther) {
+  const DType s = GetParam();
+  const std::int64_t n = kMlp.rows, d = kMlp.features, h = kMlp.hidden;
+  const Tensor x = round_to(random_tensor({n, d}, 7, -2.0f, 2.0f), s);
+  const ops::MlpWeights w{round_to(random_tensor({h, d}, 8), s), round_to(random_tensor({h}, 9), s),
+                          round_to(random_tensor({d, h}, 10), s),
+                          round_to(random_tensor({d}, 11), s)};
+  const Tensor dy = round_to(random_tensor({n, d}, 12), s);
+  const auto grads = [&] {
+    return ops::MlpWeights{Tensor::empty({h, d}), Tensor::empty({h}), Tensor::empty({d, h}),
+                           Tensor::empty({d})};
+  };
+  ops::MlpCache c = ops::MlpCache::allocate(kMlp, Device::cpu, s);
+  EXPECT_EQ(c.act.dtype(), s);
+  Tensor y = Tensor::empty({n, d}, s), dx = Tensor::empty({n, d}, s);
+  ops::MlpWeights g = grads();
+  ops::mlp_forward(kMlp, x, w, c, y);
+  ops::mlp_backward(kMlp, x, w, c, dy, dx, g);
+
+  const ops::LinearDesc fc1{n, d, h, true}, fc2{n, h, d, true};
+  Tensor pre = Tensor::empty({n, h}, s), act = Tensor::empty({n, h}, s);
+  Tensor dact = Tensor::empty({n, h}, s), want_y = Tensor::empty({n, d}, s);
+  Tensor want_dx = Tensor::empty({n, d}, s);
+  ops::MlpWeights want_g = grads();
+  ops::linear_forward(fc1, x, w.w1, &w.b1, pre);
+  ops::gelu_forward(pre, act);
+  ops::linear_forward(fc2, act, w.w2, &w.b2, want_y);
+  ops::linear_backward(fc2, act, w.w2, dy, &dact, want_g.w2, &want_g.b2);
+  ops::gelu_backward(pre, dact, dact);
+  ops::linear_backward(fc1, x, w.w1, dact, &want_dx, want_g.w1, &want_g.b1);
+  const std::string what = storage_name(s);
+  expect_same_bits(y, want_y, what + " y");
+  expect_same_bits(dx, want_dx, what + " dx");
+  expect_same_bits(g.w1, want_g.w1, what + " dw1");
+  expect_same_bits(g.b1, want_g.b1, what + " db1");
+  expect_same_bits(g.w2, want_g.w2, what + " dw2");
+  expect_same_bits(g.b2, want_g.b2, what + " db2");
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, MlpStorage, ::testing::Values(DType::bf16, DType::f16),
+                         [](const auto& p) { return storage_name(p.param); });
 
 }  // namespace
 }  // namespace swag::test

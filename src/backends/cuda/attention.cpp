@@ -17,38 +17,51 @@
 // with s = 1 / sqrt(hd). One call per head covers the batch: with h fixed, the sample stride is
 // uniform in every operand (T*3D in qkv, H*T*T in probs, T*D in context).
 //
-// Numerics: fp32 data and accumulation, the products in the context's math mode as in
+// Numerics: fp32 accumulation. fp32 data has its products in the context's math mode as in
 // linear.cpp: CUBLAS_COMPUTE_32F in fp32 mode (no TF32), for parity with the CPU backend;
-// CUBLAS_COMPUTE_32F_FAST_TF32 in tf32; CUBLAS_COMPUTE_32F_FAST_16BF in bf16. The softmax
-// kernels are fp32 in every mode. cuBLASLt's result
+// CUBLAS_COMPUTE_32F_FAST_TF32 in tf32; CUBLAS_COMPUTE_32F_FAST_16BF in bf16. bf16 and f16
+// activations (doc/mixed_precision.md) go to 16-bit tensor cores with CUBLAS_COMPUTE_32F in any
+// mode; the logits S and dP are then written in fp32 to scratch at the start of the context's
+// workspace (the GEMMs' own workspace after it), the softmax kernels read them and round P and
+// dS once to the storage type, and the products that read P and dS take those 16-bit values
+// (the CPU backend keeps them in fp32: a difference of one 16-bit rounding of P and of dS).
+// The softmax arithmetic is fp32 in every mode. cuBLASLt's result
 // for a given algorithm, shape and GPU is bitwise reproducible (its split-K reductions keep a
 // fixed order), and the algorithm is chosen once per shape.
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
+#include "attention_kernels.hpp"
 #include "cublaslt_gemm.hpp"
 #include "op_support.hpp"
 #include "swag/backends/cuda/check.hpp"
 #include "swag/backends/cuda/context.hpp"
 #include "swag/backends/cuda/cuda_ops.hpp"
-#include "attention_kernels.hpp"
+#include "swag/core/float_types.hpp"
 
 namespace swag::cuda {
 namespace {
 
 // A column-major operand of a batched GEMM: pointer to the first matrix, leading dimension and
 // the stride between the matrices of the batch, in elements.
+template <class T>
 struct Operand {
-  const float* p;
+  const T* p;
   std::int64_t ld, stride;
 };
 
-// D_i = alpha op(A_i) op(B_i) for i < batch, all column-major; D is m x n. The plan depends on
-// the shape, strides and pointer alignments (head views of qkv start anywhere a multiple of 4
-// bytes) and the math mode.
+// D_i = alpha op(A_i) op(B_i) for i < batch, all column-major; D is m x n, A and B of type T, D
+// of type Out. The plan depends on the shape, strides and pointer alignments (head views of qkv
+// start anywhere a multiple of the element size), the math mode and the types. The GEMM's
+// workspace starts `workspace_offset` bytes into the context's.
+template <class T, class Out>
 void batched_gemm(cublasOperation_t trans_a, cublasOperation_t trans_b, std::int64_t m,
-                  std::int64_t n, std::int64_t k, std::int64_t batch, float alpha, const Operand& a,
-                  const Operand& b, float* d, std::int64_t ldd, std::int64_t stride_d) {
+                  std::int64_t n, std::int64_t k, std::int64_t batch, float alpha,
+                  const Operand<T>& a, const Operand<T>& b, Out* d, std::int64_t ldd,
+                  std::int64_t stride_d, std::size_t workspace_offset) {
+  constexpr cudaDataType_t ab_type = cuda_data_type<T>();
   const GemmKey key{.trans_a = trans_a,
                     .trans_b = trans_b,
                     .m = m,
@@ -67,11 +80,13 @@ void batched_gemm(cublasOperation_t trans_a, cublasOperation_t trans_b, std::int
                     .align_d = alignment(d),
                     .bias = false,
                     .align_bias = 0,
-                    .math = context().math()};
-  // An attention layer has six distinct products per shape (per math mode); a linear search
-  // finds them quickly.
+                    .math = gemm_math(ab_type),
+                    .ab_type = ab_type,
+                    .d_type = cuda_data_type<Out>()};
+  // An attention layer has six distinct products per shape (per math mode and types); a linear
+  // search finds them quickly. Each instantiation has its own cache.
   static GemmPlans plans;
-  run_gemm(plans.get(key, nullptr, "attention"), alpha, a.p, b.p, d);
+  run_gemm(plans.get(key, nullptr, "attention"), alpha, a.p, b.p, d, workspace_offset);
 }
 
 // The per-head views: element offsets of head h's first matrix and the sample strides.
@@ -89,64 +104,102 @@ struct Views {
   std::int64_t probs_stride() const { return heads * t * t; }
   std::int64_t context_stride() const { return t * dim; }
   // Q, K, V (part 0, 1, 2) of head h in a [B, T, 3D] tensor.
-  Operand qkv(const float* base, int part, std::int64_t h) const {
+  template <class T>
+  Operand<T> qkv(const T* base, int part, std::int64_t h) const {
     return {base + part * dim + h * hd, ld, qkv_stride()};
   }
-  Operand probs(const float* base, std::int64_t h) const {
+  template <class T>
+  Operand<T> probs(const T* base, std::int64_t h) const {
     return {base + h * t * t, t, probs_stride()};
   }
   // Head h's columns of a [B, T, D] tensor (context, dcontext).
-  Operand heads_out(const float* base, std::int64_t h) const {
+  template <class T>
+  Operand<T> heads_out(const T* base, std::int64_t h) const {
     return {base + h * hd, dim, context_stride()};
   }
 };
+
+// Where the fp32 logits (or dP) go: the probabilities' (dprobs') own storage for float, else
+// scratch at the start of the context workspace, with the GEMMs' workspace after it. Reserving
+// both at once keeps the workspace from moving under the scratch.
+template <class T>
+struct Fp32Rows {
+  float* rows;
+  std::size_t gemm_offset;
+  Fp32Rows(T* own, std::int64_t count) {
+    if constexpr (std::is_same_v<T, float>) {
+      rows = own;
+      gemm_offset = 0;
+    } else {
+      gemm_offset = align_up(static_cast<std::size_t>(count) * sizeof(float));
+      rows = static_cast<float*>(context().workspace(gemm_offset + kGemmWorkspace));
+    }
+  }
+};
+
+template <class T>
+void forward(const ops::AttentionDesc& d, const Tensor& qkv, Tensor& probs, Tensor& context) {
+  const Views v(d);
+  const std::int64_t t = v.t, hd = v.hd, batch = d.batch;
+  const T* x = qkv.data<T>();
+  T* pp = probs.data<T>();
+  T* cp = context.data<T>();
+  const Fp32Rows<T> logits(pp, probs.numel());
+  for (std::int64_t h = 0; h < v.heads; ++h) {
+    const Operand<T> q = v.qkv(x, 0, h), k = v.qkv(x, 1, h);
+    batched_gemm(CUBLAS_OP_T, CUBLAS_OP_N, t, t, hd, batch, v.scale, k, q, logits.rows + h * t * t,
+                 t, v.probs_stride(), logits.gemm_offset);  // Sᵀ = s Kcᵀ Qc
+  }
+  kernels::softmax_rows(logits.rows, pp, batch * v.heads * t, t);
+  for (std::int64_t h = 0; h < v.heads; ++h)
+    batched_gemm(CUBLAS_OP_N, CUBLAS_OP_N, hd, t, t, batch, 1.0f, v.qkv(x, 2, h), v.probs<T>(pp, h),
+                 cp + h * hd, v.dim, v.context_stride(),
+                 logits.gemm_offset);  // Oᵀ = Vc Pc
+}
+
+template <class T>
+void backward(const ops::AttentionDesc& d, const Tensor& qkv, const Tensor& probs,
+              const Tensor& dcontext, Tensor& dprobs, Tensor& dqkv) {
+  const Views v(d);
+  const std::int64_t t = v.t, hd = v.hd, batch = d.batch, dim = v.dim;
+  const T* x = qkv.data<T>();
+  const T* pp = probs.data<T>();
+  const T* dop = dcontext.data<T>();
+  T* ds = dprobs.data<T>();
+  T* dx = dqkv.data<T>();
+  const Fp32Rows<T> dp(ds, dprobs.numel());
+  for (std::int64_t h = 0; h < v.heads; ++h) {
+    const Operand<T> dout = v.heads_out(dop, h);
+    batched_gemm(CUBLAS_OP_N, CUBLAS_OP_T, hd, t, t, batch, 1.0f, dout, v.probs(pp, h),
+                 dx + 2 * dim + h * hd, v.ld, v.qkv_stride(), dp.gemm_offset);  // dVᵀ = dOc Pcᵀ
+    batched_gemm(CUBLAS_OP_T, CUBLAS_OP_N, t, t, hd, batch, 1.0f, v.qkv(x, 2, h), dout,
+                 dp.rows + h * t * t, t, v.probs_stride(), dp.gemm_offset);  // dPᵀ = Vcᵀ dOc
+  }
+  kernels::softmax_backward_rows(pp, dp.rows, ds, batch * v.heads * t, t);
+  for (std::int64_t h = 0; h < v.heads; ++h) {
+    const Operand<T> dsh = v.probs<T>(ds, h);
+    batched_gemm(CUBLAS_OP_N, CUBLAS_OP_N, hd, t, t, batch, v.scale, v.qkv(x, 1, h), dsh,
+                 dx + h * hd, v.ld, v.qkv_stride(), dp.gemm_offset);  // dQᵀ = s Kc dSc
+    batched_gemm(CUBLAS_OP_N, CUBLAS_OP_T, hd, t, t, batch, v.scale, v.qkv(x, 0, h), dsh,
+                 dx + dim + h * hd, v.ld, v.qkv_stride(), dp.gemm_offset);  // dKᵀ = s Qc dScᵀ
+  }
+}
 
 }  // namespace
 
 void attention_forward(const ops::AttentionDesc& d, const Tensor& qkv, Tensor& probs,
                        Tensor& context) {
   require_on_device("attention", {&qkv, &probs, &context});
-  const Views v(d);
-  const std::int64_t t = v.t, hd = v.hd, batch = d.batch;
-  const float* x = qkv.data<float>();
-  float* pp = probs.data<float>();
-  float* cp = context.data<float>();
-  for (std::int64_t h = 0; h < v.heads; ++h) {
-    const Operand q = v.qkv(x, 0, h), k = v.qkv(x, 1, h);
-    batched_gemm(CUBLAS_OP_T, CUBLAS_OP_N, t, t, hd, batch, v.scale, k, q, pp + h * t * t, t,
-                 v.probs_stride());  // Sᵀ = s Kcᵀ Qc
-  }
-  kernels::softmax_rows(pp, batch * v.heads * t, t);
-  for (std::int64_t h = 0; h < v.heads; ++h)
-    batched_gemm(CUBLAS_OP_N, CUBLAS_OP_N, hd, t, t, batch, 1.0f, v.qkv(x, 2, h), v.probs(pp, h),
-                 cp + h * hd, v.dim, v.context_stride());  // Oᵀ = Vc Pc
+  visit_float_type(qkv.dtype(), "attention",
+                   [&](auto tag) { forward<decltype(tag)>(d, qkv, probs, context); });
 }
 
 void attention_backward(const ops::AttentionDesc& d, const Tensor& qkv, const Tensor& probs,
                         const Tensor& dcontext, Tensor& dprobs, Tensor& dqkv) {
   require_on_device("attention", {&qkv, &probs, &dcontext, &dprobs, &dqkv});
-  const Views v(d);
-  const std::int64_t t = v.t, hd = v.hd, batch = d.batch, dim = v.dim;
-  const float* x = qkv.data<float>();
-  const float* pp = probs.data<float>();
-  const float* dop = dcontext.data<float>();
-  float* ds = dprobs.data<float>();
-  float* dx = dqkv.data<float>();
-  for (std::int64_t h = 0; h < v.heads; ++h) {
-    const Operand dout = v.heads_out(dop, h);
-    batched_gemm(CUBLAS_OP_N, CUBLAS_OP_T, hd, t, t, batch, 1.0f, dout, v.probs(pp, h),
-                 dx + 2 * dim + h * hd, v.ld, v.qkv_stride());  // dVᵀ = dOc Pcᵀ
-    batched_gemm(CUBLAS_OP_T, CUBLAS_OP_N, t, t, hd, batch, 1.0f, v.qkv(x, 2, h), dout,
-                 ds + h * t * t, t, v.probs_stride());  // dPᵀ = Vcᵀ dOc
-  }
-  kernels::softmax_backward_rows(pp, ds, batch * v.heads * t, t);
-  for (std::int64_t h = 0; h < v.heads; ++h) {
-    const Operand dsh = v.probs(ds, h);
-    batched_gemm(CUBLAS_OP_N, CUBLAS_OP_N, hd, t, t, batch, v.scale, v.qkv(x, 1, h), dsh,
-                 dx + h * hd, v.ld, v.qkv_stride());  // dQᵀ = s Kc dSc
-    batched_gemm(CUBLAS_OP_N, CUBLAS_OP_T, hd, t, t, batch, v.scale, v.qkv(x, 0, h), dsh,
-                 dx + dim + h * hd, v.ld, v.qkv_stride());  // dKᵀ = s Qc dScᵀ
-  }
+  visit_float_type(qkv.dtype(), "attention", [&](auto tag) {
+    backward<decltype(tag)>(d, qkv, probs, dcontext, dprobs, dqkv);
+  });
 }
 
 }  // namespace swag::cuda

@@ -18,19 +18,31 @@
 //         range (6e-5 to 65504) would need loss scaling; TF32 keeps fp32's exponent range.
 // Each pass takes the first deterministic tensor-op algorithm cuDNN ranks for it, or, for a
 // shape without one (depthwise, few channels per group), a CUDA-core one (pick, below), and runs
-// with its convolution descriptor at that algorithm's math type, as cuDNN asks. Plans are cached
-// per shape and math mode.
+// with its convolution descriptor at that algorithm's math type, as cuDNN asks.
+//
+// bf16 and f16 activations (doc/mixed_precision.md): x, w, b, y, dy, dx are CUDNN_DATA_BFLOAT16
+// or CUDNN_DATA_HALF tensors with an fp32 convolution compute type (fp32 accumulation), picked as
+// tf32 picks (16-bit tensor cores), whatever the math mode. y is rounded once from the fp32
+// accumulator; a bias is added in a second pass (the legacy API has no fused bias for these
+// algorithms) that rounds again. cuDNN's filter gradient has the filter's type, so dw goes
+// through a 16-bit scratch (one rounding) and is widened into the fp32 gradient; db is a column
+// sum of dy in double (bias_gradient). The bias addition and the weight layout transforms are
+// kernels of our own (gemm_kernels.cu) for 16 bits, cuDNN's for f32. Plans are cached per shape,
+// math mode and storage type.
 #include <algorithm>
 #include <climits>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "gemm_kernels.hpp"
 #include "op_support.hpp"
 #include "swag/backends/cuda/check.hpp"
 #include "swag/backends/cuda/context.hpp"
 #include "swag/backends/cuda/cuda_ops.hpp"
+#include "swag/core/float_types.hpp"
 
 namespace swag::cuda {
 namespace {
@@ -63,8 +75,8 @@ struct Plan {
 // at all, they ask again as fp32 does, so that such a shape computes exactly as in fp32 mode.
 // The descriptor is left at the chosen algorithm's math type, as cuDNN asks.
 template <class Perf, int kCount, class Query>
-Perf pick(const Query& query, cudnnConvolutionDescriptor_t conv, Math math, const char* pass,
-          const ops::Conv2dDesc& d) {
+Perf pick(const Query& query, cudnnConvolutionDescriptor_t conv, Math math, bool tensor_ops,
+          const char* pass, const ops::Conv2dDesc& d) {
   Perf results[kCount];
   int count = 0;
   const auto first = [&](cudnnMathType_t type) -> const Perf* {
@@ -75,8 +87,8 @@ Perf pick(const Query& query, cudnnConvolutionDescriptor_t conv, Math math, cons
     return nullptr;
   };
   const Perf* found = nullptr;
-  if (math != Math::fp32) {
-    // bf16 too: TF32 for convolutions (see the top of this file).
+  if (tensor_ops) {
+    // bf16 mode too: TF32 for fp32 data (see the top of this file).
     SWAG_CUDA_CHECK(cudnnSetConvolutionMathType(conv, CUDNN_TENSOR_OP_MATH));
     query(conv, results, &count);
     for (const cudnnMathType_t type : {CUDNN_TENSOR_OP_MATH, CUDNN_DEFAULT_MATH, CUDNN_FMA_MATH})
@@ -89,7 +101,8 @@ Perf pick(const Query& query, cudnnConvolutionDescriptor_t conv, Math math, cons
   }
   if (!found)
     fail(ExitCode::failure, "conv2d on CUDA: cuDNN has no deterministic {} {} algorithm for {}",
-         ops::math_mode_name(math), pass, describe(d));
+         tensor_ops && math == Math::fp32 ? "16-bit" : ops::math_mode_name(math), pass,
+         describe(d));
   SWAG_CUDA_CHECK(cudnnSetConvolutionMathType(conv, found->mathType));
   return *found;
 }
@@ -98,7 +111,17 @@ int to_int(std::int64_t v) {
   return static_cast<int>(v);
 }
 
-std::unique_ptr<Plan> make_plan(const ops::Conv2dDesc& d, Math math) {
+cudnnDataType_t cudnn_type(DType t) {
+  switch (t) {
+    case DType::bf16: return CUDNN_DATA_BFLOAT16;
+    case DType::f16: return CUDNN_DATA_HALF;
+    default: break;
+  }
+  return CUDNN_DATA_FLOAT;
+}
+
+// math: the context's for f32 tensors, fp32 (unused) for 16-bit ones.
+std::unique_ptr<Plan> make_plan(const ops::Conv2dDesc& d, Math math, DType type) {
   // The legacy API indexes tensors with 32-bit integers.
   const std::int64_t largest =
       std::max(shape_numel(d.input_shape()), shape_numel(d.output_shape()));
@@ -110,21 +133,22 @@ std::unique_ptr<Plan> make_plan(const ops::Conv2dDesc& d, Math math) {
 
   auto p = std::make_unique<Plan>();
   const int in_per_group = to_int(d.in_channels / d.groups);
-  SWAG_CUDA_CHECK(cudnnSetTensor4dDescriptor(p->x, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT,
-                                             to_int(d.batch), to_int(d.in_channels),
-                                             to_int(d.height), to_int(d.width)));
-  SWAG_CUDA_CHECK(cudnnSetTensor4dDescriptor(p->y, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT,
-                                             to_int(d.batch), to_int(d.out_channels),
-                                             to_int(d.out_height()), to_int(d.out_width())));
-  SWAG_CUDA_CHECK(cudnnSetTensor4dDescriptor(p->bias, CUDNN_TENSOR_NHWC, CUDNN_DATA_FLOAT, 1,
+  const cudnnDataType_t data = cudnn_type(type);
+  const bool tensor_ops = math != Math::fp32 || type != DType::f32;
+  SWAG_CUDA_CHECK(cudnnSetTensor4dDescriptor(p->x, CUDNN_TENSOR_NHWC, data, to_int(d.batch),
+                                             to_int(d.in_channels), to_int(d.height),
+                                             to_int(d.width)));
+  SWAG_CUDA_CHECK(cudnnSetTensor4dDescriptor(p->y, CUDNN_TENSOR_NHWC, data, to_int(d.batch),
+                                             to_int(d.out_channels), to_int(d.out_height()),
+                                             to_int(d.out_width())));
+  SWAG_CUDA_CHECK(cudnnSetTensor4dDescriptor(p->bias, CUDNN_TENSOR_NHWC, data, 1,
                                              to_int(d.out_channels), 1, 1));
   for (auto [desc, format] :
        {std::pair{&p->oihw, CUDNN_TENSOR_NCHW}, {&p->ohwi, CUDNN_TENSOR_NHWC}})
-    SWAG_CUDA_CHECK(cudnnSetTensor4dDescriptor(
-        *desc, format, CUDNN_DATA_FLOAT, to_int(d.out_channels), in_per_group, d.kernel, d.kernel));
-  SWAG_CUDA_CHECK(cudnnSetFilter4dDescriptor(p->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NHWC,
-                                             to_int(d.out_channels), in_per_group, d.kernel,
-                                             d.kernel));
+    SWAG_CUDA_CHECK(cudnnSetTensor4dDescriptor(*desc, format, data, to_int(d.out_channels),
+                                               in_per_group, d.kernel, d.kernel));
+  SWAG_CUDA_CHECK(cudnnSetFilter4dDescriptor(p->w, data, CUDNN_TENSOR_NHWC, to_int(d.out_channels),
+                                             in_per_group, d.kernel, d.kernel));
   for (const ConvolutionDescriptor* conv : {&p->conv_forward, &p->conv_data, &p->conv_filter}) {
     SWAG_CUDA_CHECK(cudnnSetConvolution2dDescriptor(*conv, d.padding, d.padding, d.stride, d.stride,
                                                     1, 1, CUDNN_CROSS_CORRELATION,
@@ -139,13 +163,13 @@ std::unique_ptr<Plan> make_plan(const ops::Conv2dDesc& d, Math math) {
         SWAG_CUDA_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
             h, p->x, p->w, conv, p->y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, count, r));
       },
-      p->conv_forward, math, "forward", d);
+      p->conv_forward, math, tensor_ops, "forward", d);
   p->backward_data = pick<cudnnConvolutionBwdDataAlgoPerf_t, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT>(
       [&](cudnnConvolutionDescriptor_t conv, cudnnConvolutionBwdDataAlgoPerf_t* r, int* count) {
         SWAG_CUDA_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
             h, p->w, p->y, conv, p->x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, count, r));
       },
-      p->conv_data, math, "backward-data", d);
+      p->conv_data, math, tensor_ops, "backward-data", d);
   p->backward_filter =
       pick<cudnnConvolutionBwdFilterAlgoPerf_t, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT>(
           [&](cudnnConvolutionDescriptor_t conv, cudnnConvolutionBwdFilterAlgoPerf_t* r,
@@ -153,89 +177,125 @@ std::unique_ptr<Plan> make_plan(const ops::Conv2dDesc& d, Math math) {
             SWAG_CUDA_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
                 h, p->x, p->y, conv, p->w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, count, r));
           },
-          p->conv_filter, math, "backward-filter", d);
+          p->conv_filter, math, tensor_ops, "backward-filter", d);
   return p;
 }
 
-Plan& plan_for(const ops::Conv2dDesc& d) {
-  // A model has a few dozen distinct convolution shapes (per math mode); a linear search finds
-  // them quickly.
+Plan& plan_for(const ops::Conv2dDesc& d, DType type) {
+  // A model has a few dozen distinct convolution shapes (per math mode and storage type); a
+  // linear search finds them quickly.
   struct Entry {
     ops::Conv2dDesc desc;
     Math math;
+    DType type;
     std::unique_ptr<Plan> plan;
   };
   static std::vector<Entry> plans;
-  const Math math = context().math();
+  const Math math = type == DType::f32 ? context().math() : Math::fp32;
   for (Entry& e : plans)
-    if (e.desc == d && e.math == math) return *e.plan;
-  plans.push_back({d, math, make_plan(d, math)});
+    if (e.desc == d && e.math == math && e.type == type) return *e.plan;
+  plans.push_back({d, math, type, make_plan(d, math, type)});
   return *plans.back().plan;
 }
 
 const float kOne = 1.0f, kZero = 0.0f;
 
 // dst = src in another layout (OIHW <-> OHWI), both described by plan descriptors.
-void transform(const TensorDescriptor& from, const float* src, const TensorDescriptor& to,
-               float* dst) {
+void transform(const TensorDescriptor& from, const void* src, const TensorDescriptor& to,
+               void* dst) {
   SWAG_CUDA_CHECK(cudnnTransformTensor(context().cudnn(), &kOne, from, src, &kZero, to, dst));
+}
+
+// Weights of d's shape and storage type from OIHW to OHWI (to_ohwi) or back.
+void permute(const Plan& p, const ops::Conv2dDesc& d, DType type, const void* src, void* dst,
+             bool to_ohwi) {
+  visit_float_type(type, "conv2d", [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_same_v<T, float>)
+      transform(to_ohwi ? p.oihw : p.ohwi, src, to_ohwi ? p.ohwi : p.oihw, dst);
+    else
+      kernels::permute_weights(static_cast<const T*>(src), static_cast<T*>(dst), d.out_channels,
+                               d.in_channels / d.groups, std::int64_t{d.kernel} * d.kernel,
+                               to_ohwi);
+  });
 }
 
 }  // namespace
 
+// The passes take alpha and beta as float for every storage type used here (cuDNN's rule for
+// float, half and bfloat16 data).
 void conv2d_forward(const ops::Conv2dDesc& d, const Tensor& x, const Tensor& w, const Tensor* b,
                     Tensor& y) {
   require_on_device("conv2d", {&x, &w, b, &y});
   Context& ctx = context();
-  const Plan& p = plan_for(d);
+  const Plan& p = plan_for(d, x.dtype());
   // Workspace: [OHWI weights if transposed | cuDNN's workspace].
   const std::size_t weight_bytes = p.transpose ? align_up(w.nbytes()) : 0;
   char* ws = static_cast<char*>(ctx.workspace(weight_bytes + p.forward.memory));
-  const float* weights = w.data<float>();
+  const void* weights = w.raw();
   if (p.transpose) {
-    transform(p.oihw, w.data<float>(), p.ohwi, reinterpret_cast<float*>(ws));
-    weights = reinterpret_cast<const float*>(ws);
+    permute(p, d, x.dtype(), w.raw(), ws, true);
+    weights = ws;
   }
-  SWAG_CUDA_CHECK(cudnnConvolutionForward(ctx.cudnn(), &kOne, p.x, x.data<float>(), p.w, weights,
+  SWAG_CUDA_CHECK(cudnnConvolutionForward(ctx.cudnn(), &kOne, p.x, x.raw(), p.w, weights,
                                           p.conv_forward, p.forward.algo, ws + weight_bytes,
-                                          p.forward.memory, &kZero, p.y, y.data<float>()));
-  if (b)
-    SWAG_CUDA_CHECK(
-        cudnnAddTensor(ctx.cudnn(), &kOne, p.bias, b->data<float>(), &kOne, p.y, y.data<float>()));
+                                          p.forward.memory, &kZero, p.y, y.raw()));
+  if (!b) return;
+  visit_float_type(x.dtype(), "conv2d", [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_same_v<T, float>)
+      SWAG_CUDA_CHECK(cudnnAddTensor(ctx.cudnn(), &kOne, p.bias, b->data<float>(), &kOne, p.y,
+                                     y.data<float>()));
+    else
+      kernels::add_bias(y.data<T>(), b->data<T>(), d.batch * d.out_height() * d.out_width(),
+                        d.out_channels);
+  });
 }
 
 void conv2d_backward(const ops::Conv2dDesc& d, const Tensor& x, const Tensor& w, const Tensor& dy,
                      Tensor* dx, Tensor& dw, Tensor* db) {
   require_on_device("conv2d", {&x, &w, &dy, dx, &dw, db});
   Context& ctx = context();
-  const Plan& p = plan_for(d);
-  // Workspace: [OHWI weights | OHWI weight gradient | cuDNN's].
-  const std::size_t weight_bytes = p.transpose ? align_up(w.nbytes()) : 0;
+  const Plan& p = plan_for(d, x.dtype());
+  const bool narrow = x.dtype() != DType::f32;  // dw through a 16-bit scratch
+  // Workspace: [OHWI weights | OHWI weight gradient | 16-bit OIHW weight gradient | cuDNN's].
+  // The weights and their gradient in the storage type have w's size.
+  const std::size_t weight_bytes = align_up(w.nbytes());
+  const std::size_t ohwi_bytes = p.transpose ? weight_bytes : 0;
+  const std::size_t narrow_bytes = narrow ? weight_bytes : 0;
   const std::size_t cudnn_bytes =
       std::max(dx ? p.backward_data.memory : 0, p.backward_filter.memory);
-  char* ws = static_cast<char*>(ctx.workspace(2 * weight_bytes + cudnn_bytes));
-  auto* w_ohwi = reinterpret_cast<float*>(ws);
-  auto* dw_ohwi = reinterpret_cast<float*>(ws + weight_bytes);
-  char* cudnn_ws = ws + 2 * weight_bytes;
+  char* ws = static_cast<char*>(ctx.workspace(2 * ohwi_bytes + narrow_bytes + cudnn_bytes));
+  char* w_ohwi = ws;
+  char* dw_ohwi = ws + ohwi_bytes;
+  char* dw_narrow = ws + 2 * ohwi_bytes;
+  char* cudnn_ws = dw_narrow + narrow_bytes;
 
   if (dx) {
-    const float* weights = w.data<float>();
+    const void* weights = w.raw();
     if (p.transpose) {
-      transform(p.oihw, w.data<float>(), p.ohwi, w_ohwi);
+      permute(p, d, x.dtype(), w.raw(), w_ohwi, true);
       weights = w_ohwi;
     }
-    SWAG_CUDA_CHECK(cudnnConvolutionBackwardData(
-        ctx.cudnn(), &kOne, p.w, weights, p.y, dy.data<float>(), p.conv_data, p.backward_data.algo,
-        cudnn_ws, p.backward_data.memory, &kZero, p.x, dx->data<float>()));
+    SWAG_CUDA_CHECK(cudnnConvolutionBackwardData(ctx.cudnn(), &kOne, p.w, weights, p.y, dy.raw(),
+                                                 p.conv_data, p.backward_data.algo, cudnn_ws,
+                                                 p.backward_data.memory, &kZero, p.x, dx->raw()));
   }
-  float* grad = p.transpose ? dw_ohwi : dw.data<float>();
-  SWAG_CUDA_CHECK(cudnnConvolutionBackwardFilter(
-      ctx.cudnn(), &kOne, p.x, x.data<float>(), p.y, dy.data<float>(), p.conv_filter,
-      p.backward_filter.algo, cudnn_ws, p.backward_filter.memory, &kZero, p.w, grad));
-  if (p.transpose) transform(p.ohwi, dw_ohwi, p.oihw, dw.data<float>());
+  // The gradient in the storage type's OIHW layout: dw itself for f32.
+  void* const grad_oihw = narrow ? static_cast<void*>(dw_narrow) : dw.raw();
+  void* const grad = p.transpose ? static_cast<void*>(dw_ohwi) : grad_oihw;
+  SWAG_CUDA_CHECK(cudnnConvolutionBackwardFilter(ctx.cudnn(), &kOne, p.x, x.raw(), p.y, dy.raw(),
+                                                 p.conv_filter, p.backward_filter.algo, cudnn_ws,
+                                                 p.backward_filter.memory, &kZero, p.w, grad));
+  if (p.transpose) permute(p, d, x.dtype(), dw_ohwi, grad_oihw, false);
+  if (narrow)
+    visit_float_type(x.dtype(), "conv2d", [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (!std::is_same_v<T, float>)
+        kernels::widen(static_cast<const T*>(grad_oihw), dw.data<float>(), dw.numel());
+    });
   if (db)
-    bias_gradient(dy.data<float>(), db->data<float>(), d.batch * d.out_height() * d.out_width(),
-                  d.out_channels);
+    bias_gradient(dy, db->data<float>(), d.batch * d.out_height() * d.out_width(), d.out_channels);
 }
 
 }  // namespace swag::cuda

@@ -16,10 +16,8 @@
 namespace swag::cuda {
 namespace {
 
-// The most workspace a GEMM may use (what NVIDIA recommends for Hopper).
-constexpr std::size_t kGemmWorkspace = std::size_t{32} << 20;
-
-// fp32 in and out, fp32 accumulation; the products as the math mode allows.
+// fp32 accumulation; for fp32 operands the products as the math mode allows (16-bit operands
+// come with Math::fp32, gemm_math).
 cublasComputeType_t compute_type(Math math) {
   switch (math) {
     case Math::tf32: return CUBLAS_COMPUTE_32F_FAST_TF32;
@@ -33,12 +31,21 @@ using Preference =
     std::unique_ptr<std::remove_pointer_t<cublasLtMatmulPreference_t>,
                     Destroyer<cublasLtMatmulPreference_t, cublasLtMatmulPreferenceDestroy>>;
 
-// A column-major rows x cols fp32 matrix with leading dimension ld; when batched, `batch` of
-// them `stride` elements apart.
-MatrixLayout layout(std::int64_t rows, std::int64_t cols, std::int64_t ld, bool batched,
-                    std::int64_t batch, std::int64_t stride) {
+// The arithmetic in error messages: the math mode for fp32 operands, else the storage type.
+std::string_view arithmetic(const GemmKey& g) {
+  switch (g.ab_type) {
+    case CUDA_R_16BF: return "bf16-storage";
+    case CUDA_R_16F: return "f16-storage";
+    default: return ops::math_mode_name(g.math);
+  }
+}
+
+// A column-major rows x cols matrix of `type` with leading dimension ld; when batched, `batch`
+// of them `stride` elements apart.
+MatrixLayout layout(cudaDataType_t type, std::int64_t rows, std::int64_t cols, std::int64_t ld,
+                    bool batched, std::int64_t batch, std::int64_t stride) {
   cublasLtMatrixLayout_t l = nullptr;
-  SWAG_CUDA_CHECK(cublasLtMatrixLayoutCreate(&l, CUDA_R_32F, static_cast<std::uint64_t>(rows),
+  SWAG_CUDA_CHECK(cublasLtMatrixLayoutCreate(&l, type, static_cast<std::uint64_t>(rows),
                                              static_cast<std::uint64_t>(cols), ld));
   MatrixLayout owned(l);
   if (batched) {
@@ -60,7 +67,7 @@ std::uint32_t alignment(const void* p) {
                             256, address & (~address + 1)));  // lowest set bit
 }
 
-std::unique_ptr<GemmPlan> make_gemm_plan(const GemmKey& g, const float* bias,
+std::unique_ptr<GemmPlan> make_gemm_plan(const GemmKey& g, const void* bias,
                                          std::string_view op_name) {
   auto p = std::make_unique<GemmPlan>();
   cublasLtMatmulDesc_t desc = nullptr;
@@ -74,11 +81,11 @@ std::unique_ptr<GemmPlan> make_gemm_plan(const GemmKey& g, const float* bias,
     set_desc_attribute(desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, bias);
   }
   const bool ta = g.trans_a == CUBLAS_OP_T, tb = g.trans_b == CUBLAS_OP_T;
-  p->a = ta ? layout(g.k, g.m, g.lda, g.batched, g.batch, g.stride_a)
-            : layout(g.m, g.k, g.lda, g.batched, g.batch, g.stride_a);
-  p->b = tb ? layout(g.n, g.k, g.ldb, g.batched, g.batch, g.stride_b)
-            : layout(g.k, g.n, g.ldb, g.batched, g.batch, g.stride_b);
-  p->d = layout(g.m, g.n, g.ldd, g.batched, g.batch, g.stride_d);
+  p->a = ta ? layout(g.ab_type, g.k, g.m, g.lda, g.batched, g.batch, g.stride_a)
+            : layout(g.ab_type, g.m, g.k, g.lda, g.batched, g.batch, g.stride_a);
+  p->b = tb ? layout(g.ab_type, g.n, g.k, g.ldb, g.batched, g.batch, g.stride_b)
+            : layout(g.ab_type, g.k, g.n, g.ldb, g.batched, g.batch, g.stride_b);
+  p->d = layout(g.d_type, g.m, g.n, g.ldd, g.batched, g.batch, g.stride_d);
 
   cublasLtMatmulPreference_t pref = nullptr;
   SWAG_CUDA_CHECK(cublasLtMatmulPreferenceCreate(&pref));
@@ -99,14 +106,14 @@ std::unique_ptr<GemmPlan> make_gemm_plan(const GemmKey& g, const float* bias,
     if (g.batched)
       fail(ExitCode::failure,
            "{} on CUDA: cuBLASLt has no {} algorithm for {} batched {}x{}x{} products", op_name,
-           ops::math_mode_name(g.math), g.batch, g.m, g.n, g.k);
+           arithmetic(g), g.batch, g.m, g.n, g.k);
     fail(ExitCode::failure, "{} on CUDA: cuBLASLt has no {} algorithm for {}x{}x{}", op_name,
-         ops::math_mode_name(g.math), g.m, g.n, g.k);
+         arithmetic(g), g.m, g.n, g.k);
   }
   return p;
 }
 
-const GemmPlan& GemmPlans::get(const GemmKey& key, const float* bias, std::string_view op_name) {
+const GemmPlan& GemmPlans::get(const GemmKey& key, const void* bias, std::string_view op_name) {
   auto it =
       std::find_if(plans_.begin(), plans_.end(), [&](const auto& e) { return e.first == key; });
   if (it == plans_.end())
@@ -114,13 +121,16 @@ const GemmPlan& GemmPlans::get(const GemmKey& key, const float* bias, std::strin
   return *it->second;
 }
 
-void run_gemm(const GemmPlan& p, float alpha, const float* a, const float* b, float* d) {
+void run_gemm(const GemmPlan& p, float alpha, const void* a, const void* b, void* d,
+              std::size_t workspace_offset) {
   Context& ctx = context();
   const std::size_t bytes = p.heuristic.workspaceSize;
+  void* const workspace =
+      static_cast<char*>(ctx.workspace(workspace_offset + bytes)) + workspace_offset;
   const float zero = 0.0f;
   SWAG_CUDA_CHECK(cublasLtMatmul(ctx.cublaslt(), p.desc.get(), &alpha, a, p.a.get(), b, p.b.get(),
-                                 &zero, d, p.d.get(), d, p.d.get(), &p.heuristic.algo,
-                                 ctx.workspace(bytes), bytes, ctx.stream()));
+                                 &zero, d, p.d.get(), d, p.d.get(), &p.heuristic.algo, workspace,
+                                 bytes, ctx.stream()));
 }
 
 }  // namespace swag::cuda

@@ -2,12 +2,16 @@
 // alignments, math mode), its plan (descriptors and the algorithm the heuristic picks, built once
 // per key) and the call. Internal to the CUDA backend; each op keeps its own plan cache.
 //
-// Numerics: fp32 data in and out, fp32 accumulation, the products in the key's math mode:
-// CUBLAS_COMPUTE_32F in fp32 (no TF32), CUBLAS_COMPUTE_32F_FAST_TF32 in tf32,
-// CUBLAS_COMPUTE_32F_FAST_16BF in bf16.
+// Numerics: fp32 accumulation always. With fp32 operands (ab_type CUDA_R_32F) the products are in
+// the key's math mode: CUBLAS_COMPUTE_32F in fp32 (no TF32), CUBLAS_COMPUTE_32F_FAST_TF32 in
+// tf32, CUBLAS_COMPUTE_32F_FAST_16BF in bf16. With 16-bit operands (CUDA_R_16BF, CUDA_R_16F:
+// bf16 or f16 activations, doc/mixed_precision.md) it is CUBLAS_COMPUTE_32F, 16-bit tensor cores
+// with fp32 accumulation, whatever the math mode (the key's math is then fp32); D is 16-bit or
+// fp32 (d_type), the scale type fp32.
 #pragma once
 #include <cublasLt.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -17,8 +21,26 @@
 
 #include "swag/backends/cuda/check.hpp"
 #include "swag/backends/cuda/context.hpp"
+#include "swag/core/float16.hpp"
 
 namespace swag::cuda {
+
+// cuBLASLt's name of a storage type.
+template <class T>
+constexpr cudaDataType_t cuda_data_type() {
+  if constexpr (std::is_same_v<T, bf16>)
+    return CUDA_R_16BF;
+  else if constexpr (std::is_same_v<T, f16>)
+    return CUDA_R_16F;
+  else
+    return CUDA_R_32F;
+}
+
+// The math mode of a GEMM whose operands have type ab_type: the context's for fp32 operands,
+// fp32 (plain CUBLAS_COMPUTE_32F) for 16-bit ones.
+inline Math gemm_math(cudaDataType_t ab_type) {
+  return ab_type == CUDA_R_32F ? context().math() : Math::fp32;
+}
 
 // One GEMM D = alpha op(A) op(B) in cuBLASLt's column-major terms (D is m x n, the inner
 // dimension k), its leading dimensions and the alignment of its pointers: the heuristic's choice
@@ -26,7 +48,8 @@ namespace swag::cuda {
 // row slices and head views of qkv need not start on 16 bytes).
 // batched: the layouts carry BATCH_COUNT = batch and STRIDED_BATCH_OFFSET = stride_a, stride_b,
 // stride_d (attention); otherwise neither is set (linear: batch 1, strides 0).
-// bias: a bias per row of D on the epilogue, whose pointer has alignment align_bias.
+// bias: a bias per row of D on the epilogue (of D's type), whose pointer has alignment align_bias.
+// ab_type, d_type: the storage types of A and B, and of C = D.
 struct GemmKey {
   cublasOperation_t trans_a, trans_b;
   std::int64_t m, n, k;
@@ -37,6 +60,7 @@ struct GemmKey {
   bool bias;
   std::uint32_t align_bias;
   Math math;
+  cudaDataType_t ab_type = CUDA_R_32F, d_type = CUDA_R_32F;
   bool operator==(const GemmKey&) const = default;
 };
 
@@ -68,21 +92,27 @@ struct GemmPlan {
 
 // Builds the plan for g (bias: the epilogue's bias pointer when g.bias, whose alignment the
 // heuristic reads); fails naming op_name when cuBLASLt has no algorithm for it.
-std::unique_ptr<GemmPlan> make_gemm_plan(const GemmKey& g, const float* bias,
+std::unique_ptr<GemmPlan> make_gemm_plan(const GemmKey& g, const void* bias,
                                          std::string_view op_name);
 
 // Plans by key, each built on first use. An op has a handful of distinct GEMMs (per math mode);
 // a linear search finds them quickly.
 class GemmPlans {
  public:
-  const GemmPlan& get(const GemmKey& key, const float* bias, std::string_view op_name);
+  const GemmPlan& get(const GemmKey& key, const void* bias, std::string_view op_name);
 
  private:
   std::vector<std::pair<GemmKey, std::unique_ptr<GemmPlan>>> plans_;
 };
 
+// The most workspace a GEMM may use (what NVIDIA recommends for Hopper).
+constexpr std::size_t kGemmWorkspace = std::size_t{32} << 20;
+
 // D = alpha op(A) op(B) (+ the plan's epilogue) with p's algorithm, C = D and beta 0, on the
-// context's stream and workspace.
-void run_gemm(const GemmPlan& p, float alpha, const float* a, const float* b, float* d);
+// context's stream; its workspace starts workspace_offset bytes into the context's workspace (a
+// caller that keeps scratch below that offset reserves offset + kGemmWorkspace bytes first, so
+// that the workspace does not move).
+void run_gemm(const GemmPlan& p, float alpha, const void* a, const void* b, void* d,
+              std::size_t workspace_offset = 0);
 
 }  // namespace swag::cuda

@@ -10,11 +10,14 @@
 // The bias rides on the forward GEMM's epilogue (one value per row of Y^T); its gradient is a
 // column sum of dY.
 //
-// Numerics: fp32 data, fp32 accumulation, the products in the context's math mode
+// Numerics: fp32 accumulation. fp32 data has its products in the context's math mode
 // (swag/ops/math_mode.hpp): CUBLAS_COMPUTE_32F in fp32 mode (no TF32: parity with the CPU
 // backend), CUBLAS_COMPUTE_32F_FAST_TF32 in tf32, CUBLAS_COMPUTE_32F_FAST_16BF in bf16 (bf16
-// tensor-core products; cuBLASLt may also pick TF32 kernels for it). Plans are cached per shape,
-// alignment and math mode.
+// tensor-core products; cuBLASLt may also pick TF32 kernels for it). bf16 and f16 activations
+// (doc/mixed_precision.md) go to 16-bit tensor cores as they are, with CUBLAS_COMPUTE_32F in any
+// math mode: y and dx are rounded once from the fp32 accumulator (the bias added before), dw is
+// written in fp32 by the same GEMM (16-bit A and B, fp32 C and D), db is a column sum in double
+// (bias_gradient). Plans are cached per shape, alignment, math mode and storage types.
 #include <cstdint>
 
 #include "cublaslt_gemm.hpp"
@@ -22,15 +25,19 @@
 #include "swag/backends/cuda/check.hpp"
 #include "swag/backends/cuda/context.hpp"
 #include "swag/backends/cuda/cuda_ops.hpp"
+#include "swag/core/float_types.hpp"
 
 namespace swag::cuda {
 namespace {
 
-// D = op(A) op(B) (+ bias per row of D), all column-major, packed (each leading dimension the
-// matrix's rows). The plan depends on the shape, the alignment of the pointers (parameter views
-// and row slices need not start on 16 bytes) and the math mode.
+// D = op(A) op(B) (+ bias per row of D, of D's type), all column-major, packed (each leading
+// dimension the matrix's rows); A and B of type T, D of type Out. The plan depends on the shape,
+// the alignment of the pointers (parameter views and row slices need not start on 16 bytes), the
+// math mode and the types.
+template <class T, class Out>
 void gemm(cublasOperation_t trans_a, cublasOperation_t trans_b, std::int64_t m, std::int64_t n,
-          std::int64_t k, const float* a, const float* b, float* d, const float* bias = nullptr) {
+          std::int64_t k, const T* a, const T* b, Out* d, const Out* bias = nullptr) {
+  constexpr cudaDataType_t ab_type = cuda_data_type<T>();
   const GemmKey key{.trans_a = trans_a,
                     .trans_b = trans_b,
                     .m = m,
@@ -49,11 +56,16 @@ void gemm(cublasOperation_t trans_a, cublasOperation_t trans_b, std::int64_t m, 
                     .align_d = alignment(d),
                     .bias = bias != nullptr,
                     .align_bias = alignment(bias),
-                    .math = context().math()};
-  // A model has a handful of distinct GEMMs (per math mode); a linear search finds them quickly.
+                    .math = gemm_math(ab_type),
+                    .ab_type = ab_type,
+                    .d_type = cuda_data_type<Out>()};
+  // A model has a handful of distinct GEMMs (per math mode and types); a linear search finds
+  // them quickly. Each instantiation has its own cache.
   static GemmPlans plans;
   const GemmPlan& p = plans.get(key, bias, "linear");
-  if (bias) set_desc_attribute(p.desc.get(), CUBLASLT_MATMUL_DESC_BIAS_POINTER, bias);
+  if (bias)
+    set_desc_attribute(p.desc.get(), CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                       static_cast<const void*>(bias));
   run_gemm(p, 1.0f, a, b, d);
 }
 
@@ -62,19 +74,25 @@ void gemm(cublasOperation_t trans_a, cublasOperation_t trans_b, std::int64_t m, 
 void linear_forward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor* b,
                     Tensor& y) {
   require_on_device("linear", {&x, &w, b, &y});
-  gemm(CUBLAS_OP_T, CUBLAS_OP_N, d.out_features, d.rows, d.in_features, w.data<float>(),
-       x.data<float>(), y.data<float>(), b ? b->data<float>() : nullptr);
+  visit_float_type(x.dtype(), "linear", [&](auto tag) {
+    using T = decltype(tag);
+    gemm(CUBLAS_OP_T, CUBLAS_OP_N, d.out_features, d.rows, d.in_features, w.data<T>(), x.data<T>(),
+         y.data<T>(), b ? b->data<T>() : nullptr);
+  });
 }
 
 void linear_backward(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor& dy,
                      Tensor* dx, Tensor& dw, Tensor* db) {
   require_on_device("linear", {&x, &w, &dy, dx, &dw, db});
-  if (dx)
-    gemm(CUBLAS_OP_N, CUBLAS_OP_N, d.in_features, d.rows, d.out_features, w.data<float>(),
-         dy.data<float>(), dx->data<float>());
-  gemm(CUBLAS_OP_N, CUBLAS_OP_T, d.in_features, d.out_features, d.rows, x.data<float>(),
-       dy.data<float>(), dw.data<float>());
-  if (db) bias_gradient(dy.data<float>(), db->data<float>(), d.rows, d.out_features);
+  visit_float_type(x.dtype(), "linear", [&](auto tag) {
+    using T = decltype(tag);
+    if (dx)
+      gemm(CUBLAS_OP_N, CUBLAS_OP_N, d.in_features, d.rows, d.out_features, w.data<T>(),
+           dy.data<T>(), dx->data<T>());
+    gemm(CUBLAS_OP_N, CUBLAS_OP_T, d.in_features, d.out_features, d.rows, x.data<T>(), dy.data<T>(),
+         dw.data<float>());
+  });
+  if (db) bias_gradient(dy, db->data<float>(), d.rows, d.out_features);
 }
 
 }  // namespace swag::cuda

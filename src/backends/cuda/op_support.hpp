@@ -46,8 +46,9 @@ using ConvolutionDescriptor =
                cudnnDestroyConvolutionDescriptor>;
 
 // db[c] = sum over r of dy[r][c] for a row-major [rows, cols] gradient: the bias gradient of a
-// linear layer, and of a convolution, whose NHWC dy is [N*H*W, C]. Ordered on the context
-// stream; cuDNN's bias reduction uses no atomics, so the result is bitwise reproducible.
-void bias_gradient(const float* dy, float* db, std::int64_t rows, std::int64_t cols);
+// linear layer, and of a convolution, whose NHWC dy is [N*H*W, C]. dy is f32, bf16 or f16, db
+// fp32. Ordered on the context stream, without atomics (cuDNN's bias reduction for f32, a
+// fixed-order sum in double for 16 bits), so the result is bitwise reproducible.
+void bias_gradient(const Tensor& dy, float* db, std::int64_t rows, std::int64_t cols);
 
 }  // namespace swag::cuda
