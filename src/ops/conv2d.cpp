@@ -1,9 +1,7 @@
 #include "swag/ops/conv2d.hpp"
 
-#include <initializer_list>
-
+#include "dtype_check.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
-#include "swag/core/float_types.hpp"
 #include "swag/ops/dispatch.hpp"
 #ifdef SWAG_WITH_CUDA
 #include "swag/backends/cuda/cuda_ops.hpp"
@@ -22,28 +20,13 @@ void check(const Conv2dDesc& d, const Tensor& x, const Tensor& w, const Tensor* 
   if (b) expect_shape("conv2d", "b", *b, {d.out_channels});
 }
 
-// x, w, b, y, dy and dx share the activation type S; dw and db are fp32 whatever S is
-// (doc/mixed_precision.md).
-void check_types(const Tensor& x, std::initializer_list<const Tensor*> activations,
-                 std::initializer_list<const Tensor*> gradients) {
-  SWAG_CHECK(is_float_type(x.dtype()), "conv2d: x is {}, expected f32, bf16 or f16",
-             dtype_name(x.dtype()));
-  for (const Tensor* t : activations)
-    SWAG_CHECK(!t || t->dtype() == x.dtype(), "conv2d: a {} tensor of shape {} with {} activations",
-               dtype_name(t->dtype()), shape_str(t->shape()), dtype_name(x.dtype()));
-  for (const Tensor* t : gradients)
-    SWAG_CHECK(!t || t->dtype() == DType::f32,
-               "conv2d: parameter gradient of shape {} is {}, not f32", shape_str(t->shape()),
-               dtype_name(t->dtype()));
-}
-
 }  // namespace
 
 void conv2d_forward(const Conv2dDesc& d, const Tensor& x, const Tensor& w, const Tensor* b,
                     Tensor& y) {
   check(d, x, w, b);
   expect_shape("conv2d", "y", y, d.output_shape());
-  check_types(x, {&w, b, &y}, {});
+  check_gemm_types("conv2d", x, {&w, b, &y}, {});
   SWAG_BACKEND_CALL(on_cuda("conv2d", x, true), conv2d_forward, d, x, w, b, y);
 }
 
@@ -52,7 +35,7 @@ void conv2d_backward(const Conv2dDesc& d, const Tensor& x, const Tensor& w, cons
   check(d, x, w, db);
   expect_shape("conv2d", "dy", dy, d.output_shape());
   if (dx) expect_shape("conv2d", "dx", *dx, d.input_shape());
-  check_types(x, {&w, &dy, dx}, {&dw, db});
+  check_gemm_types("conv2d", x, {&w, &dy, dx}, {&dw, db});
   expect_shape("conv2d", "dw", dw, d.weight_shape());
   SWAG_BACKEND_CALL(on_cuda("conv2d", x, true), conv2d_backward, d, x, w, dy, dx, dw, db);
 }

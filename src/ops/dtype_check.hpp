@@ -32,4 +32,19 @@ inline void expect_f32(std::string_view op, std::string_view arg, const Tensor& 
   SWAG_CHECK(t.dtype() == DType::f32, "{}: {} of {}, want f32", op, arg, dtype_name(t.dtype()));
 }
 
+// The GEMM-like ops: x and the non-null `activations` (w, b, y, dy, dx) share x's float type;
+// the non-null `gradients` (dw, db) are fp32 whatever it is.
+inline void check_gemm_types(std::string_view op, const Tensor& x,
+                             std::initializer_list<const Tensor*> activations,
+                             std::initializer_list<const Tensor*> gradients) {
+  SWAG_CHECK(is_float_type(x.dtype()), "{}: x is {}, expected f32, bf16 or f16", op,
+             dtype_name(x.dtype()));
+  for (const Tensor* t : activations)
+    SWAG_CHECK(!t || t->dtype() == x.dtype(), "{}: a {} tensor of shape {} with {} activations", op,
+               dtype_name(t->dtype()), shape_str(t->shape()), dtype_name(x.dtype()));
+  for (const Tensor* t : gradients)
+    SWAG_CHECK(!t || t->dtype() == DType::f32, "{}: parameter gradient of shape {} is {}, not f32",
+               op, shape_str(t->shape()), dtype_name(t->dtype()));
+}
+
 }  // namespace swag::ops

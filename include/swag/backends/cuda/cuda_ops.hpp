@@ -61,7 +61,8 @@ void layer_norm_backward(const ops::LayerNormDesc& d, const Tensor& x, const Ten
                          const Tensor& gamma, const Tensor& mean, const Tensor& rstd, Tensor& dx,
                          Tensor& dgamma, Tensor& dbeta);
 
-// Q Kᵀ, P V and their gradients through cuBLASLt in fp32 (no TF32), the softmax hand-written.
+// Q Kᵀ, P V and their gradients through cuBLASLt (the math mode in fp32; 16-bit operands with
+// fp32 accumulation), the softmax hand-written.
 void attention_forward(const ops::AttentionDesc& d, const Tensor& qkv, Tensor& probs,
                        Tensor& context);
 void attention_backward(const ops::AttentionDesc& d, const Tensor& qkv, const Tensor& probs,
