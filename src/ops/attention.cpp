@@ -1,9 +1,7 @@
 #include "swag/ops/attention.hpp"
 
-#include <initializer_list>
-
+#include "dtype_check.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
-#include "swag/core/float_types.hpp"
 #include "swag/ops/dispatch.hpp"
 #ifdef SWAG_WITH_CUDA
 #include "swag/backends/cuda/cuda_ops.hpp"
@@ -21,21 +19,13 @@ bool check(const AttentionDesc& d, const Tensor& qkv, const Tensor& probs) {
   return on_cuda("attention", qkv, true);
 }
 
-// Every tensor of the op is an activation, in qkv's storage type (doc/mixed_precision.md).
-void check_types(const Tensor& qkv, std::initializer_list<const Tensor*> others) {
-  SWAG_CHECK(is_float_type(qkv.dtype()), "attention: qkv is {}, expected f32, bf16 or f16",
-             dtype_name(qkv.dtype()));
-  for (const Tensor* t : others)
-    SWAG_CHECK(t->dtype() == qkv.dtype(), "attention: a {} tensor of shape {} with {} qkv",
-               dtype_name(t->dtype()), shape_str(t->shape()), dtype_name(qkv.dtype()));
-}
-
 }  // namespace
 
 void attention_forward(const AttentionDesc& d, const Tensor& qkv, Tensor& probs, Tensor& context) {
   const bool gpu = check(d, qkv, probs);
   expect_shape("attention", "context", context, {d.batch, d.tokens, d.dim});
-  check_types(qkv, {&probs, &context});
+  // Every tensor of the op is an activation (doc/mixed_precision.md).
+  activation_dtype("attention", {{"qkv", &qkv}, {"probs", &probs}, {"context", &context}});
   SWAG_BACKEND_CALL(gpu, attention_forward, d, qkv, probs, context);
 }
 
@@ -45,7 +35,11 @@ void attention_backward(const AttentionDesc& d, const Tensor& qkv, const Tensor&
   expect_shape("attention", "dcontext", dcontext, {d.batch, d.tokens, d.dim});
   expect_shape("attention", "dprobs", dprobs, probs.shape());
   expect_shape("attention", "dqkv", dqkv, qkv.shape());
-  check_types(qkv, {&probs, &dcontext, &dprobs, &dqkv});
+  activation_dtype("attention", {{"qkv", &qkv},
+                                 {"probs", &probs},
+                                 {"dcontext", &dcontext},
+                                 {"dprobs", &dprobs},
+                                 {"dqkv", &dqkv}});
   SWAG_BACKEND_CALL(gpu, attention_backward, d, qkv, probs, dcontext, dprobs, dqkv);
 }
 

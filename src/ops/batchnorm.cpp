@@ -1,7 +1,6 @@
 #include "swag/ops/batchnorm.hpp"
 
-#include <string_view>
-
+#include "dtype_check.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
 #include "swag/ops/dispatch.hpp"
 #ifdef SWAG_WITH_CUDA
@@ -18,12 +17,6 @@ void check(const BatchNormDesc& d, const Tensor& x, const BatchNormState& s) {
     expect_shape("batchnorm", "per-channel tensor", *t, {d.channels});
 }
 
-// The activations share x's storage type (doc/mixed_precision.md); a mismatch is a caller's bug.
-void expect_dtype(std::string_view arg, const Tensor& t, const Tensor& x) {
-  SWAG_CHECK(t.dtype() == x.dtype(), "batchnorm: {} is {}, x is {}", arg, dtype_name(t.dtype()),
-             dtype_name(x.dtype()));
-}
-
 }  // namespace
 
 void batchnorm_forward_train(const BatchNormDesc& d, const Tensor& x, BatchNormState& s,
@@ -31,22 +24,21 @@ void batchnorm_forward_train(const BatchNormDesc& d, const Tensor& x, BatchNormS
   check(d, x, s);
   expect_shape("batchnorm", "save_mean", s.save_mean, {d.channels});
   expect_shape("batchnorm", "save_invstd", s.save_invstd, {d.channels});
-  expect_dtype("y", y, x);
+  activation_dtype("batchnorm", {{"x", &x}, {"y", &y}});
   SWAG_BACKEND_CALL(on_cuda("batchnorm", x, true), batchnorm_forward_train, d, x, s, y);
 }
 
 void batchnorm_forward_eval(const BatchNormDesc& d, const Tensor& x, const BatchNormState& s,
                             Tensor& y) {
   check(d, x, s);
-  expect_dtype("y", y, x);
+  activation_dtype("batchnorm", {{"x", &x}, {"y", &y}});
   SWAG_BACKEND_CALL(on_cuda("batchnorm", x, true), batchnorm_forward_eval, d, x, s, y);
 }
 
 void batchnorm_backward(const BatchNormDesc& d, const Tensor& x, const Tensor& dy,
                         const BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
   check(d, x, s);
-  expect_dtype("dy", dy, x);
-  expect_dtype("dx", dx, x);
+  activation_dtype("batchnorm", {{"x", &x}, {"dy", &dy}, {"dx", &dx}});
   SWAG_BACKEND_CALL(on_cuda("batchnorm", x, true), batchnorm_backward, d, x, dy, s, dx, dgamma,
                     dbeta);
 }

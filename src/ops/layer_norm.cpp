@@ -1,7 +1,6 @@
 #include "swag/ops/layer_norm.hpp"
 
-#include <string_view>
-
+#include "dtype_check.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
 #include "swag/ops/dispatch.hpp"
 #ifdef SWAG_WITH_CUDA
@@ -22,12 +21,6 @@ bool check(const LayerNormDesc& d, const Tensor& x, const Tensor& gamma, const T
   return on_cuda("layer_norm", x, true);
 }
 
-// The activations share x's storage type (doc/mixed_precision.md); a mismatch is a caller's bug.
-void expect_dtype(std::string_view arg, const Tensor& t, const Tensor& x) {
-  SWAG_CHECK(t.dtype() == x.dtype(), "layer_norm: {} is {}, x is {}", arg, dtype_name(t.dtype()),
-             dtype_name(x.dtype()));
-}
-
 }  // namespace
 
 void layer_norm_forward(const LayerNormDesc& d, const Tensor& x, const Tensor& gamma,
@@ -35,7 +28,7 @@ void layer_norm_forward(const LayerNormDesc& d, const Tensor& x, const Tensor& g
   const bool gpu = check(d, x, gamma, mean, rstd);
   expect_shape("layer_norm", "beta", beta, {d.features});
   SWAG_CHECK(y.numel() == x.numel(), "layer_norm: y has {} elements, x {}", y.numel(), x.numel());
-  expect_dtype("y", y, x);
+  activation_dtype("layer_norm", {{"x", &x}, {"y", &y}});
   SWAG_BACKEND_CALL(gpu, layer_norm_forward, d, x, gamma, beta, y, mean, rstd);
 }
 
@@ -46,8 +39,7 @@ void layer_norm_backward(const LayerNormDesc& d, const Tensor& x, const Tensor& 
   SWAG_CHECK(dy.numel() == x.numel() && dx.numel() == x.numel(),
              "layer_norm: dy, dx have {}, {} elements, x {}", dy.numel(), dx.numel(), x.numel());
   SWAG_CHECK(dx.raw() != dy.raw(), "layer_norm: dx must not alias dy");
-  expect_dtype("dy", dy, x);
-  expect_dtype("dx", dx, x);
+  activation_dtype("layer_norm", {{"x", &x}, {"dy", &dy}, {"dx", &dx}});
   expect_shape("layer_norm", "dgamma", dgamma, {d.features});
   expect_shape("layer_norm", "dbeta", dbeta, {d.features});
   SWAG_BACKEND_CALL(gpu, layer_norm_backward, d, x, dy, gamma, mean, rstd, dx, dgamma, dbeta);

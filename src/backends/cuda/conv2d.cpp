@@ -288,12 +288,7 @@ void conv2d_backward(const ops::Conv2dDesc& d, const Tensor& x, const Tensor& w,
                                                  p.conv_filter, p.backward_filter.algo, cudnn_ws,
                                                  p.backward_filter.memory, &kZero, p.w, grad));
   if (p.transpose) permute(p, d, x.dtype(), dw_ohwi, grad_oihw, false);
-  if (narrow)
-    visit_float_type(x.dtype(), "conv2d", [&](auto tag) {
-      using T = decltype(tag);
-      if constexpr (!std::is_same_v<T, float>)
-        kernels::widen(static_cast<const T*>(grad_oihw), dw.data<float>(), dw.numel());
-    });
+  if (narrow) convert(Tensor::view(grad_oihw, dw.shape(), x.dtype(), Device::cuda), dw);
   if (db)
     bias_gradient(dy, db->data<float>(), d.batch * d.out_height() * d.out_width(), d.out_channels);
 }

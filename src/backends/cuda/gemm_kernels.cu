@@ -1,7 +1,6 @@
-// The GEMM-like ops' helper kernels for 16-bit activations (gemm_kernels.hpp): widening a 16-bit
-// weight gradient into the fp32 one, a convolution's bias, its weights' layout, and the bias
-// gradient of 16-bit dy as a deterministic column
-// sum in double (as the CPU backend sums it), in two fixed-order passes: blocks of kChunk rows
+// The GEMM-like ops' helper kernels for 16-bit activations (gemm_kernels.hpp): a convolution's
+// bias, its weights' layout, and the bias gradient of 16-bit dy as a deterministic column sum in
+// double (as the CPU backend sums it), in two fixed-order passes: blocks of kChunk rows
 // into partial sums (sample_sums.cuh, one "sample" per chunk), then the partials in index order.
 #include "gemm_kernels.hpp"
 #include "sample_sums.cuh"
@@ -14,13 +13,6 @@ constexpr std::int64_t kChunk = 256;
 std::int64_t chunks(std::int64_t rows) {
   return (rows + kChunk - 1) / kChunk;
 }
-
-template <class T>
-struct Widen {
-  const T* src;
-  float* dst;
-  __device__ void operator()(std::int64_t i) const { dst[i] = load(src[i]); }
-};
 
 template <class T>
 struct AddBias {
@@ -78,11 +70,6 @@ struct StoreSum {
 }  // namespace
 
 template <class T>
-void widen(const T* src, float* dst, std::int64_t n) {
-  for_each(n, Widen<T>{src, dst});
-}
-
-template <class T>
 void add_bias(T* y, const T* b, std::int64_t rows, std::int64_t cols) {
   for_each(rows * cols, AddBias<T>{y, b, cols});
 }
@@ -105,8 +92,6 @@ void column_sums(const T* dy, float* db, double* partials, std::int64_t rows, st
   sample_sums(1, n, cols, PartialTerm{partials, cols}, StoreSum{db});  // zeros when rows = 0
 }
 
-template void widen<bf16>(const bf16*, float*, std::int64_t);
-template void widen<f16>(const f16*, float*, std::int64_t);
 template void add_bias<bf16>(bf16*, const bf16*, std::int64_t, std::int64_t);
 template void add_bias<f16>(f16*, const f16*, std::int64_t, std::int64_t);
 template void permute_weights<bf16>(const bf16*, bf16*, std::int64_t, std::int64_t, std::int64_t,

@@ -8,10 +8,6 @@
 
 namespace swag::cuda::kernels {
 
-// dst[i] = src[i] as float (exact), i < n: a 16-bit weight gradient into the fp32 one.
-template <class T>
-void widen(const T* src, float* dst, std::int64_t n);
-
 // y[r][j] = y[r][j] + b[j], rounded once, for a row-major [rows, cols] tensor: a convolution's
 // bias (cuDNN's legacy API adds it in a pass of its own).
 template <class T>
