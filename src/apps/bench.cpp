@@ -115,15 +115,15 @@ Tensor random_targets(std::int64_t n, std::int64_t c) {
 }
 
 // Tensor memory of a model's step on its device, from the allocation counters: what the
-// parameters (with gradients and buffers) and the optimizer state hold, the peak over the
-// timed steps, and the rest of that peak per image: activations, their gradients, the
+// parameters (with gradients, buffers and a 16-bit compute copy) and the optimizer state hold, the
+// peak over the timed steps, and the rest of that peak per image: activations, their gradients, the
 // backward scratch and the step's temporaries (the input batch excluded).
 nlohmann::ordered_json memory_report(nn::Model& model, const train::Optimizer* optimizer,
                                      std::size_t inputs, std::size_t base) {
   const Device d = model.device();
-  const std::size_t params = model.params().flat_values().nbytes() +
-                             model.params().flat_grads().nbytes() +
-                             model.buffers().flat_values().nbytes();
+  const std::size_t params =
+      model.params().flat_values().nbytes() + model.params().flat_grads().nbytes() +
+      model.params().compute_copy_bytes() + model.buffers().flat_values().nbytes();
   std::size_t state = 0;
   if (optimizer)
     for (std::size_t k = 0; k < optimizer->state_names().size(); ++k)

@@ -39,12 +39,12 @@ void ParameterStore::allocate(Device device, DType compute) {
   for (const auto& e : entries_) {
     values_.push_back(view_of(flat_values_, e));
     if (with_grads_) grads_.push_back(view_of(flat_grads_, e));
-    compute_.push_back(compute == DType::f32 ? values_.back() : view_of(flat_compute_, e));
+    if (flat_compute_.defined()) compute_.push_back(view_of(flat_compute_, e));
   }
 }
 
 void ParameterStore::refresh_compute_copy() {
-  if (flat_compute_.numel() > 0) ops::convert(flat_values_, flat_compute_);
+  if (flat_compute_.defined()) ops::convert(flat_values_, flat_compute_);
 }
 
 std::int64_t ParameterStore::count() const {
@@ -88,6 +88,7 @@ Tensor ParameterStore::value(int i) const {
 }
 
 Tensor ParameterStore::compute_value(int i) const {
+  if (!flat_compute_.defined()) return value(i);
   SWAG_CHECK(i >= 0 && i < static_cast<int>(compute_.size()), "parameter index {} (allocated?)", i);
   return compute_[i];
 }

@@ -74,6 +74,9 @@ class ParameterStore {
   Tensor grad(const std::string& name) const;
   Tensor flat_values() const { return flat_values_; }
   Tensor flat_grads() const { return flat_grads_; }
+  std::size_t compute_copy_bytes() const {
+    return flat_compute_.defined() ? flat_compute_.nbytes() : 0;
+  }
 
  private:
   bool with_grads_;
@@ -81,7 +84,7 @@ class ParameterStore {
   std::unordered_map<std::string, int> index_;
   std::int64_t total_ = 0;
   Tensor flat_values_, flat_grads_, flat_compute_;
-  std::vector<Tensor> values_, grads_, compute_;
+  std::vector<Tensor> values_, grads_, compute_;  // compute_: only with a compute copy
 };
 
 }  // namespace swag::nn
