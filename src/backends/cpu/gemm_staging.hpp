@@ -9,9 +9,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "host_parallel.hpp"
+#include "swag/backends/cpu/cpu_ops.hpp"
 #include "swag/core/error.hpp"
-#include "swag/core/float16.hpp"
 #include "swag/core/float_types.hpp"
 #include "swag/core/tensor.hpp"
 
@@ -33,14 +32,7 @@ class Fp32Staging {
   const Tensor& in(const Tensor& t) {
     if (t.dtype() == DType::f32) return t;
     Tensor& f = stand_in(t, nullptr);
-    float* const dst = f.data<float>();
-    visit_float_type(t.dtype(), op_, [&](auto tag) {
-      using T = decltype(tag);
-      const T* const src = t.data<T>();
-      host_for_blocks("swag::widen", t.numel(), kBlock, [=](std::int64_t b, std::int64_t e) {
-        for (std::int64_t i = b; i < e; ++i) dst[i] = load(src[i]);
-      });
-    });
+    convert(t, f);
     return f;
   }
   const Tensor* in(const Tensor* t) { return t ? &in(*t) : nullptr; }
@@ -51,24 +43,12 @@ class Fp32Staging {
 
   // Rounds each 16-bit output once from its stand-in.
   void store() {
-    for (int i = 0; i < used_; ++i) {
-      Tensor* const target = targets_[i];
-      if (!target) continue;
-      const float* const src = stand_ins_[i].data<float>();
-      visit_float_type(target->dtype(), op_, [&](auto tag) {
-        using T = decltype(tag);
-        T* const dst = target->data<T>();
-        host_for_blocks("swag::round", target->numel(), kBlock,
-                        [=](std::int64_t b, std::int64_t e) {
-                          for (std::int64_t j = b; j < e; ++j) dst[j] = store_as<T>(src[j]);
-                        });
-      });
-    }
+    for (int i = 0; i < used_; ++i)
+      if (targets_[i]) convert(stand_ins_[i], *targets_[i]);
   }
 
  private:
   static constexpr int kSlots = 8;
-  static constexpr std::int64_t kBlock = 4096;
 
   static bool& busy() {
     thread_local bool b = false;
