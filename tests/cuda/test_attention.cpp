@@ -38,8 +38,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "norm_storage_parity.hpp"
 #include "parity.hpp"
+#include "storage_parity.hpp"
 #include "swag/ops/attention.hpp"
 
 using namespace swag;
@@ -199,10 +199,10 @@ void check_storage_against_cpu(const AttentionCase& c) {
       probs_shape{d.batch, d.heads, d.tokens, d.tokens};
   Tensor qkv32 = random_tensor(qkv_shape, 82);
   for (std::int64_t i = 0; i < qkv32.numel(); ++i) qkv32.data<float>()[i] *= c.range;
-  const Tensor qkv = test::round_to<T>(qkv32);
-  const Tensor dcontext = test::round_to<T>(random_tensor(out_shape, 83));
-  const Tensor gqkv = cuda::to_device(qkv), gdcontext = cuda::to_device(dcontext);
   const DType st = dtype_of<T>();
+  const Tensor qkv = test::round_to(qkv32, st);
+  const Tensor dcontext = test::round_to(random_tensor(out_shape, 83), st);
+  const Tensor gqkv = cuda::to_device(qkv), gdcontext = cuda::to_device(dcontext);
 
   Tensor probs = Tensor::empty(probs_shape, st), context = Tensor::empty(out_shape, st);
   Tensor gprobs = test::device_garbage_as<T>(probs_shape);
@@ -217,16 +217,16 @@ void check_storage_against_cpu(const AttentionCase& c) {
   ops::attention_backward(d, qkv, probs, dcontext, dprobs, dqkv);
   ops::attention_backward(d, gqkv, sprobs, gdcontext, gdprobs, gdqkv);
 
-  const double us = std::is_same_v<T, bf16> ? 0x1p-8 : 0x1p-11;
+  const double us = test::storage_roundoff(st);
   const double eta = std::is_same_v<T, f16> ? 0x1p-24 * (1.0 + d.tokens * c.range) : 0.0;
   const Bounds bound =
-      bounds(d, test::widen<T>(qkv), test::widen<T>(probs), test::widen<T>(dcontext), us, eta);
+      bounds(d, test::widen(qkv), test::widen(probs), test::widen(dcontext), us, eta);
   const auto widened = [](const Tensor& g) {
-    return cuda::to_device(test::widen<T>(cuda::to_host(g)));
+    return cuda::to_device(test::widen(cuda::to_host(g)));
   };
-  expect_within("probs", widened(gprobs), test::widen<T>(probs), bound.probs);
-  expect_within("context", widened(gcontext), test::widen<T>(context), bound.context);
-  expect_within("dqkv", widened(gdqkv), test::widen<T>(dqkv), bound.dqkv);
+  expect_within("probs", widened(gprobs), test::widen(probs), bound.probs);
+  expect_within("context", widened(gcontext), test::widen(context), bound.context);
+  expect_within("dqkv", widened(gdqkv), test::widen(dqkv), bound.dqkv);
 
   Tensor gprobs2 = test::device_garbage_as<T>(probs_shape);
   Tensor gcontext2 = test::device_garbage_as<T>(out_shape);

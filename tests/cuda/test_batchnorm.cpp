@@ -2,7 +2,7 @@
 // (output, batch statistics, running-statistics update), eval forward and backward, with and
 // without the fused ReLU; and sync BN's cross-rank sum between the stages (test_nccl.cpp has
 // it over NCCL). Also all of it on bf16 and f16 activations, against the CPU backend on the same
-// 16-bit inputs (tolerances in norm_storage_parity.hpp: the fp32 ones, plus one ulp of the
+// 16-bit inputs (tolerances in storage_parity.hpp: the fp32 ones, plus one ulp of the
 // 16-bit type for the 16-bit outputs).
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "norm_storage_parity.hpp"
 #include "parity.hpp"
+#include "storage_parity.hpp"
 #include "swag/backends/cuda/check.hpp"
 #include "swag/backends/cuda/context.hpp"
 #include "swag/ops/batchnorm.hpp"
@@ -189,7 +189,8 @@ void expect_mixed_parity(const BatchNormCase& p, bool sync) {
   Tensor x32 = random_tensor(shape, 34);
   for (std::int64_t i = 0; i < x32.numel(); ++i)
     x32.data<float>()[i] = x32.data<float>()[i] * (1.0f + static_cast<float>(i % c) / c) + 0.7f;
-  const Tensor x = test::round_to<T>(x32), dy = test::round_to<T>(random_tensor(shape, 35));
+  const Tensor x = test::round_to(x32, dtype_of<T>()),
+               dy = test::round_to(random_tensor(shape, 35), dtype_of<T>());
   const Tensor gx = cuda::to_device(x), gdy = cuda::to_device(dy);
   const double tol = test::kFp32Tolerance;
 
@@ -211,7 +212,7 @@ void expect_mixed_parity(const BatchNormCase& p, bool sync) {
          gdbeta = test::device_garbage({c});
   ops::batchnorm_backward(d, x, dy, s, dx, dgamma, dbeta);
   ops::batchnorm_backward(gd, gx, gdy, gs, gdx, gdgamma, gdbeta);
-  const Tensor norms = column_norms(test::widen<T>(dy), p.rows, c);
+  const Tensor norms = column_norms(test::widen(dy), p.rows, c);
   test::expect_near_as<T>("dx" + tag, gdx, dx, tol);
   test::expect_near("dgamma" + tag, gdgamma, dgamma, tol, &norms);
   test::expect_near("dbeta" + tag, gdbeta, dbeta, tol, &norms);

@@ -1,9 +1,9 @@
 // cuDNN convolution against the CPU backend on the same random inputs.
 #include <gtest/gtest.h>
 
-#include "gemm_storage_parity.hpp"
 #include "layer_reference.hpp"
 #include "parity.hpp"
+#include "storage_parity.hpp"
 #include "swag/ops/conv2d.hpp"
 
 using namespace swag;
@@ -70,21 +70,20 @@ INSTANTIATE_TEST_SUITE_P(Cuda, Conv2dParity, ::testing::ValuesIn(kCases),
                          [](const auto& c) { return std::string(c.param.name); });
 
 // bf16 and f16 activations: the CUDA op against the CPU op on the same 16-bit inputs, within
-// gemm_storage_parity.hpp's bound; the weight and bias gradients deterministic and fp32.
+// storage_parity.hpp's bound; the weight and bias gradients deterministic and fp32.
 template <class T>
 void check_storage_against_cpu(const ops::Conv2dDesc& d) {
-  const Tensor x = test::round_to<T>(random_tensor(d.input_shape(), 5));
-  const Tensor w = test::round_to<T>(random_tensor(d.weight_shape(), 6));
-  const Tensor b = test::round_to<T>(random_tensor({d.out_channels}, 7));
-  const Tensor dy = test::round_to<T>(random_tensor(d.output_shape(), 8));
   const DType s = dtype_of<T>();
+  const Tensor x = test::round_to(random_tensor(d.input_shape(), 5), s);
+  const Tensor w = test::round_to(random_tensor(d.weight_shape(), 6), s);
+  const Tensor b = test::round_to(random_tensor({d.out_channels}, 7), s);
+  const Tensor dy = test::round_to(random_tensor(d.output_shape(), 8), s);
   test::LayerResult ref{Tensor::empty(d.output_shape(), s), Tensor::empty(d.input_shape(), s),
                         Tensor::empty(d.weight_shape()), Tensor::empty({d.out_channels})};
   ops::conv2d_forward(d, x, w, d.bias ? &b : nullptr, ref.y);
   ops::conv2d_backward(d, x, w, dy, &ref.dx, ref.dw, d.bias ? &ref.db : nullptr);
-  const test::LayerResult mag =
-      test::conv2d_cpu(d, abs_of(test::widen<T>(x)), abs_of(test::widen<T>(w)),
-                       abs_of(test::widen<T>(b)), abs_of(test::widen<T>(dy)));
+  const test::LayerResult mag = test::conv2d_cpu(d, abs_of(test::widen(x)), abs_of(test::widen(w)),
+                                                 abs_of(test::widen(b)), abs_of(test::widen(dy)));
 
   const Tensor gx = cuda::to_device(x), gw = cuda::to_device(w), gb = cuda::to_device(b);
   const Tensor gdy = cuda::to_device(dy);

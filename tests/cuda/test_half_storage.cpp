@@ -6,19 +6,18 @@
 // the same order), the 16-bit outputs are too: both backends round the same float with the same
 // core/float16.hpp functions. Where the fp32 kernels differ within kFp32Tolerance (CUDA's expf
 // and tanhf, reductions in another order), the 16-bit outputs may also differ by one ulp of the
-// storage type where the two floats straddle a rounding boundary (norm_storage_parity.hpp).
+// storage type where the two floats straddle a rounding boundary (storage_parity.hpp).
 #include <gtest/gtest.h>
 
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "norm_storage_parity.hpp"
 #include "parity.hpp"
+#include "storage_parity.hpp"
 #include "swag/ops/convert.hpp"
 #include "swag/ops/cross_entropy.hpp"
 #include "swag/ops/elementwise.hpp"
@@ -35,16 +34,13 @@ namespace {
 // The device tensor `gpu` holds the same bytes as the host tensor `cpu`.
 void expect_same_bits(const std::string& what, const Tensor& gpu, const Tensor& cpu) {
   ASSERT_EQ(gpu.device(), Device::cuda) << what;
-  const Tensor g = cuda::to_host(gpu);
-  ASSERT_EQ(g.dtype(), cpu.dtype()) << what;
-  ASSERT_EQ(g.nbytes(), cpu.nbytes()) << what;
-  EXPECT_EQ(std::memcmp(g.raw(), cpu.raw(), g.nbytes()), 0) << what << " differs from the CPU";
+  test::expect_same_bits(cuda::to_host(gpu), cpu, what + " (gpu against cpu)");
 }
 
 // Uniform in [-range, range), rounded to T on the host.
 template <class T>
 Tensor random_as(const Shape& shape, std::uint64_t seed, float range = 1.0f) {
-  return test::round_to<T>(test::affine(random_tensor(shape, seed), range, 0.0f));
+  return test::round_to(test::affine(random_tensor(shape, seed), range, 0.0f), dtype_of<T>());
 }
 
 template <class T>
@@ -96,7 +92,7 @@ TYPED_TEST(HalfStorageParity, ElementwiseMatchesTheCpuBackend) {
       in.push_back(random_as<T>(shape, 10 + k, c.range));
       gin.push_back(cuda::to_device(in.back()));
     }
-    Tensor out = c.in_place ? test::round_to<T>(test::widen<T>(in.back()))
+    Tensor out = c.in_place ? test::round_to(test::widen(in.back()), dtype_of<T>())
                             : Tensor::empty(shape, dtype_of<T>());
     Tensor gout = c.in_place ? cuda::to_device(in.back()) : test::device_garbage_as<T>(shape);
     c.run(in, out);
@@ -145,7 +141,7 @@ TYPED_TEST(HalfStorageParity, PoolAndChannelScaleMatchTheCpuBackend) {
     ops::global_avg_pool_backward(dy, dx);
     ops::global_avg_pool_backward(cuda::to_device(dy), gdx);
     expect_same_bits("pool dx", gdx, dx);
-    Tensor dxa = test::round_to<T>(test::widen<T>(dx0)), gdxa = cuda::to_device(dx0);
+    Tensor dxa = test::round_to(test::widen(dx0), dtype_of<T>()), gdxa = cuda::to_device(dx0);
     ops::global_avg_pool_backward(dy, dxa, true);
     ops::global_avg_pool_backward(cuda::to_device(dy), gdxa, true);
     expect_same_bits("pool dx accumulated", gdxa, dxa);

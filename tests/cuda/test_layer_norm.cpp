@@ -13,13 +13,13 @@
 // test_batchnorm.cpp does, at 1e-5, about 30 times the typical difference sqrt(32) u.
 //
 // Also on bf16 and f16 activations, against the CPU backend on the same 16-bit inputs: the same
-// tolerances, plus one ulp of the 16-bit type for y and dx (derived in norm_storage_parity.hpp).
+// tolerances, plus one ulp of the 16-bit type for y and dx (derived in storage_parity.hpp).
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "norm_storage_parity.hpp"
 #include "parity.hpp"
+#include "storage_parity.hpp"
 #include "swag/ops/layer_norm.hpp"
 
 using namespace swag;
@@ -123,7 +123,8 @@ void expect_mixed_parity(const LayerNormCase& p) {
   for (std::int64_t i = 0; i < x32.numel(); ++i)
     x32.data<float>()[i] =
         x32.data<float>()[i] * (1.0f + static_cast<float>(i / n % 7) / 7.0f) + 0.5f;
-  const Tensor x = test::round_to<T>(x32), dy = test::round_to<T>(random_tensor(shape, 63));
+  const Tensor x = test::round_to(x32, dtype_of<T>()),
+               dy = test::round_to(random_tensor(shape, 63), dtype_of<T>());
   const Tensor gamma = affine(random_tensor({n}, 61), 0.5f, 0.7f);
   const Tensor beta = affine(random_tensor({n}, 62), 0.5f, 0.0f);
   const Tensor gx = cuda::to_device(x), ggamma = cuda::to_device(gamma),
@@ -147,7 +148,7 @@ void expect_mixed_parity(const LayerNormCase& p) {
          gdbeta = test::device_garbage({n});
   ops::layer_norm_backward(d, x, dy, gamma, mean, rstd, dx, dgamma, dbeta);
   ops::layer_norm_backward(d, gx, gdy, ggamma, smean, srstd, gdx, gdgamma, gdbeta);
-  const Tensor xw = test::widen<T>(x), dyw = test::widen<T>(dy);
+  const Tensor xw = test::widen(x), dyw = test::widen(dy);
   const float* xp = xw.data<float>();
   const float* dyp = dyw.data<float>();
   const float* mp = mean.data<float>();

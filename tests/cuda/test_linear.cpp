@@ -1,9 +1,9 @@
 // cuBLASLt linear layer against the CPU backend on the same random inputs.
 #include <gtest/gtest.h>
 
-#include "gemm_storage_parity.hpp"
 #include "layer_reference.hpp"
 #include "parity.hpp"
+#include "storage_parity.hpp"
 #include "swag/ops/linear.hpp"
 
 using namespace swag;
@@ -66,23 +66,22 @@ void check_against_cpu(const ops::LinearDesc& d, std::int64_t offset) {
 }
 
 // bf16 and f16 activations: the CUDA op against the CPU op on the same 16-bit inputs, within
-// gemm_storage_parity.hpp's bound (dw and db fp32 on both sides), on rows `offset` into larger
+// storage_parity.hpp's bound (dw and db fp32 on both sides), on rows `offset` into larger
 // buffers as above; the weight and bias gradients deterministic.
 template <class T>
 void check_storage_against_cpu(const ops::LinearDesc& d, std::int64_t offset) {
-  const Tensor x = test::round_to<T>(random_tensor({d.rows, d.in_features}, 5));
-  const Tensor w = test::round_to<T>(random_tensor({d.out_features, d.in_features}, 6));
-  const Tensor b = test::round_to<T>(random_tensor({d.out_features}, 7));
-  const Tensor dy = test::round_to<T>(random_tensor({d.rows, d.out_features}, 8));
   const DType s = dtype_of<T>();
+  const Tensor x = test::round_to(random_tensor({d.rows, d.in_features}, 5), s);
+  const Tensor w = test::round_to(random_tensor({d.out_features, d.in_features}, 6), s);
+  const Tensor b = test::round_to(random_tensor({d.out_features}, 7), s);
+  const Tensor dy = test::round_to(random_tensor({d.rows, d.out_features}, 8), s);
   test::LayerResult ref{
       Tensor::empty({d.rows, d.out_features}, s), Tensor::empty({d.rows, d.in_features}, s),
       Tensor::empty({d.out_features, d.in_features}), Tensor::empty({d.out_features})};
   ops::linear_forward(d, x, w, d.bias ? &b : nullptr, ref.y);
   ops::linear_backward(d, x, w, dy, &ref.dx, ref.dw, d.bias ? &ref.db : nullptr);
-  const test::LayerResult mag =
-      test::linear_cpu(d, abs_of(test::widen<T>(x)), abs_of(test::widen<T>(w)),
-                       abs_of(test::widen<T>(b)), abs_of(test::widen<T>(dy)));
+  const test::LayerResult mag = test::linear_cpu(d, abs_of(test::widen(x)), abs_of(test::widen(w)),
+                                                 abs_of(test::widen(b)), abs_of(test::widen(dy)));
 
   const auto on_device_at = [offset](const Tensor& t) {
     Tensor buffer = Tensor::zeros({t.dim(0) + offset, t.dim(1)}, t.dtype(), Device::cuda);

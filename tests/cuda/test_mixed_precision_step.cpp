@@ -12,6 +12,7 @@
 #include <cmath>
 #include <memory>
 
+#include "../ops/storage_test_util.hpp"
 #include "swag/nn/model.hpp"
 #include "swag/ops/device.hpp"
 #include "swag/train/batch_source.hpp"
@@ -40,16 +41,6 @@ Step run_step(const char* name, std::int64_t resolution, DType activations, Devi
           ops::copy_to(model->params().flat_grads(), Device::cpu)};
 }
 
-double relative_error(const Tensor& a, const Tensor& b) {
-  double d = 0, n = 0;
-  for (std::int64_t i = 0; i < a.numel(); ++i) {
-    const double x = a.data<float>()[i], y = b.data<float>()[i];
-    d += (x - y) * (x - y);
-    n += y * y;
-  }
-  return std::sqrt(d / n);
-}
-
 struct Case {
   const char* model;
   std::int64_t resolution;
@@ -60,11 +51,11 @@ class MixedPrecisionStepOnGpu : public ::testing::TestWithParam<Case> {};
 TEST_P(MixedPrecisionStepOnGpu, MatchesCpu) {
   const Case c = GetParam();
   for (const DType t : {DType::bf16, DType::f16}) {
-    const double u = t == DType::bf16 ? 0x1p-8 : 0x1p-11;
+    const double u = test::storage_roundoff(t);
     const Step cpu = run_step(c.model, c.resolution, t, Device::cpu);
     const Step gpu = run_step(c.model, c.resolution, t, Device::cuda);
-    const double features = relative_error(gpu.features, cpu.features);
-    const double grads = relative_error(gpu.grads, cpu.grads);
+    const double features = test::relative_error(gpu.features, cpu.features);
+    const double grads = test::relative_error(gpu.grads, cpu.grads);
     EXPECT_NEAR(gpu.loss, cpu.loss, 16 * u * cpu.loss) << dtype_name(t);
     EXPECT_LT(features, 16 * u) << dtype_name(t);
     EXPECT_LT(grads, 64 * u) << dtype_name(t);

@@ -1,5 +1,6 @@
-// Shared helpers of the op tests: random tensors, double copies, central differences, and the
-// two accuracy criteria.
+// Shared helpers of the op tests: random tensors, double copies, central differences, the two
+// accuracy criteria, and the bound of the 16-bit activations (storage_test_util.hpp holds the
+// 16-bit helpers shared with tests/cuda and tests/train).
 //
 // Every check compares the float op with an independent double-precision reference evaluated on
 // the very same (float) inputs, so the only difference is the op's float rounding:
@@ -18,9 +19,11 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "storage_test_util.hpp"
 #include "swag/core/rng.hpp"
 #include "swag/core/tensor.hpp"
 
@@ -124,6 +127,42 @@ inline void expect_sum_accuracy(const Tensor& got, const Vec& want, const Vec& a
 // max_i |got[i] - want[i]| <= rel * max_i |want[i]|.
 inline void expect_close(const Tensor& got, const Vec& want, double rel, std::string_view what) {
   expect_within(got, want, Vec(want.size(), rel * max_abs(want)), what);
+}
+
+inline Tensor abs_tensor(const Tensor& t) {
+  Tensor a = Tensor::empty(t.shape());
+  for (std::int64_t i = 0; i < t.numel(); ++i) a.data<float>()[i] = std::fabs(t.data<float>()[i]);
+  return a;
+}
+
+// The 16-bit activation tests of the GEMM-like ops (doc/mixed_precision.md): on the CPU an op
+// with bf16 or f16 tensors is the fp32 op on the widened inputs with each 16-bit output rounded
+// once, bit for bit (expect_same_bits); and it is close to the fp32 op on the inputs before they
+// were rounded to 16 bits, within the bound below.
+//
+// Bound. Let u_s be the unit roundoff of the storage type (bf16 2^-8, f16 2^-11), u = 2^-24 and
+// k the number of terms an output sums. Rounding an input to 16 bits changes it by a relative
+// u_s, so a product of two rounded inputs is off by (2 u_s + u_s^2) |a||b|; both fp32 sums (of
+// the rounded and of the original terms) are within gamma_k (1 + u_s)^2 |a||b| of their exact
+// values, together below 4 k u |a||b|; rounding the output to 16 bits adds u_s times it. With r
+// roundings on the path (2 for a product feeding an fp32 output, 3 when the output is 16-bit
+// too, 1 for a plain sum):
+//     |op_s - op_fp32| <= (r u_s + 4 u_s^2 + 4 k u) |a||b| + eta,
+// |a||b| the fp32 op on the inputs' absolute values. eta covers f16's subnormals (below 2^-14
+// rounding is absolute, at most 2^-25): inputs in [-1, 1) give eta = (k + 1) 2^-24 for f16, 0
+// for bf16, whose exponent range is fp32's. A wrong conversion (a truncation, a bf16 read as f16,
+// a missed widening) is off by far more than this.
+//
+// `got` (any float type) against the fp32 op's `want`, with `magnitude` the fp32 op on absolute
+// values.
+inline void expect_storage_bound(const Tensor& got, const Tensor& want, const Tensor& magnitude,
+                                 DType s, int roundings, std::int64_t k, const std::string& what) {
+  const double us = storage_roundoff(s);
+  const double eta = s == DType::f16 ? static_cast<double>(k + 1) * 0x1p-24 : 0.0;
+  const double rel = roundings * us + 4.0 * us * us + 4.0 * static_cast<double>(k) * kUnitRoundoff;
+  Vec tol = to_double(magnitude);
+  for (double& t : tol) t = rel * t + eta;
+  expect_within(widen(got), to_double(want), tol, what);
 }
 
 }  // namespace swag::test

@@ -1,37 +1,35 @@
-// Helpers of the 16-bit activation tests of the GEMM-like ops (doc/mixed_precision.md): on the
-// CPU an op with bf16 or f16 tensors is the fp32 op on the widened inputs with each 16-bit output
-// rounded once, bit for bit; and it is close to the fp32 op on the inputs before they were
-// rounded to 16 bits, within the bound below.
-//
-// Bound. Let u_s be the unit roundoff of the storage type (bf16 2^-8, f16 2^-11), u = 2^-24 and
-// k the number of terms an output sums. Rounding an input to 16 bits changes it by a relative
-// u_s, so a product of two rounded inputs is off by (2 u_s + u_s^2) |a||b|; both fp32 sums (of
-// the rounded and of the original terms) are within gamma_k (1 + u_s)^2 |a||b| of their exact
-// values, together below 4 k u |a||b| (op_test_util.hpp); rounding the output to 16 bits adds
-// u_s times it. With r roundings on the path (2 for a product feeding an fp32 output, 3 when the
-// output is 16-bit too, 1 for a plain sum):
-//     |op_s - op_fp32| <= (r u_s + 4 u_s^2 + 4 k u) |a||b| + eta,
-// |a||b| the fp32 op on the inputs' absolute values. eta covers f16's subnormals (below 2^-14
-// rounding is absolute, at most 2^-25): inputs in [-1, 1) give eta = (k + 1) 2^-24 for f16, 0
-// for bf16, whose exponent range is fp32's. A wrong conversion (a truncation, a bf16 read as f16,
-// a missed widening) is off by far more than this.
+// Host helpers shared by the 16-bit activation ("mixed precision", doc/mixed_precision.md) tests
+// of tests/ops, tests/cuda and tests/train: rounding f32 host tensors to bf16 or f16 and widening
+// them back, the storage types' unit roundoff, bitwise comparison, and the norm-wise relative
+// error of a training step. Self-contained (no op_test_util.hpp, whose random_tensor would clash
+// with tests/cuda/parity.hpp's); the op tests' 16-bit bound, expect_storage_bound, is in
+// op_test_util.hpp, and the CUDA parity bounds in tests/cuda/storage_parity.hpp.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 
-#include "op_test_util.hpp"
 #include "swag/core/float16.hpp"
 #include "swag/core/float_types.hpp"
+#include "swag/core/tensor.hpp"
 
 namespace swag::test {
 
+// u_s, the unit roundoff of the storage type: 2^-8 for bf16, 2^-11 for f16 (0 for any other).
 inline double storage_roundoff(DType s) {
   return s == DType::bf16 ? 0x1p-8 : s == DType::f16 ? 0x1p-11 : 0.0;
 }
 
-// f (f32) rounded to s, as a tensor of dtype s.
+inline std::string storage_name(DType s) {
+  return std::string(dtype_name(s));
+}
+
+// f (host f32) rounded to s, as a host tensor of dtype s.
 inline Tensor round_to(const Tensor& f, DType s) {
   Tensor t = Tensor::empty(f.shape(), s);
   visit_float_type(s, "round_to", [&](auto tag) {
@@ -41,7 +39,7 @@ inline Tensor round_to(const Tensor& f, DType s) {
   return t;
 }
 
-// The values of a float tensor as f32 (exact).
+// The values of a host float tensor (f32, bf16 or f16) as f32 (exact).
 inline Tensor widen(const Tensor& t) {
   Tensor f = Tensor::empty(t.shape());
   visit_float_type(t.dtype(), "widen", [&](auto tag) {
@@ -51,13 +49,8 @@ inline Tensor widen(const Tensor& t) {
   return f;
 }
 
-inline Tensor abs_tensor(const Tensor& t) {
-  Tensor a = Tensor::empty(t.shape());
-  for (std::int64_t i = 0; i < t.numel(); ++i) a.data<float>()[i] = std::fabs(t.data<float>()[i]);
-  return a;
-}
-
-inline void expect_same_bits(const Tensor& got, const Tensor& want, const std::string& what) {
+// Two host tensors of the same dtype and shape hold the same bits, element by element.
+inline void expect_same_bits(const Tensor& got, const Tensor& want, std::string_view what) {
   ASSERT_EQ(got.dtype(), want.dtype()) << what;
   ASSERT_EQ(got.shape(), want.shape()) << what;
   const auto* g = static_cast<const unsigned char*>(got.raw());
@@ -70,20 +63,15 @@ inline void expect_same_bits(const Tensor& got, const Tensor& want, const std::s
                     << " elements differ in their bits, the first at " << first;
 }
 
-// The bound at the top of this file: `got` (any float type) against the fp32 op's `want`, with
-// `magnitude` the fp32 op on absolute values.
-inline void expect_storage_bound(const Tensor& got, const Tensor& want, const Tensor& magnitude,
-                                 DType s, int roundings, std::int64_t k, const std::string& what) {
-  const double us = storage_roundoff(s);
-  const double eta = s == DType::f16 ? static_cast<double>(k + 1) * 0x1p-24 : 0.0;
-  const double rel = roundings * us + 4.0 * us * us + 4.0 * static_cast<double>(k) * kUnitRoundoff;
-  Vec tol = to_double(magnitude);
-  for (double& t : tol) t = rel * t + eta;
-  expect_within(widen(got), to_double(want), tol, what);
-}
-
-inline std::string storage_name(DType s) {
-  return std::string(dtype_name(s));
+// ||a - b|| / ||b|| over two host f32 tensors of the same size.
+inline double relative_error(const Tensor& a, const Tensor& b) {
+  double d = 0, n = 0;
+  for (std::int64_t i = 0; i < a.numel(); ++i) {
+    const double x = a.data<float>()[i], y = b.data<float>()[i];
+    d += (x - y) * (x - y);
+    n += y * y;
+  }
+  return std::sqrt(d / n);
 }
 
 }  // namespace swag::test

@@ -6,7 +6,6 @@
 
 #include <cmath>
 
-#include "norm_storage_util.hpp"
 #include "op_test_util.hpp"
 #include "swag/ops/batchnorm.hpp"
 
@@ -205,33 +204,34 @@ void expect_matches_f32(const Case& k, const ops::CrossRankSum* sync) {
   const BatchNormDesc d{k.rows, c, 1e-5f, 0.25f, k.relu, sync};
   Tensor x32 = random_tensor({k.rows, c}, 11, -2.0f, 2.0f);
   for (std::int64_t i = 0; i < x32.numel(); ++i) x32.data<float>()[i] += k.offset;
-  const Tensor x = round_to<T>(x32), dy = round_to<T>(random_tensor({k.rows, c}, 12));
-  const Tensor xw = widen<T>(x), dyw = widen<T>(dy);
+  constexpr DType st = dtype_of<T>();
+  const Tensor x = round_to(x32, st), dy = round_to(random_tensor({k.rows, c}, 12), st);
+  const Tensor xw = widen(x), dyw = widen(dy);
 
   BatchNormState s = make_state(c, 13), sw = make_state(c, 13);
-  Tensor y = Tensor::empty(x.shape(), dtype_of<T>()), yw = Tensor::empty(x.shape());
+  Tensor y = Tensor::empty(x.shape(), st), yw = Tensor::empty(x.shape());
   for (int step = 0; step < 2; ++step) {
     ops::batchnorm_forward_train(d, x, s, y);
     ops::batchnorm_forward_train(d, xw, sw, yw);
   }
-  expect_same_bits(y, round_to<T>(yw), what + " train y");
+  expect_same_bits(y, round_to(yw, st), what + " train y");
   expect_same_state(s, sw, what);
 
-  Tensor dx = Tensor::empty(x.shape(), dtype_of<T>()), dxw = Tensor::empty(x.shape());
+  Tensor dx = Tensor::empty(x.shape(), st), dxw = Tensor::empty(x.shape());
   Tensor dgamma = Tensor::empty({c}), dbeta = Tensor::empty({c});
   Tensor dgammaw = Tensor::empty({c}), dbetaw = Tensor::empty({c});
   ops::batchnorm_backward(d, x, dy, s, dx, dgamma, dbeta);
   ops::batchnorm_backward(d, xw, dyw, sw, dxw, dgammaw, dbetaw);
-  expect_same_bits(dx, round_to<T>(dxw), what + " dx");
+  expect_same_bits(dx, round_to(dxw, st), what + " dx");
   expect_same_bits(dgamma, dgammaw, what + " dgamma");
   expect_same_bits(dbeta, dbetaw, what + " dbeta");
-  Tensor inplace = round_to<T>(widen<T>(dy));  // dx may alias dy
+  Tensor inplace = round_to(widen(dy), st);  // dx may alias dy
   ops::batchnorm_backward(d, x, inplace, s, inplace, dgamma, dbeta);
   expect_same_bits(inplace, dx, what + " dx in place");
 
   ops::batchnorm_forward_eval(d, x, s, y);
   ops::batchnorm_forward_eval(d, xw, sw, yw);
-  expect_same_bits(y, round_to<T>(yw), what + " eval y");
+  expect_same_bits(y, round_to(yw, st), what + " eval y");
 }
 
 // Sync BN's plumbing without a second rank: a cross-rank sum that doubles the values, as if

@@ -1,6 +1,6 @@
 // conv2d against a direct 7-loop convolution in double, over strides, padding, groups
 // (including depthwise), 1x1 and 3x3 kernels, with and without bias; with bf16 and f16
-// activations, against the fp32 op (storage_test_util.hpp).
+// activations, against the fp32 op (op_test_util.hpp, expect_storage_bound).
 #include <fmt/format.h>
 
 #include <tuple>

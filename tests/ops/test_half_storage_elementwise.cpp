@@ -5,12 +5,12 @@
 // rounds between its steps, so it is held to a few units of S's roundoff instead.
 #include <bit>
 #include <cmath>
-#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "op_test_util.hpp"
+#include "storage_test_util.hpp"
 #include "swag/core/error.hpp"
 #include "swag/ops/convert.hpp"
 #include "swag/ops/cross_entropy.hpp"
@@ -23,6 +23,8 @@
 namespace swag::test {
 namespace {
 
+// ops::convert into a new tensor: what the Convert tests test. The HalfStorage tests round and
+// widen with storage_test_util.hpp's round_to and widen (core/float16.hpp's conversions).
 Tensor converted(const Tensor& t, DType to) {
   Tensor r = Tensor::empty(t.shape(), to);
   ops::convert(t, r);
@@ -34,27 +36,18 @@ struct Input {
   Tensor s, wide;
 };
 Input draw(const Shape& shape, DType s, std::uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
-  Tensor narrow = converted(random_tensor(shape, seed, lo, hi), s);
-  return {narrow, converted(narrow, DType::f32)};
+  Tensor narrow = round_to(random_tensor(shape, seed, lo, hi), s);
+  return {narrow, widen(narrow)};
+}
+
+// A copy of a 16-bit host tensor (exact: widening then rounding back changes no finite value).
+Tensor copy_of(const Tensor& t) {
+  return round_to(widen(t), t.dtype());
 }
 
 // got (in S) equals want (f32) rounded to S, bit for bit.
 void expect_rounded(const Tensor& got, const Tensor& want, const std::string& what) {
-  ASSERT_EQ(got.numel(), want.numel()) << what;
-  const Tensor r = converted(want, got.dtype());
-  std::int64_t bad = 0, first = -1;
-  const auto* g = static_cast<const std::uint16_t*>(got.raw());
-  const auto* w = static_cast<const std::uint16_t*>(r.raw());
-  for (std::int64_t i = 0; i < got.numel(); ++i)
-    if (g[i] != w[i] && ++bad == 1) first = i;
-  EXPECT_EQ(bad, 0) << what << ": " << bad << " of " << got.numel() << " differ; first at " << first
-                    << ": bits " << (first >= 0 ? g[first] : 0) << ", want "
-                    << (first >= 0 ? w[first] : 0);
-}
-
-void expect_bitwise(const Tensor& got, const Tensor& want, const std::string& what) {
-  ASSERT_EQ(got.nbytes(), want.nbytes()) << what;
-  EXPECT_EQ(std::memcmp(got.raw(), want.raw(), got.nbytes()), 0) << what;
+  expect_same_bits(got, round_to(want, got.dtype()), what);
 }
 
 class HalfStorage : public ::testing::TestWithParam<DType> {};
@@ -106,8 +99,8 @@ TEST_P(HalfStorage, ElementwiseOpsRoundTheF32ResultOnce) {
       narrow.push_back(in.s);
       wide.push_back(in.wide);
     }
-    Tensor out = c.in_place ? converted(narrow.back(), s) : Tensor::empty(shape, s);
-    Tensor want = c.in_place ? converted(wide.back(), DType::f32) : Tensor::empty(shape);
+    Tensor out = c.in_place ? copy_of(narrow.back()) : Tensor::empty(shape, s);
+    Tensor want = c.in_place ? widen(wide.back()) : Tensor::empty(shape);
     c.run(narrow, out);
     c.run(wide, want);
     expect_rounded(out, want, c.name);
@@ -117,10 +110,10 @@ TEST_P(HalfStorage, ElementwiseOpsRoundTheF32ResultOnce) {
 TEST_P(HalfStorage, BackwardInPlaceMatchesOutOfPlace) {
   const DType s = GetParam();
   const Input x = draw({999}, s, 20, -4.0f, 4.0f), dy = draw({999}, s, 21);
-  Tensor separate = Tensor::empty({999}, s), in_place = converted(dy.s, s);
+  Tensor separate = Tensor::empty({999}, s), in_place = copy_of(dy.s);
   ops::gelu_backward(x.s, dy.s, separate);
   ops::gelu_backward(x.s, in_place, in_place);
-  expect_bitwise(in_place, separate, "gelu_backward in place");
+  expect_same_bits(in_place, separate, "gelu_backward in place");
 }
 
 TEST_P(HalfStorage, GlobalAveragePoolRoundsTheF32ResultOnce) {
@@ -134,7 +127,7 @@ TEST_P(HalfStorage, GlobalAveragePoolRoundsTheF32ResultOnce) {
 
   const Input dy = draw({2, 70}, s, 31), dx0 = draw(shape, s, 32);
   for (const bool accumulate : {false, true}) {
-    Tensor dx = converted(dx0.s, s), dx_want = converted(dx0.wide, DType::f32);
+    Tensor dx = copy_of(dx0.s), dx_want = widen(dx0.wide);
     ops::global_avg_pool_backward(dy.s, dx, accumulate);
     ops::global_avg_pool_backward(dy.wide, dx_want, accumulate);
     expect_rounded(dx, dx_want, accumulate ? "pool backward, accumulate" : "pool backward");
@@ -172,7 +165,7 @@ TEST_P(HalfStorage, CrossEntropyMatchesTheF32OpOnWidenedLogits) {
   const double loss = ops::softmax_cross_entropy_forward(logits.s, targets, probs);
   const double loss_want = ops::softmax_cross_entropy_forward(logits.wide, targets, probs_want);
   EXPECT_EQ(loss, loss_want);
-  expect_bitwise(probs, probs_want, "probs (f32)");
+  expect_same_bits(probs, probs_want, "probs (f32)");
 
   Tensor dlogits = Tensor::empty({m, c}, s), dlogits_want = Tensor::empty({m, c});
   ops::softmax_cross_entropy_backward(probs, targets, 3.0f, dlogits);
@@ -210,12 +203,12 @@ TEST_P(HalfStorage, TokenEmbeddingMatchesTheF32Op) {
   ops::token_embedding_backward(dy.s, dpatches, dcls, dpos);
   ops::token_embedding_backward(dy.wide, dpatches_want, dcls_want, dpos_want);
   expect_rounded(dpatches, dpatches_want, "dpatches");
-  expect_bitwise(dcls, dcls_want, "dclass_token (f32)");
-  expect_bitwise(dpos, dpos_want, "dpos (f32)");
+  expect_same_bits(dcls, dcls_want, "dclass_token (f32)");
+  expect_same_bits(dpos, dpos_want, "dpos (f32)");
 
   Tensor cls_out = Tensor::empty({b, d}, s), cls_out_want = Tensor::empty({b, d});
   ops::class_token_output_forward(y, cls_out);
-  ops::class_token_output_forward(converted(y, DType::f32), cls_out_want);
+  ops::class_token_output_forward(widen(y), cls_out_want);
   expect_rounded(cls_out, cls_out_want, "class_token_output forward");
   const Input dcls_out = draw({b, d}, s, 64);
   Tensor dx = Tensor::empty({b, t, d}, s), dx_want = Tensor::empty({b, t, d});
@@ -229,7 +222,7 @@ TEST_P(HalfStorage, TokenEmbeddingMatchesTheF32Op) {
 // same widened inputs, relative to the largest entry.
 TEST_P(HalfStorage, SqueezeExcitationIsCloseToTheF32Composite) {
   const DType s = GetParam();
-  const double u = s == DType::bf16 ? 0x1p-8 : 0x1p-11;
+  const double u = storage_roundoff(s);
   const ops::SqueezeExcitationDesc desc{2, 3, 4, 8, 3};
   const Shape shape{2, 3, 4, 8};
   const Input x = draw(shape, s, 70), w1 = draw({3, 8, 1, 1}, s, 71), b1 = draw({3}, s, 72),
@@ -251,15 +244,15 @@ TEST_P(HalfStorage, SqueezeExcitationIsCloseToTheF32Composite) {
   ops::squeeze_excitation_forward(desc, x.wide, w_wide, cache_wide, y_want);
   ops::squeeze_excitation_backward(desc, x.wide, w_wide, cache_wide, dy.wide, dx_want, g_want);
   const double rel = 16 * u;
-  expect_close(converted(y, DType::f32), to_double(y_want), rel, "y");
-  expect_close(converted(dx, DType::f32), to_double(dx_want), rel, "dx");
+  expect_close(widen(y), to_double(y_want), rel, "y");
+  expect_close(widen(dx), to_double(dx_want), rel, "dx");
   expect_close(g.w1, to_double(g_want.w1), rel, "dw1");
   expect_close(g.b1, to_double(g_want.b1), rel, "db1");
   expect_close(g.w2, to_double(g_want.w2), rel, "dw2");
   expect_close(g.b2, to_double(g_want.b2), rel, "db2");
 
-  ops::SqueezeExcitationWeights g_narrow{converted(g.w1, s), converted(g.b1, s), converted(g.w2, s),
-                                         converted(g.b2, s)};
+  ops::SqueezeExcitationWeights g_narrow{round_to(g.w1, s), round_to(g.b1, s), round_to(g.w2, s),
+                                         round_to(g.b2, s)};
   EXPECT_THROW(ops::squeeze_excitation_backward(desc, x.s, w, cache, dy.s, dx, g_narrow), Error);
 }
 
@@ -317,7 +310,7 @@ TEST(Convert, RoundsAsTheSharedConversions) {
     ASSERT_EQ(bh.data<f16>()[i].bits, to_f16(to_float(to_bf16(v))).bits) << i;
     ASSERT_EQ(hb.data<bf16>()[i].bits, to_bf16(to_float(to_f16(v))).bits) << i;
   }
-  expect_bitwise(converted(x, DType::f32), x, "f32 to f32");
+  expect_same_bits(converted(x, DType::f32), x, "f32 to f32");
 }
 
 TEST(Convert, KnownEncodings) {

@@ -5,7 +5,6 @@
 
 #include <cmath>
 
-#include "norm_storage_util.hpp"
 #include "op_test_util.hpp"
 #include "swag/ops/layer_norm.hpp"
 
@@ -83,26 +82,27 @@ INSTANTIATE_TEST_SUITE_P(Shapes, LayerNorm, ::testing::ValuesIn(kCases),
 template <class T>
 void expect_matches_f32(const LayerNormDesc& d) {
   const std::string what = fmt::format("{} {}", dtype_name(dtype_of<T>()), name(d));
-  const Tensor x = round_to<T>(offset_rows(d, 8));
-  const Tensor dy = round_to<T>(random_tensor(x.shape(), 9));
-  const Tensor xw = widen<T>(x), dyw = widen<T>(dy);
+  constexpr DType st = dtype_of<T>();
+  const Tensor x = round_to(offset_rows(d, 8), st);
+  const Tensor dy = round_to(random_tensor(x.shape(), 9), st);
+  const Tensor xw = widen(x), dyw = widen(dy);
   const Tensor g = random_tensor({d.features}, 10, 0.5f, 1.5f), b = random_tensor({d.features}, 11);
 
-  Tensor y = Tensor::empty(x.shape(), dtype_of<T>()), yw = Tensor::empty(x.shape());
+  Tensor y = Tensor::empty(x.shape(), st), yw = Tensor::empty(x.shape());
   Tensor mean = Tensor::empty({d.rows}), rstd = Tensor::empty({d.rows});
   Tensor meanw = Tensor::empty({d.rows}), rstdw = Tensor::empty({d.rows});
   ops::layer_norm_forward(d, x, g, b, y, mean, rstd);
   ops::layer_norm_forward(d, xw, g, b, yw, meanw, rstdw);
-  expect_same_bits(y, round_to<T>(yw), what + " y");
+  expect_same_bits(y, round_to(yw, st), what + " y");
   expect_same_bits(mean, meanw, what + " mean");
   expect_same_bits(rstd, rstdw, what + " rstd");
 
-  Tensor dx = Tensor::empty(x.shape(), dtype_of<T>()), dxw = Tensor::empty(x.shape());
+  Tensor dx = Tensor::empty(x.shape(), st), dxw = Tensor::empty(x.shape());
   Tensor dg = Tensor::empty({d.features}), db = Tensor::empty({d.features});
   Tensor dgw = Tensor::empty({d.features}), dbw = Tensor::empty({d.features});
   ops::layer_norm_backward(d, x, dy, g, mean, rstd, dx, dg, db);
   ops::layer_norm_backward(d, xw, dyw, g, meanw, rstdw, dxw, dgw, dbw);
-  expect_same_bits(dx, round_to<T>(dxw), what + " dx");
+  expect_same_bits(dx, round_to(dxw, st), what + " dx");
   expect_same_bits(dg, dgw, what + " dgamma");
   expect_same_bits(db, dbw, what + " dbeta");
 }

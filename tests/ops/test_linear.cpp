@@ -1,5 +1,6 @@
 // linear against a double-precision matrix product, and its gradients against central
-// differences; with bf16 and f16 activations, against the fp32 op (storage_test_util.hpp).
+// differences; with bf16 and f16 activations, against the fp32 op (op_test_util.hpp,
+// expect_storage_bound).
 #include <fmt/format.h>
 
 #include <tuple>

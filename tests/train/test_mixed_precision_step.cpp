@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "../ops/storage_test_util.hpp"
 #include "swag/core/allocator.hpp"
 #include "swag/nn/model.hpp"
 #include "swag/train/batch_source.hpp"
@@ -58,17 +59,6 @@ Step run_step(const char* name, std::int64_t resolution, DType activations) {
   return s;
 }
 
-// ||a - b|| / ||b||
-double relative_error(const Tensor& a, const Tensor& b) {
-  double d = 0, n = 0;
-  for (std::int64_t i = 0; i < a.numel(); ++i) {
-    const double x = a.data<float>()[i], y = b.data<float>()[i];
-    d += (x - y) * (x - y);
-    n += y * y;
-  }
-  return std::sqrt(d / n);
-}
-
 struct Case {
   const char* model;
   std::int64_t resolution;
@@ -82,10 +72,10 @@ TEST_P(MixedPrecisionStep, TracksFp32) {
   double feature_err[2], grad_err[2];
   int k = 0;
   for (const DType t : {DType::bf16, DType::f16}) {
-    const double u = t == DType::bf16 ? 0x1p-8 : 0x1p-11;
+    const double u = test::storage_roundoff(t);
     const Step s = run_step(c.model, c.resolution, t);
-    feature_err[k] = relative_error(s.features, ref.features);
-    grad_err[k] = relative_error(s.grads, ref.grads);
+    feature_err[k] = test::relative_error(s.features, ref.features);
+    grad_err[k] = test::relative_error(s.grads, ref.grads);
     RecordProperty(std::string(dtype_name(t)) + "_features_error_in_u", feature_err[k] / u);
     RecordProperty(std::string(dtype_name(t)) + "_grads_error_in_u", grad_err[k] / u);
     EXPECT_GT(feature_err[k], 0.0) << dtype_name(t);
