@@ -24,8 +24,9 @@ void Model::allocate(std::uint64_t seed, Device device, DType activations) {
 const Tensor& Model::forward(const Tensor& images, bool train) {
   if (placement_.activations == DType::f32) return forward_layers(images, train);
   params_.refresh_compute_copy();
-  ops::convert(images, images_);
-  ops::convert(forward_layers(images_, train), logits_);
+  const bool converted = images.dtype() != placement_.activations;
+  if (converted) ops::convert(images, images_);
+  ops::convert(forward_layers(converted ? images_ : images, train), logits_);
   ops::convert(trunk_features(), features_);
   return logits_;
 }

@@ -5,7 +5,8 @@
 
 namespace swag::train {
 
-StagedBatch::StagedBatch(const Shape& images, const Shape& targets, Device device, DType pixels) {
+StagedBatch::StagedBatch(const Shape& images, const Shape& targets, Device device, DType pixels,
+                         DType normalized) {
   SWAG_CHECK(pixels == DType::f32 || pixels == DType::u8, "staged images of {}",
              dtype_name(pixels));
   if (device == Device::cpu) {
@@ -14,9 +15,9 @@ StagedBatch::StagedBatch(const Shape& images, const Shape& targets, Device devic
     buffers_.push_back({images_, targets_, ops::Event(Device::cpu)});
     return;
   }
-  images_ = Tensor::empty(images, DType::f32, device);
   targets_ = Tensor::empty(targets, DType::f32, device);
   if (images.size() != 4 || images[3] != 3) pixels = DType::f32;  // normalize_images is NHWC RGB
+  images_ = Tensor::empty(images, pixels == DType::u8 ? normalized : DType::f32, device);
   if (pixels == DType::u8) device_pixels_ = Tensor::empty(images, DType::u8, device);
   for (int b = 0; b < 2; ++b)
     buffers_.push_back(

@@ -124,7 +124,7 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
 
   // On a GPU, a source that can write bytes (the shards) sends u8 batches, normalized there.
   StagedBatch batch(model->input_shape(), {layout.local_batch, layout.num_classes}, device.device(),
-                    source->fills_u8() ? DType::u8 : DType::f32);
+                    source->fills_u8() ? DType::u8 : DType::f32, precision);
   ForwardBackward step_fn(*model);
   dist::ModelCollectives collectives(comm, *model, c.get_bool("bn.sync"));
   Metrics metrics(run_dir, comm.rank() == 0);

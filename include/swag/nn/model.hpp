@@ -52,9 +52,9 @@ class Model {
   // Where allocate() put parameters and activations.
   Device device() const { return placement_.device; }
   DType activation_dtype() const { return placement_.activations; }
-  // images: f32 [batch, resolution, resolution, 3]; returns f32 logits. With 16-bit activations
-  // it first refreshes the weights' compute copy from the fp32 values (so an optimizer step or
-  // a weight load is always seen) and converts the images.
+  // images: f32 (or already the activation type) [batch, resolution, resolution, 3]; returns f32
+  // logits. With 16-bit activations it first refreshes the weights' compute copy from the fp32
+  // values (so an optimizer step or a weight load is always seen) and converts f32 images.
   const Tensor& forward(const Tensor& images, bool train);
   // dlogits: f32, the shape of the logits.
   void backward(const Tensor& dlogits);

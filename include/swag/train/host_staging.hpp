@@ -19,13 +19,15 @@ namespace swag::train {
 // host prepares step k + 1 while the GPU still copies or computes step k, and never overwrites
 // a buffer that a queued copy has yet to read. With u8 pixels (NHWC [N, H, W, 3] bytes, what
 // data::Loader writes for a u8 batch) a quarter of the bytes cross, and ops::normalize_images
-// turns them into the f32 images on the GPU, bit for bit what the loader's f32 fill gives.
+// turns them into the images on the GPU, bit for bit what the loader's f32 fill gives, or in
+// `normalized` (the model's 16-bit activation type) that rounded once, as Model::forward would.
 class StagedBatch {
  public:
   // pixels: what the source fills on a GPU, f32 or u8 (BatchSource::fills_u8); u8 needs NHWC
   // images with 3 channels, and on the host the batch is f32 whatever `pixels` says.
   // Fine-tuning keeps f32: mixup blends the host images as floats between fill and upload.
-  StagedBatch(const Shape& images, const Shape& targets, Device device, DType pixels = DType::f32);
+  StagedBatch(const Shape& images, const Shape& targets, Device device, DType pixels = DType::f32,
+              DType normalized = DType::f32);
   // What the source fills for the coming step (host_images is u8 or f32, as host_pixels()).
   // On a GPU, the first call after an upload waits until the copy that last read this buffer
   // is done (the copy queued two steps back).
