@@ -32,7 +32,7 @@ struct Options {
   std::string model, mode = "train", data, device = "cpu", math = "fp32", precision = "fp32";
   std::int64_t batch = 32, resolution = 224, num_classes = 1000;
   int threads = 0, warmup = 2, iters = 10, workers = 2, prefetch = 2;
-  bool pre_logits = false, json = false, no_dct_scaling = false, u8 = false;
+  bool pre_logits = false, json = false, no_dct_scaling = false, u8 = false, recompute = false;
 };
 
 double process_cpu_seconds() {
@@ -143,7 +143,8 @@ void run_model(const Options& o, Device device) {
   const std::size_t base = tensor_bytes_in_use(device);
   auto model = nn::create_model(o.model, {o.batch, o.resolution, o.num_classes, o.pre_logits});
   model->allocate(0, device,
-                  train::parse_precision(o.precision, o.math, train::ChoiceFrom::command_line));
+                  train::parse_precision(o.precision, o.math, train::ChoiceFrom::command_line),
+                  o.recompute);
   const Tensor images = ops::copy_to(random_tensor(model->input_shape(), 1), device);
   const Tensor targets = ops::copy_to(random_targets(o.batch, o.num_classes), device);
   const bool train = o.mode == "train";
@@ -182,6 +183,7 @@ void run_model(const Options& o, Device device) {
   j["device"] = o.device;
   j["math"] = o.math;
   j["precision"] = o.precision;
+  j["recompute_activations"] = o.recompute;
   j["batch"] = o.batch;
   j["resolution"] = o.resolution;
   j["threads"] = cpu::Runtime::threads();
@@ -251,6 +253,9 @@ Command add_bench(CLI::App& app) {
   app.add_option("--warmup", o->warmup, "untimed iterations")->capture_default_str();
   app.add_option("--iters", o->iters, "timed iterations")->capture_default_str();
   app.add_flag("--pre-logits", o->pre_logits, "ViT: with the pre-training head (heads.pre_logits)");
+  app.add_flag("--recompute", o->recompute,
+               "train and infer: activation recomputation, each block's output kept and the rest "
+               "recomputed in backward (doc/memory.md)");
   app.add_flag("--json", o->json, "print one JSON object");
   return [o] { run(*o); };
 }

@@ -1,6 +1,13 @@
 #include "swag/nn/build_context.hpp"
 
+#include "swag/nn/activation_arena.hpp"
+
 namespace swag::nn {
+
+Tensor Placement::activation(const Shape& shape) const {
+  return arena ? arena->take(shape, activations, device)
+               : Tensor::empty(shape, activations, device);
+}
 
 Scratch Scratch::allocate(std::int64_t elements, const Placement& at) {
   auto make = [&] { return at.activation({elements}); };

@@ -36,12 +36,13 @@ void ConvBn::allocate(const ParameterStore& params, const ParameterStore& buffer
   dconv_ = view_as(scratch.e, conv_.output_shape());
 }
 
-const Tensor& ConvBn::forward(const Tensor& x, bool train) {
+const Tensor& ConvBn::forward(const Tensor& x, Pass pass) {
   ops::conv2d_forward(conv_, x, w_, nullptr, conv_out_);
-  if (train)
-    ops::batchnorm_forward_train(bn_, conv_out_, state_, out_);
-  else
-    ops::batchnorm_forward_eval(bn_, conv_out_, state_, out_);
+  switch (pass) {
+    case Pass::train: ops::batchnorm_forward_train(bn_, conv_out_, state_, out_); break;
+    case Pass::eval: ops::batchnorm_forward_eval(bn_, conv_out_, state_, out_); break;
+    case Pass::recompute: ops::batchnorm_forward_saved(bn_, conv_out_, state_, out_); break;
+  }
   return out_;
 }
 

@@ -12,13 +12,13 @@ EncoderBlock::EncoderBlock(BuildContext& ctx, const std::string& prefix, const E
       shape_(s) {}
 
 void EncoderBlock::allocate(const ParameterStore& params, const Scratch& scratch,
-                            const Placement& at) {
-  ln_1_.allocate(params, at);
-  attention_.allocate(params, scratch, at);
-  ln_2_.allocate(params, at);
-  mlp_.allocate(params, scratch, at);
+                            const Placement& at, const Placement& inner) {
+  ln_1_.allocate(params, inner);
+  attention_.allocate(params, scratch, inner);
+  ln_2_.allocate(params, inner);
+  mlp_.allocate(params, scratch, inner);
   const Shape shape{shape_.batch * shape_.tokens, shape_.dim};
-  x1_ = at.activation(shape);
+  x1_ = inner.activation(shape);
   out_ = at.activation(shape);
   d_ln2_out_ = view_as(scratch.b, shape);
   d_x1_ = view_as(scratch.c, shape);

@@ -5,9 +5,11 @@
 
 namespace swag::nn {
 
-void Model::allocate(std::uint64_t seed, Device device, DType activations) {
+void Model::allocate(std::uint64_t seed, Device device, DType activations,
+                     bool recompute_activations) {
   SWAG_CHECK(is_float_type(activations), "activations stored as {}", dtype_name(activations));
   placement_ = {device, activations};
+  arena_ = recompute_activations ? std::make_unique<ActivationArena>() : nullptr;
   params_.allocate(device, activations);
   buffers_.allocate(device);
   params_.initialize(seed);
@@ -19,6 +21,12 @@ void Model::allocate(std::uint64_t seed, Device device, DType activations) {
   logits_ = placement_.f32({dims_.batch, dims_.num_classes});
   dlogits_ = placement_.activation({dims_.batch, dims_.num_classes});
   features_ = placement_.f32(trunk_features().shape());
+}
+
+void Model::allocate_blocks(const Placement& at, std::size_t count,
+                            const ActivationArena::BlockAllocator& allocate_block) {
+  if (arena_) return arena_->allocate_blocks(at, count, allocate_block);
+  for (std::size_t i = 0; i < count; ++i) allocate_block(i, at, at);
 }
 
 const Tensor& Model::forward(const Tensor& images, bool train) {

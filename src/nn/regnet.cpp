@@ -49,7 +49,10 @@ RegNet::RegNet(const std::string& name, const RegNetDesign& design, const ModelD
 
 void RegNet::allocate_layers(const Placement& at) {
   stem_.allocate(params(), buffers(), scratch(), at);
-  for (auto& b : blocks_) b.allocate(params(), buffers(), scratch(), at);
+  allocate_blocks(at, blocks_.size(),
+                  [&](std::size_t i, const Placement& out, const Placement& in) {
+                    blocks_[i].allocate(params(), buffers(), scratch(), out, in);
+                  });
   pooled_ = at.activation({fc_.rows, fc_.in_features});
   d_pooled_ = at.activation({fc_.rows, fc_.in_features});
   logits_ = at.activation({fc_.rows, fc_.out_features});
@@ -59,8 +62,9 @@ void RegNet::allocate_layers(const Placement& at) {
 
 const Tensor& RegNet::forward_layers(const Tensor& images, bool train) {
   images_ = &images;
-  const Tensor* x = &stem_.forward(images, train);
-  for (auto& b : blocks_) x = &b.forward(*x, train);
+  const Pass pass = train ? Pass::train : Pass::eval;
+  const Tensor* x = &stem_.forward(images, pass);
+  for (auto& b : blocks_) x = &b.forward(*x, pass);
   ops::global_avg_pool_forward(*x, pooled_);
   const Tensor w = params().compute_value(fc_weight_), bias = params().compute_value(fc_bias_);
   ops::linear_forward(fc_, pooled_, w, &bias, logits_);
@@ -79,6 +83,7 @@ void RegNet::backward_layers(const Tensor& dlogits) {
   for (std::size_t i = blocks_.size(); i-- > 0;) {
     const Tensor& x = i == 0 ? stem_.output() : blocks_[i - 1].output();
     Tensor dx = view_as((blocks_.size() - i) % 2 ? d_odd_ : d_even_, x.shape());
+    if (recomputes_activations()) blocks_[i].forward(x, Pass::recompute);
     blocks_[i].backward(x, dout, dx);
     gradients_ready_from(block_first_param_[i]);
     dout = dx;

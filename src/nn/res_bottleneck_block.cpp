@@ -42,10 +42,11 @@ ResBottleneckBlock::ResBottleneckBlock(BuildContext& ctx, const std::string& pre
 }
 
 void ResBottleneckBlock::allocate(const ParameterStore& params, const ParameterStore& buffers,
-                                  const Scratch& scratch, const Placement& at) {
-  for (ConvBn* layer : {&a_, &b_, &c_}) layer->allocate(params, buffers, scratch, at);
-  if (proj_) proj_->allocate(params, buffers, scratch, at);
-  if (se_) se_->allocate(params, at);
+                                  const Scratch& scratch, const Placement& at,
+                                  const Placement& inner) {
+  for (ConvBn* layer : {&a_, &b_, &c_}) layer->allocate(params, buffers, scratch, inner);
+  if (proj_) proj_->allocate(params, buffers, scratch, inner);
+  if (se_) se_->allocate(params, inner);
   const Shape out_shape = c_.conv_desc().output_shape();
   out_ = at.activation(out_shape);
   d_sum_ = view_as(scratch.a, out_shape);
@@ -57,11 +58,11 @@ void ResBottleneckBlock::allocate(const ParameterStore& params, const ParameterS
                     : view_as(scratch.b, a_.conv_desc().input_shape());
 }
 
-const Tensor& ResBottleneckBlock::forward(const Tensor& x, bool train) {
-  const Tensor& a = a_.forward(x, train);
-  const Tensor& b = b_.forward(a, train);
-  const Tensor& c = c_.forward(se_ ? se_->forward(b) : b, train);
-  ops::add_forward(c, proj_ ? proj_->forward(x, train) : x, out_, /*relu=*/true);
+const Tensor& ResBottleneckBlock::forward(const Tensor& x, Pass pass) {
+  const Tensor& a = a_.forward(x, pass);
+  const Tensor& b = b_.forward(a, pass);
+  const Tensor& c = c_.forward(se_ ? se_->forward(b) : b, pass);
+  ops::add_forward(c, proj_ ? proj_->forward(x, pass) : x, out_, /*relu=*/true);
   return out_;
 }
 

@@ -62,7 +62,10 @@ std::vector<StageInfo> VisionTransformer::stages() const {
 }
 
 void VisionTransformer::allocate_layers(const Placement& at) {
-  for (auto& blk : blocks_) blk.allocate(params(), scratch(), at);
+  allocate_blocks(at, blocks_.size(),
+                  [&](std::size_t i, const Placement& out, const Placement& in) {
+                    blocks_[i].allocate(params(), scratch(), out, in);
+                  });
   ln_->allocate(params(), at);
   const std::int64_t b = dims().batch, d = design_.hidden;
   auto make = [&](const Shape& s) { return at.activation(s); };
@@ -128,6 +131,7 @@ void VisionTransformer::backward_layers(const Tensor& dlogits) {
   for (std::size_t i = blocks_.size(); i-- > 0;) {
     const Tensor& x = i == 0 ? tokens_in_ : blocks_[i - 1].output();
     Tensor dx = (blocks_.size() - i) % 2 ? d_odd_ : d_even_;
+    if (recomputes_activations()) blocks_[i].forward(x);
     blocks_[i].backward(x, dout, dx);
     gradients_ready_from(blocks_[i].first_param());
     dout = dx;

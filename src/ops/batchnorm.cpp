@@ -35,6 +35,15 @@ void batchnorm_forward_eval(const BatchNormDesc& d, const Tensor& x, const Batch
   SWAG_BACKEND_CALL(on_cuda("batchnorm", x, true), batchnorm_forward_eval, d, x, s, y);
 }
 
+void batchnorm_forward_saved(const BatchNormDesc& d, const Tensor& x, const BatchNormState& s,
+                             Tensor& y) {
+  check(d, x, s);
+  expect_shape("batchnorm", "save_mean", s.save_mean, {d.channels});
+  expect_shape("batchnorm", "save_invstd", s.save_invstd, {d.channels});
+  activation_dtype("batchnorm", {{"x", &x}, {"y", &y}});
+  SWAG_BACKEND_CALL(on_cuda("batchnorm", x, true), batchnorm_forward_saved, d, x, s, y);
+}
+
 void batchnorm_backward(const BatchNormDesc& d, const Tensor& x, const Tensor& dy,
                         const BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
   check(d, x, s);

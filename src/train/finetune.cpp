@@ -132,7 +132,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   data::Loader loader(o);
 
   auto model = nn::create_model(model_name, {local, o.resolution, loader.num_classes(), false});
-  model->allocate(seed, device.device(), precision);
+  model->allocate(seed, device.device(), precision, c.get_bool("run.recompute_activations"));
   if (!init.empty()) {
     nn::load_trunk(init, *model);
     if (head == "zeroshot") zero_shot_head(init, c.get_string("init.mapping"), *model);

@@ -14,6 +14,8 @@ const ConfigSchema& finetune_schema() {
        "GPU products of convolutions, linear layers, attention: fp32, tf32 or bf16"},
       {"run.precision", std::string("fp32"),
        "activation storage: fp32, bf16 or fp16 (fp32 master weights; doc/mixed_precision.md)"},
+      {"run.recompute_activations", false,
+       "keep only each block's output; backward recomputes the rest (doc/memory.md)"},
       {"run.stop_at_step", I{0}, "checkpoint and stop (exit 75) at this step (0: never)"},
       {"model.name", S(""), "model preset (default: the init checkpoint's)"},
       {"model.resolution", I{384}, "fine-tuning resolution: 384 RegNetY/ViT-B, 512 L, 518 H"},

@@ -102,7 +102,7 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
   auto model = nn::create_model(
       c.get_string("model.name"),
       {layout.local_batch, layout.resolution, layout.num_classes, c.get_bool("model.pre_logits")});
-  model->allocate(layout.seed, device.device(), precision);
+  model->allocate(layout.seed, device.device(), precision, c.get_bool("run.recompute_activations"));
   // Every rank initializes from the same seed; the broadcast makes "identical" a guarantee.
   broadcast_weights(comm, *model);
   const auto optimizer = make_optimizer(model->params(), optimizer_options(c));

@@ -12,6 +12,8 @@ const ConfigSchema& pretrain_schema() {
        "GPU products of convolutions, linear layers, attention: fp32, tf32 or bf16"},
       {"run.precision", std::string("fp32"),
        "activation storage: fp32, bf16 or fp16 (fp32 master weights; doc/mixed_precision.md)"},
+      {"run.recompute_activations", false,
+       "keep only each block's output; backward recomputes the rest (doc/memory.md)"},
       {"run.stop_at_step", I{0},
        "checkpoint and stop (exit 75) at this step, as on a signal (0: never)"},
       {"model.name", std::string("regnety_16gf"), "model preset"},

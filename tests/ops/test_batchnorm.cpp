@@ -173,6 +173,26 @@ TEST_P(BatchNorm, TrainBackwardMatchesCentralDifferences) {
   EXPECT_EQ(to_double(r), to_double(dx));
 }
 
+// Activation recomputation replays a training forward from its saved statistics: the same output
+// bits, with the running statistics, the saved ones and the other ranks left alone.
+TEST_P(BatchNorm, SavedForwardReplaysTheTrainingForward) {
+  int sums = 0;
+  const ops::CrossRankSum counting = [&](double*, std::int64_t) { ++sums; };
+  BatchNormDesc d = desc();
+  d.sync = &counting;
+  Tensor x = input(8), y = Tensor::empty(x.shape()), replay = Tensor::empty(x.shape());
+  BatchNormState s = make_state(d.channels, 9);
+  ops::batchnorm_forward_train(d, x, s, y);
+  ASSERT_EQ(sums, 1);
+  const Vec stats[] = {to_double(s.running_mean), to_double(s.running_var), to_double(s.save_mean),
+                       to_double(s.save_invstd)};
+  ops::batchnorm_forward_saved(d, x, s, replay);
+  EXPECT_EQ(to_double(replay), to_double(y));
+  EXPECT_EQ(sums, 1) << "the replay summed over ranks";
+  const Tensor* after[] = {&s.running_mean, &s.running_var, &s.save_mean, &s.save_invstd};
+  for (int k = 0; k < 4; ++k) EXPECT_EQ(to_double(*after[k]), stats[k]) << "statistic " << k;
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, BatchNorm, ::testing::ValuesIn(kCases),
                          [](const auto& p) { return name(p.param); });
 
@@ -216,6 +236,9 @@ void expect_matches_f32(const Case& k, const ops::CrossRankSum* sync) {
   }
   expect_same_bits(y, round_to(yw, st), what + " train y");
   expect_same_state(s, sw, what);
+  Tensor replay = Tensor::empty(x.shape(), st);
+  ops::batchnorm_forward_saved(d, x, s, replay);
+  expect_same_bits(replay, y, what + " saved-statistics y");
 
   Tensor dx = Tensor::empty(x.shape(), st), dxw = Tensor::empty(x.shape());
   Tensor dgamma = Tensor::empty({c}), dbeta = Tensor::empty({c});

@@ -187,6 +187,26 @@ def case_ranks_agree_sync_bn(swag, deck, work):
     print(f"ok: regnety_test with sync BN, 20 steps, -n 1 vs -n 2: losses agree within {worst:.1e}")
 
 
+def case_recompute_is_bitwise(swag, deck, work):
+    """Activation recomputation (doc/memory.md) replays each block's forward in backward, batch
+    norm from its saved statistics: 2 ranks with sync BN give the losses and the checkpoints of
+    the ordinary run bit for bit."""
+    runs = {}
+    for recompute in ("false", "true"):
+        run_dir = os.path.join(work, f"recompute_{recompute}")
+        run(swag, deck, run_dir, 2, "bn.sync=true", "log.every=1",
+            f"run.recompute_activations={recompute}")
+        runs[recompute] = run_dir
+    losses = {k: [json.loads(l)["loss"] for l in open(os.path.join(d, "metrics.jsonl"))]
+              for k, d in runs.items()}
+    assert len(losses["true"]) == 20 and losses["true"] == losses["false"], losses
+    final = [checkpoints(d)[-1] for d in runs.values()]
+    assert final[0].endswith("step-00000020.h5"), final
+    assert_bitwise_equal(*final)
+    print(f"ok: regnety_test, sync BN, 2 ranks: 20 losses and the step-20 checkpoint bitwise equal "
+          f"with and without recomputation")
+
+
 def case_loss_falls(swag, deck, work):
     run_dir = os.path.join(work, "run")
     run(swag, deck, run_dir, 2, "schedule.steps=60", "log.every=10")

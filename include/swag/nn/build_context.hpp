@@ -17,14 +17,26 @@ struct BuildContext {
   const ops::CrossRankSum* bn_sync;  // the model's sync-BN reduction (empty: none)
 };
 
+class ActivationArena;
+
 // Where a model's tensors live, and the type its activations are stored in (f32, bf16 or f16:
 // doc/mixed_precision.md). Parameters, their gradients and norm statistics are always f32.
 struct Placement {
   Device device = Device::cpu;
   DType activations = DType::f32;
-  Tensor activation(const Shape& shape) const { return Tensor::empty(shape, activations, device); }
+  // With activation recomputation, where the activations inside a block come from (doc/memory.md).
+  ActivationArena* arena = nullptr;
+  // An activation-sized tensor: the layer's own, or part of the arena's shared buffer.
+  Tensor activation(const Shape& shape) const;
+  // Per-channel or per-row statistics, always the layer's own: batch norm replays its saved
+  // statistics when a block is recomputed.
   Tensor f32(const Shape& shape) const { return Tensor::empty(shape, DType::f32, device); }
 };
+
+// What a forward pass is for. `recompute` runs a block's training forward again to rebuild its
+// activations for backward (doc/memory.md): batch norm normalizes with the statistics that
+// training forward saved and updates nothing, so the activations come back bit for bit.
+enum class Pass { eval, train, recompute };
 
 // Gradient scratch shared by all layers of a model: buffers of the largest activation, handed
 // out as views of the shape each backward step needs. Layers use them strictly in sequence.

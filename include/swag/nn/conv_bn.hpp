@@ -18,7 +18,7 @@ class ConvBn {
   void allocate(const ParameterStore& params, const ParameterStore& buffers, const Scratch& scratch,
                 const Placement& at);
 
-  const Tensor& forward(const Tensor& x, bool train);
+  const Tensor& forward(const Tensor& x, Pass pass);
   // dout: gradient of output(); writes dx (if not null) and this layer's parameter gradients.
   void backward(const Tensor& x, const Tensor& dout, Tensor* dx);
 

@@ -17,7 +17,10 @@ struct EncoderShape {
 class EncoderBlock {
  public:
   EncoderBlock(BuildContext& ctx, const std::string& prefix, const EncoderShape& shape);
-  void allocate(const ParameterStore& params, const Scratch& scratch, const Placement& at);
+  // The output comes from `at`, the activations inside the block from `inner` (the same
+  // placement, or the arena of activation recomputation).
+  void allocate(const ParameterStore& params, const Scratch& scratch, const Placement& at,
+                const Placement& inner);
   const Tensor& forward(const Tensor& x);
   // dx receives the gradient of x (overwritten). Uses the model scratch a to d, never the
   // buffers holding dout or dx.

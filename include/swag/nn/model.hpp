@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "swag/nn/activation_arena.hpp"
 #include "swag/nn/build_context.hpp"
 #include "swag/nn/model_stats.hpp"
 #include "swag/nn/parameter_store.hpp"
@@ -46,12 +47,15 @@ class Model {
   virtual std::vector<StageInfo> stages() const = 0;
 
   // Allocates parameters, buffers, activations (stored as `activations`: f32, bf16 or f16) and
-  // scratch, and initializes the weights.
-  void allocate(std::uint64_t seed, Device device = Device::cpu, DType activations = DType::f32);
+  // scratch, and initializes the weights. With `recompute_activations`, only each block's output
+  // is kept through a training step; backward runs each block's forward again (doc/memory.md).
+  void allocate(std::uint64_t seed, Device device = Device::cpu, DType activations = DType::f32,
+                bool recompute_activations = false);
   Shape input_shape() const { return {dims_.batch, dims_.resolution, dims_.resolution, 3}; }
   // Where allocate() put parameters and activations.
   Device device() const { return placement_.device; }
   DType activation_dtype() const { return placement_.activations; }
+  bool recomputes_activations() const { return arena_ != nullptr; }
   // images: f32 (or already the activation type) [batch, resolution, resolution, 3]; returns f32
   // logits. With 16-bit activations it first refreshes the weights' compute copy from the fp32
   // values (so an optimizer step or a weight load is always seen) and converts f32 images.
@@ -87,6 +91,10 @@ class Model {
   virtual void backward_layers(const Tensor& dlogits) = 0;
   virtual const Tensor& trunk_features() const = 0;
   const Scratch& scratch() const { return scratch_; }
+  // Allocates the `count` blocks of the trunk: each block's output from `at`, the activations
+  // inside it from `at` too, or, with recomputation, from the arena that all blocks share.
+  void allocate_blocks(const Placement& at, std::size_t count,
+                       const ActivationArena::BlockAllocator& allocate_block);
   void gradients_ready_from(int first_param) const {
     if (ready_hook_) ready_hook_(first_param);
   }
@@ -98,6 +106,7 @@ class Model {
   ModelStats stats_;
   Scratch scratch_;
   Placement placement_;
+  std::unique_ptr<ActivationArena> arena_;  // with activation recomputation
   // With 16-bit activations: the images, logits and features converted at the model's edges.
   Tensor images_, logits_, features_, dlogits_;
   std::function<void(int)> ready_hook_;

@@ -21,9 +21,11 @@ struct BlockShape {
 class ResBottleneckBlock {
  public:
   ResBottleneckBlock(BuildContext& ctx, const std::string& prefix, const BlockShape& shape);
+  // The output comes from `at`, the activations inside the block from `inner` (the same
+  // placement, or the arena of activation recomputation).
   void allocate(const ParameterStore& params, const ParameterStore& buffers, const Scratch& scratch,
-                const Placement& at);
-  const Tensor& forward(const Tensor& x, bool train);
+                const Placement& at, const Placement& inner);
+  const Tensor& forward(const Tensor& x, Pass pass);
   // dx receives the gradient of x (overwritten). Uses the model scratch a and b (and e, in the
   // convolutions), never the buffers holding dout or dx.
   void backward(const Tensor& x, const Tensor& dout, Tensor& dx);

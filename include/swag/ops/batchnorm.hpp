@@ -40,6 +40,11 @@ struct BatchNormState {
 void batchnorm_forward_train(const BatchNormDesc& d, const Tensor& x, BatchNormState& s, Tensor& y);
 void batchnorm_forward_eval(const BatchNormDesc& d, const Tensor& x, const BatchNormState& s,
                             Tensor& y);
+// Normalizes with the batch statistics of the last training forward (save_mean, save_invstd),
+// updating no running statistics and summing nothing over ranks: activation recomputation
+// replays a training forward with it. On the same x, y is bitwise the training forward's.
+void batchnorm_forward_saved(const BatchNormDesc& d, const Tensor& x, const BatchNormState& s,
+                             Tensor& y);
 // Overwrites dx (which may alias dy), dgamma and dbeta. The fused ReLU's mask is recomputed
 // from x and the saved statistics, exactly as the forward computed it, so the output need not
 // be read again.

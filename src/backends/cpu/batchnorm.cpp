@@ -109,6 +109,20 @@ void forward_eval(const ops::BatchNormDesc& d, const Tensor& x, const ops::Batch
   normalize(d, x.data<T>(), s.running_mean.data<float>(), scale, s.beta.data<float>(), y.data<T>());
 }
 
+// The training forward's normalization again, from its saved statistics: the same float
+// scale gamma * invstd, so the same bits.
+template <class T>
+void forward_saved(const ops::BatchNormDesc& d, const Tensor& x, const ops::BatchNormState& s,
+                   Tensor& y) {
+  float* const scale = channel_scratch(d.channels);
+  const float* const gamma = s.gamma.data<float>();
+  const float* const invstd = s.save_invstd.data<float>();
+  host_for(
+      "swag::batchnorm_saved_scale", d.channels,
+      KOKKOS_LAMBDA(std::int64_t j) { scale[j] = gamma[j] * invstd[j]; });
+  normalize(d, x.data<T>(), s.save_mean.data<float>(), scale, s.beta.data<float>(), y.data<T>());
+}
+
 // With g = dy masked by the fused ReLU and xhat = (x - mean) * invstd, the gradient through the
 // batch statistics is dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)),
 // dgamma = sum(g * xhat), dbeta = sum(g). The ReLU mask is the forward's pre-activation
@@ -183,6 +197,12 @@ void batchnorm_forward_eval(const ops::BatchNormDesc& d, const Tensor& x,
                             const ops::BatchNormState& s, Tensor& y) {
   visit_float_type(x.dtype(), "batchnorm x",
                    [&](auto t) { forward_eval<decltype(t)>(d, x, s, y); });
+}
+
+void batchnorm_forward_saved(const ops::BatchNormDesc& d, const Tensor& x,
+                             const ops::BatchNormState& s, Tensor& y) {
+  visit_float_type(x.dtype(), "batchnorm x",
+                   [&](auto t) { forward_saved<decltype(t)>(d, x, s, y); });
 }
 
 void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,

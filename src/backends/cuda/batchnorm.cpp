@@ -64,6 +64,18 @@ void batchnorm_forward_eval(const ops::BatchNormDesc& d, const Tensor& x,
   });
 }
 
+void batchnorm_forward_saved(const ops::BatchNormDesc& d, const Tensor& x,
+                             const ops::BatchNormState& s, Tensor& y) {
+  require_on_device("batchnorm", {&x, &y, &s.save_mean, &s.save_invstd});
+  kernels::BatchNormArgs a = args(d, s);
+  a.save_mean = s.save_mean.data<float>();
+  a.save_invstd = s.save_invstd.data<float>();
+  visit_float_type(x.dtype(), "batchnorm x", [&](auto t) {
+    using T = decltype(t);
+    kernels::batchnorm_forward_saved(a, x.data<T>(), y.data<T>());
+  });
+}
+
 void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
                         const ops::BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
   require_on_device("batchnorm", {&x, &dy, &dx, &dgamma, &dbeta, &s.save_mean, &s.save_invstd});

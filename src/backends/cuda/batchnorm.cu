@@ -150,6 +150,13 @@ struct TrainStats {
   }
 };
 
+// The training forward's scale from its saved statistics, as TrainStats computed it.
+struct SavedScale {
+  const float *gamma, *invstd;
+  float* scale;
+  __device__ void operator()(std::int64_t j) const { scale[j] = gamma[j] * invstd[j]; }
+};
+
 struct EvalScale {
   const float *gamma, *var;
   float eps;
@@ -239,6 +246,14 @@ void batchnorm_forward_eval(const BatchNormArgs& a, const T* x, T* y) {
 }
 
 template <class T>
+void batchnorm_forward_saved(const BatchNormArgs& a, const T* x, T* y) {
+  const std::int64_t c = a.channels;
+  const Scratch s = scratch(0, c);
+  for_each(c, SavedScale{a.gamma, a.save_invstd, s.a});
+  for_each(a.rows * c, Normalize<T>{x, a.save_mean, s.a, a.beta, y, c, a.relu});
+}
+
+template <class T>
 double* batchnorm_backward_sums(const BatchNormArgs& a, const T* x, const T* dy, float* dgamma,
                                 float* dbeta) {
   const std::int64_t c = a.channels, slabs = slab_count(a.rows);
@@ -269,6 +284,7 @@ void batchnorm_backward(const BatchNormArgs& a, const T* x, const T* dy, T* dx, 
 #define SWAG_BATCHNORM_INSTANTIATE(T)                                                           \
   template void batchnorm_forward_train<T>(const BatchNormArgs&, const T*, T*);                 \
   template void batchnorm_forward_eval<T>(const BatchNormArgs&, const T*, T*);                  \
+  template void batchnorm_forward_saved<T>(const BatchNormArgs&, const T*, T*);                 \
   template void batchnorm_backward<T>(const BatchNormArgs&, const T*, const T*, T*, float*,     \
                                       float*);                                                  \
   template double* batchnorm_forward_sums<T>(const BatchNormArgs&, const T*);                   \

@@ -24,6 +24,10 @@ template <class T>
 void batchnorm_forward_train(const BatchNormArgs& a, const T* x, T* y);
 template <class T>
 void batchnorm_forward_eval(const BatchNormArgs& a, const T* x, T* y);
+// The training forward's normalization from save_mean and save_invstd (activation
+// recomputation): bitwise what batchnorm_forward_apply wrote, with nothing else updated.
+template <class T>
+void batchnorm_forward_saved(const BatchNormArgs& a, const T* x, T* y);
 template <class T>
 void batchnorm_backward(const BatchNormArgs& a, const T* x, const T* dy, T* dx, float* dgamma,
                         float* dbeta);

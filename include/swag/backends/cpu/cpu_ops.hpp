@@ -25,6 +25,8 @@ void batchnorm_forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::
                              Tensor& y);
 void batchnorm_forward_eval(const ops::BatchNormDesc& d, const Tensor& x,
                             const ops::BatchNormState& s, Tensor& y);
+void batchnorm_forward_saved(const ops::BatchNormDesc& d, const Tensor& x,
+                             const ops::BatchNormState& s, Tensor& y);
 void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
                         const ops::BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta);
 

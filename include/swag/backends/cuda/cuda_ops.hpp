@@ -36,11 +36,12 @@ void add_forward(const Tensor& a, const Tensor& b, Tensor& y, bool relu);
 void accumulate(const Tensor& x, Tensor& y);
 void scale(Tensor& x, float factor);
 
-// Sync BN (d.sync) is not supported on CUDA yet: these fail with ExitCode::usage when it is set.
 void batchnorm_forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::BatchNormState& s,
                              Tensor& y);
 void batchnorm_forward_eval(const ops::BatchNormDesc& d, const Tensor& x,
                             const ops::BatchNormState& s, Tensor& y);
+void batchnorm_forward_saved(const ops::BatchNormDesc& d, const Tensor& x,
+                             const ops::BatchNormState& s, Tensor& y);
 void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
                         const ops::BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta);
 
