@@ -133,8 +133,11 @@ nlohmann::ordered_json memory_report(nn::Model& model, const train::Optimizer* o
   j["parameters"] = params;
   j["optimizer_state"] = state;
   j["peak"] = peak;
-  j["activations_per_image"] =
-      static_cast<double>(peak - params - state - inputs) / static_cast<double>(model.dims().batch);
+  const auto batch = static_cast<double>(model.dims().batch);
+  j["activations_per_image"] = static_cast<double>(peak - params - state - inputs) / batch;
+  // Two parts of it: the backward's gradient scratch and, with --recompute, the block buffer.
+  j["gradient_scratch_per_image"] = static_cast<double>(model.scratch_bytes()) / batch;
+  j["recompute_buffer_per_image"] = static_cast<double>(model.recompute_buffer_bytes()) / batch;
   return j;
 }
 

@@ -9,9 +9,11 @@ Tensor Placement::activation(const Shape& shape) const {
                : Tensor::empty(shape, activations, device);
 }
 
-Scratch Scratch::allocate(std::int64_t elements, const Placement& at) {
-  auto make = [&] { return at.activation({elements}); };
-  return {make(), make(), make(), make(), make()};
+Scratch Scratch::allocate(std::int64_t elements, std::int64_t boundary_elements,
+                          const Placement& at) {
+  auto make = [&](std::int64_t n) { return at.activation({n}); };
+  return {make(elements), make(elements), make(boundary_elements), make(boundary_elements),
+          make(elements)};
 }
 
 Tensor view_as(const Tensor& buffer, const Shape& shape) {

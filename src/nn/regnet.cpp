@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "swag/ops/pool.hpp"
 
 namespace swag::nn {
@@ -23,6 +25,7 @@ RegNet::RegNet(const std::string& name, const RegNetDesign& design, const ModelD
   BuildContext ctx = context();
   std::int64_t width = kStemWidth;
   std::int64_t h = stem_.conv_desc().out_height(), w = stem_.conv_desc().out_width();
+  boundary_elements_ = dims.batch * h * w * width;
   const auto stages = regnet_stages(design);
   blocks_.reserve(static_cast<std::size_t>(design.depth));
   for (std::size_t s = 0; s < stages.size(); ++s) {
@@ -37,6 +40,7 @@ RegNet::RegNet(const std::string& name, const RegNetDesign& design, const ModelD
       width = st.width;
       h = (h - 1) / stride + 1;
       w = (w - 1) / stride + 1;
+      boundary_elements_ = std::max(boundary_elements_, dims.batch * h * w * width);
     }
     stages_.push_back({st.width, st.depth, blocks_.back().groups()});
   }

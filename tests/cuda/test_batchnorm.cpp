@@ -84,6 +84,16 @@ TEST_P(BatchNormParity, TrainEvalAndBackwardMatchTheCpuBackend) {
   test::expect_near("running_mean", gs.running_mean, s.running_mean, tol);
   test::expect_near("running_var", gs.running_var, s.running_var, tol);
 
+  // Activation recomputation's replay from the saved statistics: the training forward's bits,
+  // no statistic touched.
+  const Tensor running_mean = cuda::to_device(cuda::to_host(gs.running_mean));
+  const Tensor running_var = cuda::to_device(cuda::to_host(gs.running_var));
+  Tensor gy_saved = test::device_garbage(shape);
+  ops::batchnorm_forward_saved(d, gx, gs, gy_saved);
+  test::expect_bitwise_equal("saved-statistics y", gy_saved, gy);
+  test::expect_bitwise_equal("running_mean after the replay", gs.running_mean, running_mean);
+  test::expect_bitwise_equal("running_var after the replay", gs.running_var, running_var);
+
   Tensor dx = Tensor::empty(shape), dgamma = Tensor::empty({c}), dbeta = Tensor::empty({c});
   Tensor gdx = test::device_garbage(shape), gdgamma = test::device_garbage({c}),
          gdbeta = test::device_garbage({c});

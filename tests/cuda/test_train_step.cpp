@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "parity.hpp"
 #include "swag/core/log.hpp"
 #include "swag/nn/model.hpp"
 #include "swag/ops/device.hpp"
@@ -43,9 +44,9 @@ struct Trainer {
   std::unique_ptr<train::Optimizer> optimizer;
   Tensor images, targets;
 
-  Trainer(const ModelCase& c, Device device) {
+  Trainer(const ModelCase& c, Device device, bool recompute = false) {
     model = nn::create_model(c.model, {c.batch, c.resolution, 10, false});
-    model->allocate(/*seed=*/7, device);
+    model->allocate(/*seed=*/7, device, DType::f32, recompute);
     step = std::make_unique<train::ForwardBackward>(*model);
     train::OptimizerOptions o;
     o.name = c.optimizer;
@@ -145,6 +146,26 @@ INSTANTIATE_TEST_SUITE_P(Models, TrainStep,
                            return std::string(p.param.model) + "_" +
                                   std::to_string(p.param.resolution) + "_" + p.param.optimizer;
                          });
+
+// Activation recomputation on the GPU (doc/memory.md): the same step bit for bit, batch norm
+// replayed from its saved statistics and every kernel deterministic.
+TEST_P(TrainStep, RecomputationIsBitwiseTheOrdinaryStep) {
+  const ModelCase& c = GetParam();
+  Trainer plain(c, Device::cuda), recomputed(c, Device::cuda, /*recompute=*/true);
+  const auto source = train::make_synthetic_source({c.batch, c.batch, 0, c.resolution, 10, 3});
+  Tensor images = Tensor::empty(plain.model->input_shape()), targets = Tensor::empty({c.batch, 10});
+  for (std::int64_t s = 0; s < 2; ++s) {
+    source->fill(s, images, targets);
+    EXPECT_EQ(plain.run(images, targets), recomputed.run(images, targets)) << "loss, step " << s;
+    test::expect_bitwise_equal("logits", recomputed.step->logits(), plain.step->logits());
+    test::expect_bitwise_equal("gradients", recomputed.model->params().flat_grads(),
+                               plain.model->params().flat_grads());
+    test::expect_bitwise_equal("running statistics", recomputed.model->buffers().flat_values(),
+                               plain.model->buffers().flat_values());
+    plain.optimizer->step(0.05f);
+    recomputed.optimizer->step(0.05f);
+  }
+}
 
 // One-rank pre-training of the tiny RegNetY on synthetic images, as inputs/pretrain/test.toml
 // runs it on the CPU (which learns them within 60 steps): warm-up, half-cosine, SGD-Nesterov.

@@ -149,13 +149,19 @@ def case_finetune_resume_is_bitwise(swag, work):
         expect=STOPPED)
     assert not os.path.exists(results_path(work, "finetune_resume_is_bitwise/split"))
     run(swag, "finetune", *split, "--init", "none", ranks=2)
-    with h5py.File(results_of(work, "finetune_resume_is_bitwise/straight")["weights"]) as a, \
-            h5py.File(results_of(work, "finetune_resume_is_bitwise/split")["weights"]) as b:
-        for group in ("params", "buffers"):
-            for name in a[group]:
-                assert np.array_equal(a[group][name][()], b[group][name][()]), name
-    assert results_of(work, "finetune_resume_is_bitwise/straight")["top1"] == results_of(work, "finetune_resume_is_bitwise/split")["top1"]
-    print("ok: 12 steps straight == 6 + restart + 6, bitwise (EMA weights, mixup, sync BN)")
+    # Activation recomputation (doc/memory.md) changes no bit either.
+    recomputed = finetune_deck(work, "finetune_resume_is_bitwise/recomputed")
+    run(swag, "finetune", *recomputed, "--init", "none", "run.recompute_activations=true", ranks=2)
+    straight_results = results_of(work, "finetune_resume_is_bitwise/straight")
+    for other in ("split", "recomputed"):
+        other_results = results_of(work, f"finetune_resume_is_bitwise/{other}")
+        with h5py.File(straight_results["weights"]) as a, h5py.File(other_results["weights"]) as b:
+            for group in ("params", "buffers"):
+                for name in a[group]:
+                    assert np.array_equal(a[group][name][()], b[group][name][()]), (other, name)
+        assert straight_results["top1"] == other_results["top1"], other
+    print("ok: 12 steps straight == 6 + restart + 6 == 12 with activation recomputation, bitwise "
+          "(EMA weights, mixup, sync BN)")
 
 
 def case_zero_shot_init_head(swag, work):

@@ -3,7 +3,7 @@
 
     max_batch.py --swag build/cpu/bin/swag [--device cpu|cuda] [--memory-gib 79.6]
                  [--reserve-gib 2] [--resolution 224] [--batch 2] [--models ...]
-                 [--precision fp32|bf16|fp16]
+                 [--precision fp32|bf16|fp16] [--recompute]
 
 For each model, one `swag bench --mode train` step at --batch gives the tensor memory of a
 step (`memory_bytes`: parameters with gradients and buffers, SGD's momentum, and activations
@@ -17,7 +17,8 @@ context): --reserve-gib. The paper trains RegNetY with SGD (one state buffer) an
 An 80 GB H100 shows 79.6 GiB (81559 MiB) to CUDA. On the GPU machine, --device cuda measures
 the same counters there; the batch found should then be confirmed by a step at that batch.
 --precision stores the activations in 16 bits (doc/mixed_precision.md); the weights' 16-bit
-compute copy then counts with the parameters.
+compute copy then counts with the parameters. --recompute keeps only each block's output through
+the step and recomputes the rest in backward (doc/memory.md).
 """
 import argparse
 import json
@@ -37,6 +38,7 @@ def main():
     p.add_argument("--batch", type=int, default=2)
     p.add_argument("--models", default=",".join(MODELS))
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
+    p.add_argument("--recompute", action="store_true", help="activation recomputation")
     p.add_argument("--json", action="store_true", help="one JSON object per model, no table")
     a = p.parse_args()
     rows = []
@@ -44,7 +46,7 @@ def main():
         r = subprocess.run([a.swag, "bench", "--model", model, "--mode", "train", "--batch",
                             str(a.batch), "--resolution", str(a.resolution), "--iters", "1",
                             "--warmup", "0", "--device", a.device, "--precision", a.precision,
-                            "--json"],
+                            "--json"] + (["--recompute"] if a.recompute else []),
                            capture_output=True, text=True, check=True)
         m = json.loads(r.stdout)["memory_bytes"]
         optimizer = "adamw" if model.startswith("vit") else "sgd"

@@ -38,11 +38,14 @@ struct Placement {
 // training forward saved and updates nothing, so the activations come back bit for bit.
 enum class Pass { eval, train, recompute };
 
-// Gradient scratch shared by all layers of a model: buffers of the largest activation, handed
-// out as views of the shape each backward step needs. Layers use them strictly in sequence.
+// Gradient scratch shared by all layers of a model: buffers handed out as views of the shape each
+// backward step needs. Layers use them strictly in sequence. a, b and e hold the largest
+// activation; c and d may be smaller, where a model keeps only the gradients between its blocks
+// there (Model::scratch_boundary_elements).
 struct Scratch {
   Tensor a, b, c, d, e;
-  static Scratch allocate(std::int64_t elements, const Placement& at);
+  static Scratch allocate(std::int64_t elements, std::int64_t boundary_elements,
+                          const Placement& at);
 };
 
 // A view of `buffer`'s first shape_numel(shape) elements.

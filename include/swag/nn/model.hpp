@@ -56,6 +56,12 @@ class Model {
   Device device() const { return placement_.device; }
   DType activation_dtype() const { return placement_.activations; }
   bool recomputes_activations() const { return arena_ != nullptr; }
+  // Bytes of the gradient scratch and of the recomputation arena (0 without recomputation),
+  // both proportional to the batch.
+  std::size_t scratch_bytes() const {
+    return 3 * scratch_.a.nbytes() + scratch_.c.nbytes() + scratch_.d.nbytes();
+  }
+  std::size_t recompute_buffer_bytes() const { return arena_ ? arena_->bytes() : 0; }
   // images: f32 (or already the activation type) [batch, resolution, resolution, 3]; returns f32
   // logits. With 16-bit activations it first refreshes the weights' compute copy from the fp32
   // values (so an optimizer step or a weight load is always seen) and converts f32 images.
@@ -91,6 +97,9 @@ class Model {
   virtual void backward_layers(const Tensor& dlogits) = 0;
   virtual const Tensor& trunk_features() const = 0;
   const Scratch& scratch() const { return scratch_; }
+  // Elements of the scratch buffers c and d (whole batch): the largest activation, unless a model
+  // uses them only for the gradients between blocks.
+  virtual std::int64_t scratch_boundary_elements() const { return stats_.max_activation; }
   // Allocates the `count` blocks of the trunk: each block's output from `at`, the activations
   // inside it from `at` too, or, with recomputation, from the arena that all blocks share.
   void allocate_blocks(const Placement& at, std::size_t count,

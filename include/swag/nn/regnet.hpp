@@ -24,6 +24,8 @@ class RegNet final : public Model {
 
  private:
   void allocate_layers(const Placement& at) override;
+  // c and d hold only the gradients between blocks (d_even_, d_odd_).
+  std::int64_t scratch_boundary_elements() const override { return boundary_elements_; }
 
   ConvBn stem_;
   std::vector<ResBottleneckBlock> blocks_;
@@ -32,7 +34,8 @@ class RegNet final : public Model {
   ops::LinearDesc fc_;
   int fc_weight_, fc_bias_;
   Tensor pooled_, logits_, d_pooled_;
-  Tensor d_even_, d_odd_;  // ping-pong gradients between blocks
+  Tensor d_even_, d_odd_;           // ping-pong gradients between blocks: scratch c and d
+  std::int64_t boundary_elements_;  // the largest block input or output, whole batch
   const Tensor* images_ = nullptr;
 };
 
