@@ -17,13 +17,18 @@ void check(const BatchNormDesc& d, const Tensor& x, const BatchNormState& s) {
     expect_shape("batchnorm", "per-channel tensor", *t, {d.channels});
 }
 
+// The batch statistics that training saves and the replay reads.
+void check_saved(const BatchNormDesc& d, const BatchNormState& s) {
+  expect_shape("batchnorm", "save_mean", s.save_mean, {d.channels});
+  expect_shape("batchnorm", "save_invstd", s.save_invstd, {d.channels});
+}
+
 }  // namespace
 
 void batchnorm_forward_train(const BatchNormDesc& d, const Tensor& x, BatchNormState& s,
                              Tensor& y) {
   check(d, x, s);
-  expect_shape("batchnorm", "save_mean", s.save_mean, {d.channels});
-  expect_shape("batchnorm", "save_invstd", s.save_invstd, {d.channels});
+  check_saved(d, s);
   activation_dtype("batchnorm", {{"x", &x}, {"y", &y}});
   SWAG_BACKEND_CALL(on_cuda("batchnorm", x, true), batchnorm_forward_train, d, x, s, y);
 }
@@ -38,8 +43,7 @@ void batchnorm_forward_eval(const BatchNormDesc& d, const Tensor& x, const Batch
 void batchnorm_forward_saved(const BatchNormDesc& d, const Tensor& x, const BatchNormState& s,
                              Tensor& y) {
   check(d, x, s);
-  expect_shape("batchnorm", "save_mean", s.save_mean, {d.channels});
-  expect_shape("batchnorm", "save_invstd", s.save_invstd, {d.channels});
+  check_saved(d, s);
   activation_dtype("batchnorm", {{"x", &x}, {"y", &y}});
   SWAG_BACKEND_CALL(on_cuda("batchnorm", x, true), batchnorm_forward_saved, d, x, s, y);
 }

@@ -27,6 +27,16 @@ kernels::BatchNormArgs args(const ops::BatchNormDesc& d, const ops::BatchNormSta
           nullptr};
 }
 
+// With the saved batch statistics, which the training forward writes and the replay and the
+// backward read.
+kernels::BatchNormArgs saved_args(const ops::BatchNormDesc& d, const ops::BatchNormState& s) {
+  require_on_device("batchnorm", {&s.save_mean, &s.save_invstd});
+  kernels::BatchNormArgs a = args(d, s);
+  a.save_mean = s.save_mean.data<float>();
+  a.save_invstd = s.save_invstd.data<float>();
+  return a;
+}
+
 // Sync BN: sums the 2C + 1 device values (per-channel sums, then the row count) over the ranks.
 // Stage two takes up stage one's workspace, so the callback must not have moved it.
 void sum_over_ranks(const ops::BatchNormDesc& d, double* sums) {
@@ -42,10 +52,8 @@ void sum_over_ranks(const ops::BatchNormDesc& d, double* sums) {
 void batchnorm_forward_train(const ops::BatchNormDesc& d, const Tensor& x, ops::BatchNormState& s,
                              Tensor& y) {
   SWAG_CHECK(d.rows > 1, "batchnorm: training needs more than one value per channel");
-  require_on_device("batchnorm", {&x, &y, &s.save_mean, &s.save_invstd});
-  kernels::BatchNormArgs a = args(d, s);
-  a.save_mean = s.save_mean.data<float>();
-  a.save_invstd = s.save_invstd.data<float>();
+  require_on_device("batchnorm", {&x, &y});
+  const kernels::BatchNormArgs a = saved_args(d, s);
   visit_float_type(x.dtype(), "batchnorm x", [&](auto t) {
     using T = decltype(t);
     double* const sums = kernels::batchnorm_forward_sums(a, x.data<T>());
@@ -66,10 +74,8 @@ void batchnorm_forward_eval(const ops::BatchNormDesc& d, const Tensor& x,
 
 void batchnorm_forward_saved(const ops::BatchNormDesc& d, const Tensor& x,
                              const ops::BatchNormState& s, Tensor& y) {
-  require_on_device("batchnorm", {&x, &y, &s.save_mean, &s.save_invstd});
-  kernels::BatchNormArgs a = args(d, s);
-  a.save_mean = s.save_mean.data<float>();
-  a.save_invstd = s.save_invstd.data<float>();
+  require_on_device("batchnorm", {&x, &y});
+  const kernels::BatchNormArgs a = saved_args(d, s);
   visit_float_type(x.dtype(), "batchnorm x", [&](auto t) {
     using T = decltype(t);
     kernels::batchnorm_forward_saved(a, x.data<T>(), y.data<T>());
@@ -78,10 +84,8 @@ void batchnorm_forward_saved(const ops::BatchNormDesc& d, const Tensor& x,
 
 void batchnorm_backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
                         const ops::BatchNormState& s, Tensor& dx, Tensor& dgamma, Tensor& dbeta) {
-  require_on_device("batchnorm", {&x, &dy, &dx, &dgamma, &dbeta, &s.save_mean, &s.save_invstd});
-  kernels::BatchNormArgs a = args(d, s);
-  a.save_mean = s.save_mean.data<float>();
-  a.save_invstd = s.save_invstd.data<float>();
+  require_on_device("batchnorm", {&x, &dy, &dx, &dgamma, &dbeta});
+  const kernels::BatchNormArgs a = saved_args(d, s);
   visit_float_type(x.dtype(), "batchnorm x", [&](auto t) {
     using T = decltype(t);
     double* const sums = kernels::batchnorm_backward_sums(
