@@ -2,16 +2,18 @@
 """The swag commands end to end on a device against the CPU.
 
 Pre-training: the test deck (tiny RegNetY, synthetic images, 60 steps, warm-up and half-cosine,
-checkpoints every 5 steps) three times:
+checkpoints every 5 steps) four times:
 
-  cpu       run.device=cpu, the reference
-  device    run.device=DEVICE, uninterrupted
-  resumed   run.device=DEVICE, stopped at step 30 (exit 75, a checkpoint), then run again
+  cpu         run.device=cpu, the reference
+  device      run.device=DEVICE, uninterrupted
+  resumed     run.device=DEVICE, stopped at step 30 (exit 75, a checkpoint), then run again
+  recomputed  run.device=DEVICE with run.recompute_activations=true (doc/memory.md)
 
 The device's loss curve must stay within 2% of the CPU's at every step (as
 tests/cuda/test_train_step.cpp's in-process run), it must learn (last loss under half the
 first), and the resumed run's losses after the stop must be bitwise the uninterrupted run's (a
-checkpoint holds everything the step needs, and the device's kernels are deterministic).
+checkpoint holds everything the step needs, and the device's kernels are deterministic), as
+must the recomputed run's at every step (batch norm replays its saved statistics).
 
 With --data (a tiny labelled demo set: DATA/test/shards and DATA/train/labelled_shards, 10
 classes, as `run_device_checks.sh --pack` builds it), also, from the device's pre-trained
@@ -100,8 +102,8 @@ def main():
     p.add_argument("--fresh", action="store_true", help="delete this script's runs in --out first")
     p.add_argument("--data", help="a tiny labelled demo set: also check eval and finetune")
     a = p.parse_args()
-    runs = {k: os.path.join(a.out, k) for k in ("cpu", "device", "resumed", "finetune_cpu",
-                                                 f"finetune_{a.device}")}
+    runs = {k: os.path.join(a.out, k) for k in ("cpu", "device", "resumed", "recomputed",
+                                                 "finetune_cpu", f"finetune_{a.device}")}
     for d in runs.values():
         if a.fresh:
             shutil.rmtree(d, ignore_errors=True)
@@ -111,8 +113,9 @@ def main():
     pretrain(a.swag, runs["device"], a.device, a.math)
     pretrain(a.swag, runs["resumed"], a.device, a.math, "run.stop_at_step=30", expect=STOPPED)
     pretrain(a.swag, runs["resumed"], a.device, a.math)
+    pretrain(a.swag, runs["recomputed"], a.device, a.math, "run.recompute_activations=true")
 
-    cpu, dev, res = (losses(runs[k]) for k in ("cpu", "device", "resumed"))
+    cpu, dev, res, rec = (losses(runs[k]) for k in ("cpu", "device", "resumed", "recomputed"))
     gaps = {s: abs(dev[s] - cpu[s]) / cpu[s] for s in cpu}
     worst = max(gaps, key=gaps.get)
     after_stop = [s for s in dev if s > 30]
@@ -122,6 +125,7 @@ def main():
         "loss curve within 2% of the CPU's": gaps[worst] <= (0.02 if a.math == "fp32" else 0.1),
         "learns (last loss < half the first)": last < 0.5 * first,
         "resume bitwise (losses after step 30)": not differing and len(after_stop) == 30,
+        "recomputation bitwise (every loss)": rec == dev,
     }
     summary = {"device": a.device, "math": a.math, "steps": len(dev),
                "worst_gap": {"step": worst, "relative": gaps[worst], "cpu": cpu[worst],
