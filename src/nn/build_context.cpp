@@ -9,11 +9,9 @@ Tensor Placement::activation(const Shape& shape) const {
                : Tensor::empty(shape, activations, device);
 }
 
-Scratch Scratch::allocate(std::int64_t elements, std::int64_t boundary_elements,
-                          const Placement& at) {
+Scratch Scratch::allocate(const ScratchSizes& sizes, const Placement& at) {
   auto make = [&](std::int64_t n) { return at.activation({n}); };
-  return {make(elements), make(elements), make(boundary_elements), make(boundary_elements),
-          make(elements)};
+  return {make(sizes.a), make(sizes.b), make(sizes.c), make(sizes.d), make(sizes.e)};
 }
 
 Tensor view_as(const Tensor& buffer, const Shape& shape) {

@@ -14,7 +14,7 @@ void Model::allocate(std::uint64_t seed, Device device, DType activations,
   buffers_.allocate(device);
   params_.initialize(seed);
   buffers_.initialize(seed);
-  scratch_ = Scratch::allocate(stats_.max_activation, scratch_boundary_elements(), placement_);
+  scratch_ = Scratch::allocate(scratch_sizes(), placement_);
   allocate_layers(placement_);
   if (activations == DType::f32) return;
   images_ = placement_.activation(input_shape());

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "swag/nn/position_embedding_resize.hpp"
@@ -59,6 +60,16 @@ VisionTransformer::VisionTransformer(const std::string& name, const VitDesign& v
 
 std::vector<StageInfo> VisionTransformer::stages() const {
   return {{design_.hidden, design_.layers, design_.heads}};
+}
+
+// Which layer takes which view (encoder_block, self_attention_layer, mlp_layer and the patch
+// gradient below): a, the gradients at ln_1's output, the attention context and the MLP's hidden
+// layer; b, at ln_2's output and the attention probabilities; c, at x1; d, at qkv; e, none. At
+// high resolution the probabilities, (B, H, T, T), dwarf the rest.
+ScratchSizes VisionTransformer::scratch_sizes() const {
+  const std::int64_t rows = dims().batch * tokens_, d = design_.hidden;
+  const std::int64_t probs = dims().batch * design_.heads * tokens_ * tokens_;
+  return {rows * std::max(d, design_.mlp), std::max(probs, rows * d), rows * d, rows * 3 * d, 0};
 }
 
 void VisionTransformer::allocate_layers(const Placement& at) {

@@ -32,6 +32,7 @@ namespace {
 struct Step {
   Tensor features, grads;
   std::size_t activation_bytes;  // what allocate() holds besides parameters and buffers
+  std::size_t scratch_bytes;     // the gradient scratch, part of it
 };
 
 Step run_step(const char* name, std::int64_t resolution, DType activations) {
@@ -45,6 +46,7 @@ Step run_step(const char* name, std::int64_t resolution, DType activations) {
       static_cast<std::size_t>(model->buffers().size()) * sizeof(float);
   Step s;
   s.activation_bytes = tensor_bytes_in_use(Device::cpu) - before - weights_bytes;
+  s.scratch_bytes = model->scratch_bytes();
   const auto source = train::make_synthetic_source({kBatch, kBatch, 0, resolution, kClasses, 3});
   Tensor images = Tensor::empty(model->input_shape()), targets = Tensor::empty({kBatch, kClasses});
   source->fill(0, images, targets);
@@ -81,12 +83,15 @@ TEST_P(MixedPrecisionStep, TracksFp32) {
     EXPECT_GT(feature_err[k], 0.0) << dtype_name(t);
     EXPECT_LT(feature_err[k], 16 * u) << dtype_name(t);
     EXPECT_LT(grad_err[k], 64 * u) << dtype_name(t);
-    // Activations, their gradients and the scratch take half the bytes. The per-channel and
-    // per-row statistics stay fp32, and the model adds fp32 logits and features at its edges:
-    // a few percent more in these tiny models (0.53 and 0.55 measured).
+    // Activations, their gradients and the scratch take half the bytes; the scratch exactly. The
+    // per-channel and per-row statistics stay fp32, and the model adds fp32 logits and features
+    // at its edges: a few percent more in these tiny models (0.53 for RegNetY and 0.58 for the
+    // ViT, whose per-token layer-norm statistics weigh more since its scratch buffers are sized
+    // one by one; measured 2026-11-26).
+    EXPECT_EQ(2 * s.scratch_bytes, ref.scratch_bytes) << dtype_name(t);
     const double ratio = static_cast<double>(s.activation_bytes) / ref.activation_bytes;
     EXPECT_GT(ratio, 0.5) << dtype_name(t);
-    EXPECT_LT(ratio, 0.56) << dtype_name(t);
+    EXPECT_LT(ratio, 0.59) << dtype_name(t);
     ++k;
   }
   for (const double r : {feature_err[0] / feature_err[1], grad_err[0] / grad_err[1]}) {

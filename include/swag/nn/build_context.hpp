@@ -38,14 +38,17 @@ struct Placement {
 // training forward saved and updates nothing, so the activations come back bit for bit.
 enum class Pass { eval, train, recompute };
 
+// Elements of each gradient scratch buffer, for the whole batch (Model::scratch_sizes).
+struct ScratchSizes {
+  std::int64_t a, b, c, d, e;
+};
+
 // Gradient scratch shared by all layers of a model: buffers handed out as views of the shape each
-// backward step needs. Layers use them strictly in sequence. a, b and e hold the largest
-// activation; c and d may be smaller, where a model keeps only the gradients between its blocks
-// there (Model::scratch_boundary_elements).
+// backward step needs. Layers use them strictly in sequence; each buffer is as large as the
+// largest view the model's layers take of it.
 struct Scratch {
   Tensor a, b, c, d, e;
-  static Scratch allocate(std::int64_t elements, std::int64_t boundary_elements,
-                          const Placement& at);
+  static Scratch allocate(const ScratchSizes& sizes, const Placement& at);
 };
 
 // A view of `buffer`'s first shape_numel(shape) elements.

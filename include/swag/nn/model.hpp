@@ -59,7 +59,10 @@ class Model {
   // Bytes of the gradient scratch and of the recomputation arena (0 without recomputation),
   // both proportional to the batch.
   std::size_t scratch_bytes() const {
-    return 3 * scratch_.a.nbytes() + scratch_.c.nbytes() + scratch_.d.nbytes();
+    std::size_t bytes = 0;
+    for (const Tensor* t : {&scratch_.a, &scratch_.b, &scratch_.c, &scratch_.d, &scratch_.e})
+      bytes += t->nbytes();
+    return bytes;
   }
   std::size_t recompute_buffer_bytes() const { return arena_ ? arena_->bytes() : 0; }
   // images: f32 (or already the activation type) [batch, resolution, resolution, 3]; returns f32
@@ -97,9 +100,12 @@ class Model {
   virtual void backward_layers(const Tensor& dlogits) = 0;
   virtual const Tensor& trunk_features() const = 0;
   const Scratch& scratch() const { return scratch_; }
-  // Elements of the scratch buffers c and d (whole batch): the largest activation, unless a model
-  // uses them only for the gradients between blocks.
-  virtual std::int64_t scratch_boundary_elements() const { return stats_.max_activation; }
+  // The gradient scratch a model's layers need (their views of it are checked at allocation):
+  // by default five buffers of the largest activation.
+  virtual ScratchSizes scratch_sizes() const {
+    const std::int64_t m = stats_.max_activation;
+    return {m, m, m, m, m};
+  }
   // Allocates the `count` blocks of the trunk: each block's output from `at`, the activations
   // inside it from `at` too, or, with recomputation, from the arena that all blocks share.
   void allocate_blocks(const Placement& at, std::size_t count,

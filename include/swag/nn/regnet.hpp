@@ -24,8 +24,13 @@ class RegNet final : public Model {
 
  private:
   void allocate_layers(const Placement& at) override;
-  // c and d hold only the gradients between blocks (d_even_, d_odd_).
-  std::int64_t scratch_boundary_elements() const override { return boundary_elements_; }
+  // c and d hold only the gradients between blocks (d_even_, d_odd_): the largest block input
+  // or output, smaller than the largest activation (a first block's 1x1 conv output, at its
+  // stage's input resolution), which a, b and e hold.
+  ScratchSizes scratch_sizes() const override {
+    const std::int64_t m = stats().max_activation;
+    return {m, m, boundary_elements_, boundary_elements_, m};
+  }
 
   ConvBn stem_;
   std::vector<ResBottleneckBlock> blocks_;

@@ -37,6 +37,7 @@ class VisionTransformer final : public Model {
 
  private:
   void allocate_layers(const Placement& at) override;
+  ScratchSizes scratch_sizes() const override;
 
   VitDesign design_;
   std::int64_t tokens_;
