@@ -14,6 +14,10 @@ Scratch Scratch::allocate(const ScratchSizes& sizes, const Placement& at) {
   return {make(sizes.a), make(sizes.b), make(sizes.c), make(sizes.d), make(sizes.e)};
 }
 
+std::size_t Scratch::bytes() const {
+  return a.nbytes() + b.nbytes() + c.nbytes() + d.nbytes() + e.nbytes();
+}
+
 Tensor view_as(const Tensor& buffer, const Shape& shape) {
   SWAG_CHECK(shape_numel(shape) <= buffer.numel(), "scratch of {} elements viewed as {}",
              buffer.numel(), shape_str(shape));

@@ -49,6 +49,7 @@ struct ScratchSizes {
 struct Scratch {
   Tensor a, b, c, d, e;
   static Scratch allocate(const ScratchSizes& sizes, const Placement& at);
+  std::size_t bytes() const;
 };
 
 // A view of `buffer`'s first shape_numel(shape) elements.

@@ -58,12 +58,7 @@ class Model {
   bool recomputes_activations() const { return arena_ != nullptr; }
   // Bytes of the gradient scratch and of the recomputation arena (0 without recomputation),
   // both proportional to the batch.
-  std::size_t scratch_bytes() const {
-    std::size_t bytes = 0;
-    for (const Tensor* t : {&scratch_.a, &scratch_.b, &scratch_.c, &scratch_.d, &scratch_.e})
-      bytes += t->nbytes();
-    return bytes;
-  }
+  std::size_t scratch_bytes() const { return scratch_.bytes(); }
   std::size_t recompute_buffer_bytes() const { return arena_ ? arena_->bytes() : 0; }
   // images: f32 (or already the activation type) [batch, resolution, resolution, 3]; returns f32
   // logits. With 16-bit activations it first refreshes the weights' compute copy from the fp32
