@@ -1,6 +1,8 @@
 // cuBLASLt linear layer against the CPU backend on the same random inputs.
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include "layer_reference.hpp"
 #include "parity.hpp"
 #include "storage_parity.hpp"
@@ -26,6 +28,15 @@ const LinearCase kCases[] = {
     {"tall_bias", {2500, 24, 40, true}},
 };
 
+// A device copy of host t that starts `offset` rows into a larger buffer (so that it need not
+// be aligned beyond its element size); the buffer comes first and keeps the view's storage alive.
+std::pair<Tensor, Tensor> on_device_at(const Tensor& t, std::int64_t offset) {
+  Tensor buffer = Tensor::zeros({t.dim(0) + offset, t.dim(1)}, t.dtype(), Device::cuda);
+  Tensor view = buffer.slice_rows(offset, offset + t.dim(0));
+  cuda::copy(t, view);
+  return {buffer, view};
+}
+
 // Runs the GPU op on device copies of x and dy that start `offset` rows into larger buffers,
 // so that operands need not be aligned beyond 4 bytes; compares with the CPU (parity.hpp).
 void check_against_cpu(const ops::LinearDesc& d, std::int64_t offset) {
@@ -36,14 +47,8 @@ void check_against_cpu(const ops::LinearDesc& d, std::int64_t offset) {
   const test::LayerResult ref = test::linear_cpu(d, x, w, b, dy);
   const test::LayerResult mag = test::linear_cpu(d, abs_of(x), abs_of(w), abs_of(b), abs_of(dy));
 
-  const auto on_device_at = [offset](const Tensor& t) {
-    Tensor buffer = Tensor::zeros({t.dim(0) + offset, t.dim(1)}, DType::f32, Device::cuda);
-    Tensor view = buffer.slice_rows(offset, offset + t.dim(0));
-    cuda::copy(t, view);
-    return std::pair{buffer, view};  // the buffer keeps the view's storage alive
-  };
-  const auto [x_buffer, gx] = on_device_at(x);
-  const auto [dy_buffer, gdy] = on_device_at(dy);
+  const auto [x_buffer, gx] = on_device_at(x, offset);
+  const auto [dy_buffer, gdy] = on_device_at(dy, offset);
   const Tensor gw = cuda::to_device(w), gb = cuda::to_device(b);
   Tensor gy = test::device_garbage({d.rows, d.out_features});
   Tensor gdx = test::device_garbage({d.rows, d.in_features});
@@ -83,14 +88,8 @@ void check_storage_against_cpu(const ops::LinearDesc& d, std::int64_t offset) {
   const test::LayerResult mag = test::linear_cpu(d, abs_of(test::widen(x)), abs_of(test::widen(w)),
                                                  abs_of(test::widen(b)), abs_of(test::widen(dy)));
 
-  const auto on_device_at = [offset](const Tensor& t) {
-    Tensor buffer = Tensor::zeros({t.dim(0) + offset, t.dim(1)}, t.dtype(), Device::cuda);
-    Tensor view = buffer.slice_rows(offset, offset + t.dim(0));
-    cuda::copy(t, view);
-    return std::pair{buffer, view};  // the buffer keeps the view's storage alive
-  };
-  const auto [x_buffer, gx] = on_device_at(x);
-  const auto [dy_buffer, gdy] = on_device_at(dy);
+  const auto [x_buffer, gx] = on_device_at(x, offset);
+  const auto [dy_buffer, gdy] = on_device_at(dy, offset);
   const Tensor gw = cuda::to_device(w), gb = cuda::to_device(b);
   Tensor gy = test::device_garbage_as<T>({d.rows, d.out_features});
   Tensor gdx = test::device_garbage_as<T>({d.rows, d.in_features});

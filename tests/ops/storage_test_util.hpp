@@ -63,6 +63,21 @@ inline void expect_same_bits(const Tensor& got, const Tensor& want, std::string_
                     << " elements differ in their bits, the first at " << first;
 }
 
+// A GEMM-like layer's (conv2d, linear) outputs and gradients, in the dtypes the op was given.
+struct GemmLayerRun {
+  Tensor y, dx, dw, db;
+};
+
+// The layer on 16-bit inputs (`got`, storage s) is the fp32 layer on the same values widened
+// (`widened`) with y and dx rounded once to s; dw and db, fp32 on both sides, to the bit.
+inline void expect_fp32_rounded_once(const GemmLayerRun& got, const GemmLayerRun& widened, DType s,
+                                     bool bias, const std::string& what) {
+  expect_same_bits(got.y, round_to(widened.y, s), what + " y");
+  expect_same_bits(got.dx, round_to(widened.dx, s), what + " dx");
+  expect_same_bits(got.dw, widened.dw, what + " dw");
+  if (bias) expect_same_bits(got.db, widened.db, what + " db");
+}
+
 // ||a - b|| / ||b|| over two host f32 tensors of the same size.
 inline double relative_error(const Tensor& a, const Tensor& b) {
   double d = 0, n = 0;

@@ -121,15 +121,10 @@ TEST_P(Conv2d, BackwardMatchesCentralDifferences) {
 INSTANTIATE_TEST_SUITE_P(Shapes, Conv2d, ::testing::ValuesIn(kCases),
                          [](const auto& p) { return name(p.param); });
 
-// The layer's outputs and gradients, in the dtypes the op was given.
-struct ConvRun {
-  Tensor y, dx, dw, db;
-};
-
-ConvRun run_conv(const Conv2dDesc& d, const Tensor& x, const Tensor& w, const Tensor& b,
-                 const Tensor& dy) {
-  ConvRun r{Tensor::empty(d.output_shape(), x.dtype()), Tensor::empty(x.shape(), x.dtype()),
-            Tensor::empty(w.shape()), Tensor::empty(b.shape())};
+GemmLayerRun run_conv(const Conv2dDesc& d, const Tensor& x, const Tensor& w, const Tensor& b,
+                      const Tensor& dy) {
+  GemmLayerRun r{Tensor::empty(d.output_shape(), x.dtype()), Tensor::empty(x.shape(), x.dtype()),
+                 Tensor::empty(w.shape()), Tensor::empty(b.shape())};
   ops::conv2d_forward(d, x, w, d.bias ? &b : nullptr, r.y);
   ops::conv2d_backward(d, x, w, dy, &r.dx, r.dw, d.bias ? &r.db : nullptr);
   return r;
@@ -142,17 +137,13 @@ TEST_P(Conv2dStorage, IsTheFp32OpOnWidenedInputsRoundedOnce) {
   const Tensor x = random_tensor(d.input_shape(), 31), w = random_tensor(d.weight_shape(), 32);
   const Tensor b = random_tensor({d.out_channels}, 33), dy = random_tensor(d.output_shape(), 34);
   const Tensor xs = round_to(x, s), ws = round_to(w, s), bs = round_to(b, s), dys = round_to(dy, s);
-  const ConvRun got = run_conv(d, xs, ws, bs, dys);
-
-  const ConvRun ref = run_conv(d, widen(xs), widen(ws), widen(bs), widen(dys));
+  const GemmLayerRun got = run_conv(d, xs, ws, bs, dys);
   const std::string what = name(d) + "_" + storage_name(s);
-  expect_same_bits(got.y, round_to(ref.y, s), what + " y");
-  expect_same_bits(got.dx, round_to(ref.dx, s), what + " dx");
-  expect_same_bits(got.dw, ref.dw, what + " dw");
-  if (d.bias) expect_same_bits(got.db, ref.db, what + " db");
+  expect_fp32_rounded_once(got, run_conv(d, widen(xs), widen(ws), widen(bs), widen(dys)), s, d.bias,
+                           what);
 
-  const ConvRun fp32 = run_conv(d, x, w, b, dy);
-  const ConvRun mag = run_conv(d, abs_tensor(x), abs_tensor(w), abs_tensor(b), abs_tensor(dy));
+  const GemmLayerRun fp32 = run_conv(d, x, w, b, dy);
+  const GemmLayerRun mag = run_conv(d, abs_tensor(x), abs_tensor(w), abs_tensor(b), abs_tensor(dy));
   const std::int64_t k = d.kernel * d.kernel, k_dw = d.batch * d.out_height() * d.out_width();
   expect_storage_bound(got.y, fp32.y, mag.y, s, 3, (d.in_channels / d.groups) * k + 1,
                        what + " y vs fp32");

@@ -80,16 +80,11 @@ TEST_P(Linear, BackwardMatchesCentralDifferences) {
 INSTANTIATE_TEST_SUITE_P(Shapes, Linear, ::testing::ValuesIn(kCases),
                          [](const auto& p) { return name(p.param); });
 
-// The layer's outputs and gradients, in the dtypes the op was given.
-struct LinearRun {
-  Tensor y, dx, dw, db;
-};
-
-LinearRun run_linear(const LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor& b,
-                     const Tensor& dy) {
-  LinearRun r{Tensor::empty({d.rows, d.out_features}, x.dtype()),
-              Tensor::empty(x.shape(), x.dtype()), Tensor::empty(w.shape()),
-              Tensor::empty(b.shape())};
+GemmLayerRun run_linear(const LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor& b,
+                        const Tensor& dy) {
+  GemmLayerRun r{Tensor::empty({d.rows, d.out_features}, x.dtype()),
+                 Tensor::empty(x.shape(), x.dtype()), Tensor::empty(w.shape()),
+                 Tensor::empty(b.shape())};
   ops::linear_forward(d, x, w, d.bias ? &b : nullptr, r.y);
   ops::linear_backward(d, x, w, dy, &r.dx, r.dw, d.bias ? &r.db : nullptr);
   return r;
@@ -104,18 +99,15 @@ TEST_P(LinearStorage, IsTheFp32OpOnWidenedInputsRoundedOnce) {
   const Tensor b = random_tensor({d.out_features}, 13),
                dy = random_tensor({d.rows, d.out_features}, 14);
   const Tensor xs = round_to(x, s), ws = round_to(w, s), bs = round_to(b, s), dys = round_to(dy, s);
-  const LinearRun got = run_linear(d, xs, ws, bs, dys);
+  const GemmLayerRun got = run_linear(d, xs, ws, bs, dys);
   ASSERT_EQ(got.dw.dtype(), DType::f32);
-
-  const LinearRun ref = run_linear(d, widen(xs), widen(ws), widen(bs), widen(dys));
   const std::string what = name(d) + "_" + storage_name(s);
-  expect_same_bits(got.y, round_to(ref.y, s), what + " y");
-  expect_same_bits(got.dx, round_to(ref.dx, s), what + " dx");
-  expect_same_bits(got.dw, ref.dw, what + " dw");
-  if (d.bias) expect_same_bits(got.db, ref.db, what + " db");
+  expect_fp32_rounded_once(got, run_linear(d, widen(xs), widen(ws), widen(bs), widen(dys)), s,
+                           d.bias, what);
 
-  const LinearRun fp32 = run_linear(d, x, w, b, dy);
-  const LinearRun mag = run_linear(d, abs_tensor(x), abs_tensor(w), abs_tensor(b), abs_tensor(dy));
+  const GemmLayerRun fp32 = run_linear(d, x, w, b, dy);
+  const GemmLayerRun mag =
+      run_linear(d, abs_tensor(x), abs_tensor(w), abs_tensor(b), abs_tensor(dy));
   expect_storage_bound(got.y, fp32.y, mag.y, s, 3, d.in_features + 1, what + " y vs fp32");
   expect_storage_bound(got.dx, fp32.dx, mag.dx, s, 3, d.out_features, what + " dx vs fp32");
   expect_storage_bound(got.dw, fp32.dw, mag.dw, s, 2, d.rows, what + " dw vs fp32");

@@ -6,10 +6,10 @@
 // activations; and the recomputing model must hold less activation memory.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <memory>
 #include <ostream>
 
+#include "../ops/storage_test_util.hpp"
 #include "swag/core/allocator.hpp"
 #include "swag/nn/model.hpp"
 #include "swag/train/batch_source.hpp"
@@ -21,11 +21,6 @@ using namespace swag;
 namespace {
 
 constexpr std::int64_t kBatch = 4, kClasses = 10;
-
-bool bitwise_equal(const Tensor& a, const Tensor& b) {
-  return a.shape() == b.shape() && a.dtype() == b.dtype() &&
-         std::memcmp(a.raw(), b.raw(), a.nbytes()) == 0;
-}
 
 struct Trainer {
   std::unique_ptr<nn::Model> model;
@@ -68,22 +63,20 @@ TEST_P(Recompute, StepsAreBitwiseTheOrdinaryOnes) {
     const double loss = plain.step->run(*plain.model, images, targets);
     const double loss_r = recomputed.step->run(*recomputed.model, images, targets);
     EXPECT_EQ(loss, loss_r) << "step " << s;
-    EXPECT_TRUE(bitwise_equal(plain.step->logits(), recomputed.step->logits())) << "step " << s;
-    EXPECT_TRUE(
-        bitwise_equal(plain.model->params().flat_grads(), recomputed.model->params().flat_grads()))
-        << "step " << s;
-    EXPECT_TRUE(bitwise_equal(plain.model->buffers().flat_values(),
-                              recomputed.model->buffers().flat_values()))
-        << "step " << s << ": running statistics";
+    const std::string step = "step " + std::to_string(s);
+    test::expect_same_bits(recomputed.step->logits(), plain.step->logits(), step + " logits");
+    test::expect_same_bits(recomputed.model->params().flat_grads(),
+                           plain.model->params().flat_grads(), step + " gradients");
+    test::expect_same_bits(recomputed.model->buffers().flat_values(),
+                           plain.model->buffers().flat_values(), step + " running statistics");
     plain.sgd->step(0.05f);
     recomputed.sgd->step(0.05f);
-    EXPECT_TRUE(bitwise_equal(plain.model->params().flat_values(),
-                              recomputed.model->params().flat_values()))
-        << "step " << s;
+    test::expect_same_bits(recomputed.model->params().flat_values(),
+                           plain.model->params().flat_values(), step + " weights");
   }
   // Evaluation through the shared buffer gives the same logits too.
-  EXPECT_TRUE(
-      bitwise_equal(plain.model->forward(images, false), recomputed.model->forward(images, false)));
+  const Tensor& eval_logits = plain.model->forward(images, false);
+  test::expect_same_bits(recomputed.model->forward(images, false), eval_logits, "eval logits");
   RecordProperty("bytes", static_cast<int>(plain.bytes));
   RecordProperty("bytes_recomputed", static_cast<int>(recomputed.bytes));
   EXPECT_LT(recomputed.bytes, plain.bytes);
