@@ -87,7 +87,7 @@ void RegNet::backward_layers(const Tensor& dlogits) {
   for (std::size_t i = blocks_.size(); i-- > 0;) {
     const Tensor& x = i == 0 ? stem_.output() : blocks_[i - 1].output();
     Tensor dx = view_as((blocks_.size() - i) % 2 ? d_odd_ : d_even_, x.shape());
-    if (recomputes_activations()) blocks_[i].forward(x, Pass::recompute);
+    if (replays_block(i, blocks_.size())) blocks_[i].forward(x, Pass::recompute);
     blocks_[i].backward(x, dout, dx);
     gradients_ready_from(block_first_param_[i]);
     dout = dx;

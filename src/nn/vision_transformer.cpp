@@ -142,7 +142,7 @@ void VisionTransformer::backward_layers(const Tensor& dlogits) {
   for (std::size_t i = blocks_.size(); i-- > 0;) {
     const Tensor& x = i == 0 ? tokens_in_ : blocks_[i - 1].output();
     Tensor dx = (blocks_.size() - i) % 2 ? d_odd_ : d_even_;
-    if (recomputes_activations()) blocks_[i].forward(x);
+    if (replays_block(i, blocks_.size())) blocks_[i].forward(x);
     blocks_[i].backward(x, dout, dx);
     gradients_ready_from(blocks_[i].first_param());
     dout = dx;

@@ -48,7 +48,7 @@ class Model {
 
   // Allocates parameters, buffers, activations (stored as `activations`: f32, bf16 or f16) and
   // scratch, and initializes the weights. With `recompute_activations`, only each block's output
-  // is kept through a training step; backward runs each block's forward again (doc/memory.md).
+  // is kept through a training step; backward runs the blocks' forward again (doc/memory.md).
   void allocate(std::uint64_t seed, Device device = Device::cpu, DType activations = DType::f32,
                 bool recompute_activations = false);
   Shape input_shape() const { return {dims_.batch, dims_.resolution, dims_.resolution, 3}; }
@@ -105,6 +105,9 @@ class Model {
   // inside it from `at` too, or, with recomputation, from the arena that all blocks share.
   void allocate_blocks(const Placement& at, std::size_t count,
                        const ActivationArena::BlockAllocator& allocate_block);
+  // With recomputation, whether block i of `count` runs its forward again before its backward:
+  // all but the last, whose activations the forward pass left in the shared buffer.
+  bool replays_block(std::size_t i, std::size_t count) const { return arena_ && i + 1 < count; }
   void gradients_ready_from(int first_param) const {
     if (ready_hook_) ready_hook_(first_param);
   }

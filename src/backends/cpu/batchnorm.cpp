@@ -42,6 +42,15 @@ void normalize(const ops::BatchNormDesc& d, const T* x, const float* mean, const
       });
 }
 
+// scale = gamma * invstd from the saved statistics: the float scale the training forward used.
+void saved_scale(const ops::BatchNormState& s, std::int64_t c, float* scale) {
+  const float* const gamma = s.gamma.data<float>();
+  const float* const invstd = s.save_invstd.data<float>();
+  host_for(
+      "swag::batchnorm_saved_scale", c,
+      KOKKOS_LAMBDA(std::int64_t j) { scale[j] = gamma[j] * invstd[j]; });
+}
+
 // Sync BN: sums the first `count` values over the ranks, with the row count appended; returns
 // the rows of the whole batch. Without sync, this rank's rows.
 double sum_over_ranks(const ops::BatchNormDesc& d, double* sums, std::int64_t count,
@@ -115,11 +124,7 @@ template <class T>
 void forward_saved(const ops::BatchNormDesc& d, const Tensor& x, const ops::BatchNormState& s,
                    Tensor& y) {
   float* const scale = channel_scratch(d.channels);
-  const float* const gamma = s.gamma.data<float>();
-  const float* const invstd = s.save_invstd.data<float>();
-  host_for(
-      "swag::batchnorm_saved_scale", d.channels,
-      KOKKOS_LAMBDA(std::int64_t j) { scale[j] = gamma[j] * invstd[j]; });
+  saved_scale(s, d.channels, scale);
   normalize(d, x.data<T>(), s.save_mean.data<float>(), scale, s.beta.data<float>(), y.data<T>());
 }
 
@@ -137,16 +142,13 @@ void backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
   const T* const dyp = dy.data<T>();
   const float* const mean = s.save_mean.data<float>();
   const float* const invstd = s.save_invstd.data<float>();
-  const float* const gamma = s.gamma.data<float>();
   const float* const beta = s.beta.data<float>();
 
   // Per channel: scale = gamma * invstd (the forward's), and the two batch means above.
   float* const scale = channel_scratch(3 * c);
   float* const mean_g = scale + c;
   float* const mean_gx = scale + 2 * c;
-  host_for(
-      "swag::batchnorm_backward_scale", c,
-      KOKKOS_LAMBDA(std::int64_t j) { scale[j] = gamma[j] * invstd[j]; });
+  saved_scale(s, c, scale);
 
   double* const sums = sum_scratch(2 * c + 1);
   column_sums2(
