@@ -16,9 +16,10 @@
 //         tensor-op math type, CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION, down-converts fp32 to IEEE
 //         half (the header only names it; what it does is in NVIDIA's cudnnMathType_t docs), whose
 //         range (6e-5 to 65504) would need loss scaling; TF32 keeps fp32's exponent range.
-// Each pass takes the first deterministic tensor-op algorithm cuDNN ranks for it, or, for a
-// shape without one (depthwise, few channels per group), a CUDA-core one (pick, below), and runs
-// with its convolution descriptor at that algorithm's math type, as cuDNN asks.
+// Each pass runs the first deterministic tensor-op algorithm cuDNN ranks for it, or, for a shape
+// without one (depthwise, few channels per group), a CUDA-core one, with its convolution
+// descriptor at that algorithm's math type, as cuDNN asks; an algorithm cuDNN refuses on its first
+// execution gives way to the next (conv_algorithms.hpp).
 //
 // bf16 and f16 activations (doc/mixed_precision.md): x, w, b, y, dy, dx are CUDNN_DATA_BFLOAT16
 // or CUDNN_DATA_HALF tensors with an fp32 convolution compute type (fp32 accumulation), picked as
@@ -37,6 +38,7 @@
 #include <utility>
 #include <vector>
 
+#include "conv_algorithms.hpp"
 #include "gemm_kernels.hpp"
 #include "op_support.hpp"
 #include "swag/backends/cuda/check.hpp"
@@ -53,59 +55,15 @@ std::string describe(const ops::Conv2dDesc& d) {
                      d.padding, d.groups);
 }
 
-// Everything cuDNN needs for one convolution shape and math mode, built on first use. Each pass
-// has its own convolution descriptor, left at the math type of the algorithm chosen for it.
+// Everything cuDNN needs for one convolution shape and math mode, built on first use; each pass
+// keeps its own convolution descriptor and algorithm candidates (conv_algorithms.hpp).
 struct Plan {
   TensorDescriptor x, y, bias;
   TensorDescriptor oihw, ohwi;  // the weights as plain tensors, for the layout transforms
   FilterDescriptor w;
-  ConvolutionDescriptor conv_forward, conv_data, conv_filter;
-  cudnnConvolutionFwdAlgoPerf_t forward{};
-  cudnnConvolutionBwdDataAlgoPerf_t backward_data{};
-  cudnnConvolutionBwdFilterAlgoPerf_t backward_filter{};
+  ConvPass forward, backward_data, backward_filter;
   bool transpose = false;  // weights need OIHW <-> OHWI
 };
-
-// cudnnGet*_v7 ranks the algorithms by cuDNN's heuristics, without running them: the choice
-// is the same in every run on the same GPU and cuDNN, unlike timing-based cudnnFind*.
-// `query(conv, results, &count)` asks it for one pass with the convolution descriptor `conv`.
-// fp32 asks with CUDNN_FMA_MATH and takes the first deterministic FMA algorithm. tf32 and bf16
-// ask with CUDNN_TENSOR_OP_MATH and take the first deterministic tensor-op algorithm (else a
-// default-math one, which for fp32 data may use TF32 too, else an FMA one); when there is none
-// at all, they ask again as fp32 does, so that such a shape computes exactly as in fp32 mode.
-// The descriptor is left at the chosen algorithm's math type, as cuDNN asks.
-template <class Perf, int kCount, class Query>
-Perf pick(const Query& query, cudnnConvolutionDescriptor_t conv, Math math, bool tensor_ops,
-          const char* pass, const ops::Conv2dDesc& d) {
-  Perf results[kCount];
-  int count = 0;
-  const auto first = [&](cudnnMathType_t type) -> const Perf* {
-    for (int i = 0; i < count; ++i)
-      if (results[i].status == CUDNN_STATUS_SUCCESS &&
-          results[i].determinism == CUDNN_DETERMINISTIC && results[i].mathType == type)
-        return &results[i];
-    return nullptr;
-  };
-  const Perf* found = nullptr;
-  if (tensor_ops) {
-    // bf16 mode too: TF32 for fp32 data (see the top of this file).
-    SWAG_CUDA_CHECK(cudnnSetConvolutionMathType(conv, CUDNN_TENSOR_OP_MATH));
-    query(conv, results, &count);
-    for (const cudnnMathType_t type : {CUDNN_TENSOR_OP_MATH, CUDNN_DEFAULT_MATH, CUDNN_FMA_MATH})
-      if (!found) found = first(type);
-  }
-  if (!found) {
-    SWAG_CUDA_CHECK(cudnnSetConvolutionMathType(conv, CUDNN_FMA_MATH));
-    query(conv, results, &count);
-    found = first(CUDNN_FMA_MATH);
-  }
-  if (!found)
-    fail(ExitCode::failure, "conv2d on CUDA: cuDNN has no deterministic {} {} algorithm for {}",
-         tensor_ops && math == Math::fp32 ? "16-bit" : ops::math_mode_name(math), pass,
-         describe(d));
-  SWAG_CUDA_CHECK(cudnnSetConvolutionMathType(conv, found->mathType));
-  return *found;
-}
 
 int to_int(std::int64_t v) {
   return static_cast<int>(v);
@@ -149,35 +107,21 @@ std::unique_ptr<Plan> make_plan(const ops::Conv2dDesc& d, Math math, DType type)
                                                in_per_group, d.kernel, d.kernel));
   SWAG_CUDA_CHECK(cudnnSetFilter4dDescriptor(p->w, data, CUDNN_TENSOR_NHWC, to_int(d.out_channels),
                                              in_per_group, d.kernel, d.kernel));
-  for (const ConvolutionDescriptor* conv : {&p->conv_forward, &p->conv_data, &p->conv_filter}) {
-    SWAG_CUDA_CHECK(cudnnSetConvolution2dDescriptor(*conv, d.padding, d.padding, d.stride, d.stride,
-                                                    1, 1, CUDNN_CROSS_CORRELATION,
+  for (ConvPass* pass : {&p->forward, &p->backward_data, &p->backward_filter}) {
+    SWAG_CUDA_CHECK(cudnnSetConvolution2dDescriptor(pass->conv, d.padding, d.padding, d.stride,
+                                                    d.stride, 1, 1, CUDNN_CROSS_CORRELATION,
                                                     CUDNN_DATA_FLOAT));
-    SWAG_CUDA_CHECK(cudnnSetConvolutionGroupCount(*conv, d.groups));
+    SWAG_CUDA_CHECK(cudnnSetConvolutionGroupCount(pass->conv, d.groups));
   }
   p->transpose = d.kernel > 1 && in_per_group > 1;
 
-  cudnnHandle_t h = context().cudnn();
-  p->forward = pick<cudnnConvolutionFwdAlgoPerf_t, CUDNN_CONVOLUTION_FWD_ALGO_COUNT>(
-      [&](cudnnConvolutionDescriptor_t conv, cudnnConvolutionFwdAlgoPerf_t* r, int* count) {
-        SWAG_CUDA_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
-            h, p->x, p->w, conv, p->y, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, count, r));
-      },
-      p->conv_forward, math, tensor_ops, "forward", d);
-  p->backward_data = pick<cudnnConvolutionBwdDataAlgoPerf_t, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT>(
-      [&](cudnnConvolutionDescriptor_t conv, cudnnConvolutionBwdDataAlgoPerf_t* r, int* count) {
-        SWAG_CUDA_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
-            h, p->w, p->y, conv, p->x, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, count, r));
-      },
-      p->conv_data, math, tensor_ops, "backward-data", d);
-  p->backward_filter =
-      pick<cudnnConvolutionBwdFilterAlgoPerf_t, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT>(
-          [&](cudnnConvolutionDescriptor_t conv, cudnnConvolutionBwdFilterAlgoPerf_t* r,
-              int* count) {
-            SWAG_CUDA_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
-                h, p->x, p->y, conv, p->w, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, count, r));
-          },
-          p->conv_filter, math, tensor_ops, "backward-filter", d);
+  // fp32 asks with CUDNN_FMA_MATH (fp32 products); tf32, bf16 and 16-bit data with
+  // CUDNN_TENSOR_OP_MATH, falling back to what fp32 mode would run.
+  const ConvShapes shapes{context().cudnn(), p->x, p->w, p->y};
+  const std::string label = type != DType::f32 ? "16-bit" : std::string(ops::math_mode_name(math));
+  p->forward.rank(ConvPassKind::forward, shapes, tensor_ops, label, describe(d));
+  p->backward_data.rank(ConvPassKind::backward_data, shapes, tensor_ops, label, describe(d));
+  p->backward_filter.rank(ConvPassKind::backward_filter, shapes, tensor_ops, label, describe(d));
   return p;
 }
 
@@ -228,18 +172,22 @@ void conv2d_forward(const ops::Conv2dDesc& d, const Tensor& x, const Tensor& w, 
                     Tensor& y) {
   require_on_device("conv2d", {&x, &w, b, &y});
   Context& ctx = context();
-  const Plan& p = plan_for(d, x.dtype());
-  // Workspace: [OHWI weights if transposed | cuDNN's workspace].
+  Plan& p = plan_for(d, x.dtype());
+  // Workspace: [OHWI weights if transposed | cuDNN's workspace]. Asked again after a refusal, as
+  // the next algorithm may need more.
   const std::size_t weight_bytes = p.transpose ? align_up(w.nbytes()) : 0;
-  char* ws = static_cast<char*>(ctx.workspace(weight_bytes + p.forward.memory));
-  const void* weights = w.raw();
-  if (p.transpose) {
-    permute(p, d, x.dtype(), w.raw(), ws, true);
-    weights = ws;
-  }
-  SWAG_CUDA_CHECK(cudnnConvolutionForward(ctx.cudnn(), &kOne, p.x, x.raw(), p.w, weights,
-                                          p.conv_forward, p.forward.algo, ws + weight_bytes,
-                                          p.forward.memory, &kZero, p.y, y.raw()));
+  cudnnStatus_t status{};
+  do {
+    char* ws = static_cast<char*>(ctx.workspace(weight_bytes + p.forward.workspace()));
+    const void* weights = w.raw();
+    if (p.transpose) {
+      permute(p, d, x.dtype(), w.raw(), ws, true);
+      weights = ws;
+    }
+    status = cudnnConvolutionForward(ctx.cudnn(), &kOne, p.x, x.raw(), p.w, weights, p.forward.conv,
+                                     p.forward.algo<cudnnConvolutionFwdAlgo_t>(), ws + weight_bytes,
+                                     p.forward.workspace(), &kZero, p.y, y.raw());
+  } while (!p.forward.accepted(status));
   if (!b) return;
   visit_float_type(x.dtype(), "conv2d", [&](auto tag) {
     using T = decltype(tag);
@@ -256,38 +204,46 @@ void conv2d_backward(const ops::Conv2dDesc& d, const Tensor& x, const Tensor& w,
                      Tensor* dx, Tensor& dw, Tensor* db) {
   require_on_device("conv2d", {&x, &w, &dy, dx, &dw, db});
   Context& ctx = context();
-  const Plan& p = plan_for(d, x.dtype());
+  Plan& p = plan_for(d, x.dtype());
   const bool narrow = x.dtype() != DType::f32;  // dw through a 16-bit scratch
   // Workspace: [OHWI weights | OHWI weight gradient | 16-bit OIHW weight gradient | cuDNN's].
   // The weights and their gradient in the storage type have w's size.
   const std::size_t weight_bytes = align_up(w.nbytes());
   const std::size_t ohwi_bytes = p.transpose ? weight_bytes : 0;
   const std::size_t narrow_bytes = narrow ? weight_bytes : 0;
-  const std::size_t cudnn_bytes =
-      std::max(dx ? p.backward_data.memory : 0, p.backward_filter.memory);
-  char* ws = static_cast<char*>(ctx.workspace(2 * ohwi_bytes + narrow_bytes + cudnn_bytes));
-  char* w_ohwi = ws;
-  char* dw_ohwi = ws + ohwi_bytes;
-  char* dw_narrow = ws + 2 * ohwi_bytes;
-  char* cudnn_ws = dw_narrow + narrow_bytes;
-
-  if (dx) {
-    const void* weights = w.raw();
-    if (p.transpose) {
-      permute(p, d, x.dtype(), w.raw(), w_ohwi, true);
-      weights = w_ohwi;
+  // The gradient in the storage type's OIHW layout (dw itself for f32), and where cuDNN writes it.
+  void* grad_oihw = nullptr;
+  void* grad = nullptr;
+  // Both passes again after either refuses its algorithm: they only overwrite dx and the gradient.
+  for (;;) {
+    const std::size_t cudnn_bytes =
+        std::max(dx ? p.backward_data.workspace() : 0, p.backward_filter.workspace());
+    char* ws = static_cast<char*>(ctx.workspace(2 * ohwi_bytes + narrow_bytes + cudnn_bytes));
+    char* w_ohwi = ws;
+    char* dw_ohwi = ws + ohwi_bytes;
+    char* dw_narrow = ws + 2 * ohwi_bytes;
+    char* cudnn_ws = dw_narrow + narrow_bytes;
+    if (dx) {
+      const void* weights = w.raw();
+      if (p.transpose) {
+        permute(p, d, x.dtype(), w.raw(), w_ohwi, true);
+        weights = w_ohwi;
+      }
+      const cudnnStatus_t status = cudnnConvolutionBackwardData(
+          ctx.cudnn(), &kOne, p.w, weights, p.y, dy.raw(), p.backward_data.conv,
+          p.backward_data.algo<cudnnConvolutionBwdDataAlgo_t>(), cudnn_ws,
+          p.backward_data.workspace(), &kZero, p.x, dx->raw());
+      if (!p.backward_data.accepted(status)) continue;
     }
-    SWAG_CUDA_CHECK(cudnnConvolutionBackwardData(ctx.cudnn(), &kOne, p.w, weights, p.y, dy.raw(),
-                                                 p.conv_data, p.backward_data.algo, cudnn_ws,
-                                                 p.backward_data.memory, &kZero, p.x, dx->raw()));
+    grad_oihw = narrow ? static_cast<void*>(dw_narrow) : dw.raw();
+    grad = p.transpose ? static_cast<void*>(dw_ohwi) : grad_oihw;
+    const cudnnStatus_t status = cudnnConvolutionBackwardFilter(
+        ctx.cudnn(), &kOne, p.x, x.raw(), p.y, dy.raw(), p.backward_filter.conv,
+        p.backward_filter.algo<cudnnConvolutionBwdFilterAlgo_t>(), cudnn_ws,
+        p.backward_filter.workspace(), &kZero, p.w, grad);
+    if (p.backward_filter.accepted(status)) break;
   }
-  // The gradient in the storage type's OIHW layout: dw itself for f32.
-  void* const grad_oihw = narrow ? static_cast<void*>(dw_narrow) : dw.raw();
-  void* const grad = p.transpose ? static_cast<void*>(dw_ohwi) : grad_oihw;
-  SWAG_CUDA_CHECK(cudnnConvolutionBackwardFilter(ctx.cudnn(), &kOne, p.x, x.raw(), p.y, dy.raw(),
-                                                 p.conv_filter, p.backward_filter.algo, cudnn_ws,
-                                                 p.backward_filter.memory, &kZero, p.w, grad));
-  if (p.transpose) permute(p, d, x.dtype(), dw_ohwi, grad_oihw, false);
+  if (p.transpose) permute(p, d, x.dtype(), grad, grad_oihw, false);
   if (narrow) convert(Tensor::view(grad_oihw, dw.shape(), x.dtype(), Device::cuda), dw);
   if (db)
     bias_gradient(dy, db->data<float>(), d.batch * d.out_height() * d.out_width(), d.out_channels);
