@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string_view>
 #include <type_traits>
@@ -58,13 +59,25 @@ MatrixLayout layout(cudaDataType_t type, std::int64_t rows, std::int64_t cols, s
   return owned;
 }
 
+// The largest power of two, at most 256, that divides `bytes` (256 for 0).
+std::uint32_t power_of_two_dividing(std::uint64_t bytes) {
+  return bytes == 0 ? 256
+                    : static_cast<std::uint32_t>(
+                          std::min<std::uint64_t>(256, bytes & (~bytes + 1)));  // lowest set bit
+}
+
 }  // namespace
 
 std::uint32_t alignment(const void* p) {
-  const auto address = reinterpret_cast<std::uintptr_t>(p);
-  return address == 0 ? 256
-                      : static_cast<std::uint32_t>(std::min<std::uintptr_t>(
-                            256, address & (~address + 1)));  // lowest set bit
+  return power_of_two_dividing(reinterpret_cast<std::uintptr_t>(p));
+}
+
+std::uint32_t operand_alignment(const void* p, std::int64_t ld, std::int64_t stride,
+                                std::size_t element_bytes) {
+  std::uint32_t a = alignment(p);
+  for (const std::int64_t count : {ld, stride})
+    a = std::min(a, power_of_two_dividing(static_cast<std::uint64_t>(count) * element_bytes));
+  return a;
 }
 
 std::unique_ptr<GemmPlan> make_gemm_plan(const GemmKey& g, const void* bias,

@@ -66,6 +66,12 @@ struct GemmKey {
 
 // The largest power of two, at most 256, that divides the address (256 for null).
 std::uint32_t alignment(const void* p);
+// What an operand guarantees for every column of every matrix it holds: the largest power of
+// two, at most 256, that divides its address, its leading dimension in bytes and, when batched,
+// its batch stride in bytes. A plan keyed on the first pointer's alignment alone could pick a
+// vectorized kernel that the next column or matrix (an odd T x 3D row of qkv) breaks.
+std::uint32_t operand_alignment(const void* p, std::int64_t ld, std::int64_t stride,
+                                std::size_t element_bytes);
 
 template <class T, cublasStatus_t (*destroy)(T)>
 struct Destroyer {
