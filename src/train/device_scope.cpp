@@ -63,7 +63,9 @@ DeviceScope::DeviceScope(const std::string& name, const std::string& math,
   const int local_rank = comm.node_local_rank();
 #ifdef SWAG_WITH_CUDA
   const int gpus = cuda::Runtime::device_count();
-  if (gpus == 0) fail(s.code, "{} = cuda, but rank {} sees no GPU", s.device, comm.rank());
+  if (gpus == 0)
+    fail(s.code, "{} = cuda, but rank {} sees no GPU ({})", s.device, comm.rank(),
+         cuda::Runtime::no_device_reason());
   const int gpu = local_rank % gpus;
   runtime_ = std::make_shared<cuda::Runtime>(gpu);
   device_ = Device::cuda;

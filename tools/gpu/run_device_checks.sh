@@ -11,8 +11,10 @@
 #
 # --pack copies each gpu test binary and `swag`, with the libraries they link that are neither
 # CUDA's nor the C/C++ runtime, into the bundle, and compresses it (gpu-bundle.tar.xz, about
-# 17 MB: carry that file). Running unpacks it and uses the bundle's libraries, the GPU machine's
-# CUDA libraries, and its own libstdc++ unless that is too old for the binaries. Results in
+# 17 MB: carry that file). Running unpacks it and runs the bundled binaries with the bundle's
+# libraries, the GPU machine's CUDA libraries, and its own libstdc++ unless that is too old for
+# them (Python and PyTorch keep their own libraries); a binary that still lacks a library stops
+# the run within seconds, naming it in summary.txt, so that the device time is left. Results in
 # $OUT, seven files at most: environment.txt (GPU, driver, library paths), summary.txt, one log
 # per test, end_to_end.log (`swag pretrain`, `eval` and `finetune` on the GPU against the CPU:
 # tools/gpu/end_to_end_check.py), a memory check (one line of summary.txt: a RegNetY-128GF step
@@ -30,7 +32,9 @@ add_executable() {
   cp "$1" "$bundle/bin/"
   ldd "$1" | awk '$3 ~ /^\// {print $3}' | while read -r lib; do
     case "$(basename "$lib")" in
-      libc.so*|libm.so*|libdl.so*|librt.so*|libpthread.so*|ld-linux*) ;;  # glibc: theirs is newer
+      # glibc's own libraries: the GPU machine's must be used (theirs is newer)
+      libc.so*|libm.so*|libdl.so*|librt.so*|libpthread.so*|ld-linux*) ;;
+      libresolv.so*|libnsl.so*|libutil.so*|libanl.so*|libnss_*) ;;
       libstdc++.so*|libgcc_s.so*) cp -L "$lib" "$bundle/fallback/" ;;
       *) [[ $lib == /usr/local/cuda/* ]] || cp -L "$lib" "$bundle/lib/" ;;
     esac
@@ -96,28 +100,48 @@ run() {
   done
   # NCCL's bootstrap needs a network interface; the GPU machine has no network beside loopback.
   export NCCL_SOCKET_IFNAME=${NCCL_SOCKET_IFNAME:-lo}
-  export LD_LIBRARY_PATH=$PWD/$bundle/lib:${cuda_dirs#:}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  # The bundled binaries' library path, for them only (exported, it would also replace Python's
+  # libssl, libz or libffi with the build machine's).
+  local libs=$PWD/$bundle/lib:${cuda_dirs#:}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   local exe
   for exe in "$bundle"/bin/*; do
     # ldd says "version `GLIBCXX_3.4.30' not found" when the system libstdc++ is older.
-    if ldd "$exe" 2>&1 | grep -q 'GLIBCXX.*not found\|GCC_.*not found'; then
-      export LD_LIBRARY_PATH=$PWD/$bundle/fallback:$LD_LIBRARY_PATH
+    if LD_LIBRARY_PATH=$libs ldd "$exe" 2>&1 | grep -q 'GLIBCXX.*not found\|GCC_.*not found'; then
+      libs=$PWD/$bundle/fallback:$libs
       break
     fi
   done
+  # swag for the Python scripts: a wrapper that sets the library path.
+  mkdir -p "$scratch/bin"
+  printf '#!/usr/bin/env bash\nLD_LIBRARY_PATH=%q exec %q "$@"\n' "$libs" "$PWD/$bundle/bin/swag" \
+    >"$scratch/bin/swag"
+  chmod +x "$scratch/bin/swag"
+  local swag=$scratch/bin/swag
   {
     echo "date: $(date -u +%FT%TZ)"
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
-    echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
-    for exe in "$bundle"/bin/*; do echo "ldd $exe:"; ldd "$exe"; done
+    echo "library path of the bundled binaries: $libs"
+    for exe in "$bundle"/bin/*; do echo "ldd $exe:"; LD_LIBRARY_PATH=$libs ldd "$exe"; done
   } >"$out/environment.txt" 2>&1
+  # A library or symbol version missing here (an older glibc than Debian 12's 2.36) fails every
+  # run before main: say so now.
+  local missing="" lacks
+  for exe in "$bundle"/bin/*; do
+    lacks=$(LD_LIBRARY_PATH=$libs ldd "$exe" 2>&1 | grep 'not found' || true)
+    if [[ -n $lacks ]]; then missing+="$exe:"$'\n'"$lacks"$'\n'; fi
+  done
+  if [[ -n $missing ]]; then
+    { echo "FAILED: the bundled binaries cannot load on this machine:"; echo "$missing"; } |
+      tee "$out/summary.txt"
+    return 1
+  fi
 
   local name exe_path args rc verdict failed=0
   : >"$out/summary.txt"
   while IFS=$'\t' read -r name exe_path args; do
     set +e
     # shellcheck disable=SC2086  # ctest's arguments, split as ctest would
-    timeout 300 "$bundle/bin/$(basename "$exe_path")" $args \
+    LD_LIBRARY_PATH=$libs timeout 300 "$bundle/bin/$(basename "$exe_path")" $args \
       --gtest_output="xml:$scratch/$name.xml" </dev/null >"$out/$name.log" 2>&1
     rc=$?
     set -e
@@ -134,7 +158,7 @@ run() {
   # The commands end to end on the GPU against the CPU: pretrain (loss curve, learning, bitwise
   # resume), eval and finetune.
   set +e
-  timeout 300 python3 tools/gpu/end_to_end_check.py --swag "$bundle/bin/swag" \
+  timeout 300 python3 tools/gpu/end_to_end_check.py --swag "$swag" \
     --out "$scratch/end_to_end" --data "$bundle/data" >"$out/end_to_end.log" 2>&1
   rc=$?
   set -e
@@ -148,7 +172,7 @@ run() {
   # prediction is wrong. Reported, not part of the exit status (an H200 has room to spare).
   set +e
   local memory
-  memory=$(timeout 120 "$bundle/bin/swag" bench --model regnety_128gf --mode train --batch 92 \
+  memory=$(timeout 120 "$swag" bench --model regnety_128gf --mode train --batch 92 \
     --iters 1 --warmup 0 --device cuda --json 2>"$scratch/memory_check.err")
   rc=$?
   set -e
@@ -160,7 +184,7 @@ run() {
   # The speed comparison with PyTorch, in what is left of the time budget.
   local budget=$((${SWAG_GPU_BUDGET_S:-540} - SECONDS))
   if ((budget > 30)); then
-    python3 tools/gpu/bench_side_by_side.py --swag "$bundle/bin/swag" --out "$scratch/bench" \
+    python3 tools/gpu/bench_side_by_side.py --swag "$swag" --out "$scratch/bench" \
       --budget "$budget" ${SWAG_BENCH_CASES:+--cases "$SWAG_BENCH_CASES"} 2>&1 |
       tee "$out/bench.log" || true
     cp "$scratch/bench/results.jsonl" "$out/bench_results.jsonl" 2>/dev/null || true

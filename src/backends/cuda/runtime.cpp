@@ -25,7 +25,8 @@ Context& context() {
 Runtime::Runtime(int device) {
   SWAG_CHECK(!current, "a second swag::cuda::Runtime in one process");
   const int count = device_count();
-  if (count == 0) fail(ExitCode::failure, "no CUDA device is visible to this process");
+  if (count == 0)
+    fail(ExitCode::failure, "no CUDA device is visible to this process ({})", no_device_reason());
   if (device < 0 || device >= count)
     fail(ExitCode::failure, "CUDA device {} requested, but {} are visible", device, count);
   current = std::make_unique<Context>(device);
@@ -44,6 +45,14 @@ int Runtime::device_count() {
     return 0;
   }
   return count;
+}
+
+std::string Runtime::no_device_reason() {
+  int count = 0;
+  const cudaError_t s = cudaGetDeviceCount(&count);
+  cudaGetLastError();
+  if (s == cudaSuccess) return count == 0 ? "the CUDA runtime counts 0 devices" : "";
+  return fmt::format("{}: {}", cudaGetErrorName(s), cudaGetErrorString(s));
 }
 
 }  // namespace swag::cuda

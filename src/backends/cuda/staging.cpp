@@ -17,7 +17,9 @@ void copy_async(const Tensor& src, Tensor& dst) {
 
 void* event_create() {
   cudaEvent_t e = nullptr;
-  SWAG_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+  // Blocking sync: a host waiting on a copy sleeps instead of spinning a core that the loader's
+  // decoding threads could use.
+  SWAG_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming | cudaEventBlockingSync));
   return e;
 }
 

@@ -4,6 +4,7 @@
 // runtime, it is created by main() rather than at static initialization, so that a process
 // without a GPU can still start, report and exit cleanly.
 #pragma once
+#include <string>
 
 namespace swag::cuda {
 
@@ -16,6 +17,9 @@ class Runtime {
 
   // Number of visible GPUs; 0 when there is no driver or no device (never throws).
   static int device_count();
+  // Why device_count() is 0, in the CUDA runtime's words ("cudaErrorInsufficientDriver: ...": a
+  // driver older than the runtime looks like no GPU otherwise); empty when there are GPUs.
+  static std::string no_device_reason();
 };
 
 }  // namespace swag::cuda
