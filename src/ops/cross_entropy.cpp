@@ -10,7 +10,8 @@
 namespace swag::ops {
 
 double softmax_cross_entropy_forward(const Tensor& logits, const Tensor& targets, Tensor& probs) {
-  SWAG_CHECK(logits.rank() == 2, "cross_entropy: logits must be [M, C]");
+  SWAG_CHECK(logits.rank() == 2 && logits.dim(1) > 0,
+             "cross_entropy: logits must be [M, C] with C > 0, not {}", shape_str(logits.shape()));
   expect_shape("cross_entropy", "targets", targets, logits.shape());
   expect_shape("cross_entropy", "probs", probs, logits.shape());
   activation_dtype("cross_entropy", {{"logits", &logits}});

@@ -203,6 +203,36 @@ TEST(BatchNormContract, TrainingNeedsMoreThanOneRow) {
   EXPECT_THROW(ops::batchnorm_forward_train(d, x, s, y), Error);
 }
 
+// Every tensor the backends index by rows x channels, or by channel, is checked before they run:
+// one element short is an error, not a read or write past its end.
+TEST(BatchNormContract, ShortTensorsAreRejected) {
+  const BatchNormDesc d{4, 3};
+  const Tensor x = random_tensor({4, 3}, 1), dy = random_tensor({4, 3}, 2);
+  Tensor y = Tensor::empty({4, 3}), dx = Tensor::empty({4, 3});
+  Tensor dgamma = Tensor::empty({3}), dbeta = Tensor::empty({3});
+  BatchNormState s = make_state(3, 1);
+  ops::batchnorm_forward_train(d, x, s, y);
+  ops::batchnorm_backward(d, x, dy, s, dx, dgamma, dbeta);  // the well-formed call runs
+
+  Tensor short_y = Tensor::empty({11}), short_dx = Tensor::empty({11}),
+         short_c = Tensor::empty({2});
+  EXPECT_THROW(ops::batchnorm_forward_train(d, x, s, short_y), Error);
+  EXPECT_THROW(ops::batchnorm_forward_eval(d, x, s, short_y), Error);
+  EXPECT_THROW(ops::batchnorm_forward_saved(d, x, s, short_y), Error);
+  EXPECT_THROW(ops::batchnorm_backward(d, x, short_y, s, dx, dgamma, dbeta), Error);
+  EXPECT_THROW(ops::batchnorm_backward(d, x, dy, s, short_dx, dgamma, dbeta), Error);
+  EXPECT_THROW(ops::batchnorm_backward(d, x, dy, s, dx, short_c, dbeta), Error);
+  EXPECT_THROW(ops::batchnorm_backward(d, x, dy, s, dx, dgamma, short_c), Error);
+  BatchNormState unsaved = make_state(3, 1);
+  unsaved.save_invstd = Tensor::empty({2});
+  EXPECT_THROW(ops::batchnorm_backward(d, x, dy, unsaved, dx, dgamma, dbeta), Error);
+
+  const BatchNormDesc no_channels{4, 0};
+  BatchNormState empty = make_state(0, 1);
+  Tensor none = Tensor::empty({4, 0});
+  EXPECT_THROW(ops::batchnorm_forward_train(no_channels, none, empty, none), Error);
+}
+
 // Mixed precision (doc/mixed_precision.md): the op on S = bf16 or f16 activations computes the
 // f32 path's floats from the loaded inputs and rounds each S output once, so it equals, bit for
 // bit, the f32 op run on the widened inputs with its S outputs rounded to S; the fp32 outputs

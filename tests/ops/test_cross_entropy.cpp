@@ -2,6 +2,7 @@
 // reference, the gradient against central differences, and finiteness for logits of 1e4.
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "op_test_util.hpp"
 #include "swag/ops/cross_entropy.hpp"
@@ -92,6 +93,17 @@ TEST(SoftmaxCrossEntropy, FiniteAndCorrectForLogitsOf1e4) {
   }
   for (std::int64_t i = 0; i < dlogits.numel(); ++i)
     ASSERT_TRUE(std::isfinite(dlogits.data<float>()[i])) << i;
+}
+
+TEST(SoftmaxCrossEntropy, NoClassesIsAnError) {
+  const Tensor logits = Tensor::empty({3, 0}), targets = Tensor::empty({3, 0});
+  Tensor probs = Tensor::empty({3, 0});
+  try {
+    ops::softmax_cross_entropy_forward(logits, targets, probs);
+    ADD_FAILURE() << "no error for 0 classes";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("C > 0"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
