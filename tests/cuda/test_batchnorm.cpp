@@ -30,12 +30,14 @@ struct BatchNormCase {
 };
 
 // Two rows (the least training allows); channels that are not a multiple of the 32-channel
-// tile; several 1024-row slabs; a RegNet-like stage (N*H*W = 16*14*14, 440 channels).
+// tile; several 1024-row slabs; a RegNet-like stage (N*H*W = 16*14*14, 440 channels); more rows
+// than 128 slabs of 1024 (the cap, past which slabs grow, as in RegNetY-128GF's first stages).
 const BatchNormCase kCases[] = {
     {"two_rows", 2, 3, false},
     {"odd_channels_relu", 4113, 45, true},
     {"slabs", 20000, 32, false},
     {"stage_relu", 16 * 14 * 14, 440, true},
+    {"capped_slabs_relu", 140'001, 36, true},
 };
 
 ops::BatchNormState state(std::int64_t c, Device device) {
