@@ -1,7 +1,9 @@
 // The NCCL communicator of a GPU run (CUDA builds only): one GPU per rank, the GPU of the live
 // swag::cuda::Runtime. Its collectives sum device buffers in place on a communication stream of
 // its own, so that they overlap the compute stream's work; wait_for() and signal() order the
-// two streams with events. Collectives must be issued in the same order on every rank.
+// two streams with events. Collectives must be issued in the same order on every rank. A
+// watchdog thread ends the job when NCCL reports an asynchronous error (a rank or link gone),
+// instead of leaving the host waiting on a collective forever (src/dist/nccl/nccl_watchdog.hpp).
 //
 //   dist::NcclCommunicator nccl(comm);              // all ranks of the MPI communicator
 //   dist::GradientAllReduce allreduce(nccl, model->params());
@@ -11,10 +13,12 @@
 #include <nccl.h>
 
 #include <cstdint>
+#include <memory>
 
 namespace swag::dist {
 
 class Communicator;
+class NcclWatchdog;
 
 class NcclCommunicator {
  public:
@@ -59,6 +63,7 @@ class NcclCommunicator {
   ncclComm_t comm_ = nullptr;
   cudaStream_t stream_ = nullptr;
   cudaEvent_t ready_ = nullptr, done_ = nullptr;  // reused: a wait captures the last record
+  std::unique_ptr<NcclWatchdog> watchdog_;
 };
 
 }  // namespace swag::dist

@@ -1,8 +1,10 @@
 #include "swag/dist/nccl_communicator.hpp"
 
+#include <memory>
 #include <string_view>
 
 #include "nccl_check.hpp"
+#include "nccl_watchdog.hpp"
 #include "swag/backends/cuda/context.hpp"
 #include "swag/core/error.hpp"
 #include "swag/dist/communicator.hpp"
@@ -51,6 +53,7 @@ void NcclCommunicator::init(const ncclUniqueId& id) {
     SWAG_CUDA_CHECK(cudaEventCreateWithFlags(&ready_, cudaEventDisableTiming));
     SWAG_CUDA_CHECK(cudaEventCreateWithFlags(&done_, cudaEventDisableTiming));
     SWAG_CUDA_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
+    watchdog_ = std::make_unique<NcclWatchdog>(comm_, rank_);
   } catch (...) {
     release();
     throw;
@@ -59,7 +62,8 @@ void NcclCommunicator::init(const ncclUniqueId& id) {
 
 // Destructors must not throw: statuses are ignored, as in cuda::Context.
 void NcclCommunicator::release() noexcept {
-  if (stream_) cudaStreamSynchronize(stream_);
+  if (stream_) cudaStreamSynchronize(stream_);  // still watched: a lost peer ends the job
+  watchdog_.reset();                            // before the communicator it watches
   if (comm_) ncclCommDestroy(comm_);
   if (done_) cudaEventDestroy(done_);
   if (ready_) cudaEventDestroy(ready_);

@@ -1,0 +1,34 @@
+// Watches a NCCL communicator for asynchronous errors: a peer process or its network link gone.
+// Without it, a rank whose host waits on a collective's result (a loss read back, a checkpoint)
+// would block until the job's time limit. A thread asks NCCL once a second; on an error it says
+// so on stderr ("swag: error: [rank R] NCCL: ..."), aborts the communicator, which ends the
+// local collectives, and ends the job: MPI_Abort when MPI is initialized, so that every rank
+// goes, else the process exits with ExitCode::failure.
+#pragma once
+#include <nccl.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace swag::dist {
+
+class NcclWatchdog {
+ public:
+  NcclWatchdog(ncclComm_t comm, int rank);
+  // Stops the thread and waits for it: before the communicator is destroyed.
+  ~NcclWatchdog();
+  NcclWatchdog(const NcclWatchdog&) = delete;
+  NcclWatchdog& operator=(const NcclWatchdog&) = delete;
+
+ private:
+  void watch(const std::stop_token& stop);
+
+  ncclComm_t comm_;
+  int rank_;
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::jthread thread_;  // last: started once the members it reads exist
+};
+
+}  // namespace swag::dist
