@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "../ops/storage_test_util.hpp"
+#include "../train/random_head.hpp"
 #include "swag/nn/model.hpp"
 #include "swag/ops/device.hpp"
 #include "swag/train/batch_source.hpp"
@@ -32,6 +33,7 @@ struct Step {
 Step run_step(const char* name, std::int64_t resolution, DType activations, Device device) {
   auto model = nn::create_model(name, {kBatch, resolution, kClasses, false});
   model->allocate(/*seed=*/5, device, activations);
+  test::randomize_vit_head(*model);
   const auto source = train::make_synthetic_source({kBatch, kBatch, 0, resolution, kClasses, 3});
   Tensor images = Tensor::empty(model->input_shape()), targets = Tensor::empty({kBatch, kClasses});
   source->fill(0, images, targets);

@@ -8,8 +8,12 @@
 // (2^14 u for the gradients) while a wrong index, a missing term or a stale buffer gives errors
 // of order 1. The weights after one optimizer step, updated from the same (CPU) gradients on
 // both sides, must agree within 1e-5. Over a training run the two trajectories drift apart as any
-// two fp32 runs with different summation orders do; the loss curves must stay within 2% of each
-// other at every step, and both must learn.
+// two fp32 runs with different summation orders do, slowly at first and then, once a ReLU or a
+// batch statistic tips differently, abruptly: two CPU runs of this one with oneDNN capped at AVX2
+// or SSE4.1 instead of AVX-512 stay within 2e-6 up to step 17 and part by more than 2% by step 20
+// to 30 (measured 2026-11-26; by step 9 at eight times its learning rate). So the loss curves
+// must agree within 1e-3 over the first 12 steps, the step where they part by more than 2% is
+// printed, and both must learn.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -18,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "../train/random_head.hpp"
 #include "parity.hpp"
 #include "swag/core/log.hpp"
 #include "swag/nn/model.hpp"
@@ -47,6 +52,7 @@ struct Trainer {
   Trainer(const ModelCase& c, Device device, bool recompute = false) {
     model = nn::create_model(c.model, {c.batch, c.resolution, 10, false});
     model->allocate(/*seed=*/7, device, DType::f32, recompute);
+    test::randomize_vit_head(*model);
     step = std::make_unique<train::ForwardBackward>(*model);
     train::OptimizerOptions o;
     o.name = c.optimizer;
@@ -167,24 +173,30 @@ TEST_P(TrainStep, RecomputationIsBitwiseTheOrdinaryStep) {
   }
 }
 
-// One-rank pre-training of the tiny RegNetY on synthetic images, as inputs/pretrain/test.toml
-// runs it on the CPU (which learns them within 60 steps): warm-up, half-cosine, SGD-Nesterov.
+// One-rank pre-training of the tiny RegNetY on synthetic images, as tools/gpu/end_to_end_check.py
+// runs inputs/pretrain/test.toml (at optim.lr = 0.4, i.e. 0.05 at batch 32, where it learns them
+// within 60 steps): warm-up, half-cosine, SGD-Nesterov.
 TEST(TrainRun, LossCurveTracksCpu) {
   const ModelCase c{"regnety_test", 16, 32, "sgd"};
   Trainer cpu(c, Device::cpu), gpu(c, Device::cuda);
   const train::BatchLayout layout{c.batch, c.batch, 0, c.resolution, 10, 1};
   const auto source = train::make_synthetic_source(layout);
-  const train::LrSchedule schedule{0.4, 60, 0.1};
+  const train::LrSchedule schedule{0.05, 60, 0.1};
+  constexpr std::int64_t kTracked = 12;
   Tensor images = Tensor::empty(cpu.model->input_shape()), targets = Tensor::empty({c.batch, 10});
   double first = 0, last_cpu = 0, last_gpu = 0, worst = 0;
+  std::int64_t parted = -1;  // the first step more than 2% apart
   for (std::int64_t step = 0; step < schedule.total_steps; ++step) {
     source->fill(step, images, targets);
     last_cpu = cpu.run(images, targets);
     last_gpu = gpu.run(images, targets);
     if (step == 0) first = last_cpu;
     const double gap = std::fabs(last_gpu - last_cpu) / last_cpu;
-    worst = std::fmax(worst, gap);
-    EXPECT_LE(gap, 0.02) << "step " << step << ": loss cpu " << last_cpu << ", gpu " << last_gpu;
+    if (step < kTracked) {
+      worst = std::fmax(worst, gap);
+      EXPECT_LE(gap, 1e-3) << "step " << step << ": loss cpu " << last_cpu << ", gpu " << last_gpu;
+    }
+    if (parted < 0 && gap > 0.02) parted = step;
     if (step % 10 == 0 || step + 1 == schedule.total_steps)
       std::printf("step %2lld: loss cpu %.6f gpu %.6f\n", static_cast<long long>(step), last_cpu,
                   last_gpu);
@@ -192,7 +204,10 @@ TEST(TrainRun, LossCurveTracksCpu) {
     cpu.optimizer->step(lr);
     gpu.optimizer->step(lr);
   }
-  std::printf("largest relative gap between the loss curves: %.3g\n", worst);
+  std::printf(
+      "largest relative gap over the first %lld steps: %.3g; first step more than 2%% "
+      "apart: %lld\n",
+      static_cast<long long>(kTracked), worst, static_cast<long long>(parted));
   EXPECT_LT(last_cpu, 0.5 * first);
   EXPECT_LT(last_gpu, 0.5 * first);
 }

@@ -8,10 +8,8 @@
 // of order 1. The errors must also scale with u: fp16's (three more mantissa bits) are bf16's
 // over about 8 (4 to 16 allowed), which an error that is not rounding (a missed conversion, a
 // wrong index) would not do; and neither may equal fp32 bitwise (the storage type must be in
-// effect). Measured 2026-11-26: features 7-8u (RegNetY) and 2u (ViT), gradients 40u and 2u, in
-// both types.
-//
-// Features, not logits: the ViT's head starts at zero, and so do its logits.
+// effect). Measured 2026-11-26: features 7-8u (RegNetY) and 2u (ViT), gradients 40u and 3-4u
+// (the ViT's head given random weights, so that its trunk has gradients), in both types.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -20,6 +18,7 @@
 #include <memory>
 
 #include "../ops/storage_test_util.hpp"
+#include "random_head.hpp"
 #include "swag/core/allocator.hpp"
 #include "swag/nn/model.hpp"
 #include "swag/train/batch_source.hpp"
@@ -47,6 +46,7 @@ Step run_step(const char* name, std::int64_t resolution, DType activations) {
   Step s;
   s.activation_bytes = tensor_bytes_in_use(Device::cpu) - before - weights_bytes;
   s.scratch_bytes = model->scratch_bytes();
+  test::randomize_vit_head(*model);
   const auto source = train::make_synthetic_source({kBatch, kBatch, 0, resolution, kClasses, 3});
   Tensor images = Tensor::empty(model->input_shape()), targets = Tensor::empty({kBatch, kClasses});
   source->fill(0, images, targets);

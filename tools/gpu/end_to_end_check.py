@@ -2,16 +2,22 @@
 """The swag commands end to end on a device against the CPU.
 
 Pre-training: the test deck (tiny RegNetY, synthetic images, 60 steps, warm-up and half-cosine,
-checkpoints every 5 steps) four times:
+checkpoints every 5 steps) at optim.lr = 0.4 (0.05 at its batch of 32) four times:
 
   cpu         run.device=cpu, the reference
   device      run.device=DEVICE, uninterrupted
   resumed     run.device=DEVICE, stopped at step 30 (exit 75, a checkpoint), then run again
   recomputed  run.device=DEVICE with run.recompute_activations=true (doc/memory.md)
 
-The device's loss curve must stay within 2% of the CPU's at every step (as
-tests/cuda/test_train_step.cpp's in-process run), it must learn (last loss under half the
-first), and the resumed run's losses after the stop must be bitwise the uninterrupted run's (a
+The device's loss curve must track the CPU's: within 1e-3 (relative) over the first 12 steps in
+fp32 (0.1 with tf32 or bf16 products), as tests/cuda/test_train_step.cpp's in-process run. No
+step-by-step bound can hold over the whole run: any two fp32 runs of this deck that round
+differently part ways within 20 to 30 steps (measured on the CPU, 2026-11-26: with oneDNN capped
+at AVX2 or SSE4.1 instead of AVX-512, the gap is below 2e-6 up to step 17 and 22, then past 2%
+by step 20 and 30; at the deck's own lr of 3.2 already by step 9), so the step where the device
+parts from the CPU by more than 2% is reported, not checked. The device must learn (last loss
+under half the first), and the resumed run's losses after the stop must be bitwise the
+uninterrupted run's (a
 checkpoint holds everything the step needs, and the device's kernels are deterministic), as
 must the recomputed run's at every step (batch norm replays its saved statistics).
 
@@ -22,8 +28,9 @@ checkpoint:
   eval      `swag eval --device` cpu and DEVICE: top-1 and top-5 may differ by one image at most
             (a near-tie can flip)
   finetune  the fine-tuning tests' deck (inputs/finetune/test.toml: 12 steps, mixup, EMA) with
-            run.device cpu and DEVICE: losses within 2% at every step; the final evaluation (on
-            the device) within two images
+            run.device cpu and DEVICE: losses within 1e-3 at every step in fp32 (2% with tf32
+            or bf16 products; two CPU runs that round differently agree to 1e-8 here); the
+            final evaluation (on the device) within two images
 
     end_to_end_check.py --swag build/cuda/bin/swag --out DIR [--device cuda] [--math fp32]
                         [--data DIR] [--fresh]
@@ -55,7 +62,8 @@ def swag_run(swag, *args, expect=0):
 
 def pretrain(swag, run_dir, device, math, *extra, expect=0):
     swag_run(swag, "pretrain", "--config", DECK, f"run.dir={run_dir}", f"run.device={device}",
-             f"run.math={math}", "schedule.steps=60", "log.every=1", *extra, expect=expect)
+             f"run.math={math}", "schedule.steps=60", "optim.lr=0.4", "log.every=1", *extra,
+             expect=expect)
 
 
 def transfer_checks(a, checkpoint):
@@ -82,7 +90,8 @@ def transfer_checks(a, checkpoint):
     checks = {
         "eval: top-1 and top-5 within one image": all(
             abs(ev[a.device][k] - ev["cpu"][k]) * n <= 1 + 1e-9 for k in ("top1", "top5")),
-        "finetune: losses within 2% of the CPU's": gap <= 0.02,
+        "finetune: losses within 1e-3 (fp32) of the CPU's": gap <= (1e-3 if a.math == "fp32"
+                                                                     else 0.02),
         "finetune: final top-1 within two images": abs(top1[a.device] - top1["cpu"]) * n <= 2 + 1e-9,
     }
     return summary, checks
@@ -117,19 +126,23 @@ def main():
 
     cpu, dev, res, rec = (losses(runs[k]) for k in ("cpu", "device", "resumed", "recomputed"))
     gaps = {s: abs(dev[s] - cpu[s]) / cpu[s] for s in cpu}
-    worst = max(gaps, key=gaps.get)
+    tracked = [s for s in sorted(gaps) if s <= 12]
+    worst = max(tracked, key=gaps.get)
+    parted = min((s for s in gaps if gaps[s] > 0.02), default=None)
     after_stop = [s for s in dev if s > 30]
     differing = [s for s in after_stop if res.get(s) != dev[s]]
     first, last = cpu[min(cpu)], dev[max(dev)]
     checks = {
-        "loss curve within 2% of the CPU's": gaps[worst] <= (0.02 if a.math == "fp32" else 0.1),
+        "loss curve within 1e-3 (fp32) of the CPU's over 12 steps":
+            len(tracked) == 12 and gaps[worst] <= (1e-3 if a.math == "fp32" else 0.1),
         "learns (last loss < half the first)": last < 0.5 * first,
         "resume bitwise (losses after step 30)": not differing and len(after_stop) == 30,
         "recomputation bitwise (every loss)": rec == dev,
     }
     summary = {"device": a.device, "math": a.math, "steps": len(dev),
-               "worst_gap": {"step": worst, "relative": gaps[worst], "cpu": cpu[worst],
-                             "device": dev[worst]},
+               "worst_gap_first_12_steps": {"step": worst, "relative": gaps[worst],
+                                            "cpu": cpu[worst], "device": dev[worst]},
+               "first_step_beyond_2_percent": parted,
                "first_loss_cpu": first, "last_loss_cpu": cpu[max(cpu)], "last_loss_device": last,
                "resume_differs_at": differing[:5], "checks": checks}
     if a.data:
