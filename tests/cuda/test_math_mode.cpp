@@ -391,7 +391,9 @@ TEST(MathModeCuda, ModesReachCudnnForConvolutions) {
 }
 
 TEST(MathModeCuda, ModesReachCublasLtForAttention) {
-  const ops::AttentionDesc d{4, 64, 128, 8};  // head_dim 16
+  // head_dim 64 and 128 tokens: products large enough for cuBLASLt to prefer tensor-core kernels
+  // (for 64 x 64 x 16 it may keep fp32 ones, and the mode could not show).
+  const ops::AttentionDesc d{4, 128, 512, 8};
   const Tensor qkv = scaled_qkv(d, 1.0f, 31);
   const Shape probs_shape{d.batch, d.heads, d.tokens, d.tokens};
   Tensor probs = Tensor::empty(probs_shape), context = Tensor::empty({d.batch, d.tokens, d.dim});

@@ -80,7 +80,10 @@ nn::ParameterStore model_like_store() {
   return s;
 }
 
-TEST(GradientAllReduceNccl, OneRankLeavesGradientsUnchangedAndFinishesInOrder) {
+// With one rank the sums are identities, so this shows that the buckets cover every gradient,
+// leave it unchanged and hand the compute stream the result; their order against backward needs
+// two ranks, and is tested through the MPI transport on CPU ranks (tests/dist).
+TEST(GradientAllReduceNccl, OneRankLeavesGradientsUnchanged) {
   const dist::NcclCommunicator nccl = one_rank();
   nn::ParameterStore s = model_like_store();
   dist::GradientAllReduce ar(nccl, s, 4096);  // 1024 floats a bucket

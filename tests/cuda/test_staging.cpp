@@ -64,7 +64,13 @@ TEST(StagedBatchCuda, DoubleBufferingNeverRefillsABufferStillBeingCopied) {
   const Tensor slow_in = Tensor::zeros({64, 512, 512, 3}, DType::u8, Device::cuda);
   Tensor slow_out = Tensor::empty({64, 512, 512, 3}, DType::f32, Device::cuda);
 
+  // The snapshots are allocated first: cudaMalloc may wait for the device, which would let every
+  // copy finish before the next refill whatever StagedBatch does.
   std::vector<Tensor> images, targets;
+  for (std::int64_t step = 0; step < kSteps; ++step) {
+    images.push_back(Tensor::empty(shape, DType::f32, Device::cuda));
+    targets.push_back(Tensor::empty(target_shape, DType::f32, Device::cuda));
+  }
   std::vector<void*> buffers;
   for (std::int64_t step = 0; step < kSteps; ++step) {
     for (int r = 0; r < 10; ++r) ops::normalize_images(slow_in, slow_out);
@@ -76,10 +82,8 @@ TEST(StagedBatchCuda, DoubleBufferingNeverRefillsABufferStillBeingCopied) {
       host_targets.data<float>()[i] = static_cast<float>(step * 100 + i);
     batch.upload();
     // Snapshots on the device, queued after the step's upload (no host wait).
-    images.push_back(Tensor::empty(shape, DType::f32, Device::cuda));
-    targets.push_back(Tensor::empty(target_shape, DType::f32, Device::cuda));
-    ops::copy(batch.images(), images.back());
-    ops::copy(batch.targets(), targets.back());
+    ops::copy(batch.images(), images[static_cast<std::size_t>(step)]);
+    ops::copy(batch.targets(), targets[static_cast<std::size_t>(step)]);
   }
   ops::synchronize(Device::cuda);
   for (std::int64_t step = 0; step < kSteps; ++step) {
