@@ -194,6 +194,11 @@ void run_model(const Options& o, Device device) {
   j["gmacs_per_image"] = macs / 1e9;
   j["tflops"] = 2.0 * (train ? 3.0 : 1.0) * macs * images_per_s / 1e12;
   j["memory_bytes"] = memory_report(*model, sgd.get(), images.nbytes() + targets.nbytes(), base);
+#ifdef SWAG_WITH_CUDA
+  // The counters above see tensors only; what the GPU itself has in use after the steps adds
+  // cuDNN's and cuBLASLt's workspace and the CUDA context (doc/memory.md sets 2 GiB aside).
+  if (device == Device::cuda) j["memory_bytes"]["gpu_in_use"] = cuda::Runtime::memory_in_use();
+#endif
   if (o.json)
     fmt::print("{}\n", j.dump());
   else

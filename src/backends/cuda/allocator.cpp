@@ -16,7 +16,9 @@ class DeviceAllocator final : public Allocator {
  public:
   void* allocate(std::size_t bytes) override {
     void* p = nullptr;
-    const cudaError_t s = cudaMalloc(&p, bytes);
+    // An empty tensor (a ViT's buffer store) still gets a real address: cudaMalloc(0) may give
+    // null, which cudaMemcpyDefault cannot place on a device.
+    const cudaError_t s = cudaMalloc(&p, bytes == 0 ? 256 : bytes);
     if (s == cudaErrorMemoryAllocation) {
       cudaGetLastError();  // reset the last error, or the next launch check would report it
       fail(ExitCode::failure, "out of GPU memory allocating {} bytes on device {}", bytes,
@@ -36,6 +38,7 @@ class DeviceAllocator final : public Allocator {
   }
 
   void fill_zero(void* p, std::size_t bytes) override {
+    if (bytes == 0) return;
     SWAG_CUDA_CHECK(cudaMemsetAsync(p, 0, bytes, context().stream()));
   }
 };

@@ -9,6 +9,7 @@ void copy(const Tensor& src, Tensor& dst) {
   SWAG_CHECK(src.shape() == dst.shape() && src.dtype() == dst.dtype(), "copy from {} {} to {} {}",
              dtype_name(src.dtype()), shape_str(src.shape()), dtype_name(dst.dtype()),
              shape_str(dst.shape()));
+  if (src.nbytes() == 0) return;
   Context& ctx = context();
   // Unified addressing tells the direction from the pointers themselves.
   SWAG_CUDA_CHECK(

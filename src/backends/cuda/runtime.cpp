@@ -47,6 +47,13 @@ int Runtime::device_count() {
   return count;
 }
 
+std::size_t Runtime::memory_in_use() {
+  context();  // fails without a live runtime
+  std::size_t free = 0, total = 0;
+  SWAG_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+  return total - free;
+}
+
 std::string Runtime::no_device_reason() {
   int count = 0;
   const cudaError_t s = cudaGetDeviceCount(&count);

@@ -4,6 +4,7 @@
 // runtime, it is created by main() rather than at static initialization, so that a process
 // without a GPU can still start, report and exit cleanly.
 #pragma once
+#include <cstddef>
 #include <string>
 
 namespace swag::cuda {
@@ -20,6 +21,9 @@ class Runtime {
   // Why device_count() is 0, in the CUDA runtime's words ("cudaErrorInsufficientDriver: ...": a
   // driver older than the runtime looks like no GPU otherwise); empty when there are GPUs.
   static std::string no_device_reason();
+  // Bytes in use on the runtime's GPU (total less free, cudaMemGetInfo): this process's tensors,
+  // library workspaces and CUDA context, and whatever other processes hold there.
+  static std::size_t memory_in_use();
 };
 
 }  // namespace swag::cuda
