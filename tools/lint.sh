@@ -1,14 +1,29 @@
 #!/usr/bin/env bash
-# Formatting (clang-format) and static checks (clang-tidy: bugprone, performance) on every C++
-# source, using build/cpu's compile_commands.json. Exits non-zero on any finding.
+# Formatting (clang-format) on every C++ and CUDA source, and static checks (clang-tidy:
+# bugprone, performance) on every C++ source: the CPU build's with build/cpu's
+# compile_commands.json, and the CUDA backend's (src/backends/cuda, src/dist/nccl, tests/cuda)
+# with build/cuda's when the cuda preset is configured. Exits non-zero on any finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f build/cpu/compile_commands.json ] || cmake --preset cpu >/dev/null
-mapfile -t files < <(git ls-files '*.cpp' '*.hpp' | grep -v '^src/backends/cuda/')
+mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.cu' '*.cuh')
 echo "swag lint: clang-format on ${#files[@]} files"
 clang-format --dry-run --Werror "${files[@]}"
-mapfile -t sources < <(printf '%s\n' "${files[@]}" | grep '\.cpp$' | grep -v '^tests/cuda/')
-echo "swag lint: clang-tidy on ${#sources[@]} sources"
-printf '%s\n' "${sources[@]}" |
-  xargs -P "$(nproc)" -n 4 clang-tidy -p build/cpu --quiet --extra-arg=-Wno-unknown-warning-option
+
+tidy() {  # build directory, then the sources
+  local build=$1
+  shift
+  echo "swag lint: clang-tidy on $# sources ($build)"
+  printf '%s\n' "$@" |
+    xargs -P "$(nproc)" -n 4 clang-tidy -p "$build" --quiet --extra-arg=-Wno-unknown-warning-option
+}
+cuda_only='^(src/backends/cuda|src/dist/nccl|tests/cuda)/'
+mapfile -t sources < <(git ls-files '*.cpp' | grep -Ev "$cuda_only")
+tidy build/cpu "${sources[@]}"
+if [ -f build/cuda/compile_commands.json ]; then
+  mapfile -t sources < <(git ls-files '*.cpp' | grep -E "$cuda_only")
+  tidy build/cuda "${sources[@]}"
+else
+  echo "swag lint: no build/cuda (cmake --preset cuda): the CUDA backend's sources not tidied"
+fi
 echo "swag lint: clean"

@@ -168,8 +168,9 @@ run() {
 
   # Memory: one step at the largest fp32 batch doc/memory.md predicts for RegNetY-128GF on an
   # 80 GB GPU from the CPU build's tensor counters (92 images, 2 GiB left to the libraries). Its
-  # JSON (memory_bytes, measured here) goes into summary.txt; an out-of-memory exit says the
-  # prediction is wrong. Reported, not part of the exit status (an H200 has room to spare).
+  # JSON (memory_bytes, measured here; gpu_in_use, the whole GPU's use, must stay under 80 GB, on
+  # an H200 too) goes into summary.txt; an out-of-memory exit says the prediction is wrong.
+  # Reported, not part of the exit status.
   set +e
   local memory
   memory=$(timeout 120 "$swag" bench --model regnety_128gf --mode train --batch 92 \
