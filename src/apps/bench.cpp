@@ -32,7 +32,8 @@ struct Options {
   std::string model, mode = "train", data, device = "cpu", math = "fp32", precision = "fp32";
   std::int64_t batch = 32, resolution = 224, num_classes = 1000;
   int threads = 0, warmup = 2, iters = 10, workers = 2, prefetch = 2;
-  bool pre_logits = false, json = false, no_dct_scaling = false, u8 = false, recompute = false;
+  bool pre_logits = false, json = false, no_dct_scaling = false, u8 = false, recompute = false,
+       nondeterministic = false;
 };
 
 double process_cpu_seconds() {
@@ -187,6 +188,7 @@ void run_model(const Options& o, Device device) {
   j["math"] = o.math;
   j["precision"] = o.precision;
   j["recompute_activations"] = o.recompute;
+  j["deterministic"] = device == Device::cpu || !o.nondeterministic;  // the CPU always is
   j["batch"] = o.batch;
   j["resolution"] = o.resolution;
   j["threads"] = cpu::Runtime::threads();
@@ -227,6 +229,7 @@ void run(const Options& o) {
 #ifdef SWAG_WITH_CUDA
   const cuda::Runtime runtime(0);
   ops::set_gpu_math(math);
+  ops::set_gpu_deterministic(!o.nondeterministic);
   run_model(o, Device::cuda);
 #else
   fail(ExitCode::usage, "--device cuda: this swag was built without CUDA (use the 'cuda' preset)");
@@ -264,6 +267,9 @@ Command add_bench(CLI::App& app) {
   app.add_flag("--recompute", o->recompute,
                "train and infer: activation recomputation, each block's output kept and the rest "
                "recomputed in backward (doc/memory.md)");
+  app.add_flag("--nondeterministic", o->nondeterministic,
+               "cuda: cuDNN's convolution algorithms in its own order, non-deterministic ones "
+               "included (run.deterministic = false; doc/gpu.md)");
   app.add_flag("--json", o->json, "print one JSON object");
   return [o] { run(*o); };
 }

@@ -43,4 +43,20 @@ MathMode gpu_math() {
 #endif
 }
 
+void set_gpu_deterministic(bool deterministic) {
+#ifdef SWAG_WITH_CUDA
+  cuda::context().set_deterministic(deterministic);
+#else
+  (void)deterministic;
+#endif
+}
+
+bool gpu_deterministic() {
+#ifdef SWAG_WITH_CUDA
+  return cuda::context().deterministic();
+#else
+  return true;
+#endif
+}
+
 }  // namespace swag::ops

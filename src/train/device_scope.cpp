@@ -78,4 +78,13 @@ DeviceScope::DeviceScope(const std::string& name, const std::string& math,
 #endif
 }
 
+void DeviceScope::set_deterministic(bool deterministic) const {
+  if (device_ != Device::cuda) return;
+  ops::set_gpu_deterministic(deterministic);
+  if (!deterministic)
+    log::info(
+        "run.deterministic = false: cuDNN may pick non-deterministic convolution "
+        "algorithms; a resumed run is no longer bitwise an uninterrupted one");
+}
+
 }  // namespace swag::train

@@ -90,6 +90,7 @@ eval::TopKCounts evaluate(nn::Model& trained, const Config& c, const dist::Commu
 void finetune(const Config& c, const dist::Communicator& comm) {
   // Outlives every device tensor.
   const DeviceScope device(c.get_string("run.device"), c.get_string("run.math"), comm);
+  device.set_deterministic(c.get_bool("run.deterministic"));
   const DType precision =
       parse_precision(c.get_string("run.precision"), c.get_string("run.math"), ChoiceFrom::deck);
   const std::int64_t global = c.get_int("batch.global");

@@ -16,6 +16,9 @@ const ConfigSchema& finetune_schema() {
        "activation storage: fp32, bf16 or fp16 (fp32 master weights; doc/mixed_precision.md)"},
       {"run.recompute_activations", false,
        "keep only each block's output; backward recomputes the rest (doc/memory.md)"},
+      {"run.deterministic", true,
+       "GPU: deterministic cuDNN convolutions only (a resumed run is bitwise an uninterrupted "
+       "one); false: any, in cuDNN's order (doc/gpu.md)"},
       {"run.stop_at_step", I{0}, "checkpoint and stop (exit 75) at this step (0: never)"},
       {"model.name", S(""), "model preset (default: the init checkpoint's)"},
       {"model.resolution", I{384}, "fine-tuning resolution: 384 RegNetY/ViT-B, 512 L, 518 H"},

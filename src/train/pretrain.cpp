@@ -81,6 +81,7 @@ OptimizerOptions optimizer_options(const Config& c) {
 void pretrain(const Config& c, const dist::Communicator& comm) {
   // Outlives every device tensor.
   const DeviceScope device(c.get_string("run.device"), c.get_string("run.math"), comm);
+  device.set_deterministic(c.get_bool("run.deterministic"));
   const DType precision =
       parse_precision(c.get_string("run.precision"), c.get_string("run.math"), ChoiceFrom::deck);
   BatchLayout layout = layout_of(c, comm);

@@ -14,6 +14,9 @@ const ConfigSchema& pretrain_schema() {
        "activation storage: fp32, bf16 or fp16 (fp32 master weights; doc/mixed_precision.md)"},
       {"run.recompute_activations", false,
        "keep only each block's output; backward recomputes the rest (doc/memory.md)"},
+      {"run.deterministic", true,
+       "GPU: deterministic cuDNN convolutions only (a resumed run is bitwise an uninterrupted "
+       "one); false: any, in cuDNN's order (doc/gpu.md)"},
       {"run.stop_at_step", I{0},
        "checkpoint and stop (exit 75) at this step, as on a signal (0: never)"},
       {"model.name", std::string("regnety_16gf"), "model preset"},

@@ -4,7 +4,8 @@ TFLOP/s and MFU for each model, written as results.jsonl and table.md in --out.
 
     bench_side_by_side.py --swag build/cuda/bin/swag --out DIR \
         [--cases regnety_16gf:train:64,vit_b16:train:64,...] [--timeout 300] [--device cuda]
-        [--sides swag,swag_tf32,swag_bf16,swag_amp_bf16,torch_fp32,torch_bf16] [--strict]
+        [--sides swag,swag_tf32,swag_bf16,swag_amp_bf16,swag_amp_bf16_nd,torch_fp32,torch_bf16]
+        [--strict]
 
 Each case model:mode:batch at --resolution runs, one process after another:
   swag          `swag bench --device cuda` (fp32 kernels, TF32 off; --math fp32)
@@ -14,6 +15,8 @@ Each case model:mode:batch at --resolution runs, one process after another:
                 (cuBLASLt CUBLAS_COMPUTE_32F_FAST_16BF), convolutions TF32, tensors still fp32
   swag_amp_bf16 `swag bench --precision bf16`: activations and the weights' compute copy in bf16,
                 fp32 master weights (doc/mixed_precision.md): PyTorch's bf16 autocast
+  swag_amp_bf16_nd  the same with --nondeterministic: cuDNN may take its non-deterministic
+                convolution algorithms, as PyTorch does by default (what determinism costs)
   torch_fp32    bench_pytorch.py eager, fp32 with TF32 off, channels_last: the same arithmetic
   torch_bf16    bench_pytorch.py bf16 autocast + channels_last + torch.compile: the baseline of
                 the GPU issue (PyTorch as it is run in practice)
@@ -43,8 +46,8 @@ PEAKS = {"H100 PCIe": {"fp32": 51.2, "tf32": 378.0, "bf16": 756.0},
          "H200": {"fp32": 66.9, "tf32": 494.7, "bf16": 989.4}}
 # The arithmetic each side runs, for its MFU.
 PRECISION = {"swag": "fp32", "swag_tf32": "tf32", "swag_bf16": "bf16", "swag_amp_bf16": "bf16",
-             "torch_fp32": "fp32", "torch_bf16": "bf16"}
-DEFAULT_SIDES = "swag,swag_tf32,swag_bf16,swag_amp_bf16,torch_fp32,torch_bf16"
+             "swag_amp_bf16_nd": "bf16", "torch_fp32": "fp32", "torch_bf16": "bf16"}
+DEFAULT_SIDES = "swag,swag_tf32,swag_bf16,swag_amp_bf16,swag_amp_bf16_nd,torch_fp32,torch_bf16"
 
 
 def peak_for(gpu, precision):
@@ -114,6 +117,8 @@ def main():
             "swag_tf32": [a.swag, "bench", *common, "--math", "tf32", "--json"],
             "swag_bf16": [a.swag, "bench", *common, "--math", "bf16", "--json"],
             "swag_amp_bf16": [a.swag, "bench", *common, "--precision", "bf16", "--json"],
+            "swag_amp_bf16_nd": [a.swag, "bench", *common, "--precision", "bf16",
+                                 "--nondeterministic", "--json"],
             "torch_fp32": [a.python, os.path.join(HERE, "bench_pytorch.py"), *common,
                            "--precision", "fp32", "--channels-last"],
             "torch_bf16": [a.python, os.path.join(HERE, "bench_pytorch.py"), *common,
@@ -146,7 +151,8 @@ def write_table(path, rows, gpu, sides):
     for r in rows:
         by_case.setdefault(r["case"], {})[r["side"]] = r
     head = "| model | mode | batch | " + " | ".join(f"{s} images/s (MFU)" for s in sides)
-    ratios = (("swag", "torch_bf16"), ("swag", "torch_fp32"), ("swag_amp_bf16", "torch_bf16"))
+    ratios = (("swag", "torch_bf16"), ("swag", "torch_fp32"), ("swag_amp_bf16", "torch_bf16"),
+              ("swag_amp_bf16_nd", "torch_bf16"))
     head += "".join(f" | {num} / {den}" for num, den in ratios) + " |"
     lines = [f"GPU: {gpu}; {time.strftime('%Y-%m-%d', time.gmtime())}", "", head,
              "|" + "---|" * (len(sides) + 3 + len(ratios))]

@@ -29,4 +29,13 @@ void set_gpu_math(MathMode mode);
 // The mode set last (fp32 until set); fp32 in a build without CUDA.
 MathMode gpu_math();
 
+// Whether the GPU's convolutions keep to cuDNN's deterministic algorithms (true, the default),
+// so that every run of the same steps gives the same bits and a resumed run is bitwise an
+// uninterrupted one, or may take any algorithm in cuDNN's heuristic order (false), as PyTorch
+// does unless told otherwise; some, notably for filter gradients, sum with atomics in an order
+// that varies from run to run. Everything else is deterministic either way. Needs the CUDA
+// runtime alive; in a build without CUDA it does nothing (the CPU backend is deterministic).
+void set_gpu_deterministic(bool deterministic);
+bool gpu_deterministic();
+
 }  // namespace swag::ops

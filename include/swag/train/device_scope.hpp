@@ -29,6 +29,9 @@ class DeviceScope {
   DeviceScope(const std::string& name, const std::string& math, const dist::Communicator& comm,
               ChoiceFrom from = ChoiceFrom::deck);
   Device device() const { return device_; }
+  // run.deterministic: on a GPU, whether its convolutions keep to deterministic algorithms
+  // (ops::set_gpu_deterministic); nothing on the CPU, which is deterministic either way.
+  void set_deterministic(bool deterministic) const;
 
  private:
   Device device_ = Device::cpu;

@@ -6,8 +6,9 @@
 // transposed back. For 1x1 kernels, or one input channel per group, OIHW and OHWI are the same
 // bytes and no transpose happens.
 //
-// Numerics: only deterministic algorithms, so that a resumed run repeats an uninterrupted one,
-// in the context's math mode (swag/ops/math_mode.hpp):
+// Numerics: only deterministic algorithms, so that a resumed run repeats an uninterrupted one
+// (unless the context allows others: ops::set_gpu_deterministic), in the context's math mode
+// (swag/ops/math_mode.hpp):
 //   fp32  CUDNN_FMA_MATH: fp32 products on CUDA cores (the default math type would let cuDNN use
 //         TF32 tensor cores on Ampere and later)
 //   tf32  CUDNN_TENSOR_OP_MATH: for fp32 data, TF32 tensor cores (10-bit mantissa products, fp32
@@ -29,7 +30,7 @@
 // through a 16-bit scratch (one rounding) and is widened into the fp32 gradient; db is a column
 // sum of dy in double (bias_gradient). The bias addition and the weight layout transforms are
 // kernels of our own (gemm_kernels.cu) for 16 bits, cuDNN's for f32. Plans are cached per shape,
-// math mode and storage type.
+// math mode, storage type and determinism.
 #include <algorithm>
 #include <climits>
 #include <memory>
@@ -79,7 +80,8 @@ cudnnDataType_t cudnn_type(DType t) {
 }
 
 // math: the context's for f32 tensors, fp32 (unused) for 16-bit ones.
-std::unique_ptr<Plan> make_plan(const ops::Conv2dDesc& d, Math math, DType type) {
+std::unique_ptr<Plan> make_plan(const ops::Conv2dDesc& d, Math math, DType type,
+                                bool deterministic) {
   // The legacy API indexes tensors with 32-bit integers.
   const std::int64_t largest =
       std::max(shape_numel(d.input_shape()), shape_numel(d.output_shape()));
@@ -119,9 +121,11 @@ std::unique_ptr<Plan> make_plan(const ops::Conv2dDesc& d, Math math, DType type)
   // CUDNN_TENSOR_OP_MATH, falling back to what fp32 mode would run.
   const ConvShapes shapes{context().cudnn(), p->x, p->w, p->y};
   const std::string label = type != DType::f32 ? "16-bit" : std::string(ops::math_mode_name(math));
-  p->forward.rank(ConvPassKind::forward, shapes, tensor_ops, label, describe(d));
-  p->backward_data.rank(ConvPassKind::backward_data, shapes, tensor_ops, label, describe(d));
-  p->backward_filter.rank(ConvPassKind::backward_filter, shapes, tensor_ops, label, describe(d));
+  p->forward.rank(ConvPassKind::forward, shapes, tensor_ops, deterministic, label, describe(d));
+  p->backward_data.rank(ConvPassKind::backward_data, shapes, tensor_ops, deterministic, label,
+                        describe(d));
+  p->backward_filter.rank(ConvPassKind::backward_filter, shapes, tensor_ops, deterministic, label,
+                          describe(d));
   return p;
 }
 
@@ -132,13 +136,16 @@ Plan& plan_for(const ops::Conv2dDesc& d, DType type) {
     ops::Conv2dDesc desc;
     Math math;
     DType type;
+    bool deterministic;
     std::unique_ptr<Plan> plan;
   };
   static std::vector<Entry> plans;
   const Math math = type == DType::f32 ? context().math() : Math::fp32;
+  const bool deterministic = context().deterministic();
   for (Entry& e : plans)
-    if (e.desc == d && e.math == math && e.type == type) return *e.plan;
-  plans.push_back({d, math, type, make_plan(d, math, type)});
+    if (e.desc == d && e.math == math && e.type == type && e.deterministic == deterministic)
+      return *e.plan;
+  plans.push_back({d, math, type, deterministic, make_plan(d, math, type, deterministic)});
   return *plans.back().plan;
 }
 

@@ -57,12 +57,14 @@ struct PassApi<ConvPassKind::backward_filter> {
   }
 };
 
-// The deterministic algorithms cuDNN ranks with the descriptor at math type `asked`, those of
-// each math type in `types` in turn, appended to `out` unless already there. Each one's
-// workspace is asked again at the math type it will run with; one cuDNN cannot size is left out.
+// The algorithms cuDNN ranks with the descriptor at math type `asked` (only deterministic ones
+// if `deterministic`), those of each math type in `types` in turn, appended to `out` unless
+// already there. Each one's workspace is asked again at the math type it will run with; one
+// cuDNN cannot size is left out.
 template <ConvPassKind K>
 void append_ranked(const ConvShapes& s, cudnnConvolutionDescriptor_t conv, cudnnMathType_t asked,
-                   std::initializer_list<cudnnMathType_t> types, std::vector<ConvAlgorithm>& out) {
+                   std::initializer_list<cudnnMathType_t> types, bool deterministic,
+                   std::vector<ConvAlgorithm>& out) {
   using Api = PassApi<K>;
   typename Api::Perf results[Api::kCount];
   int count = 0;
@@ -71,8 +73,8 @@ void append_ranked(const ConvShapes& s, cudnnConvolutionDescriptor_t conv, cudnn
   for (const cudnnMathType_t type : types)
     for (int i = 0; i < count; ++i) {
       const auto& r = results[i];
-      if (r.status != CUDNN_STATUS_SUCCESS || r.determinism != CUDNN_DETERMINISTIC ||
-          r.mathType != type)
+      if (r.status != CUDNN_STATUS_SUCCESS || r.mathType != type ||
+          (deterministic && r.determinism != CUDNN_DETERMINISTIC))
         continue;
       const int algo = static_cast<int>(r.algo);
       if (std::any_of(out.begin(), out.end(),
@@ -87,12 +89,13 @@ void append_ranked(const ConvShapes& s, cudnnConvolutionDescriptor_t conv, cudnn
 
 template <ConvPassKind K>
 std::vector<ConvAlgorithm> ranked(const ConvShapes& s, cudnnConvolutionDescriptor_t conv,
-                                  bool tensor_ops) {
+                                  bool tensor_ops, bool deterministic) {
   std::vector<ConvAlgorithm> out;
   if (tensor_ops)
     append_ranked<K>(s, conv, CUDNN_TENSOR_OP_MATH,
-                     {CUDNN_TENSOR_OP_MATH, CUDNN_DEFAULT_MATH, CUDNN_FMA_MATH}, out);
-  append_ranked<K>(s, conv, CUDNN_FMA_MATH, {CUDNN_FMA_MATH}, out);
+                     {CUDNN_TENSOR_OP_MATH, CUDNN_DEFAULT_MATH, CUDNN_FMA_MATH}, deterministic,
+                     out);
+  append_ranked<K>(s, conv, CUDNN_FMA_MATH, {CUDNN_FMA_MATH}, deterministic, out);
   return out;
 }
 
@@ -119,25 +122,25 @@ std::string status_text(cudnnStatus_t s) {
 
 }  // namespace
 
-void ConvPass::rank(ConvPassKind kind, const ConvShapes& shapes, bool tensor_ops, std::string label,
-                    std::string shape) {
+void ConvPass::rank(ConvPassKind kind, const ConvShapes& shapes, bool tensor_ops,
+                    bool deterministic, std::string label, std::string shape) {
   kind_ = kind;
   label_ = std::move(label);
   shape_ = std::move(shape);
   switch (kind) {
     case ConvPassKind::forward:
-      candidates_ = ranked<ConvPassKind::forward>(shapes, conv, tensor_ops);
+      candidates_ = ranked<ConvPassKind::forward>(shapes, conv, tensor_ops, deterministic);
       break;
     case ConvPassKind::backward_data:
-      candidates_ = ranked<ConvPassKind::backward_data>(shapes, conv, tensor_ops);
+      candidates_ = ranked<ConvPassKind::backward_data>(shapes, conv, tensor_ops, deterministic);
       break;
     case ConvPassKind::backward_filter:
-      candidates_ = ranked<ConvPassKind::backward_filter>(shapes, conv, tensor_ops);
+      candidates_ = ranked<ConvPassKind::backward_filter>(shapes, conv, tensor_ops, deterministic);
       break;
   }
   if (candidates_.empty())
-    fail(ExitCode::failure, "conv2d on CUDA: cuDNN has no deterministic {} {} algorithm for {}",
-         label_, pass_name(kind_), shape_);
+    fail(ExitCode::failure, "conv2d on CUDA: cuDNN has no {}{} {} algorithm for {}",
+         deterministic ? "deterministic " : "", label_, pass_name(kind_), shape_);
   use(0);
 }
 
@@ -157,7 +160,7 @@ bool ConvPass::accepted(cudnnStatus_t status) {
          pass_name(kind_), current().algo, shape_, what);
   if (chosen_ + 1 == candidates_.size())
     fail(ExitCode::failure,
-         "conv2d on CUDA: cuDNN refused all {} deterministic {} {} algorithms it ranked for {} "
+         "conv2d on CUDA: cuDNN refused all {} {} {} algorithms it ranked for {} "
          "(the last, algorithm {}: {})",
          candidates_.size(), label_, pass_name(kind_), shape_, current().algo, what);
   log::info("conv2d on CUDA: cuDNN refused {} {} algorithm {} for {} ({}); trying algorithm {}",

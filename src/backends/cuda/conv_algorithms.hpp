@@ -1,12 +1,13 @@
-// cuDNN's algorithms for one pass of one convolution shape (conv2d.cpp): the deterministic ones,
-// in the order we prefer them, and which of them the pass runs.
+// cuDNN's algorithms for one pass of one convolution shape (conv2d.cpp): the deterministic ones
+// (or, unless the context asks for determinism, all of them), in the order we prefer them, and
+// which of them the pass runs.
 //
 // cudnnGet*_v7 ranks algorithms by heuristics without running them, so its SUCCESS does not
 // promise that an execution is accepted. A pass therefore keeps every deterministic candidate:
 // if cuDNN refuses the current one on its first execution (a bad-parameter or not-supported
 // status), the op runs again with the next (accepted(), below). The order depends only on the
-// shape, math mode, GPU and cuDNN, so every run makes the same choice; once an execution has
-// been accepted, the choice is final and a later refusal is an error.
+// shape, math mode, determinism, GPU and cuDNN, so every run makes the same choice; once an
+// execution has been accepted, the choice is final and a later refusal is an error.
 #pragma once
 #include <cudnn.h>
 
@@ -40,12 +41,12 @@ class ConvPass {
   // The pass's own convolution descriptor: the plan sets its geometry, the pass its math type.
   ConvolutionDescriptor conv;
 
-  // Ranks the deterministic algorithms. With tensor_ops: those cuDNN ranks for
-  // CUDNN_TENSOR_OP_MATH (tensor-op ones first, then default-math, then FMA ones), then those
-  // it ranks for CUDNN_FMA_MATH; without: the FMA ones only. Fails when there is none.
-  // `label` names the arithmetic and `shape` the convolution, for messages.
-  void rank(ConvPassKind kind, const ConvShapes& shapes, bool tensor_ops, std::string label,
-            std::string shape);
+  // Ranks the algorithms, only the deterministic ones if `deterministic`. With tensor_ops: those
+  // cuDNN ranks for CUDNN_TENSOR_OP_MATH (tensor-op ones first, then default-math, then FMA
+  // ones), then those it ranks for CUDNN_FMA_MATH; without: the FMA ones only. Fails when there
+  // is none. `label` names the arithmetic and `shape` the convolution, for messages.
+  void rank(ConvPassKind kind, const ConvShapes& shapes, bool tensor_ops, bool deterministic,
+            std::string label, std::string shape);
 
   template <class Algo>
   Algo algo() const {

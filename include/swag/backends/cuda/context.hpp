@@ -39,6 +39,10 @@ class Context {
   // was; the work already queued keeps the mode it was queued with.
   void set_math(Math math) { math_ = math; }
   Math math() const { return math_; }
+  // Whether cuDNN's non-deterministic convolution algorithms are ruled out (ops::
+  // set_gpu_deterministic); plans are keyed by it too.
+  void set_deterministic(bool deterministic) { deterministic_ = deterministic; }
+  bool deterministic() const { return deterministic_; }
 
  private:
   int device_;
@@ -48,6 +52,7 @@ class Context {
   void* workspace_ = nullptr;
   std::size_t workspace_bytes_ = 0;
   Math math_ = Math::fp32;
+  bool deterministic_ = true;
 };
 
 // The context of the live swag::cuda::Runtime; fails when there is none.
