@@ -5,6 +5,7 @@
 #include "parity.hpp"
 #include "storage_parity.hpp"
 #include "swag/ops/conv2d.hpp"
+#include "swag/ops/math_mode.hpp"
 
 using namespace swag;
 using swag::test::abs_of;
@@ -31,10 +32,9 @@ const ConvCase kCases[] = {
     {"k3_groups8_bias_many_rows", {4, 64, 64, 32, 32, 3, 1, 1, 8, true}},
 };
 
-class Conv2dParity : public ::testing::TestWithParam<ConvCase> {};
-
-TEST_P(Conv2dParity, ForwardAndBackwardMatchTheCpuBackend) {
-  const ops::Conv2dDesc& d = GetParam().d;
+// The op on the GPU against the CPU backend within parity.hpp's bound, which any summation order
+// meets; with `deterministic`, the weight and bias gradients also repeat to the bit.
+void check_against_cpu(const ops::Conv2dDesc& d, bool deterministic) {
   const Tensor x = random_tensor(d.input_shape(), 1), w = random_tensor(d.weight_shape(), 2);
   const Tensor b = random_tensor({d.out_channels}, 3), dy = random_tensor(d.output_shape(), 4);
 
@@ -56,14 +56,29 @@ TEST_P(Conv2dParity, ForwardAndBackwardMatchTheCpuBackend) {
   test::expect_close("dx", gdx, ref.dx, mag.dx, d.out_channels / d.groups * taps);
   test::expect_close("dw", gdw, ref.dw, mag.dw, positions);
   if (d.bias) test::expect_close("db", gdb, ref.db, mag.db, positions);
+  if (!deterministic) return;
 
-  // Without dx, and again: the same weight and bias gradients to the bit (deterministic
-  // algorithms only).
+  // Without dx, and again: the same weight and bias gradients to the bit.
   Tensor gdw2 = test::device_garbage(d.weight_shape());
   Tensor gdb2 = test::device_garbage({d.out_channels});
   ops::conv2d_backward(d, gx, gw, gdy, nullptr, gdw2, d.bias ? &gdb2 : nullptr);
   test::expect_bitwise_equal("dw", gdw, gdw2);
   if (d.bias) test::expect_bitwise_equal("db", gdb, gdb2);
+}
+
+class Conv2dParity : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(Conv2dParity, ForwardAndBackwardMatchTheCpuBackend) {
+  check_against_cpu(GetParam().d, /*deterministic=*/true);
+}
+
+// run.deterministic = false: cuDNN's own order, non-deterministic algorithms included.
+TEST_P(Conv2dParity, AnyAlgorithmMatchesTheCpuBackend) {
+  struct AnyAlgorithm {  // the default again however the test ends
+    AnyAlgorithm() { ops::set_gpu_deterministic(false); }
+    ~AnyAlgorithm() { ops::set_gpu_deterministic(true); }
+  } scope;
+  check_against_cpu(GetParam().d, /*deterministic=*/false);
 }
 
 INSTANTIATE_TEST_SUITE_P(Cuda, Conv2dParity, ::testing::ValuesIn(kCases),
