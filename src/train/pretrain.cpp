@@ -138,11 +138,21 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
             model->name(), comm.size(), layout.global_batch, layout.local_batch, state.step,
             total_steps, schedule.base_lr);
   Progress progress(layout.global_batch, total_steps);
-  while (state.step < total_steps) {
-    source->fill(state.step, batch.host_images(), batch.host_targets());
+  // The batch of a step, in a staging buffer and on its way to the device (or in place, on the
+  // CPU). Batches depend on the step alone, so one staged ahead and not used (a stop) is lost to
+  // nothing: the resumed run stages it again.
+  const auto stage = [&](std::int64_t step) {
+    source->fill(step, batch.host_images(), batch.host_targets());
     batch.upload();
+  };
+  if (state.step < total_steps) stage(state.step);
+  while (state.step < total_steps) {
     double loss = step_fn.run(*model, batch.images(), batch.targets(), scaler.scale());
     collectives.finish_gradients();
+    // With the step's work queued, and before the host waits for its gradient norm: the next
+    // batch, so that on a GPU its fill overlaps this step's backward (its copy into the other
+    // staging buffer is queued after it) instead of leaving the GPU idle between steps.
+    if (state.step + 1 < total_steps) stage(state.step + 1);
     if (state.step == inject_nan) loss = std::numeric_limits<double>::quiet_NaN();
     loss = comm.sum(loss) / comm.size();
     Tensor grads = model->params().flat_grads();
