@@ -175,14 +175,20 @@ void finetune(const Config& c, const dist::Communicator& comm) {
       loader.num_images(), c.get_float("data.fraction"), comm.size(), global, state.step,
       total_steps, schedule.base_lr);
   Progress progress(global, total_steps);
-  while (state.step < total_steps) {
-    loader.fill(state.step, batch.host_images(), batch.host_targets());
+  // A step's batch, mixed and staged; it depends on the step alone (as in pretrain.cpp).
+  const auto stage = [&](std::int64_t step) {
+    loader.fill(step, batch.host_images(), batch.host_targets());
     if (alpha > 0)
       mixup(batch.host_images(), batch.host_targets(),
-            mixup_lambda(seed, state.step, comm.rank(), alpha));
+            mixup_lambda(seed, step, comm.rank(), alpha));
     batch.upload();
+  };
+  if (state.step < total_steps) stage(state.step);
+  while (state.step < total_steps) {
     double loss = step_fn.run(*model, batch.images(), batch.targets(), scaler.scale());
     collectives.finish_gradients();
+    // The next batch's fill and host-side mixup overlap this step's backward on a GPU.
+    if (state.step + 1 < total_steps) stage(state.step + 1);
     loss = comm.sum(loss) / comm.size();
     Tensor grads = model->params().flat_grads();
     const bool grads_finite = std::isfinite(ops::sum_of_squares(grads));
