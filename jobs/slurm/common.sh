@@ -11,6 +11,9 @@
 #                  GPUs and that file exists, else $SWAG_ROOT/build/cpu/bin/swag)
 #   SWAG_DEVICE    run.device of pre-training and fine-tuning: cuda (one GPU per rank) or cpu
 #                  (default: cuda when the job has GPUs and SWAG_BIN is the cuda build, else cpu)
+#   SWAG_PRECISION run.precision of pre-training and fine-tuning (default on GPUs: bf16, as the
+#                  paper trains with mixed precision; fp16 for GPUs without bf16 such as V100s,
+#                  fp32 for none; on CPUs: the deck's, fp32)
 #   SWAG_LAUNCH    the SPMD launcher (default "srun --mpi=pmix" inside a Slurm job; outside one
 #                  it must be given, e.g. "mpirun -n 2")
 #   SWAG_LAUNCH_OPTS  extra launcher options (e.g. "--cpu-bind=cores")
@@ -54,6 +57,7 @@ swag_defaults() {
       SWAG_DEVICE=cuda
     fi
   fi
+  if [ "$SWAG_DEVICE" = cuda ]; then SWAG_PRECISION=${SWAG_PRECISION:-bf16}; fi
   SWAG_PYTHON=${SWAG_PYTHON:-/usr/bin/python3}
   if [ -z "${SWAG_LAUNCH+set}" ]; then
     if [ -n "${SLURM_JOB_ID:-}" ]; then
@@ -70,7 +74,7 @@ swag_defaults() {
   SWAG_REQUEUE=${SWAG_REQUEUE:-1}
   swag_log "job ${SLURM_JOB_ID:-(no Slurm job)}${SLURM_ARRAY_TASK_ID:+ task $SLURM_ARRAY_TASK_ID}" \
     "on ${SLURM_JOB_NODELIST:-$(hostname)}, restart ${SLURM_RESTART_COUNT:-0}," \
-    "binary $SWAG_BIN on $SWAG_DEVICE, launcher '${SWAG_LAUNCH}${SWAG_LAUNCH_OPTS:+ $SWAG_LAUNCH_OPTS}', in $PWD"
+    "binary $SWAG_BIN on $SWAG_DEVICE${SWAG_PRECISION:+ ($SWAG_PRECISION activations)}, launcher '${SWAG_LAUNCH}${SWAG_LAUNCH_OPTS:+ $SWAG_LAUNCH_OPTS}', in $PWD"
 }
 
 # swag_launcher_array NAME: the launcher and its options as an array named NAME.
@@ -200,7 +204,7 @@ swag_pretrain() {
   local -a launch ov over
   swag_launcher_array launch
   swag_overrides_array ov
-  over=("run.device=$SWAG_DEVICE" "${ov[@]}")
+  over=("run.device=$SWAG_DEVICE" ${SWAG_PRECISION:+"run.precision=$SWAG_PRECISION"} "${ov[@]}")
   [ -z "${SWAG_RUN_DIR:-}" ] || over+=("run.dir=$SWAG_RUN_DIR")
   over+=("$@")
   # a bad deck or override fails here, in a second, instead of on every rank
@@ -230,7 +234,7 @@ swag_sweep_task() {
   swag_launcher_array launch
   if [ "$kind" = finetune ]; then
     swag_overrides_array ov
-    ov=("run.device=$SWAG_DEVICE" "${ov[@]}")
+    ov=("run.device=$SWAG_DEVICE" ${SWAG_PRECISION:+"run.precision=$SWAG_PRECISION"} "${ov[@]}")
     # the deck and the cell's overrides fail here, in a second, instead of on every rank
     local -a check=(check-config --kind finetune)
     local i=1

@@ -6,8 +6,9 @@
 # batch does not depend on the number of ranks: sbatch --nodes=N changes only the speed.
 # USR1 arrives 600 s before the time limit: swag checkpoints, the job requeues itself and
 # resumes from the checkpoint (doc/slurm.md); submitting the script again also resumes.
-# Memory: 64 images per GPU fit an 80 GB GPU as they are; on 32 GB GPUs (the paper's V100s)
-# add run.recompute_activations=true (doc/memory.md).
+# Memory: 64 images per GPU fit an 80 GB GPU as they are (bf16 activations by default on GPUs,
+# SWAG_PRECISION); on 32 GB GPUs (the paper's V100s, which have no bf16) set SWAG_PRECISION=fp16
+# and add run.recompute_activations=true (doc/memory.md).
 #
 #   sbatch jobs/slurm/pretrain_vit_h14.sh [key=value ...]     (arguments: deck overrides)
 #
