@@ -3,6 +3,7 @@
 #include "swag/core/error.hpp"
 #ifdef SWAG_WITH_CUDA
 #include "swag/backends/cuda/context.hpp"
+#include "swag/backends/cuda/runtime.hpp"
 #endif
 
 namespace swag::ops {
@@ -48,6 +49,14 @@ void set_gpu_deterministic(bool deterministic) {
   cuda::context().set_deterministic(deterministic);
 #else
   (void)deterministic;
+#endif
+}
+
+int gpu_compute_capability() {
+#ifdef SWAG_WITH_CUDA
+  return cuda::Runtime::alive() ? cuda::context().compute_capability() : 0;
+#else
+  return 0;
 #endif
 }
 

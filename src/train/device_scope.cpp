@@ -45,6 +45,12 @@ DType parse_precision(const std::string& precision, const std::string& math, Cho
   if (t != DType::f32 && math != "fp32")
     fail(s.code, "{} = {} applies to {} = fp32 only: 16-bit activations multiply in 16 bits",
          s.math, math, s.precision);
+  const int cc = ops::gpu_compute_capability();
+  if (t == DType::bf16 && cc != 0 && cc < 80)
+    fail(s.code,
+         "{} = bf16 needs a GPU with bf16 arithmetic (compute capability 8.0 or newer), and this "
+         "one has {}.{}: use fp16, with loss scaling (doc/mixed_precision.md)",
+         s.precision, cc / 10, cc % 10);
   return t;
 }
 

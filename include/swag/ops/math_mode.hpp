@@ -38,4 +38,8 @@ MathMode gpu_math();
 void set_gpu_deterministic(bool deterministic);
 bool gpu_deterministic();
 
+// The live GPU's compute capability as 10 * major + minor (90 for an H100); 0 when no CUDA
+// runtime is alive, or in a build without CUDA.
+int gpu_compute_capability();
+
 }  // namespace swag::ops

@@ -17,8 +17,9 @@ namespace swag::train {
 enum class ChoiceFrom { deck, command_line };
 
 // run.precision (or --precision): fp32, bf16 or fp16, the type activations are stored in on
-// either device (doc/mixed_precision.md); anything else, or a GPU math mode other than fp32 with
-// 16-bit storage (whose products are 16-bit already), fails with the source's exit code.
+// either device (doc/mixed_precision.md); anything else, a GPU math mode other than fp32 with
+// 16-bit storage (whose products are 16-bit already), or bf16 on a live GPU older than compute
+// capability 8.0 (a V100: fp16 there) fails with the source's exit code.
 DType parse_precision(const std::string& precision, const std::string& math, ChoiceFrom from);
 
 class DeviceScope {

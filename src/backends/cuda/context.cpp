@@ -6,6 +6,10 @@ namespace swag::cuda {
 
 Context::Context(int device) : device_(device) {
   SWAG_CUDA_CHECK(cudaSetDevice(device));
+  int major = 0, minor = 0;
+  SWAG_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+  SWAG_CUDA_CHECK(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
+  compute_capability_ = 10 * major + minor;
   SWAG_CUDA_CHECK(cudaStreamCreate(&stream_));
   SWAG_CUDA_CHECK(cudnnCreate(&cudnn_));
   SWAG_CUDA_CHECK(cudnnSetStream(cudnn_, stream_));

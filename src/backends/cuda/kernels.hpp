@@ -57,6 +57,10 @@ template <class T>
 void channel_scale_backward(const T* x, const T* scale, const T* dy, T* dx, T* dscale,
                             std::int64_t n, std::int64_t hw, std::int64_t c);
 
+// An empty kernel on the context stream (probe.cu): false when this build has no code for the
+// GPU (cudaErrorNoKernelImageForDevice), so that the runtime can say so before the first op.
+bool launch_probe();
+
 // Softmax cross-entropy with soft targets over [m, c] (cross_entropy.cu): logits and dlogits
 // in T, targets and probs fp32. The forward returns the mean loss, so it waits for the stream.
 template <class T>

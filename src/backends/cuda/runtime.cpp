@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "allocator.hpp"
+#include "kernels.hpp"
 #include "swag/backends/cuda/check.hpp"
 #include "swag/backends/cuda/context.hpp"
 #include "swag/core/error.hpp"
@@ -30,12 +31,25 @@ Runtime::Runtime(int device) {
   if (device < 0 || device >= count)
     fail(ExitCode::failure, "CUDA device {} requested, but {} are visible", device, count);
   current = std::make_unique<Context>(device);
+  if (!kernels::launch_probe()) {
+    const int cc = current->compute_capability();
+    current.reset();
+    fail(ExitCode::failure,
+         "CUDA device {} has compute capability {}.{}, which this swag was not built for "
+         "(CMAKE_CUDA_ARCHITECTURES={}): rebuild the cuda preset with "
+         "-DCMAKE_CUDA_ARCHITECTURES={}",
+         device, cc / 10, cc % 10, SWAG_CUDA_ARCHITECTURES, cc);
+  }
   register_allocator(Device::cuda, &device_allocator());
 }
 
 Runtime::~Runtime() {
   register_allocator(Device::cuda, nullptr);
   current.reset();
+}
+
+bool Runtime::alive() {
+  return current != nullptr;
 }
 
 int Runtime::device_count() {

@@ -24,6 +24,8 @@ class Context {
   Context& operator=(const Context&) = delete;
 
   int device() const { return device_; }
+  // 10 * major + minor: 90 for an H100.
+  int compute_capability() const { return compute_capability_; }
   cudaStream_t stream() const { return stream_; }
   cudnnHandle_t cudnn() const { return cudnn_; }
   cublasLtHandle_t cublaslt() const { return cublaslt_; }
@@ -46,6 +48,7 @@ class Context {
 
  private:
   int device_;
+  int compute_capability_ = 0;
   cudaStream_t stream_ = nullptr;
   cudnnHandle_t cudnn_ = nullptr;
   cublasLtHandle_t cublaslt_ = nullptr;

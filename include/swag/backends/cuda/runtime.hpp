@@ -18,6 +18,8 @@ class Runtime {
 
   // Number of visible GPUs; 0 when there is no driver or no device (never throws).
   static int device_count();
+  // Whether a Runtime exists now.
+  static bool alive();
   // Why device_count() is 0, in the CUDA runtime's words ("cudaErrorInsufficientDriver: ...": a
   // driver older than the runtime looks like no GPU otherwise); empty when there are GPUs.
   static std::string no_device_reason();
