@@ -13,7 +13,8 @@
 #                  (default: cuda when the job has GPUs and SWAG_BIN is the cuda build, else cpu)
 #   SWAG_PRECISION run.precision of pre-training and fine-tuning (default on GPUs: bf16, as the
 #                  paper trains with mixed precision; fp16 for GPUs without bf16 such as V100s,
-#                  fp32 for none; on CPUs: the deck's, fp32)
+#                  fp32 for none; on CPUs: the deck's, fp32). Keep it for the whole of a run: a
+#                  resumed run takes its precision from here, not from the checkpoint.
 #   SWAG_LAUNCH    the SPMD launcher (default "srun --mpi=pmix" inside a Slurm job; outside one
 #                  it must be given, e.g. "mpirun -n 2")
 #   SWAG_LAUNCH_OPTS  extra launcher options (e.g. "--cpu-bind=cores")

@@ -7,7 +7,8 @@
 
 namespace swag::dist {
 
-ModelCollectives::ModelCollectives(const Communicator& comm, nn::Model& model, bool sync_bn) {
+ModelCollectives::ModelCollectives(const Communicator& comm, nn::Model& model, bool sync_bn)
+    : comm_(comm) {
   if (model.device() == Device::cpu) {
     allreduce_ = std::make_unique<GradientAllReduce>(comm, model.params());
     if (sync_bn) sync_batchnorm(model, comm);
@@ -22,6 +23,14 @@ ModelCollectives::ModelCollectives(const Communicator& comm, nn::Model& model, b
   SWAG_CHECK(allreduce_, "a model on {} in a build without its backend",
              device_name(model.device()));
   model.set_gradient_ready_hook([this](int first) { allreduce_->ready_from(first); });
+}
+
+void ModelCollectives::finish_training() {
+#ifdef SWAG_WITH_CUDA
+  if (!nccl_) return;
+  nccl_->stop_watchdog();
+  comm_.barrier();
+#endif
 }
 
 }  // namespace swag::dist

@@ -213,6 +213,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
     if (progress.due(state.step, log_every)) progress.report(state.step, lr, metrics);
     checkpoints.after_step(comm, *model, *optimizer, state, every, total_steps, stop_at, extra);
   }
+  collectives.finish_training();
 
   nlohmann::ordered_json results;
   results["model"] = model->name();

@@ -183,6 +183,7 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
       progress.report(state.step, lr, metrics, {{"grad_norm", grad_norm}});
     checkpoints.after_step(comm, *model, *optimizer, state, every, total_steps, stop_at, extra);
   }
+  collectives.finish_training();
 
   if (comm.rank() == 0) {
     nlohmann::ordered_json results;

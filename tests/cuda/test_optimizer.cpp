@@ -21,8 +21,8 @@ using swag::test::random_tensor;
 namespace {
 
 // One element; a prime below a warp; more than one CPU sum block (65536) and not a multiple of
-// the 256-thread block; five million (the kernels' grid-stride loops, and more 256-element
-// blocks than the sum of squares' cap of 1024 partial sums).
+// the 256-thread block; five million (the kernels' grid-stride loops, and 1221 of the sum of
+// squares' 4096-element blocks, past its cap of 1024 partial sums).
 const std::int64_t kSizes[] = {1, 31, 3 * 65536 + 77, 5'000'011};
 
 Tensor copy(const Tensor& t) {

@@ -21,7 +21,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # run DEVICE PRECISION: the overrides one job passed, one per line
 run() {
   rm -f "$work/args"
-  env SWAG_ROOT="$repo" SWAG_BIN="$stub" SWAG_LAUNCH= SWAG_DEVICE="$1" \
+  env -u SWAG_PRECISION -u SWAG_OVERRIDES -u SWAG_RUN_DIR -u SWAG_DECK \
+    SWAG_ROOT="$repo" SWAG_BIN="$stub" SWAG_LAUNCH= SWAG_DEVICE="$1" \
     ${2:+SWAG_PRECISION=$2} bash "$repo/jobs/slurm/pretrain_16gf.sh" 2>/dev/null
   cat "$work/args"
 }

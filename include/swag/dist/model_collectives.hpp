@@ -11,6 +11,8 @@
 
 namespace swag::dist {
 
+class NcclCommunicator;
+
 class ModelCollectives {
  public:
   // Collective: every rank constructs it at once, after the model is allocated. Installs the
@@ -20,9 +22,14 @@ class ModelCollectives {
   // After backward: the rest of the buckets, then the average over the ranks (on a GPU, queued
   // on the compute stream without waiting).
   void finish_gradients() { allreduce_->finish(); }
+  // Collective, once every rank has trained its last step: a GPU model's NCCL watchdog stops,
+  // and no rank goes on (to destroy its communicator) before all have stopped theirs, so that
+  // one rank's orderly exit cannot look like a lost peer to another's watchdog.
+  void finish_training();
 
  private:
-  std::shared_ptr<void> nccl_;  // the NcclCommunicator of a GPU model; outlives allreduce_
+  Communicator comm_;
+  std::shared_ptr<NcclCommunicator> nccl_;  // a GPU model's; outlives allreduce_
   std::unique_ptr<GradientAllReduce> allreduce_;
 };
 

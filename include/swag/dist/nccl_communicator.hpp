@@ -54,6 +54,9 @@ class NcclCommunicator {
   void allreduce_sum_on(double* data, std::int64_t count, cudaStream_t stream) const;
   // Waits for the work queued on the communication stream.
   void synchronize() const;
+  // Ends the watchdog (collectively, through ModelCollectives::finish_training, before the ranks
+  // destroy their communicators).
+  void stop_watchdog();
 
  private:
   void init(const ncclUniqueId& id);

@@ -108,9 +108,12 @@ const char* pass_name(ConvPassKind kind) {
   return "?";
 }
 
-// cuDNN 9 numbers its statuses by the thousand: 2xxx a bad parameter, 3xxx not supported.
+// cuDNN 9 numbers its statuses by the thousand: 3xxx not supported, 2xxx a bad parameter. Of
+// the latter only the plain one is an algorithm's refusal; a null or misaligned pointer or a
+// stream mismatch is the caller's, and no other algorithm would take it.
 bool is_refusal(cudnnStatus_t s) {
-  return s >= CUDNN_STATUS_BAD_PARAM && s < CUDNN_STATUS_INTERNAL_ERROR;
+  return s == CUDNN_STATUS_BAD_PARAM ||
+         (s >= CUDNN_STATUS_NOT_SUPPORTED && s < CUDNN_STATUS_INTERNAL_ERROR);
 }
 
 std::string status_text(cudnnStatus_t s) {

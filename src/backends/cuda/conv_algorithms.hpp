@@ -1,6 +1,6 @@
 // cuDNN's algorithms for one pass of one convolution shape (conv2d.cpp): the deterministic ones
-// (or, unless the context asks for determinism, all of them), in the order we prefer them, and
-// which of them the pass runs.
+// (or, unless the context asks for determinism, all of them), in the order we prefer them (by
+// math type, each type in cuDNN's order: rank(), below), and which of them the pass runs.
 //
 // cudnnGet*_v7 ranks algorithms by heuristics without running them, so its SUCCESS does not
 // promise that an execution is accepted. A pass therefore keeps every deterministic candidate:

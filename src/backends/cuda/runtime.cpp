@@ -31,7 +31,14 @@ Runtime::Runtime(int device) {
   if (device < 0 || device >= count)
     fail(ExitCode::failure, "CUDA device {} requested, but {} are visible", device, count);
   current = std::make_unique<Context>(device);
-  if (!kernels::launch_probe()) {
+  bool runs = false;
+  try {
+    runs = kernels::launch_probe();
+  } catch (...) {  // e.g. a driver too old for the toolkit's code: no half-made runtime left
+    current.reset();
+    throw;
+  }
+  if (!runs) {
     const int cc = current->compute_capability();
     current.reset();
     fail(ExitCode::failure,

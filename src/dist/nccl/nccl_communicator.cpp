@@ -106,6 +106,11 @@ void NcclCommunicator::allreduce_sum_on(double* data, std::int64_t count,
   signal(stream);
 }
 
+void NcclCommunicator::stop_watchdog() {
+  synchronize();
+  watchdog_.reset();
+}
+
 void NcclCommunicator::synchronize() const {
   SWAG_CUDA_CHECK(cudaStreamSynchronize(stream_));
 }
