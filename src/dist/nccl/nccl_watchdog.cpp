@@ -12,6 +12,8 @@ namespace swag::dist {
 namespace {
 
 constexpr auto kPollInterval = std::chrono::seconds(1);
+// Long enough for a rank whose peers have exited in order to write its checkpoint and exit too.
+constexpr auto kGrace = std::chrono::seconds(30);
 
 [[noreturn]] void end_job() {
   const int code = static_cast<int>(ExitCode::failure);
@@ -36,10 +38,12 @@ NcclWatchdog::~NcclWatchdog() {
 
 void NcclWatchdog::watch(const std::stop_token& stop) {
   std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, stop, kPollInterval, [&] { return stop.stop_requested(); })) {
+  const auto stopped = [&] { return stop.stop_requested(); };
+  while (!wake_.wait_for(lock, stop, kPollInterval, stopped)) {
     ncclResult_t state = ncclSuccess;
     if (ncclCommGetAsyncError(comm_, &state) != ncclSuccess) continue;
     if (state == ncclSuccess || state == ncclInProgress) continue;
+    if (wake_.wait_for(lock, stop, kGrace, stopped)) return;  // this rank finished meanwhile
     const char* why = ncclGetLastError(comm_);
     std::fprintf(stderr,
                  "swag: error: [rank %d] NCCL: asynchronous error %s%s%s (a rank or its network "

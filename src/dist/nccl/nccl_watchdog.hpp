@@ -1,9 +1,12 @@
 // Watches a NCCL communicator for asynchronous errors: a peer process or its network link gone.
 // Without it, a rank whose host waits on a collective's result (a loss read back, a checkpoint)
-// would block until the job's time limit. A thread asks NCCL once a second; on an error it says
-// so on stderr ("swag: error: [rank R] NCCL: ..."), aborts the communicator, which ends the
-// local collectives, and ends the job: MPI_Abort when MPI is initialized, so that every rank
-// goes, else the process exits with ExitCode::failure.
+// would block until the job's time limit. A thread asks NCCL once a second. An error it reports
+// may also be a peer's orderly exit (a rank that destroyed its communicator first, at the end of
+// a run or on a checkpointed stop), so the watchdog gives this rank a grace period to finish on
+// its own; if it is still running then, the watchdog says so on stderr ("swag: error: [rank R]
+// NCCL: ..."), aborts the communicator, which ends the local collectives, and ends the job:
+// MPI_Abort when MPI is initialized, so that every rank goes, else the process exits with
+// ExitCode::failure.
 #pragma once
 #include <nccl.h>
 
