@@ -20,8 +20,11 @@
 # tools/gpu/end_to_end_check.py), a memory check (one line of summary.txt: a RegNetY-128GF step
 # at the batch doc/memory.md predicts for 80 GB), then the speed comparison with PyTorch
 # (tools/gpu/bench_side_by_side.py): bench.log, bench_results.jsonl, bench_table.md; all within
-# SWAG_GPU_BUDGET_S seconds from the start (default 540; cases from SWAG_BENCH_CASES). Exits 0 only if every test ran and passed; a test that finds no GPU (exit
-# 77) is a failure; the comparison's failures are rows of its table, not the exit status.
+# SWAG_GPU_BUDGET_S seconds from the start (default 540; cases from SWAG_BENCH_CASES). Exits 0
+# only if every test ran and passed; a test that finds no GPU (exit 77) is a failure; the
+# comparison's failures are rows of its table, not the exit status.
+# A rerun can take less device time: SWAG_GPU_PARTS (default tests,end_to_end,memory,bench)
+# picks the parts, and SWAG_GTEST_FILTER is handed to the test binaries as --gtest_filter.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bundle=build/cuda/gpu-bundle
@@ -138,60 +141,70 @@ run() {
 
   local name exe_path args rc verdict failed=0
   : >"$out/summary.txt"
-  while IFS=$'\t' read -r name exe_path args; do
+  wants() { [[ ,${SWAG_GPU_PARTS:-tests,end_to_end,memory,bench}, == *,$1,* ]]; }
+  if wants tests; then
+    while IFS=$'\t' read -r name exe_path args; do
+      set +e
+      # shellcheck disable=SC2086  # ctest's arguments, split as ctest would
+      LD_LIBRARY_PATH=$libs timeout 300 "$bundle/bin/$(basename "$exe_path")" $args \
+        ${SWAG_GTEST_FILTER:+--gtest_filter="$SWAG_GTEST_FILTER"} \
+        --gtest_output="xml:$scratch/$name.xml" </dev/null >"$out/$name.log" 2>&1
+      rc=$?
+      set -e
+      case $rc in
+        0) verdict=passed ;;
+        77) verdict="FAILED (the test saw no GPU)" ;;
+        124) verdict="FAILED (timed out after 300 s)" ;;
+        *) verdict="FAILED (exit $rc)" ;;
+      esac
+      echo "$name: $verdict" | tee -a "$out/summary.txt"
+      if [[ $rc == 0 ]]; then tail -n 3 "$out/$name.log"; else cat "$out/$name.log"; failed=1; fi
+    done <"$bundle/tests.tsv"
+  fi
+
+  if wants end_to_end; then
+    # The commands end to end on the GPU against the CPU: pretrain (loss curve, learning, bitwise
+    # resume), eval and finetune.
     set +e
-    # shellcheck disable=SC2086  # ctest's arguments, split as ctest would
-    LD_LIBRARY_PATH=$libs timeout 300 "$bundle/bin/$(basename "$exe_path")" $args \
-      --gtest_output="xml:$scratch/$name.xml" </dev/null >"$out/$name.log" 2>&1
+    timeout 300 python3 tools/gpu/end_to_end_check.py --swag "$swag" \
+      --out "$scratch/end_to_end" --data "$bundle/data" >"$out/end_to_end.log" 2>&1
     rc=$?
     set -e
-    case $rc in
-      0) verdict=passed ;;
-      77) verdict="FAILED (the test saw no GPU)" ;;
-      124) verdict="FAILED (timed out after 300 s)" ;;
-      *) verdict="FAILED (exit $rc)" ;;
-    esac
-    echo "$name: $verdict" | tee -a "$out/summary.txt"
-    if [[ $rc == 0 ]]; then tail -n 3 "$out/$name.log"; else cat "$out/$name.log"; failed=1; fi
-  done <"$bundle/tests.tsv"
-
-  # The commands end to end on the GPU against the CPU: pretrain (loss curve, learning, bitwise
-  # resume), eval and finetune.
-  set +e
-  timeout 300 python3 tools/gpu/end_to_end_check.py --swag "$swag" \
-    --out "$scratch/end_to_end" --data "$bundle/data" >"$out/end_to_end.log" 2>&1
-  rc=$?
-  set -e
-  if [[ $rc == 0 ]]; then verdict=passed; else verdict="FAILED (exit $rc)"; failed=1; fi
-  echo "end_to_end_check: $verdict" | tee -a "$out/summary.txt"
-  cat "$out/end_to_end.log"
-
-  # Memory: one step at the largest fp32 batch doc/memory.md predicts for RegNetY-128GF on an
-  # 80 GB GPU from the CPU build's tensor counters (92 images, 2 GiB left to the libraries). Its
-  # JSON (memory_bytes, measured here; gpu_in_use, the whole GPU's use, must stay under 80 GB, on
-  # an H200 too) goes into summary.txt; an out-of-memory exit says the prediction is wrong.
-  # Reported, not part of the exit status.
-  set +e
-  local memory
-  memory=$(timeout 120 "$swag" bench --model regnety_128gf --mode train --batch 92 \
-    --iters 1 --warmup 0 --device cuda --json 2>"$scratch/memory_check.err")
-  rc=$?
-  set -e
-  if [[ $rc == 0 ]]; then verdict="ran: $memory"; else
-    verdict="FAILED (exit $rc): $(tail -n 3 "$scratch/memory_check.err" | tr '\n' ' ')"
+    if [[ $rc == 0 ]]; then verdict=passed; else verdict="FAILED (exit $rc)"; failed=1; fi
+    echo "end_to_end_check: $verdict" | tee -a "$out/summary.txt"
+    cat "$out/end_to_end.log"
   fi
-  echo "memory_check (regnety_128gf, fp32, batch 92): $verdict" | tee -a "$out/summary.txt"
 
-  # The speed comparison with PyTorch, in what is left of the time budget.
-  local budget=$((${SWAG_GPU_BUDGET_S:-540} - SECONDS))
-  if ((budget > 30)); then
-    python3 tools/gpu/bench_side_by_side.py --swag "$swag" --out "$scratch/bench" \
-      --budget "$budget" ${SWAG_BENCH_CASES:+--cases "$SWAG_BENCH_CASES"} 2>&1 |
-      tee "$out/bench.log" || true
-    cp "$scratch/bench/results.jsonl" "$out/bench_results.jsonl" 2>/dev/null || true
-    cp "$scratch/bench/table.md" "$out/bench_table.md" 2>/dev/null || true
-  else
-    echo "no time left for the speed comparison" | tee "$out/bench.log"
+  if wants memory; then
+    # Memory: one step at the largest fp32 batch doc/memory.md predicts for RegNetY-128GF on an
+    # 80 GB GPU from the CPU build's tensor counters (92 images, 2 GiB left to the libraries). Its
+    # JSON (memory_bytes, measured here; gpu_in_use, the whole GPU's use, must stay under 80 GB, on
+    # an H200 too) goes into summary.txt; an out-of-memory exit says the prediction is wrong.
+    # Reported, not part of the exit status.
+    set +e
+    local memory
+    memory=$(timeout 120 "$swag" bench --model regnety_128gf --mode train --batch 92 \
+      --iters 1 --warmup 0 --device cuda --json 2>"$scratch/memory_check.err")
+    rc=$?
+    set -e
+    if [[ $rc == 0 ]]; then verdict="ran: $memory"; else
+      verdict="FAILED (exit $rc): $(tail -n 3 "$scratch/memory_check.err" | tr '\n' ' ')"
+    fi
+    echo "memory_check (regnety_128gf, fp32, batch 92): $verdict" | tee -a "$out/summary.txt"
+  fi
+
+  if wants bench; then
+    # The speed comparison with PyTorch, in what is left of the time budget.
+    local budget=$((${SWAG_GPU_BUDGET_S:-540} - SECONDS))
+    if ((budget > 30)); then
+      python3 tools/gpu/bench_side_by_side.py --swag "$swag" --out "$scratch/bench" \
+        --budget "$budget" ${SWAG_BENCH_CASES:+--cases "$SWAG_BENCH_CASES"} 2>&1 |
+        tee "$out/bench.log" || true
+      cp "$scratch/bench/results.jsonl" "$out/bench_results.jsonl" 2>/dev/null || true
+      cp "$scratch/bench/table.md" "$out/bench_table.md" 2>/dev/null || true
+    else
+      echo "no time left for the speed comparison" | tee "$out/bench.log"
+    fi
   fi
   return $failed
 }
