@@ -24,12 +24,16 @@ void call_failed(cudaError_t s, const char* call, const char* file, int line) {
        cudaGetErrorName(s), cudaGetErrorString(s));
 }
 
-void call_failed(cudnnStatus_t s, const char* call, const char* file, int line) {
-  // cuDNN 9 keeps a more specific reason than the status (which descriptor, which limit).
+std::string cudnn_status_text(cudnnStatus_t s) {
   char detail[512] = "";
   cudnnGetLastErrorString(detail, sizeof detail);
-  fail(ExitCode::failure, "{}:{}: {} failed: cuDNN error {}{}{}", file, line, function_name(call),
-       cudnnGetErrorString(s), detail[0] ? ": " : "", detail);
+  return detail[0] ? fmt::format("{}: {}", cudnnGetErrorString(s), detail)
+                   : std::string(cudnnGetErrorString(s));
+}
+
+void call_failed(cudnnStatus_t s, const char* call, const char* file, int line) {
+  fail(ExitCode::failure, "{}:{}: {} failed: cuDNN error {}", file, line, function_name(call),
+       cudnn_status_text(s));
 }
 
 void call_failed(cublasStatus_t s, const char* call, const char* file, int line) {

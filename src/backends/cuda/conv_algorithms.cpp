@@ -116,13 +116,6 @@ bool is_refusal(cudnnStatus_t s) {
          (s >= CUDNN_STATUS_NOT_SUPPORTED && s < CUDNN_STATUS_INTERNAL_ERROR);
 }
 
-std::string status_text(cudnnStatus_t s) {
-  char detail[512] = "";
-  cudnnGetLastErrorString(detail, sizeof detail);
-  return detail[0] ? fmt::format("{}: {}", cudnnGetErrorString(s), detail)
-                   : std::string(cudnnGetErrorString(s));
-}
-
 }  // namespace
 
 void ConvPass::rank(ConvPassKind kind, const ConvShapes& shapes, bool tensor_ops,
@@ -157,7 +150,7 @@ bool ConvPass::accepted(cudnnStatus_t status) {
     confirmed_ = true;
     return true;
   }
-  const std::string what = status_text(status);
+  const std::string what = detail::cudnn_status_text(status);
   if (confirmed_ || !is_refusal(status))
     fail(ExitCode::failure, "conv2d on CUDA: cuDNN's {} {} algorithm {} failed for {}: {}", label_,
          pass_name(kind_), current().algo, shape_, what);

@@ -7,6 +7,8 @@
 #include <cuda_runtime.h>
 #include <cudnn.h>
 
+#include <string>
+
 namespace swag::cuda::detail {
 
 inline bool ok(cudaError_t s) {
@@ -18,6 +20,10 @@ inline bool ok(cudnnStatus_t s) {
 inline bool ok(cublasStatus_t s) {
   return s == CUBLAS_STATUS_SUCCESS;
 }
+
+// cuDNN's name for s and, where cuDNN 9 kept one, its more specific reason for the last failure
+// (which descriptor, which limit): "CUDNN_STATUS_...: reason".
+std::string cudnn_status_text(cudnnStatus_t s);
 
 [[noreturn]] void call_failed(cudaError_t s, const char* call, const char* file, int line);
 [[noreturn]] void call_failed(cudnnStatus_t s, const char* call, const char* file, int line);
