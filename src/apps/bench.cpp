@@ -18,6 +18,7 @@
 #include "swag/nn/model.hpp"
 #include "swag/ops/device.hpp"
 #include "swag/ops/math_mode.hpp"
+#include "swag/ops/profile.hpp"
 #include "swag/train/device_scope.hpp"
 #include "swag/train/forward_backward.hpp"
 #include "swag/train/optimizer.hpp"
@@ -33,7 +34,7 @@ struct Options {
   std::int64_t batch = 32, resolution = 224, num_classes = 1000;
   int threads = 0, warmup = 2, iters = 10, workers = 2, prefetch = 2;
   bool pre_logits = false, json = false, no_dct_scaling = false, u8 = false, recompute = false,
-       nondeterministic = false;
+       nondeterministic = false, profile = false;
 };
 
 double process_cpu_seconds() {
@@ -142,6 +143,39 @@ nlohmann::ordered_json memory_report(nn::Model& model, const train::Optimizer* o
   return j;
 }
 
+// --profile: after the timed steps, as many again with every op timed (ops/profile.hpp), per
+// step: each op's calls and milliseconds, largest first, and the step's wall time, of which the
+// ops' sum is a part.
+template <class Step>
+nlohmann::ordered_json profile_steps(const Options& o, Step once) {
+  ops::profile::start();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < o.iters; ++i) once();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const std::vector<ops::profile::OpTime> times = ops::profile::stop();
+  nlohmann::ordered_json j;
+  j["step_ms"] = 1e3 * wall / o.iters;
+  double sum = 0.0;
+  for (const auto& t : times) {
+    sum += t.seconds;
+    j["ops"].push_back({{"op", t.op},
+                        {"calls_per_step", static_cast<double>(t.calls) / o.iters},
+                        {"ms_per_step", 1e3 * t.seconds / o.iters}});
+  }
+  j["ops_ms"] = 1e3 * sum / o.iters;
+  return j;
+}
+
+void print_profile(const nlohmann::ordered_json& p) {
+  const double step = p["step_ms"].get<double>();
+  fmt::print("profile: {:.3f} ms per step, {:.3f} ms of it in ops\n", step,
+             p["ops_ms"].get<double>());
+  for (const auto& op : p["ops"])
+    fmt::print("  {:<36} {:>7.1f} calls {:>10.3f} ms {:>6.1f}%\n", op["op"].get<std::string>(),
+               op["calls_per_step"].get<double>(), op["ms_per_step"].get<double>(),
+               100.0 * op["ms_per_step"].get<double>() / step);
+}
+
 void run_model(const Options& o, Device device) {
   if (o.threads > 0) cpu::Runtime::set_threads(o.threads);
   const std::size_t base = tensor_bytes_in_use(device);
@@ -201,6 +235,7 @@ void run_model(const Options& o, Device device) {
   // cuDNN's and cuBLASLt's workspace and the CUDA context (doc/memory.md sets 2 GiB aside).
   if (device == Device::cuda) j["memory_bytes"]["gpu_in_use"] = cuda::Runtime::memory_in_use();
 #endif
+  if (o.profile) j["profile"] = profile_steps(o, once);
   if (o.json)
     fmt::print("{}\n", j.dump());
   else
@@ -209,6 +244,7 @@ void run_model(const Options& o, Device device) {
         "{:.1f} MiB of activations per image\n",
         model->name(), o.mode, o.device, images_per_s, median, o.iters, j["tflops"].get<double>(),
         j["memory_bytes"]["activations_per_image"].get<double>() / (1 << 20));
+  if (o.profile && !o.json) print_profile(j["profile"]);
 }
 
 void run(const Options& o) {
@@ -270,6 +306,9 @@ Command add_bench(CLI::App& app) {
   app.add_flag("--nondeterministic", o->nondeterministic,
                "cuda: cuDNN's convolution algorithms in its own order, non-deterministic ones "
                "included (run.deterministic = false; doc/gpu.md)");
+  app.add_flag("--profile", o->profile,
+               "train and infer: after the timed steps, as many again with each op timed (host "
+               "clock on the CPU, CUDA events on the GPU): milliseconds per op and step");
   app.add_flag("--json", o->json, "print one JSON object");
   return [o] { run(*o); };
 }

@@ -92,10 +92,11 @@ def case_commands(a, case):
     info, _ = run_json([a.swag, "info", "--model", model, "--resolution", str(a.resolution),
                         "--json"], 60)
     commands = {
-        "swag": [a.swag, "bench", *common, "--json"],
+        "swag": [a.swag, "bench", *common, "--profile", "--json"],
         "swag_tf32": [a.swag, "bench", *common, "--math", "tf32", "--json"],
         "swag_bf16": [a.swag, "bench", *common, "--math", "bf16", "--json"],
-        "swag_amp_bf16": [a.swag, "bench", *common, "--precision", "bf16", "--json"],
+        "swag_amp_bf16": [a.swag, "bench", *common, "--precision", "bf16", "--profile",
+                          "--json"],
         "swag_amp_bf16_nd": [a.swag, "bench", *common, "--precision", "bf16",
                              "--nondeterministic", "--json"],
         "torch_fp32": [a.python, os.path.join(HERE, "bench_pytorch.py"), *common,
@@ -192,9 +193,26 @@ def write_table(path, rows, gpu, sides):
             ok = "images_per_s" in a and "images_per_s" in b
             ratio.append(f"{a['images_per_s'] / b['images_per_s']:.2f}" if ok else "-")
         lines.append(f"| {model} | {mode} | {batch} | " + " | ".join(cells + ratio) + " |")
+    lines += profile_lines(rows)
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def profile_lines(rows, top=8):
+    """Where the profiled sides' steps go: the ops that take most of each step."""
+    lines = []
+    for r in rows:
+        p = r.get("profile")
+        if not p:
+            continue
+        lines += ["", f"{r['case']} {r['side']}: {p['step_ms']:.2f} ms per profiled step, "
+                      f"{p['ops_ms']:.2f} ms in ops", "",
+                  "| op | calls | ms | share of step |", "|---|---|---|---|"]
+        for op in p["ops"][:top]:
+            lines.append(f"| {op['op']} | {op['calls_per_step']:g} | {op['ms_per_step']:.3f} | "
+                         f"{100 * op['ms_per_step'] / p['step_ms']:.1f}% |")
+    return lines
 
 
 if __name__ == "__main__":

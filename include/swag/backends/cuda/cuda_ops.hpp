@@ -78,13 +78,17 @@ void class_token_output_backward(const Tensor& dy, Tensor& dx);
 void nchw_to_nhwc(const Tensor& x, Tensor& y);
 
 // The input path (normalize.cpp, staging.cpp): the loader's normalization of u8 NHWC RGB
-// batches; copies from page-locked host memory that return at once; and events on the context
-// stream behind ops::Event (a cudaEvent_t passed as void*, so that this header needs no CUDA one).
+// batches, and copies from page-locked host memory that return at once.
 void normalize_images(const Tensor& pixels, Tensor& images);
 void copy_async(const Tensor& src, Tensor& dst);
+// Events on the context stream (events.cpp; a cudaEvent_t passed as void*, so that this header
+// needs no CUDA one): behind ops::Event, without timing; and for ops::profile, a timed event
+// recorded now, and the milliseconds between two that have completed.
 void* event_create();
 void event_destroy(void* event) noexcept;
 void event_record(void* event);
 void event_wait(void* event);
+void* timed_event_record();
+float event_elapsed_ms(void* start, void* end);
 
 }  // namespace swag::cuda

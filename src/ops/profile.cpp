@@ -1,0 +1,99 @@
+#include "swag/ops/profile.hpp"
+
+#include <algorithm>
+#include <map>
+#include <thread>
+
+#include "swag/ops/device.hpp"
+#ifdef SWAG_WITH_CUDA
+#include "swag/backends/cuda/cuda_ops.hpp"
+#endif
+
+namespace swag::ops::profile {
+namespace {
+
+struct GpuCall {
+  const char* op;
+  void* start;
+  void* end;
+};
+
+struct Recorder {
+  std::thread::id owner;
+  int depth = 0;
+  std::map<std::string, OpTime> cpu;
+  std::vector<GpuCall> gpu;  // resolved by stop(), once the GPU is done
+};
+
+Recorder& recorder() {
+  static Recorder r;
+  return r;
+}
+
+}  // namespace
+
+void start() {
+  Recorder& r = recorder();
+  r = Recorder{};
+  r.owner = std::this_thread::get_id();
+  detail::on.store(true, std::memory_order_release);
+}
+
+std::vector<OpTime> stop() {
+  detail::on.store(false);
+  Recorder& r = recorder();
+  std::map<std::string, OpTime> totals = std::move(r.cpu);
+#ifdef SWAG_WITH_CUDA
+  if (!r.gpu.empty()) synchronize(Device::cuda);
+  for (const GpuCall& c : r.gpu) {
+    OpTime& t = totals[c.op];
+    ++t.calls;
+    t.seconds += 1e-3 * cuda::event_elapsed_ms(c.start, c.end);
+    cuda::event_destroy(c.start);
+    cuda::event_destroy(c.end);
+  }
+#endif
+  r = Recorder{};
+  std::vector<OpTime> out;
+  for (auto& [op, t] : totals) {
+    t.op = op;
+    out.push_back(t);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const OpTime& a, const OpTime& b) { return a.seconds > b.seconds; });
+  return out;
+}
+
+void Scope::begin(const char* op, bool gpu) {
+  Recorder& r = recorder();
+  if (std::this_thread::get_id() != r.owner) return;
+  counted_ = true;
+  if (r.depth++ > 0) return;
+  timed_ = true;
+  op_ = op;
+  gpu_ = gpu;
+#ifdef SWAG_WITH_CUDA
+  if (gpu_) {
+    start_event_ = cuda::timed_event_record();
+    return;
+  }
+#endif
+  start_ = std::chrono::steady_clock::now();
+}
+
+void Scope::end() {
+  Recorder& r = recorder();
+  --r.depth;
+  if (!timed_) return;
+#ifdef SWAG_WITH_CUDA
+  if (gpu_) {
+    r.gpu.push_back({op_, start_event_, cuda::timed_event_record()});
+    return;
+  }
+#endif
+  OpTime& t = r.cpu[op_];
+  ++t.calls;
+  t.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+}  // namespace swag::ops::profile
