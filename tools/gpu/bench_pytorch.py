@@ -8,11 +8,14 @@ images, the median of --iters timed steps after --warmup untimed ones (torch.com
 during the warm-up). Prints one JSON object, with the fields `swag bench --json` has.
 
     bench_pytorch.py --model regnety_16gf --mode train --batch 64 --resolution 224 \
-        [--precision fp32|tf32|bf16] [--channels-last] [--compile] [--device cuda|cpu]
+        [--precision fp32|tf32|bf16] [--channels-last] [--compile] [--device cuda|cpu] [--profile]
 
 --precision: fp32 (TF32 off: the arithmetic of swag's fp32 kernels), tf32 (PyTorch's matmul
 and cuDNN TF32), bf16 (autocast to bfloat16, fp32 master weights). The baseline of the GPU
 issue is --precision bf16 --channels-last --compile.
+--profile: after the timed steps, as many again under torch.profiler, reported as `profile` in
+the schema of `swag bench --profile`: per CUDA kernel (on the CPU, per aten op) its calls and
+self time per step, largest first, the 40 largest kept (the timed steps run without it).
 """
 import argparse
 import json
@@ -46,6 +49,7 @@ def parse_args():
     p.add_argument("--device", default="cuda", choices=["cuda", "cpu"])
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--iters", type=int, default=10)
+    p.add_argument("--profile", action="store_true")
     return p.parse_args()
 
 
@@ -64,6 +68,32 @@ def param_groups(model):
     for name, p in model.named_parameters():
         (no_decay if p.ndim <= 1 else decay).append(p)
     return [{"params": decay, "weight_decay": 1e-5}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+def profile_steps(once, iters, cuda, top=40):
+    """Per kernel (CUDA) or aten op (CPU) self time per step, under torch.profiler."""
+    from torch.profiler import ProfilerActivity, profile
+    activity = ProfilerActivity.CUDA if cuda else ProfilerActivity.CPU
+    with profile(activities=[activity]) as prof:
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            once()
+        wall = time.perf_counter() - t0
+    kind = torch.autograd.DeviceType.CUDA if cuda else torch.autograd.DeviceType.CPU
+    ops = []
+    for e in prof.key_averages():
+        if e.device_type != kind:
+            continue
+        if cuda:  # self_cuda_time_total before PyTorch 2.4
+            us = getattr(e, "self_device_time_total", None)
+            us = e.self_cuda_time_total if us is None else us
+        else:
+            us = e.self_cpu_time_total
+        ops.append({"op": e.key[:120], "calls_per_step": e.count / iters,
+                    "ms_per_step": us / 1e3 / iters})
+    ops.sort(key=lambda o: -o["ms_per_step"])
+    return {"step_ms": 1e3 * wall / iters, "ops_ms": sum(o["ms_per_step"] for o in ops),
+            "ops": ops[:top]}
 
 
 def main():
@@ -125,6 +155,8 @@ def main():
     if cuda:
         out["gpu"] = torch.cuda.get_device_name(0)
         out["peak_memory_bytes"] = torch.cuda.max_memory_allocated()
+    if a.profile:
+        out["profile"] = profile_steps(once, a.iters, cuda)
     print(json.dumps(out))
 
 

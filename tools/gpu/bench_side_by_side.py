@@ -100,9 +100,9 @@ def case_commands(a, case):
         "swag_amp_bf16_nd": [a.swag, "bench", *common, "--precision", "bf16",
                              "--nondeterministic", "--json"],
         "torch_fp32": [a.python, os.path.join(HERE, "bench_pytorch.py"), *common,
-                       "--precision", "fp32", "--channels-last"],
+                       "--precision", "fp32", "--channels-last", "--profile"],
         "torch_bf16": [a.python, os.path.join(HERE, "bench_pytorch.py"), *common,
-                       "--precision", "bf16", "--channels-last", "--compile"],
+                       "--precision", "bf16", "--channels-last", "--compile", "--profile"],
     }
     return info, commands
 
