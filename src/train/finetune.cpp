@@ -89,10 +89,8 @@ eval::TopKCounts evaluate(nn::Model& trained, const Config& c, const dist::Commu
 
 void finetune(const Config& c, const dist::Communicator& comm) {
   // Outlives every device tensor.
-  const DeviceScope device(c.get_string("run.device"), c.get_string("run.math"), comm);
-  device.set_deterministic(c.get_bool("run.deterministic"));
-  const DType precision =
-      parse_precision(c.get_string("run.precision"), c.get_string("run.math"), ChoiceFrom::deck);
+  const DeviceScope device(c, comm);
+  const DType precision = deck_precision(c);
   const std::int64_t global = c.get_int("batch.global");
   if (global < 1 || global % comm.size() != 0)
     fail(ExitCode::config, "batch.global = {} does not divide over {} ranks", global, comm.size());

@@ -1,3 +1,4 @@
+#include "swag/train/device_scope.hpp"
 #include "swag/train/finetune.hpp"
 
 namespace swag::train {
@@ -5,20 +6,9 @@ namespace swag::train {
 const ConfigSchema& finetune_schema() {
   using I = std::int64_t;
   using S = std::string;
-  static const ConfigSchema schema = {
+  static const ConfigSchema schema = with_device_keys({
       {"run.dir", S("runs/finetune"), "run directory (config, metrics, checkpoints, results)"},
       {"run.seed", I{0}, "seed of the head, the subset, the order, augmentation and mixup"},
-      {"run.device", std::string("cpu"),
-       "cpu, or cuda: train and evaluate on one GPU per rank (the cuda preset)"},
-      {"run.math", std::string("fp32"),
-       "GPU products of convolutions, linear layers, attention: fp32, tf32 or bf16"},
-      {"run.precision", std::string("fp32"),
-       "activation storage: fp32, bf16 or fp16 (fp32 master weights; doc/mixed_precision.md)"},
-      {"run.recompute_activations", false,
-       "keep only each block's output; backward recomputes the rest (doc/memory.md)"},
-      {"run.deterministic", true,
-       "GPU: deterministic cuDNN convolutions only (a resumed run is bitwise an uninterrupted "
-       "one); false: any, in cuDNN's order (doc/gpu.md)"},
       {"run.stop_at_step", I{0}, "checkpoint and stop (exit 75) at this step (0: never)"},
       {"model.name", S(""), "model preset (default: the init checkpoint's)"},
       {"model.resolution", I{384}, "fine-tuning resolution: 384 RegNetY/ViT-B, 512 L, 518 H"},
@@ -45,7 +35,7 @@ const ConfigSchema& finetune_schema() {
       {"checkpoint.every", I{1000}, "steps between checkpoints"},
       {"checkpoint.keep_last", I{2}, "checkpoints kept"},
       {"log.every", I{20}, "steps between progress lines and metrics records"},
-  };
+  });
   return schema;
 }
 

@@ -80,10 +80,8 @@ OptimizerOptions optimizer_options(const Config& c) {
 
 void pretrain(const Config& c, const dist::Communicator& comm) {
   // Outlives every device tensor.
-  const DeviceScope device(c.get_string("run.device"), c.get_string("run.math"), comm);
-  device.set_deterministic(c.get_bool("run.deterministic"));
-  const DType precision =
-      parse_precision(c.get_string("run.precision"), c.get_string("run.math"), ChoiceFrom::deck);
+  const DeviceScope device(c, comm);
+  const DType precision = deck_precision(c);
   BatchLayout layout = layout_of(c, comm);
   std::string vocab_sha256;
   const auto source = make_source(c, layout, vocab_sha256);

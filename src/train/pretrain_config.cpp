@@ -1,22 +1,14 @@
 #include "swag/train/pretrain_config.hpp"
 
+#include "swag/train/device_scope.hpp"
+
 namespace swag::train {
 
 const ConfigSchema& pretrain_schema() {
   using I = std::int64_t;
-  static const ConfigSchema schema = {
+  static const ConfigSchema schema = with_device_keys({
       {"run.dir", std::string("runs/pretrain"), "run directory (config, metrics, checkpoints)"},
       {"run.seed", I{0}, "seed of initialization, sampling and augmentation"},
-      {"run.device", std::string("cpu"), "cpu, or cuda: one GPU per rank (the cuda preset)"},
-      {"run.math", std::string("fp32"),
-       "GPU products of convolutions, linear layers, attention: fp32, tf32 or bf16"},
-      {"run.precision", std::string("fp32"),
-       "activation storage: fp32, bf16 or fp16 (fp32 master weights; doc/mixed_precision.md)"},
-      {"run.recompute_activations", false,
-       "keep only each block's output; backward recomputes the rest (doc/memory.md)"},
-      {"run.deterministic", true,
-       "GPU: deterministic cuDNN convolutions only (a resumed run is bitwise an uninterrupted "
-       "one); false: any, in cuDNN's order (doc/gpu.md)"},
       {"run.stop_at_step", I{0},
        "checkpoint and stop (exit 75) at this step, as on a signal (0: never)"},
       {"model.name", std::string("regnety_16gf"), "model preset"},
@@ -54,7 +46,7 @@ const ConfigSchema& pretrain_schema() {
       {"checkpoint.keep_every", I{0},
        "also keep checkpoints of steps that are multiples (0: none)"},
       {"log.every", I{10}, "steps between progress lines and metrics records"},
-  };
+  });
   return schema;
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "swag/core/config.hpp"
 #include "swag/core/tensor.hpp"
 #include "swag/dist/communicator.hpp"
 
@@ -29,14 +30,22 @@ class DeviceScope {
   // as long as it lives.
   DeviceScope(const std::string& name, const std::string& math, const dist::Communicator& comm,
               ChoiceFrom from = ChoiceFrom::deck);
+  // A training deck's choice: run.device and run.math as above, and run.deterministic: on a
+  // GPU, whether its convolutions keep to deterministic algorithms (ops::set_gpu_deterministic);
+  // the CPU is deterministic either way.
+  DeviceScope(const Config& deck, const dist::Communicator& comm);
   Device device() const { return device_; }
-  // run.deterministic: on a GPU, whether its convolutions keep to deterministic algorithms
-  // (ops::set_gpu_deterministic); nothing on the CPU, which is deterministic either way.
-  void set_deterministic(bool deterministic) const;
 
  private:
   Device device_ = Device::cpu;
   std::shared_ptr<void> runtime_;
 };
+
+// A training deck's schema (pre-training, fine-tuning): `keys`, and the keys that choose the
+// device and the numerics, those DeviceScope(deck, comm) and deck_precision read, and
+// run.recompute_activations.
+ConfigSchema with_device_keys(ConfigSchema keys);
+// run.precision of a training deck, checked against its run.math (parse_precision).
+DType deck_precision(const Config& deck);
 
 }  // namespace swag::train
