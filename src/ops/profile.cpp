@@ -4,6 +4,7 @@
 #include <map>
 #include <thread>
 
+#include "swag/core/error.hpp"
 #include "swag/ops/device.hpp"
 #ifdef SWAG_WITH_CUDA
 #include "swag/backends/cuda/cuda_ops.hpp"
@@ -87,7 +88,16 @@ void Scope::end() {
   if (!timed_) return;
 #ifdef SWAG_WITH_CUDA
   if (gpu_) {
-    r.gpu.push_back({op_, start_event_, cuda::timed_event_record()});
+    // A destructor must not throw: a failed record (a sticky error of an earlier kernel) drops
+    // this call, and the error comes out of stop()'s synchronize.
+    void* end_event = nullptr;
+    try {
+      end_event = cuda::timed_event_record();
+    } catch (const Error&) {
+      cuda::event_destroy(start_event_);
+      return;
+    }
+    r.gpu.push_back({op_, start_event_, end_event});
     return;
   }
 #endif
