@@ -251,6 +251,8 @@ void run(const Options& o) {
   if (o.mode != "train" && o.mode != "infer" && o.mode != "loader")
     fail(ExitCode::usage, "--mode must be train, infer or loader, not '{}'", o.mode);
   if (o.iters < 1 || o.warmup < 0) fail(ExitCode::usage, "--iters >= 1 and --warmup >= 0");
+  if (o.mode == "loader" && o.profile)
+    fail(ExitCode::usage, "--profile times the ops of --mode train or infer, not of the loader");
   if (o.mode == "loader") return run_loader(o);
   if (o.model.empty()) fail(ExitCode::usage, "--mode {} needs --model", o.mode);
   const ops::MathMode math = ops::parse_math_mode(o.math);

@@ -122,6 +122,8 @@ def case_bench_bad_mode(swag, work):
     expect_error(run(swag, "bench", "--model", "regnety_test", "--mode", "fly"), USAGE,
                  "--mode must be train, infer or loader")
     expect_error(run(swag, "bench", "--mode", "loader"), USAGE, "--mode loader needs --data")
+    expect_error(run(swag, "bench", "--mode", "loader", "--data", work, "--profile"), USAGE,
+                 "--profile times the ops of --mode train or infer, not of the loader")
     expect_error(run(swag, "bench", "--mode", "train"), USAGE, "--mode train needs --model")
     expect_error(run(swag, "bench", "--model", "regnety_test", "--device", "tpu"), USAGE,
                  "--device must be cpu or cuda, not 'tpu'")
