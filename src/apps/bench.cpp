@@ -155,6 +155,7 @@ nlohmann::ordered_json profile_steps(const Options& o, Step once) {
   const std::vector<ops::profile::OpTime> times = ops::profile::stop();
   nlohmann::ordered_json j;
   j["step_ms"] = 1e3 * wall / o.iters;
+  j["ops"] = nlohmann::ordered_json::array();
   double sum = 0.0;
   for (const auto& t : times) {
     sum += t.seconds;
