@@ -19,8 +19,8 @@ that a run cut short by --budget still compares every case:
                 fp32 master weights (doc/mixed_precision.md): PyTorch's bf16 autocast
   swag_amp_bf16_nd  the same with --nondeterministic: cuDNN may take its non-deterministic
                 convolution algorithms, as PyTorch does by default (what determinism costs)
-  torch_fp32    bench_pytorch.py eager, fp32 with TF32 off, channels_last: the same arithmetic
-  torch_bf16    bench_pytorch.py bf16 autocast + channels_last + torch.compile: the baseline of
+  torch_fp32    tools/bench_torch.py eager, fp32 with TF32 off, channels_last: the same arithmetic
+  torch_bf16    tools/bench_torch.py bf16 autocast + channels_last + torch.compile: the baseline of
                 the GPU issue (PyTorch as it is run in practice)
 A run that fails or passes --timeout becomes a row with its error, and the next one goes on;
 results.jsonl is appended to after every run, so a run cut short keeps what it measured.
@@ -91,6 +91,7 @@ def case_commands(a, case):
               "--device", a.device]
     info, _ = run_json([a.swag, "info", "--model", model, "--resolution", str(a.resolution),
                         "--json"], 60)
+    torch_bench = [a.python, os.path.join(HERE, "..", "bench_torch.py"), *common]
     commands = {
         "swag": [a.swag, "bench", *common, "--profile", "--json"],
         "swag_tf32": [a.swag, "bench", *common, "--math", "tf32", "--json"],
@@ -99,10 +100,10 @@ def case_commands(a, case):
                           "--json"],
         "swag_amp_bf16_nd": [a.swag, "bench", *common, "--precision", "bf16",
                              "--nondeterministic", "--json"],
-        "torch_fp32": [a.python, os.path.join(HERE, "bench_pytorch.py"), *common,
-                       "--precision", "fp32", "--channels-last", "--profile"],
-        "torch_bf16": [a.python, os.path.join(HERE, "bench_pytorch.py"), *common,
-                       "--precision", "bf16", "--channels-last", "--compile", "--profile"],
+        "torch_fp32": [*torch_bench, "--precision", "fp32", "--channels-last", "--profile",
+                       "--json"],
+        "torch_bf16": [*torch_bench, "--precision", "bf16", "--channels-last", "--compile",
+                       "--profile", "--json"],
     }
     return info, commands
 
