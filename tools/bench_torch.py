@@ -199,7 +199,12 @@ def main() -> int:
         result["gpu"] = torch.cuda.get_device_name(device)
         result["peak_memory_bytes"] = torch.cuda.max_memory_allocated(device)
     if args.profile:
-        result["profile"] = profile_steps(step, args.iters, device.type == "cuda")
+        try:  # after the timed steps: a profiler failure must not lose their figure
+            result["profile"] = profile_steps(step, args.iters, device.type == "cuda")
+        except Exception as exc:  # torch.profiler's API moves between PyTorch versions
+            result["profile_error"] = f"{type(exc).__name__}: {exc}"
+            print(f"bench_torch.py: the profile failed: {result['profile_error']}",
+                  file=sys.stderr)
     if args.json:
         print(json.dumps(result))
     else:
