@@ -26,7 +26,7 @@ through torch.compile (compiled during the warm-up). The GPU comparison's baseli
 (tools/gpu/bench_side_by_side.py) is --precision bf16 --channels-last --compile.
 --profile: after the timed steps, as many again under torch.profiler, reported as `profile` in
 the schema of `swag bench --profile`: per CUDA kernel (on the CPU, per aten op) its calls and
-self time per step, largest first, the 40 largest kept.
+self time per step, largest first.
 
 Run it on the same machine as `swag bench` with the same configuration and compare the ratio
 (doc: DESIGN.md section 8).
@@ -104,7 +104,7 @@ def bench(step, warmup: int, iters: int) -> list:
     return times
 
 
-def profile_steps(step, iters: int, cuda: bool, top: int = 40) -> dict:
+def profile_steps(step, iters: int, cuda: bool) -> dict:
     """Per kernel (CUDA) or aten op (CPU) self time per step, under torch.profiler."""
     from torch.profiler import ProfilerActivity, profile
     activity = ProfilerActivity.CUDA if cuda else ProfilerActivity.CPU
@@ -127,7 +127,7 @@ def profile_steps(step, iters: int, cuda: bool, top: int = 40) -> dict:
                     "ms_per_step": us / 1e3 / iters})
     ops.sort(key=lambda o: -o["ms_per_step"])
     return {"step_ms": 1e3 * wall / iters, "ops_ms": sum(o["ms_per_step"] for o in ops),
-            "ops": ops[:top]}
+            "ops": ops}
 
 
 def main() -> int:

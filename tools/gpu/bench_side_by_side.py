@@ -33,6 +33,7 @@ model).
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -208,10 +209,66 @@ def write_table(path, rows, gpu, sides):
             ok = "images_per_s" in a and "images_per_s" in b
             ratio.append(f"{a['images_per_s'] / b['images_per_s']:.2f}" if ok else "-")
         lines.append(f"| {model} | {mode} | {batch} | " + " | ".join(cells + ratio) + " |")
-    lines += profile_lines(rows)
+    lines += category_lines(rows) + profile_lines(rows)
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+# Where a profiled op or kernel belongs, for the gap table: swag's op names (ops/dispatch.hpp),
+# then PyTorch's CUDA kernels and aten ops, by name, the first pattern that matches (a guide: the
+# op lists above are the evidence). Triton's fused kernels are element-wise unless they fuse a
+# norm; PyTorch's CUDA kernel names vary by version and GPU.
+CATEGORIES = (
+    ("convolution", r"^conv2d_"),
+    ("linear (GEMM)", r"^linear_"),
+    ("attention", r"^attention_"),
+    ("normalization", r"^(batchnorm|layer_norm)_"),
+    ("loss", r"^softmax_cross_entropy_"),
+    ("optimizer", r"^(sgd_update|adamw_update|sum_of_squares|scale|ema_update)$"),
+    ("layout, conversion", r"^(convert|nchw_to_nhwc|normalize_images|token_embedding_|"
+                           r"class_token_output_|swap_values)"),
+    ("element-wise", r"^(relu|sigmoid|gelu|tanh|add|accumulate|channel_scale|global_avg_pool)_?"),
+    ("normalization", r"triton.*(batch_norm|layer_norm)|batch_norm|layer_norm|welford|layernorm|"
+                      r"\bbn_"),
+    ("element-wise", r"triton"),
+    ("loss", r"log_softmax|nll_loss|cross_entropy"),
+    ("attention", r"flash|fmha|attention|sdpa|softmax|qkv"),
+    ("optimizer", r"multi_tensor|foreach|optimizer|sgd|adam"),
+    ("convolution", r"conv|fprop|dgrad|wgrad|implicit|winograd|cudnn"),
+    ("linear (GEMM)", r"gemm|nvjet|cutlass|cublas|matmul|addmm|bmm|::mm$|linear|xmma"),
+    ("element-wise", r"elementwise|vectorized|reduce|threshold|clamp|relu|sigmoid|gelu|tanh|"
+                     r"add|mul|div|mean|sum|pool|copy|fill|where|cat"),
+)
+
+
+def category(op):
+    name = op.lower()
+    return next((c for c, pattern in CATEGORIES if re.search(pattern, name)), "other")
+
+
+def category_lines(rows):
+    """Per case, each profiled side's milliseconds per step by category: where the gaps lie."""
+    lines = []
+    by_case = {}
+    for r in rows:
+        if r.get("profile"):
+            by_case.setdefault(r["case"], []).append(r)
+    for case, profiled in by_case.items():
+        table = {}
+        for r in profiled:
+            p = r["profile"]
+            for op in p["ops"]:
+                table.setdefault(category(op["op"]), {}).setdefault(r["side"], 0.0)
+                table[category(op["op"])][r["side"]] += op["ms_per_step"]
+            table.setdefault("outside the ops", {})[r["side"]] = p["step_ms"] - p["ops_ms"]
+        sides = [r["side"] for r in profiled]
+        lines += ["", f"{case}: milliseconds per profiled step by category", "",
+                  "| category | " + " | ".join(sides) + " |", "|---|" + "---|" * len(sides)]
+        for name in sorted(table, key=lambda c: -max(table[c].values())):
+            cells = [f"{table[name][s]:.2f}" if s in table[name] else "-" for s in sides]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def profile_lines(rows, top=8):
