@@ -24,6 +24,9 @@ that a run cut short by --budget still compares every case:
                 the GPU issue (PyTorch as it is run in practice)
 A run that fails or passes --timeout becomes a row with its error, and the next one goes on;
 results.jsonl is appended to after every run, so a run cut short keeps what it measured.
+The swag, swag_amp_bf16, torch_fp32 and torch_bf16 sides also profile their steps (`swag bench
+--profile`, `bench_torch.py --profile`). table.md: images/s, MFU and ratios per case, then per
+case each profiled side's milliseconds by category (CATEGORIES), then each side's largest ops.
 FLOPs: 2 per MAC of `swag info`, a training step three times the forward's. MFU divides by the
 GPU's dense peak for the run's arithmetic: fp32 on CUDA cores for swag and torch_fp32, TF32
 tensor cores for swag_tf32, bf16 tensor cores for swag_bf16, swag_amp_bf16 and torch_bf16
@@ -217,7 +220,7 @@ def write_table(path, rows, gpu, sides):
 
 # Where a profiled op or kernel belongs, for the gap table: swag's op names (ops/dispatch.hpp),
 # then PyTorch's CUDA kernels and aten ops, by name, the first pattern that matches (a guide: the
-# op lists above are the evidence). Triton's fused kernels are element-wise unless they fuse a
+# table's op lists are the evidence). Triton's fused kernels are element-wise unless they fuse a
 # norm; PyTorch's CUDA kernel names vary by version and GPU.
 CATEGORIES = (
     ("convolution", r"^conv2d_"),
@@ -259,8 +262,8 @@ def category_lines(rows):
         for r in profiled:
             p = r["profile"]
             for op in p["ops"]:
-                table.setdefault(category(op["op"]), {}).setdefault(r["side"], 0.0)
-                table[category(op["op"])][r["side"]] += op["ms_per_step"]
+                times = table.setdefault(category(op["op"]), {})
+                times[r["side"]] = times.get(r["side"], 0.0) + op["ms_per_step"]
             table.setdefault("outside the ops", {})[r["side"]] = p["step_ms"] - p["ops_ms"]
         sides = [r["side"] for r in profiled]
         lines += ["", f"{case}: milliseconds per profiled step by category", "",
