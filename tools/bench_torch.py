@@ -15,7 +15,9 @@ The inputs are one random batch (images ~ N(0, 1), targets 1/K on K <= 3 random 
 made once. Each timed iteration is one step; the result is the median over --iters after
 --warmup untimed steps, and images_per_s = batch / median_step_s. With --json the result is one
 JSON object: images_per_s, median_step_s, model, mode, batch, resolution, threads, num_classes,
-device, amp, torch_version (and the per-iteration step_times_s).
+device, precision, channels_last, compile, torch_version (and the per-iteration step_times_s;
+on a GPU its name and the peak memory of a step, gpu and peak_memory_bytes; with --profile,
+profile).
 
 --device cuda times GPU steps (synchronizing after each, cudnn.benchmark on). --precision:
 fp32 (on a GPU with TF32 off: the arithmetic of swag's fp32 kernels), tf32 (PyTorch's matmul
