@@ -37,6 +37,12 @@ struct Options {
        nondeterministic = false, profile = false;
 };
 
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
 double process_cpu_seconds() {
   timespec t{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
@@ -49,6 +55,8 @@ double process_cpu_seconds() {
 void run_loader(const Options& o) {
   if (o.data.empty()) fail(ExitCode::usage, "--mode loader needs --data (a shard folder)");
   if (o.workers < 1 || o.prefetch < 1) fail(ExitCode::usage, "--workers and --prefetch >= 1");
+  if (o.profile)
+    fail(ExitCode::usage, "--profile times the ops of --mode train or infer, not of the loader");
   data::LoaderOptions lo;
   lo.data_dir = o.data;
   lo.global_batch = lo.local_batch = o.batch;
@@ -64,11 +72,10 @@ void run_loader(const Options& o) {
             o.batch, o.resolution, o.resolution, dtype_name(images.dtype()), o.workers, o.prefetch,
             lo.dct_scaling ? "on" : "off");
   for (int step = 0; step < o.warmup; ++step) loader.fill(step, images, targets);
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = Clock::now();
   const double cpu0 = process_cpu_seconds();
   for (int step = o.warmup; step < o.warmup + o.iters; ++step) loader.fill(step, images, targets);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double seconds = seconds_since(t0);
   const double cpu = process_cpu_seconds() - cpu0;
   const double n = static_cast<double>(o.batch) * o.iters;
   nlohmann::ordered_json j;
@@ -149,9 +156,9 @@ nlohmann::ordered_json memory_report(nn::Model& model, const train::Optimizer* o
 template <class Step>
 nlohmann::ordered_json profile_steps(const Options& o, Step once) {
   ops::profile::start();
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = Clock::now();
   for (int i = 0; i < o.iters; ++i) once();
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double wall = seconds_since(t0);
   const std::vector<ops::profile::OpTime> times = ops::profile::stop();
   nlohmann::ordered_json j;
   j["step_ms"] = 1e3 * wall / o.iters;
@@ -204,9 +211,9 @@ void run_model(const Options& o, Device device) {
   for (int i = 0; i < o.warmup; ++i) once();
   std::vector<double> seconds;
   for (int i = 0; i < o.iters; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = Clock::now();
     once();
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    seconds.push_back(seconds_since(t0));
   }
   std::sort(seconds.begin(), seconds.end());
   const double median = seconds[seconds.size() / 2];
@@ -252,8 +259,6 @@ void run(const Options& o) {
   if (o.mode != "train" && o.mode != "infer" && o.mode != "loader")
     fail(ExitCode::usage, "--mode must be train, infer or loader, not '{}'", o.mode);
   if (o.iters < 1 || o.warmup < 0) fail(ExitCode::usage, "--iters >= 1 and --warmup >= 0");
-  if (o.mode == "loader" && o.profile)
-    fail(ExitCode::usage, "--profile times the ops of --mode train or infer, not of the loader");
   if (o.mode == "loader") return run_loader(o);
   if (o.model.empty()) fail(ExitCode::usage, "--mode {} needs --model", o.mode);
   const ops::MathMode math = ops::parse_math_mode(o.math);

@@ -82,9 +82,8 @@ def run_with_profile(cmd, timeout):
     profile's error kept as profile_error): a profile must not cost the side its figure. A
     torch.compile side is profiled in-process after its timed steps, so it is not run again."""
     r, wall = run_json(cmd, timeout)
-    if "error" not in r or "--profile" not in cmd or "--compile" in cmd:
-        return r, wall
-    if r["error"].startswith("timed out"):
+    if "error" not in r or "--profile" not in cmd or "--compile" in cmd or \
+            r["error"].startswith("timed out"):
         return r, wall
     retry, more = run_json([c for c in cmd if c != "--profile"], timeout)
     retry["profile_error"] = r["error"]
