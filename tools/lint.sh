@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f build/cpu/compile_commands.json ] || cmake --preset cpu >/dev/null
-mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.cu' '*.cuh')
+mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.cu' '*.cuh')
 echo "swag lint: clang-format on ${#files[@]} files"
 clang-format --dry-run --Werror "${files[@]}"
 

@@ -50,9 +50,7 @@ template <class Terms>
 void slab_sums(std::int64_t rows, std::int64_t c, std::int64_t slabs, const Terms& terms,
                double* partial) {
   const dim3 grid(static_cast<unsigned>((c + kTileX - 1) / kTileX), static_cast<unsigned>(slabs));
-  slab_sums_kernel<<<grid, dim3(kTileX, kTileY), 0, context().stream()>>>(rows, c, slabs, terms,
-                                                                          partial);
-  check_launch();
+  launch(slab_sums_kernel<Terms>, grid, dim3(kTileX, kTileY), rows, c, slabs, terms, partial);
 }
 
 struct Pair {

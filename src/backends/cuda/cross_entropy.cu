@@ -83,9 +83,8 @@ double softmax_cross_entropy_forward(const T* logits, const float* targets, floa
   Context& ctx = context();
   auto* row_loss =
       static_cast<double*>(ctx.workspace(sizeof(double) * static_cast<std::size_t>(m)));
-  cross_entropy_rows<<<static_cast<unsigned>(m), kThreads, 0, ctx.stream()>>>(logits, targets,
-                                                                              probs, row_loss, c);
-  check_launch();
+  launch(cross_entropy_rows<T>, dim3(static_cast<unsigned>(m)), dim3(kThreads), logits, targets,
+         probs, row_loss, c);
   thread_local std::vector<double> host;  // grows once; steady-state calls allocate nothing
   host.resize(static_cast<std::size_t>(m));
   SWAG_CUDA_CHECK(cudaMemcpyAsync(host.data(), row_loss, sizeof(double) * host.size(),

@@ -16,6 +16,29 @@ namespace swag::cuda::kernels {
 
 constexpr int kThreads = 256;
 
+inline void check_launch() {
+  SWAG_CUDA_CHECK(cudaGetLastError());
+}
+
+// Queues kernel(args...) over grid x block on the context stream: the one place the .cu files
+// launch, so that the host emulator (tests/kernel_emulation, which defines
+// SWAG_KERNEL_EMULATION) can run the same kernels on the CPU.
+template <class... Params, class... Args>
+void enqueue(void (*kernel)(Params...), dim3 grid, dim3 block, const Args&... args) {
+#if defined(SWAG_KERNEL_EMULATION)
+  swag::emulation::run_grid(grid, block, [&] { kernel(args...); });
+#else
+  kernel<<<grid, block, 0, context().stream()> > >(args...);
+#endif
+}
+
+// enqueue, then the launch's error check.
+template <class... Params, class... Args>
+void launch(void (*kernel)(Params...), dim3 grid, dim3 block, const Args&... args) {
+  enqueue(kernel, grid, block, args...);
+  check_launch();
+}
+
 // op(i) for every i < n, grid-stride.
 template <class Op>
 __global__ void for_each_kernel(std::int64_t n, Op op) {
@@ -25,18 +48,14 @@ __global__ void for_each_kernel(std::int64_t n, Op op) {
     op(i);
 }
 
-inline void check_launch() {
-  SWAG_CUDA_CHECK(cudaGetLastError());
-}
-
 template <class Op>
 void for_each(std::int64_t n, const Op& op) {
   if (n <= 0) return;
   constexpr std::int64_t kMaxBlocks = std::int64_t{1} << 16;  // the loop strides beyond this
   const std::int64_t blocks = (n + kThreads - 1) / kThreads;
-  for_each_kernel<<<static_cast<unsigned>(blocks < kMaxBlocks ? blocks : kMaxBlocks), kThreads, 0,
-                    context().stream()>>>(n, op);
-  check_launch();
+  launch(for_each_kernel<Op>,
+         dim3(static_cast<unsigned>(blocks < kMaxBlocks ? blocks : kMaxBlocks)), dim3(kThreads), n,
+         op);
 }
 
 // Column tiles: a block of kTileX x kTileY threads covers kTileX consecutive channels (adjacent

@@ -137,9 +137,8 @@ void layer_norm_backward(const T* x, const T* dy, const float* gamma, const floa
       context().workspace(sizeof(double) * static_cast<std::size_t>(slabs * 2 * n)));
   if (rows > 0) {
     const dim3 grid(static_cast<unsigned>((n + kTileX - 1) / kTileX), static_cast<unsigned>(slabs));
-    layer_norm_param_slabs<T><<<grid, dim3(kTileX, kTileY), 0, context().stream()>>>(
-        x, dy, mean, rstd, rows, n, slabs, partial);
-    check_launch();
+    launch(layer_norm_param_slabs<T>, grid, dim3(kTileX, kTileY), x, dy, mean, rstd, rows, n, slabs,
+           partial);
   } else {  // no rows: the sums are 0
     SWAG_CUDA_CHECK(cudaMemsetAsync(partial, 0, sizeof(double) * static_cast<std::size_t>(2 * n),
                                     context().stream()));

@@ -99,9 +99,7 @@ double sum_of_squares(const float* x, std::int64_t n) {
   Context& ctx = context();
   const std::int64_t blocks = square_blocks(n);
   auto* partial = static_cast<double*>(ctx.workspace(sizeof(double) * blocks));
-  sum_of_squares_kernel<<<static_cast<unsigned>(blocks), kThreads, 0, ctx.stream()>>>(x, n,
-                                                                                      partial);
-  check_launch();
+  launch(sum_of_squares_kernel, dim3(static_cast<unsigned>(blocks)), dim3(kThreads), x, n, partial);
   std::vector<double> host(static_cast<std::size_t>(blocks));
   SWAG_CUDA_CHECK(cudaMemcpyAsync(host.data(), partial, sizeof(double) * blocks,
                                   cudaMemcpyDeviceToHost, ctx.stream()));

@@ -11,7 +11,7 @@ __global__ void empty_kernel() {}
 }  // namespace
 
 bool launch_probe() {
-  empty_kernel<<<1, 1, 0, context().stream()>>>();
+  enqueue(empty_kernel, dim3(1), dim3(1));
   const cudaError_t s = cudaGetLastError();
   if (s == cudaErrorNoKernelImageForDevice) return false;
   SWAG_CUDA_CHECK(s);

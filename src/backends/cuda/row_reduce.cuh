@@ -38,13 +38,12 @@ __device__ inline int warp_lane() {
   return static_cast<int>(threadIdx.x % kWarp);
 }
 
-// Launches kernel<<<...>>>(args...) with one warp per row.
+// Launches kernel(args...) with one warp per row.
 template <class... Params, class... Args>
 void launch_rows(void (*kernel)(Params...), std::int64_t rows, Args... args) {
   if (rows <= 0) return;
   const std::int64_t blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
-  kernel<<<static_cast<unsigned>(blocks), kThreads, 0, context().stream()>>>(args...);
-  check_launch();
+  launch(kernel, dim3(static_cast<unsigned>(blocks)), dim3(kThreads), args...);
 }
 
 }  // namespace swag::cuda::kernels

@@ -26,8 +26,7 @@ void sample_sums(std::int64_t n, std::int64_t hw, std::int64_t c, const Term& te
   if (n <= 0 || c <= 0) return;
   // Samples on grid x (up to 2^31 - 1), channel tiles on grid y (up to 65535, 2M channels).
   const dim3 grid(static_cast<unsigned>(n), static_cast<unsigned>((c + kTileX - 1) / kTileX));
-  sample_sums_kernel<<<grid, dim3(kTileX, kTileY), 0, context().stream()>>>(hw, c, term, finish);
-  check_launch();
+  launch(sample_sums_kernel<Term, Finish>, grid, dim3(kTileX, kTileY), hw, c, term, finish);
 }
 
 }  // namespace swag::cuda::kernels
