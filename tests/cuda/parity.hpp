@@ -18,26 +18,11 @@
 #include <cstring>
 #include <string>
 
+#include "host_parity.hpp"
 #include "swag/backends/cuda/copy.hpp"
-#include "swag/core/rng.hpp"
 #include "swag/core/tensor.hpp"
 
 namespace swag::test {
-
-// A host tensor of uniform values in [-1, 1); `seed` picks the stream.
-inline Tensor random_tensor(const Shape& shape, std::uint64_t seed) {
-  Tensor t = Tensor::empty(shape);
-  Rng rng(20240601, seed);
-  for (std::int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = rng.uniform(-1.0f, 1.0f);
-  return t;
-}
-
-// a * t + b elementwise, on the host.
-inline Tensor affine(const Tensor& t, float a, float b) {
-  Tensor r = Tensor::empty(t.shape());
-  for (std::int64_t i = 0; i < t.numel(); ++i) r.data<float>()[i] = a * t.data<float>()[i] + b;
-  return r;
-}
 
 inline Tensor abs_of(const Tensor& t) {
   Tensor a = Tensor::empty(t.shape());
@@ -98,9 +83,6 @@ inline void expect_within(const std::string& what, const Tensor& gpu, const Tens
                     << ", allowed " << allowed.data<float>()[worst];
 }
 
-// The fp32 tolerance of the hand-written kernels' tests, as llm.c's fp32 kernel checks: 1e-5.
-constexpr double kFp32Tolerance = 1e-5;
-
 // Expects |gpu - cpu| <= rtol * max(|cpu|, scale) elementwise: relative to the value, but never
 // tighter than rtol times a scale below which the value is treated as 0 (llm.c's checks add an
 // absolute tolerance for the same reason). The scale is 1 for values of order 1, or, per
@@ -109,46 +91,7 @@ constexpr double kFp32Tolerance = 1e-5;
 inline void expect_near(const std::string& what, const Tensor& gpu, const Tensor& cpu, double rtol,
                         const Tensor* scale = nullptr) {
   ASSERT_EQ(gpu.device(), Device::cuda) << what;
-  const Tensor g = cuda::to_host(gpu);
-  ASSERT_EQ(g.shape(), cpu.shape()) << what;
-  std::int64_t bad = 0, worst = -1;
-  double worst_excess = 0.0;
-  for (std::int64_t i = 0; i < g.numel(); ++i) {
-    const double a = g.data<float>()[i], b = cpu.data<float>()[i];
-    const double floor = scale ? double{scale->data<float>()[i]} : 1.0;
-    const double allowed = rtol * std::fmax(std::fabs(b), floor);
-    const double diff = std::fabs(a - b);
-    const bool ok = rtol == 0.0 ? std::memcmp(&g.data<float>()[i], &cpu.data<float>()[i], 4) == 0
-                                : diff <= allowed;  // NaN fails
-    if (ok) continue;
-    ++bad;
-    const double excess = std::isnan(diff) ? HUGE_VAL : diff - allowed;
-    if (worst < 0 || excess > worst_excess) worst_excess = excess, worst = i;
-  }
-  if (bad == 0) return;
-  ADD_FAILURE() << what << ": " << bad << " of " << g.numel() << " elements differ by more than "
-                << rtol << " relative; worst at " << worst << ": gpu " << g.data<float>()[worst]
-                << ", cpu " << cpu.data<float>()[worst];
-}
-
-// Per column j < n, the root sum of squares over the rows of term(r, j) (a double): the size of a
-// sum of terms of random sign, the scale of expect_near for column sums.
-template <class Term>
-Tensor column_norms(std::int64_t rows, std::int64_t n, const Term& term) {
-  Tensor out = Tensor::zeros({n});
-  for (std::int64_t j = 0; j < n; ++j) {
-    double s = 0.0;
-    for (std::int64_t r = 0; r < rows; ++r) s += term(r, j) * term(r, j);
-    out.data<float>()[j] = static_cast<float>(std::sqrt(s));
-  }
-  return out;
-}
-
-// The same for the columns of a row-major [rows, n] host tensor.
-inline Tensor column_norms(const Tensor& t, std::int64_t rows, std::int64_t n) {
-  const float* p = t.data<float>();
-  return column_norms(rows, n,
-                      [p, n](std::int64_t r, std::int64_t j) { return double{p[r * n + j]}; });
+  expect_values_near<float>(what, cuda::to_host(gpu), cpu, rtol, scale);
 }
 
 // Bitwise equality of two device tensors (determinism checks).

@@ -51,46 +51,13 @@ Tensor device_garbage_as(const Shape& shape) {
   return cuda::to_device(round_to(t, dtype_of<T>()));
 }
 
-// The spacing of T's values at |v|: 8 significant bits for bf16, 11 for f16 (whose subnormals
-// are spaced 2^-24).
-template <class T>
-double ulp_of(double v) {
-  constexpr bool is_bf16 = std::is_same_v<T, bf16>;
-  int e = 0;
-  std::frexp(v, &e);  // |v| = m 2^e, m in [0.5, 1); 0 gives e = 0
-  const int min_exponent = is_bf16 ? -126 : -14;
-  const int exponent = e - 1 < min_exponent ? min_exponent : e - 1;
-  return std::ldexp(1.0, exponent - (is_bf16 ? 7 : 10));
-}
-
 // Expects the device T tensor `gpu` within the hand-written kernels' bound at the top of this
 // file of the host T tensor `cpu`; scale as in expect_near.
 template <class T>
 void expect_near_as(const std::string& what, const Tensor& gpu, const Tensor& cpu, double rtol,
                     const Tensor* scale = nullptr) {
   ASSERT_EQ(gpu.device(), Device::cuda) << what;
-  ASSERT_EQ(gpu.dtype(), dtype_of<T>()) << what;
-  ASSERT_EQ(cpu.dtype(), dtype_of<T>()) << what;
-  const Tensor g = widen(cuda::to_host(gpu)), c = widen(cpu);
-  ASSERT_EQ(g.shape(), c.shape()) << what;
-  std::int64_t bad = 0, worst = -1;
-  double worst_excess = 0.0;
-  for (std::int64_t i = 0; i < g.numel(); ++i) {
-    const double a = g.data<float>()[i], b = c.data<float>()[i];
-    const double floor = scale ? double{scale->data<float>()[i]} : 1.0;
-    const double allowed =
-        rtol * std::fmax(std::fabs(b), floor) + ulp_of<T>(std::fmax(std::fabs(a), std::fabs(b)));
-    const double diff = std::fabs(a - b);
-    if (diff <= allowed) continue;  // NaN fails
-    ++bad;
-    const double excess = std::isnan(diff) ? HUGE_VAL : diff - allowed;
-    if (worst < 0 || excess > worst_excess) worst_excess = excess, worst = i;
-  }
-  if (bad == 0) return;
-  ADD_FAILURE() << what << ": " << bad << " of " << g.numel() << " elements differ by more than "
-                << rtol << " relative plus one ulp of " << dtype_name(dtype_of<T>())
-                << "; worst at " << worst << ": gpu " << g.data<float>()[worst] << ", cpu "
-                << c.data<float>()[worst];
+  expect_values_near<T>(what, cuda::to_host(gpu), cpu, rtol, scale);
 }
 
 // Expects the device tensor `gpu` (T or f32) within the GEMM-like ops' bound at the top of this

@@ -4,10 +4,14 @@
 // releases a barrier once every thread it concerns waits there. This is one legal schedule of
 // the kernel, deterministic, and strict where CUDA leaves behaviour undefined: a block barrier
 // that some threads exited before, or a shuffle without all 32 lanes of its warp, fails the grid.
+// SWAG_EMULATOR_SCHEDULE=reverse resumes the fibers in reverse thread order instead: a thread
+// that reads another's shared memory without a barrier between sees the value written in one
+// order and not in the other, so running the tests both ways exposes the race.
 #include <fmt/format.h>
 #include <ucontext.h>
 
 #include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -55,6 +59,20 @@ std::string& failure() {  // the reason of the last failed grid, "" when none
   return reason;
 }
 cudaError_t last_error = cudaSuccess;
+
+// Whether fibers run in reverse thread order (SWAG_EMULATOR_SCHEDULE, read once).
+bool reverse_schedule() {
+  static const bool reverse = [] {
+    const char* s = std::getenv("SWAG_EMULATOR_SCHEDULE");
+    const std::string order = s ? s : "forward";
+    if (order != "forward" && order != "reverse") {
+      std::fprintf(stderr, "SWAG_EMULATOR_SCHEDULE must be forward or reverse, not '%s'\n", s);
+      std::exit(2);
+    }
+    return order == "reverse";
+  }();
+  return reverse;
+}
 
 std::string name(const dim3& d) {
   return fmt::format("({},{},{})", d.x, d.y, d.z);
@@ -133,7 +151,8 @@ std::string run_block(Block& b) {
   }
   for (;;) {
     bool ran = false, all_done = true;
-    for (std::size_t t = 0; t < b.threads; ++t) {
+    for (std::size_t k = 0; k < b.threads; ++k) {
+      const std::size_t t = reverse_schedule() ? b.threads - 1 - k : k;
       Fiber& f = b.fibers[t];
       if (f.wait == Wait::none) {
         b.current = t;

@@ -90,7 +90,7 @@ TYPED_TEST(EmulatedElementwise, MatchesTheCpuBackend) {
     pointers.reserve(buffers.size());
     for (auto& b : buffers) pointers.push_back(b.get());
     c.kernel(pointers, out.get(), want.numel());
-    test::expect_near_as<T>(c.name, out.tensor(shape), want, c.rtol);
+    test::expect_values_near<T>(c.name, out.tensor(shape), want, c.rtol);
     EXPECT_TRUE(out.intact()) << c.name << " wrote outside its output";
   }
 }
@@ -101,7 +101,7 @@ TEST(EmulatedElementwise, ScalesFp32InPlace) {
   ops::scale(want, -0.37f);
   test::Guarded<float> got(x);
   k::scale(got.get(), -0.37f, x.numel());
-  test::expect_near_as<float>("scale", got.tensor(x.shape()), want, 0.0);
+  test::expect_values_near<float>("scale", got.tensor(x.shape()), want, 0.0);
   EXPECT_TRUE(got.intact());
 }
 

@@ -3,6 +3,7 @@
 // misuses that CUDA leaves undefined fail the launch with a reason.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -61,6 +62,20 @@ TEST(KernelEmulator, ShuffleXorExchangesWithinEachWarp) {
     for (std::size_t l = 0; l < 32; ++l) total += in[w * 32 + l];
     for (std::size_t l = 0; l < 32; ++l) EXPECT_EQ(out[w * 32 + l], total);
   }
+}
+
+// Records the order in which the emulator runs a block's threads (one host thread runs them all).
+__global__ void record_order(int* order, int* next) {
+  order[(*next)++] = static_cast<int>(threadIdx.x);
+}
+
+TEST(KernelEmulator, RunsThreadsInTheOrderTheScheduleSays) {
+  const char* schedule = std::getenv("SWAG_EMULATOR_SCHEDULE");
+  const bool reverse = schedule && std::string(schedule) == "reverse";
+  std::vector<int> order(40, -1);
+  int next = 0;
+  launch(record_order, dim3(1), dim3(40), order.data(), &next);
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(order[static_cast<std::size_t>(i)], reverse ? 39 - i : i);
 }
 
 // The message of the launch's failure, "" if it succeeded.

@@ -25,10 +25,10 @@ inline void check_launch() {
 // SWAG_KERNEL_EMULATION) can run the same kernels on the CPU.
 template <class... Params, class... Args>
 void enqueue(void (*kernel)(Params...), dim3 grid, dim3 block, const Args&... args) {
-#if defined(SWAG_KERNEL_EMULATION)
-  swag::emulation::run_grid(grid, block, [&] { kernel(args...); });
+#if !defined(SWAG_KERNEL_EMULATION)  // (clang-format splits the chevrons in an #else branch)
+  kernel<<<grid, block, 0, context().stream()>>>(args...);
 #else
-  kernel<<<grid, block, 0, context().stream()> > >(args...);
+  swag::emulation::run_grid(grid, block, [&] { kernel(args...); });
 #endif
 }
 
