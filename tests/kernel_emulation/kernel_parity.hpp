@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -100,6 +101,24 @@ inline Tensor copy_of(const Tensor& t) {
   Tensor c = Tensor::empty(t.shape(), t.dtype());
   std::memcpy(c.raw(), t.raw(), t.nbytes());
   return c;
+}
+
+// Expects a kernel's output buffer within expect_values_near's bound of the CPU backend's `want`
+// (rtol = 0: the same bits), and its guards intact.
+template <class T>
+void expect_output(const std::string& what, const Guarded<T>& got, const Tensor& want, double rtol,
+                   const Tensor* scale = nullptr) {
+  expect_values_near<T>(what, got.tensor(want.shape()), want, rtol, scale);
+  EXPECT_TRUE(got.intact()) << what << ": written outside its buffer";
+}
+
+// " <type> <name>", a case's label in failure messages. Appended piece by piece: GCC 12's
+// -Wrestrict misfires on std::string's operator+ here.
+template <class T>
+std::string type_tag(std::string_view name) {
+  std::string tag = " ";
+  tag.append(dtype_name(dtype_of<T>())).append(" ").append(name);
+  return tag;
 }
 
 // The types a test runs each kernel for: every activation launcher is instantiated for the three.

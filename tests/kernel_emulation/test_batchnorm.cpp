@@ -110,13 +110,6 @@ ops::BatchNormDesc desc(const BatchNormCase& p) {
   return d;
 }
 
-template <class T>
-std::string tag(const BatchNormCase& p) {
-  std::string t = " ";  // appended, not operator+: GCC 12's -Wrestrict misfires on the latter
-  t.append(dtype_name(dtype_of<T>())).append(" ").append(p.name);
-  return t;
-}
-
 void expect_same_statistics(const std::string& what, const KernelState& got,
                             const KernelState& want) {
   test::expect_same_bits(got.mean(), want.mean(), "save_mean" + what);
@@ -138,7 +131,7 @@ TYPED_TEST(EmulatedBatchNorm, TrainingForwardMatchesTheCpuBackend) {
     const ops::BatchNormDesc d = desc(p);
     const std::int64_t c = p.channels;
     const Shape shape{p.rows, c};
-    const std::string what = tag<T>(p);
+    const std::string what = test::type_tag<T>(p.name);
     const Tensor x = input<T>(shape, c);
     const test::Guarded<T> gx(x);
 
@@ -183,7 +176,7 @@ TYPED_TEST(EmulatedBatchNorm, EvalAndReplayMatchTheCpuBackend) {
     const ops::BatchNormDesc d = desc(p);
     const std::int64_t c = p.channels;
     const Shape shape{p.rows, c};
-    const std::string what = tag<T>(p);
+    const std::string what = test::type_tag<T>(p.name);
     const Tensor x = input<T>(shape, c);
     const test::Guarded<T> gx(x);
     ops::BatchNormState s = initial_state(c);
@@ -217,7 +210,7 @@ TYPED_TEST(EmulatedBatchNorm, BackwardMatchesTheCpuBackend) {
     const ops::BatchNormDesc d = desc(p);
     const std::int64_t c = p.channels;
     const Shape shape{p.rows, c};
-    const std::string what = tag<T>(p);
+    const std::string what = test::type_tag<T>(p.name);
     const Tensor x = input<T>(shape, c);
     const Tensor dy = test::round_to(test::random_as<float>(shape, 35), dtype_of<T>());
     const test::Guarded<T> gx(x), gdy(dy);
@@ -273,7 +266,7 @@ TYPED_TEST(EmulatedBatchNorm, SyncBatchNormWithADoublingSumMatchesTheCpuBackend)
     d.sync = &kDoublingSum;
     const std::int64_t c = p.channels;
     const Shape shape{p.rows, c};
-    const std::string what = tag<T>(p) + " sync";
+    const std::string what = test::type_tag<T>(p.name) + " sync";
     const Tensor x = input<T>(shape, c);
     const Tensor dy = test::round_to(test::random_as<float>(shape, 38), dtype_of<T>());
     const test::Guarded<T> gx(x), gdy(dy);

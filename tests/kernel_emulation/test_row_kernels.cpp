@@ -35,15 +35,6 @@ namespace {
 constexpr double kU = 0x1p-24;  // fp32's unit roundoff
 
 template <class T>
-std::string tag_of(const char* name) {
-  std::string tag = " ";  // appended piece by piece: GCC 12's -Wrestrict misfires on operator+
-  tag += dtype_name(dtype_of<T>());
-  tag += ' ';
-  tag += name;
-  return tag;
-}
-
-template <class T>
 class EmulatedRowKernels : public ::testing::Test {};
 TYPED_TEST_SUITE(EmulatedRowKernels, test::StorageTypes);
 
@@ -64,7 +55,7 @@ template <class T>
 void check_layer_norm(const LayerNormCase& p) {
   const std::int64_t rows = p.rows, n = p.features;
   const Shape shape{rows, n};
-  const std::string tag = tag_of<T>(p.name);
+  const std::string tag = test::type_tag<T>(p.name);
   ops::LayerNormDesc d;
   d.rows = rows;
   d.features = n;
@@ -148,7 +139,7 @@ template <class T>
 void check_softmax(const SoftmaxCase& c) {
   const std::int64_t rows = c.rows, n = c.n;
   const Shape shape{rows, n};
-  const std::string tag = tag_of<T>(c.name);
+  const std::string tag = test::type_tag<T>(c.name);
   const Tensor z = test::random_as<float>(shape, 70, c.range);
   const float* zp = z.data<float>();
   Tensor want = Tensor::empty(shape, dtype_of<T>()), floor = Tensor::empty(shape);
@@ -191,7 +182,7 @@ template <class T>
 void check_softmax_backward(const SoftmaxCase& c) {
   const std::int64_t rows = c.rows, n = c.n;
   const Shape shape{rows, n};
-  const std::string tag = tag_of<T>(c.name);
+  const std::string tag = test::type_tag<T>(c.name);
   // Probabilities of the case's random logits, rounded to T.
   const Tensor z = test::random_as<float>(shape, 71, c.range);
   Tensor p = Tensor::empty(shape, dtype_of<T>());
@@ -278,7 +269,7 @@ Tensor soft_targets(std::int64_t rows, std::int64_t classes, int hot) {
 template <class T>
 void check_cross_entropy(const CrossEntropyCase& c) {
   const Shape shape{c.rows, c.classes};
-  const std::string tag = tag_of<T>(c.name);
+  const std::string tag = test::type_tag<T>(c.name);
   const Tensor z = test::random_as<T>(shape, 51, c.logit_range);
   const Tensor t = soft_targets(c.rows, c.classes, c.hot);
   Tensor probs = Tensor::empty(shape);

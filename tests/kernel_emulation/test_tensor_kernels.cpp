@@ -36,21 +36,6 @@ namespace k = swag::cuda::kernels;
 
 namespace {
 
-// The kernel's output, the same bits as the CPU's `want`, its guards intact.
-template <class T>
-void expect_bits(const std::string& what, const test::Guarded<T>& got, const Tensor& want) {
-  test::expect_same_bits(got.tensor(want.shape()), want, what);
-  EXPECT_TRUE(got.intact()) << what << ": written outside its buffer";
-}
-
-// The kernel's output within expect_near_as's bound of the CPU's `want`, its guards intact.
-template <class T>
-void expect_close(const std::string& what, const test::Guarded<T>& got, const Tensor& want,
-                  double rtol) {
-  test::expect_values_near<T>(what, got.tensor(want.shape()), want, rtol);
-  EXPECT_TRUE(got.intact()) << what << ": written outside its buffer";
-}
-
 std::string label(const char* what, const Shape& shape) {
   return std::string(what) + " " + shape_str(shape);
 }
@@ -76,20 +61,21 @@ TYPED_TEST(EmulatedTensorPool, GlobalAvgPoolMatchesTheCpuBackend) {
     ops::global_avg_pool_forward(x, y);
     test::Guarded<T> ky(y.numel());
     k::global_avg_pool_forward<T>(kx.get(), ky.get(), n, hw, c);
-    expect_close(label("pool y", xs), ky, y, test::kFp32Tolerance);  // double sums, other order
+    // Double sums in another order.
+    test::expect_output(label("pool y", xs), ky, y, test::kFp32Tolerance);
 
     // Overwrite mode into NaN (it must not read dx), then accumulate onto dx0.
     Tensor dx = Tensor::empty(xs, dtype_of<T>());
     ops::global_avg_pool_backward(dy, dx);
     test::Guarded<T> kdx(dx.numel());
     k::global_avg_pool_backward<T>(kdy.get(), kdx.get(), n, hw, c, false);
-    expect_bits(label("pool dx", xs), kdx, dx);
+    test::expect_output(label("pool dx", xs), kdx, dx, 0.0);
     // Accumulating: dx0 + dy * (1 / hw).
     Tensor dxa = test::copy_of(dx0);
     ops::global_avg_pool_backward(dy, dxa, true);
     test::Guarded<T> kdxa(dx0);
     k::global_avg_pool_backward<T>(kdy.get(), kdxa.get(), n, hw, c, true);
-    expect_bits(label("pool dx accumulated", xs), kdxa, dxa);
+    test::expect_output(label("pool dx accumulated", xs), kdxa, dxa, 0.0);
   }
 }
 
@@ -110,21 +96,21 @@ TYPED_TEST(EmulatedTensorChannelScale, ForwardAndBackwardMatchTheCpuBackend) {
     ops::channel_scale_forward(x, s, y);
     test::Guarded<T> ky(y.numel());
     k::channel_scale_forward<T>(kx.get(), ks.get(), ky.get(), n, hw, c);
-    expect_bits(label("channel_scale y", xs), ky, y);
+    test::expect_output(label("channel_scale y", xs), ky, y, 0.0);
 
     Tensor dx = Tensor::empty(xs, dtype_of<T>()), ds = Tensor::empty(ss, dtype_of<T>());
     ops::channel_scale_backward(x, s, dy, dx, ds);
     test::Guarded<T> kdx(dx.numel()), kds(ds.numel());
     k::channel_scale_backward<T>(kx.get(), ks.get(), kdy.get(), kdx.get(), kds.get(), n, hw, c);
-    expect_bits(label("channel_scale dx", xs), kdx, dx);
-    expect_close(label("channel_scale dscale", xs), kds, ds, test::kFp32Tolerance);
+    test::expect_output(label("channel_scale dx", xs), kdx, dx, 0.0);
+    test::expect_output(label("channel_scale dscale", xs), kds, ds, test::kFp32Tolerance);
 
     // dx written over dy (the wrapper allows it): the same dx, and dscale the same bits.
     test::Guarded<T> kdy_in_place(dy), kds_again(ds.numel());
     k::channel_scale_backward<T>(kx.get(), ks.get(), kdy_in_place.get(), kdy_in_place.get(),
                                  kds_again.get(), n, hw, c);
-    expect_bits(label("channel_scale dx in place", xs), kdy_in_place, dx);
-    expect_bits(label("channel_scale dscale again", xs), kds_again, kds.tensor(ss));
+    test::expect_output(label("channel_scale dx in place", xs), kdy_in_place, dx, 0.0);
+    test::expect_output(label("channel_scale dscale again", xs), kds_again, kds.tensor(ss), 0.0);
   }
 }
 
@@ -155,7 +141,7 @@ TYPED_TEST(EmulatedTensorTokenEmbedding, MatchesTheCpuBackendBitwise) {
     ops::token_embedding_forward(patches, cls, pos, y);
     test::Guarded<T> ky(y.numel());
     k::token_embedding_forward<T>(kpatches.get(), kcls.get(), kpos.get(), ky.get(), b, t, d);
-    expect_bits("y " + at, ky, y);
+    test::expect_output("y " + at, ky, y, 0.0);
 
     Tensor dpatches = Tensor::empty({b, t - 1, d}, dtype_of<T>());
     Tensor dcls = Tensor::empty({d}), dpos = Tensor::empty({t, d});
@@ -163,21 +149,21 @@ TYPED_TEST(EmulatedTensorTokenEmbedding, MatchesTheCpuBackendBitwise) {
     test::Guarded<T> kdpatches(dpatches.numel());
     test::Guarded<float> kdcls(d), kdpos(t * d);
     k::token_embedding_backward<T>(kdy.get(), kdpatches.get(), kdcls.get(), kdpos.get(), b, t, d);
-    expect_bits("dpatches " + at, kdpatches, dpatches);
-    expect_bits("dclass_token (f32) " + at, kdcls, dcls);
-    expect_bits("dpos (f32) " + at, kdpos, dpos);
+    test::expect_output("dpatches " + at, kdpatches, dpatches, 0.0);
+    test::expect_output("dclass_token (f32) " + at, kdcls, dcls, 0.0);
+    test::expect_output("dpos (f32) " + at, kdpos, dpos, 0.0);
 
     Tensor out = Tensor::empty({b, d}, dtype_of<T>());
     ops::class_token_output_forward(y, out);
     test::Guarded<T> kout(out.numel());
     k::class_token_output_forward<T>(ky.get(), kout.get(), b, t, d);
-    expect_bits("class row " + at, kout, out);
+    test::expect_output("class row " + at, kout, out, 0.0);
     // dx is all zeros but for row 0 of each sample; the NaN start shows every element written.
     Tensor dx = Tensor::empty(ys, dtype_of<T>());
     ops::class_token_output_backward(dout, dx);
     test::Guarded<T> kdx(dx.numel());
     k::class_token_output_backward<T>(kdout.get(), kdx.get(), b, t, d);
-    expect_bits("class row dx " + at, kdx, dx);
+    test::expect_output("class row dx " + at, kdx, dx, 0.0);
   }
 }
 
@@ -191,7 +177,7 @@ TEST(EmulatedTensorLayout, NchwToNhwcMatchesTheCpuBitwise) {
     const test::Guarded<float> kx(x);
     test::Guarded<float> ky(y.numel());
     k::nchw_to_nhwc(kx.get(), ky.get(), s[0], s[1], s[2] * s[3]);
-    expect_bits(label("nhwc", s), ky, y);
+    test::expect_output(label("nhwc", s), ky, y, 0.0);
   }
 }
 
@@ -211,7 +197,7 @@ TYPED_TEST(EmulatedTensorNormalize, MatchesTheCpuBackendBitwise) {
     const test::Guarded<std::uint8_t> kpixels(pixels);
     test::Guarded<T> kimages(images.numel());
     k::normalize_images<T>(kpixels.get(), kimages.get(), pixels.numel());
-    expect_bits(label("images", shape), kimages, images);
+    test::expect_output(label("images", shape), kimages, images, 0.0);
   }
 }
 
@@ -236,7 +222,7 @@ TYPED_TEST(EmulatedTensorGemm, AddBiasMatchesTheCpuAdditionBitwise) {
     test::Guarded<T> ky(y);
     const test::Guarded<T> kb(b);
     k::add_bias<T>(ky.get(), kb.get(), rows, cols);
-    expect_bits(label("y + bias", shape), ky, want);
+    test::expect_output(label("y + bias", shape), ky, want, 0.0);
   }
 }
 
@@ -261,9 +247,9 @@ TYPED_TEST(EmulatedTensorGemm, PermuteWeightsIsTheClosedFormAndRoundTrips) {
     const test::Guarded<T> kw(w);
     test::Guarded<T> kohwi(w.numel()), kback(w.numel());
     k::permute_weights<T>(kw.get(), kohwi.get(), c.o, c.i, c.kk, true);
-    expect_bits(label("to OHWI", oihw), kohwi, want);
+    test::expect_output(label("to OHWI", oihw), kohwi, want, 0.0);
     k::permute_weights<T>(kohwi.get(), kback.get(), c.o, c.i, c.kk, false);
-    expect_bits(label("back to OIHW", oihw), kback, w);
+    test::expect_output(label("back to OIHW", oihw), kback, w, 0.0);
   }
 }
 
@@ -308,7 +294,7 @@ TYPED_TEST(EmulatedTensorGemm, ColumnSumsMatchTheCpuBiasGradient) {
     EXPECT_TRUE(kdb.intact()) << label("db", shape) << ": written outside its buffer";
     EXPECT_TRUE(partials.intact()) << label("db", shape) << ": partials beyond the scratch";
     k::column_sums<T>(kdy.get(), kdb_again.get(), partials.get(), rows, cols);
-    expect_bits(label("db again", shape), kdb_again, kdb.tensor({cols}));
+    test::expect_output(label("db again", shape), kdb_again, kdb.tensor({cols}), 0.0);
   }
 }
 
@@ -320,7 +306,7 @@ TYPED_TEST(EmulatedTensorGemm, ColumnSumsOfNoRowsAreZero) {
   test::Guarded<float> kdb(cols);
   test::Guarded<double> partials(k::column_sums_scratch(0, cols));
   k::column_sums<T>(kdy.get(), kdb.get(), partials.get(), 0, cols);
-  expect_bits("db of no rows", kdb, Tensor::zeros({cols}));
+  test::expect_output("db of no rows", kdb, Tensor::zeros({cols}), 0.0);
   EXPECT_TRUE(partials.intact());
 }
 
