@@ -9,7 +9,7 @@ packages=(
   libtrilinos-kokkos-dev
   googletest libgtest-dev libgmock-dev
   libturbojpeg0-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev dataset-fashion-mnist
-  libdnnl-dev libopenblas-dev
+  libdnnl-dev libopenblas-dev ocl-icd-opencl-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev
   python3-torch python3-torchvision python3-h5py python3-numpy
   wordnet-base python3-nltk
