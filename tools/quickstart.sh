@@ -13,13 +13,15 @@ esac
 
 bash tools/setup.sh
 jobs=$(nproc)
-echo "swag quickstart: configuring and building the cpu preset with $jobs jobs"
 cmake --preset cpu >/dev/null
-cmake --build --preset cpu -j "$jobs"
-
 if [ "$mode" = test ]; then
+  echo "swag quickstart: building the cpu preset (swag and the tests) with $jobs jobs"
+  cmake --build --preset cpu -j "$jobs"
   echo "swag quickstart: running the test suite (ctest --preset cpu)"
   ctest --preset cpu -j "$jobs"
 else
+  # the demo needs only the swag binary, not the test binaries
+  echo "swag quickstart: building build/cpu/bin/swag with $jobs jobs"
+  cmake --build --preset cpu -j "$jobs" --target swag
   bash tools/demo.sh
 fi
