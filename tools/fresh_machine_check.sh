@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the README's two commands in a truly fresh Debian 12 root (debootstrap minbase + chroot),
-# as a new user's machine would, and prints each step's time. Catches a package that only the
-# development machines happen to have. Run as root; needs about 10 GB of disk and the network.
+# Runs the README's two commands on a clean clone of HEAD in a truly fresh Debian 12 root
+# (debootstrap minbase + chroot), as a new user's machine would, and prints each step's time.
+# Catches a package that only the development machines happen to have. Run as root; needs about
+# 10 GB of disk and the network.
 #
 #   tools/fresh_machine_check.sh [--only demo|test] [--keep] [--dir DIR]
 #
@@ -75,10 +76,9 @@ cp /etc/resolv.conf "$root/etc/resolv.conf"
 cp /etc/hosts "$root/etc/hosts"
 grep -qw "$(hostname)" "$root/etc/hosts" || printf '127.0.1.1 %s\n' "$(hostname)" >>"$root/etc/hosts"
 
-# The checkout as it is now: tracked and untracked files (not ignored ones), and .git.
-mkdir -p "$root/root/swag"
-git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -xf - -C "$root/root/swag"
-cp -a .git "$root/root/swag/.git"
+# A clean clone of HEAD, as CI and a new user get it (local changes are not included).
+git clone --quiet --no-hardlinks "$src" "$root/root/swag"
+[ -z "$(git status --porcelain --untracked-files=no)" ] || log "note: uncommitted changes are not part of the check (it uses HEAD)"
 
 mount -t proc proc "$root/proc" && mounted+=("$root/proc")
 # --rbind carries /sys/fs/cgroup (slurmd needs it) and /dev/pts, /dev/shm (MPI needs them)
@@ -97,7 +97,7 @@ for c in "${commands[@]}"; do
   grep -E "tests passed|tests failed|^swag demo: (report|wrote)" "$root/root/fresh-$c.log" | sed 's/^/    /' || true
 done
 
-log "summary ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git rev-parse --short HEAD)$([ -z "$(git status --porcelain)" ] || echo ' with local changes')):"
+log "summary ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git rev-parse --short HEAD)):"
 printf '  %s\n' "${timings[@]}"
 if [ "$status" = 0 ]; then log "passed"; else log "FAILED"; fi
 exit "$status"
