@@ -14,7 +14,8 @@
 # Knobs (environment): SWAG_SWEEP (required), SWAG_CELL (a cell index outside an array),
 #   SWAG_FORCE=1 (rerun finished cells), SWAG_OVERRIDES ("key=value ..." for every cell),
 #   SWAG_BIN, SWAG_LAUNCH, SWAG_LAUNCH_OPTS, SWAG_PYTHON, SWAG_ROOT, SWAG_WORKDIR,
-#   SWAG_MAX_REQUEUES, SWAG_REQUEUE (common.sh).
+#   SWAG_DEVICE, SWAG_PRECISION, SWAG_RUNS, SWAG_SITE_ENV, SWAG_MAX_REQUEUES, SWAG_REQUEUE
+#   (common.sh).
 #SBATCH --job-name=swag-finetune
 #SBATCH --nodes=1
 #SBATCH --ntasks-per-node=8
@@ -25,10 +26,14 @@
 #SBATCH --requeue
 #SBATCH --open-mode=append
 #SBATCH --output=%x-%A_%a.out
+# Site settings: remove one '#' from a line to use it (or pass the option to sbatch)
+##SBATCH --account=<account>
+##SBATCH --partition=<partition>
+##SBATCH --qos=<qos>
 set -euo pipefail
 
-# Slurm runs a copy of this script from its spool folder: find the checkout from the submitted
-# path (scontrol), this file, or the submission folder.
+# Slurm runs a copy of this script from its spool folder: find the checkout (or the installed
+# share/swag) from the submitted path (scontrol), this file, or the submission folder.
 if [ -z "${SWAG_ROOT:-}" ]; then
   _cmd=$(scontrol show job "${SLURM_JOB_ID:-0}" 2>/dev/null | sed -n "s/^ *Command=\([^ ]*\).*/\1/p" | head -n 1 || true)
   for _d in "${_cmd%/*}/../.." "${0%/*}/../.." "${SLURM_SUBMIT_DIR:-.}" .; do

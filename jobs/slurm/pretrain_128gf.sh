@@ -14,8 +14,9 @@
 #
 # Knobs (environment; sbatch options such as --nodes, --time, --signal override the lines below):
 #   SWAG_DECK (inputs/pretrain/regnety_128gf.toml), SWAG_RUN_DIR (default: the deck's
-#   run.dir), SWAG_OVERRIDES ("key=value ..."), SWAG_BIN, SWAG_LAUNCH ("srun --mpi=pmix"),
-#   SWAG_LAUNCH_OPTS, SWAG_ROOT, SWAG_WORKDIR, SWAG_MAX_REQUEUES, SWAG_REQUEUE (common.sh).
+#   run.dir, under SWAG_RUNS when set), SWAG_OVERRIDES ("key=value ..."), SWAG_BIN, SWAG_LAUNCH ("srun --mpi=pmix"),
+#   SWAG_LAUNCH_OPTS, SWAG_DEVICE, SWAG_PRECISION, SWAG_RUNS, SWAG_SITE_ENV, SWAG_ROOT,
+#   SWAG_WORKDIR, SWAG_MAX_REQUEUES, SWAG_REQUEUE (common.sh).
 #SBATCH --job-name=swag-pretrain-regnety_128gf
 #SBATCH --nodes=16
 #SBATCH --ntasks-per-node=8
@@ -26,10 +27,14 @@
 #SBATCH --requeue
 #SBATCH --open-mode=append
 #SBATCH --output=%x-%j.out
+# Site settings: remove one '#' from a line to use it (or pass the option to sbatch)
+##SBATCH --account=<account>
+##SBATCH --partition=<partition>
+##SBATCH --qos=<qos>
 set -euo pipefail
 
-# Slurm runs a copy of this script from its spool folder: find the checkout from the submitted
-# path (scontrol), this file, or the submission folder.
+# Slurm runs a copy of this script from its spool folder: find the checkout (or the installed
+# share/swag) from the submitted path (scontrol), this file, or the submission folder.
 if [ -z "${SWAG_ROOT:-}" ]; then
   _cmd=$(scontrol show job "${SLURM_JOB_ID:-0}" 2>/dev/null | sed -n "s/^ *Command=\([^ ]*\).*/\1/p" | head -n 1 || true)
   for _d in "${_cmd%/*}/../.." "${0%/*}/../.." "${SLURM_SUBMIT_DIR:-.}" .; do

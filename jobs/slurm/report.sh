@@ -9,11 +9,12 @@
 # It takes seconds and can run again at any time; USR1 (before the time limit) makes it requeue
 # and start over.
 # Resources: one CPU, no GPU.
-# Knobs (environment): SWAG_REPORT_RUNS (default runs), SWAG_REPORT_DIR (default runs/report),
+# Knobs (environment): SWAG_REPORT_RUNS (default $SWAG_RUNS, else runs), SWAG_REPORT_DIR (default
+#   <SWAG_REPORT_RUNS>/report),
 #   SWAG_REPORT_SWEEPS ("sweep.toml ..." whose best cells fill Tables 1 and 8; default: every
 #   sweep file that a cell.json under SWAG_REPORT_RUNS names), SWAG_REPORT_ARGS (more options of
 #   report.py), SWAG_BIN (model sizes from its `swag info`, when it exists), SWAG_PYTHON,
-#   SWAG_ROOT, SWAG_WORKDIR, SWAG_MAX_REQUEUES, SWAG_REQUEUE (common.sh).
+#   SWAG_ROOT, SWAG_WORKDIR, SWAG_SITE_ENV, SWAG_MAX_REQUEUES, SWAG_REQUEUE (common.sh).
 #SBATCH --job-name=swag-report
 #SBATCH --nodes=1
 #SBATCH --ntasks=1
@@ -23,10 +24,14 @@
 #SBATCH --requeue
 #SBATCH --open-mode=append
 #SBATCH --output=%x-%j.out
+# Site settings: remove one '#' from a line to use it (or pass the option to sbatch)
+##SBATCH --account=<account>
+##SBATCH --partition=<partition>
+##SBATCH --qos=<qos>
 set -euo pipefail
 
-# Slurm runs a copy of this script from its spool folder: find the checkout from the submitted
-# path (scontrol), this file, or the submission folder.
+# Slurm runs a copy of this script from its spool folder: find the checkout (or the installed
+# share/swag) from the submitted path (scontrol), this file, or the submission folder.
 if [ -z "${SWAG_ROOT:-}" ]; then
   _cmd=$(scontrol show job "${SLURM_JOB_ID:-0}" 2>/dev/null | sed -n "s/^ *Command=\([^ ]*\).*/\1/p" | head -n 1 || true)
   for _d in "${_cmd%/*}/../.." "${0%/*}/../.." "${SLURM_SUBMIT_DIR:-.}" .; do
@@ -41,7 +46,8 @@ SWAG_LAUNCH=${SWAG_LAUNCH-}   # the report is one Python process: no launcher ne
 swag_defaults --no-bin
 read -r -a sweeps <<<"${SWAG_REPORT_SWEEPS:-}"
 read -r -a extra <<<"${SWAG_REPORT_ARGS:-}"
-args=(--runs "${SWAG_REPORT_RUNS:-runs}" --out "${SWAG_REPORT_DIR:-runs/report}")
+runs=${SWAG_REPORT_RUNS:-${SWAG_RUNS:-runs}}
+args=(--runs "$runs" --out "${SWAG_REPORT_DIR:-$runs/report}")
 for s in "${sweeps[@]}"; do args+=(--sweep "$s"); done
 # model sizes from `swag info` when the binary is there, else from postprocess/reference/
 [ ! -x "$SWAG_BIN" ] || args+=(--swag "$SWAG_BIN")
