@@ -10,12 +10,20 @@
 #                            (idempotent; safe after a failed start)
 #   cluster.sh env DIR       print the export line again
 #
+# The node has one GPU for Slurm's accounting, without a GPU: gres.conf gives GRES gpu:1 the
+# device file /dev/null (AutoDetect=off), so `sbatch --gpus=1` is scheduled and its job gets
+# SLURM_JOB_GPUS=0 and CUDA_VISIBLE_DEVICES=0 as on a GPU node. Tasks are bound to the CPUs
+# their step allocated (TaskPlugin=task/affinity, TaskPluginParam=Cores), as cgroups confine
+# them on a production cluster: a step launched without --cpus-per-task gets one CPU per task.
+#
 # Knobs (environment): SWAG_SLURM_CPUS (CPUs of the node, default 2), SWAG_SLURM_CRED_EXPIRE
 # (seconds a requeued job waits before it may start again, default 10). Needs the Debian
-# packages slurm-wlm and munge (tools/setup.sh), and root.
+# packages slurm-wlm and munge (tools/setup.sh), and root; without them `start` exits 77 (what
+# the tests give ctest as SKIP_RETURN_CODE) with the reason.
 set -euo pipefail
 
 die() { echo "swag: error: slurm test cluster: $*" >&2; exit 1; }
+skip() { echo "slurm test cluster: cannot start: $*" >&2; exit 77; }
 
 cmd=${1:-}
 dir=${2:-}
@@ -111,11 +119,11 @@ case "$cmd" in
   *) die "unknown command '$cmd' (start, stop or env)" ;;
 esac
 
-[ "$(id -u)" -eq 0 ] || die "must run as root (slurmd runs jobs as any user)"
-for b in munged mungekey slurmctld slurmd sbatch scontrol; do
-  command -v "$b" >/dev/null || die "'$b' not found: install the Debian packages slurm-wlm and munge (tools/setup.sh)"
+[ "$(id -u)" -eq 0 ] || skip "not root (slurmd must run as root to start jobs as their user)"
+for b in munged mungekey munge slurmctld slurmd sbatch scontrol squeue sinfo runuser; do
+  command -v "$b" >/dev/null || skip "'$b' not found: install the Debian packages slurm-wlm and munge (tools/setup.sh)"
 done
-id munge >/dev/null 2>&1 || die "user 'munge' does not exist: install the Debian package munge"
+id munge >/dev/null 2>&1 || skip "user 'munge' does not exist: install the Debian package munge"
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -167,7 +175,8 @@ SlurmdLogFile=$dir/log/slurmd.log
 SlurmctldDebug=info
 SlurmdDebug=info
 ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
+TaskPlugin=task/affinity
+TaskPluginParam=Cores
 SwitchType=switch/none
 MpiDefault=none
 SelectType=select/cons_tres
@@ -183,8 +192,14 @@ AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/filetxt
 JobCompLoc=$dir/log/jobcomp.txt
 JobAcctGatherType=jobacct_gather/none
-NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
+GresTypes=gpu
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus Gres=gpu:1 State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
+CONF
+# a GPU for the scheduler only: /dev/null stands for /dev/nvidia0 (nothing opens it)
+cat >"$dir/etc/gres.conf" <<CONF
+AutoDetect=off
+NodeName=localhost Name=gpu File=/dev/null
 CONF
 export SLURM_CONF=$dir/etc/slurm.conf
 export SWAG_SLURM_TEST_CLUSTER=$dir   # marks the daemons, their step daemons and (through the
