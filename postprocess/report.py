@@ -34,7 +34,7 @@ import re
 import signal
 import subprocess
 import sys
-import tomllib
+from pycompat import tomllib
 
 import matplotlib
 

@@ -39,7 +39,7 @@ import math
 import os
 import re
 import sys
-import tomllib
+from pycompat import tomllib
 
 KINDS = {
     # kind: (swag subcommand, {parameter: option}); parameters not listed (without a dot) are
