@@ -50,6 +50,10 @@ Command add_shard(CLI::App& app) {
                  "re-encode images whose longer side exceeds this (0: keep every size)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-pixels", o->pack.storage.max_pixels,
+                 "skip images whose header claims more pixels (0: no limit)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--quality", o->pack.storage.quality, "JPEG quality of re-encoded images")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "swag/core/error.hpp"
+#include "swag/core/file_bytes.hpp"
 
 namespace swag {
 namespace {
@@ -90,7 +91,8 @@ Config Config::load(const ConfigSchema& schema, const std::string& path,
   if (!path.empty()) {
     toml::table root;
     try {
-      root = toml::parse_file(path);
+      // read first: a missing file, a directory or a FIFO is exit 5 naming it (doc/cli.md)
+      root = toml::parse(read_file_text(path), path);
     } catch (const toml::parse_error& e) {
       const auto& src = e.source();
       if (!src.begin) fail(ExitCode::config, "{}: {}", path, e.description());

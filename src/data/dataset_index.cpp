@@ -27,7 +27,8 @@ std::string index_to_json(const DatasetIndex& index) {
   j["skipped"] = nlohmann::ordered_json::array();
   for (const auto& s : index.skipped)
     j["skipped"].push_back({{"line", s.line}, {"path", s.path}, {"reason", s.reason}});
-  return j.dump(1) + "\n";
+  // a manifest path that is not UTF-8 keeps its record, with U+FFFD for the bad bytes
+  return j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 DatasetIndex index_from_json(const std::string& text, const std::string& source) {

@@ -19,12 +19,23 @@ struct PngImage {
   png_image image{};
 };
 
+void begin_read(PngImage& p, std::span<const std::uint8_t> png) {
+  if (!png_image_begin_read_from_memory(&p.image, png.data(), png.size()))
+    fail(ExitCode::input, "corrupt PNG ({})", p.image.message);
+}
+
 }  // namespace
+
+PngHeader read_png_header(std::span<const std::uint8_t> png) {
+  PngImage p;
+  begin_read(p, png);
+  const bool colour = (p.image.format & PNG_FORMAT_FLAG_COLOR) != 0;
+  return {static_cast<int>(p.image.width), static_cast<int>(p.image.height), colour ? 3 : 1};
+}
 
 Image decode_png(std::span<const std::uint8_t> png) {
   PngImage p;
-  if (!png_image_begin_read_from_memory(&p.image, png.data(), png.size()))
-    fail(ExitCode::input, "corrupt PNG ({})", p.image.message);
+  begin_read(p, png);
   const bool colour = (p.image.format & PNG_FORMAT_FLAG_COLOR) != 0;
   p.image.format = colour ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
   Image out = Image::blank(static_cast<int>(p.image.width), static_cast<int>(p.image.height),

@@ -66,7 +66,11 @@ DatasetIndex pack_shards(const std::vector<ManifestLine>& lines, const HashtagLa
     fail(ExitCode::io, "{}: cannot create the output folder: {}", options.output_dir, ec.message());
 
   const auto n = static_cast<std::int64_t>(lines.size());
-  const std::int64_t num_shards = (n + options.shard_size - 1) / options.shard_size;
+  // no n + shard_size - 1: --shard-size may be as large as INT64_MAX
+  const std::int64_t num_shards = n / options.shard_size + (n % options.shard_size != 0 ? 1 : 0);
+  const auto shard_end = [&](std::int64_t k) {
+    return k * options.shard_size + std::min(options.shard_size, n - k * options.shard_size);
+  };
   DatasetIndex part;
   part.num_classes = labels.num_classes();
   part.vocab_sha256 = labels.vocab_sha256();
@@ -74,11 +78,11 @@ DatasetIndex pack_shards(const std::vector<ManifestLine>& lines, const HashtagLa
   Progress progress;
   progress.every = options.progress_every;
   for (std::int64_t k = rank; k < num_shards; k += world)
-    progress.lines_total += std::min(n, (k + 1) * options.shard_size) - k * options.shard_size;
+    progress.lines_total += shard_end(k) - k * options.shard_size;
 
   for (std::int64_t k = rank; k < num_shards; k += world) {
     const std::int64_t begin = k * options.shard_size;
-    const std::int64_t end = std::min(n, begin + options.shard_size);
+    const std::int64_t end = shard_end(k);
     ShardWriter writer(
         {k, part.num_classes, part.vocab_sha256, lines[begin].line, lines[end - 1].line});
     for (std::int64_t i = begin; i < end; ++i) {

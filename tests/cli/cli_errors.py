@@ -11,7 +11,7 @@ import sys
 import h5py
 import numpy as np
 
-USAGE, CONFIG, INPUT = 2, 3, 4
+USAGE, CONFIG, INPUT, IO = 2, 3, 4, 5
 
 
 def run(swag, *args):
@@ -53,7 +53,10 @@ def case_unknown_config_key(swag, work):
     with open(deck, "w") as f:
         f.write("[optim]\nlr = 0.1\nlrr = 0.2\n")
     expect_error(run(swag, "check-config", "--config", deck), CONFIG, "unknown key 'optim.lrr'")
-    expect_error(run(swag, "check-config", "--config", deck.replace("deck", "none")), CONFIG, "none.toml")
+    # a deck that cannot be read is a file error (5), as doc/cli.md says, not a bad deck (3)
+    expect_error(run(swag, "check-config", "--config", deck.replace("deck", "none")), IO,
+                 "none.toml: cannot open")
+    expect_error(run(swag, "check-config", "--config", work), IO, "not a regular file (a directory)")
 
 
 def case_bad_override(swag, work):

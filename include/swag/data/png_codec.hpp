@@ -10,6 +10,11 @@
 
 namespace swag::data {
 
+struct PngHeader {
+  int width = 0, height = 0, channels = 0;  // channels of the decoded image: 1 or 3
+};
+
+PngHeader read_png_header(std::span<const std::uint8_t> png);
 Image decode_png(std::span<const std::uint8_t> png);
 std::vector<std::uint8_t> encode_png(const Image& image);
 

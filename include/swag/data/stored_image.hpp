@@ -13,13 +13,18 @@ struct StoredImage {
   bool reencoded = false;
 };
 
+// Pillow's default limit on decoded pixels (Image.MAX_IMAGE_PIXELS), against decompression bombs.
+constexpr std::int64_t default_max_pixels = 89'478'485;
+
 struct StorageOptions {
   int max_side = 0;  // 0: any size
   int quality = 90;  // for re-encoded images
+  // Images whose header claims more pixels are refused before any buffer is made (0: no limit).
+  std::int64_t max_pixels = default_max_pixels;
 };
 
 // Throws swag::Error(ExitCode::input) with the reason (no file name) for data that is not a
-// readable JPEG or PNG.
+// readable JPEG or PNG, or claims more than max_pixels.
 StoredImage prepare_for_storage(std::span<const std::uint8_t> file_bytes,
                                 const StorageOptions& options);
 
