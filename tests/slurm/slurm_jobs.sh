@@ -11,8 +11,8 @@
 #   2. a GPU job whose binary was built without CUDA (backends: cpu, or no backends line), or a
 #      cuda job that sees no GPU, or one in a checkout without build/cuda (no fallback to
 #      build/cpu), fails before any rank starts with a `swag: error:` line and exit code 2 or 5;
-#   3. --cpus-per-task=2 gives the rank an affinity mask of 2 CPUs and OMP_NUM_THREADS=2;
-#      --ntasks=2 --cpus-per-task=1 gives each rank one CPU;
+#   3. --cpus-per-task=2 gives the rank an affinity mask of 2 CPUs (those that 2 ranks of one
+#      CPU each are bound to, one each) and OMP_NUM_THREADS=2;
 #   4. SWAG_SITE_ENV is sourced (a variable it exports reaches the ranks), and a missing one
 #      stops the job (exit 5).
 #
@@ -202,13 +202,12 @@ log_of() {  # log_of JOBID: the job's log (%x-%j.out, or %x-%A_%a.out of a one-t
 }
 args_of() { sed -n 's/^arg=//p' "$work/ranks/$1.${2:-0}" | tr '\n' ' '; }
 field_of() { sed -n "s/^$2=//p" "$work/ranks/$1.${3:-0}"; }
-ncpus() {  # ncpus LIST: how many CPUs a Cpus_allowed_list holds (0-1,4 -> 3)
-  local n=0 r
+cpu_set() {  # cpu_set LIST: the CPUs of a Cpus_allowed_list, one per line, sorted (0-1,4 -> 0 1 4)
+  local r
   IFS=, read -r -a parts <<<"$1"
   for r in "${parts[@]}"; do
-    if [[ $r == *-* ]]; then n=$((n + ${r#*-} - ${r%-*} + 1)); else n=$((n + 1)); fi
-  done
-  echo "$n"
+    if [[ $r == *-* ]]; then seq "${r%-*}" "${r#*-}"; elif [ -n "$r" ]; then echo "$r"; fi
+  done | sort -n -u
 }
 declare -A id_of
 for id in "${!what[@]}"; do id_of[${what[$id]}]=$id; done
@@ -267,14 +266,21 @@ echo "ok: SWAG_DEVICE=cpu on a GPU job, and jobs without GPUs, run on cpu withou
 
 id=${id_of["pretrain 1 rank x 2 CPUs"]}
 mask=$(field_of "$id" cpus | tr -d '[:space:]')
-[ "$(ncpus "$mask")" = 2 ] || fail "--cpus-per-task=2: the rank's Cpus_allowed_list is '$mask', not 2 CPUs"
 [ "$(field_of "$id" omp)" = 2 ] || fail "--cpus-per-task=2: OMP_NUM_THREADS=$(field_of "$id" omp)"
 [ "$(field_of "$id" nccl_debug)" = INFO ] || fail "SWAG_SITE_ENV's NCCL_DEBUG=INFO did not reach the rank"
 id2=${id_of["pretrain 2 ranks x 1 CPU"]}
 m0=$(field_of "$id2" cpus 0 | tr -d '[:space:]')
 m1=$(field_of "$id2" cpus 1 | tr -d '[:space:]')
-if [ "$(ncpus "$m0")" != 1 ] || [ "$(ncpus "$m1")" != 1 ] || [ "$m0" = "$m1" ]; then
-  fail "--ntasks=2 --cpus-per-task=1: ranks' CPUs '$m0' and '$m1', expected one each, different"
+# Both jobs hold the node's 2 CPUs. Two ranks of one CPU each are bound to disjoint CPUs; the one
+# rank of 2 CPUs per task must hold both of them (without SRUN_CPUS_PER_TASK its step gets one
+# CPU and the mask of one). Compared as sets, so that a host whose cores have 2 threads (a CPU
+# bound as a whole core) passes too.
+s0=$(cpu_set "$m0") s1=$(cpu_set "$m1") s=$(cpu_set "$mask")
+if [ -z "$s0" ] || [ -z "$s1" ] || [ -n "$(comm -12 <(echo "$s0") <(echo "$s1"))" ]; then
+  fail "--ntasks-per-node=2 --cpus-per-task=1: ranks' CPUs '$m0' and '$m1', expected disjoint"
 fi
+[ "$(wc -l <<<"$s")" -ge 2 ] || fail "--cpus-per-task=2: the rank's Cpus_allowed_list is '$mask', not 2 CPUs"
+[ "$s" = "$(printf '%s\n%s\n' "$s0" "$s1" | sort -n -u)" ] \
+  || fail "--cpus-per-task=2: the rank's CPUs '$mask' are not the job's 2 CPUs ('$m0' and '$m1' of 2 ranks x 1 CPU)"
 echo "ok: --cpus-per-task=2: rank on CPUs $mask, OMP_NUM_THREADS=2; 2 ranks x 1 CPU: $m0 and $m1; SWAG_SITE_ENV reached the ranks"
 echo "ok: slurm jobs (devices of every kind, refusals before launch, CPUs per rank, site settings)"
