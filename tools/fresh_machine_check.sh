@@ -47,6 +47,7 @@ fi
 
 root=${root:-$(mktemp -d /var/tmp/swag-fresh.XXXXXX)}
 mkdir -p "$root"
+chmod 755 "$root"  # mktemp's 0700 would lock the root's own users out (munge, _apt)
 mounted=()
 unmount_all() {
   local m
