@@ -58,8 +58,14 @@ swag_site_env() {
   [ -f "$SWAG_SITE_ENV" ] || swag_die "site settings file '$SWAG_SITE_ENV' not found (SWAG_SITE_ENV, relative to $PWD)" 5
   [ -r "$SWAG_SITE_ENV" ] || swag_die "site settings file '$SWAG_SITE_ENV' is not readable (SWAG_SITE_ENV)" 5
   swag_log "site settings from $SWAG_SITE_ENV"
+  # module systems (Lmod, Environment Modules) read unset variables: no nounset while sourcing;
+  # errexit stays, so a failing `module load` stops the job here
+  local nounset=0
+  case $- in *u*) nounset=1 ;; esac
+  set +u
   # shellcheck disable=SC1090  # the site's file
   . "$SWAG_SITE_ENV"
+  if [ "$nounset" = 1 ]; then set -u; fi
 }
 
 # swag_installed: whether SWAG_ROOT is an installed tree's data root, <prefix>/share/swag, with
