@@ -48,7 +48,7 @@ read -r -a sweeps <<<"${SWAG_REPORT_SWEEPS:-}"
 read -r -a extra <<<"${SWAG_REPORT_ARGS:-}"
 runs=${SWAG_REPORT_RUNS:-${SWAG_RUNS:-runs}}
 args=(--runs "$runs" --out "${SWAG_REPORT_DIR:-$runs/report}")
-for s in "${sweeps[@]}"; do args+=(--sweep "$s"); done
+for s in "${sweeps[@]}"; do args+=(--sweep "$(swag_data_path "$s")"); done   # shipped: from SWAG_ROOT
 # model sizes from `swag info` when the binary is there, else from postprocess/reference/
 [ ! -x "$SWAG_BIN" ] || args+=(--swag "$SWAG_BIN")
 swag_run_resumable --restartable "$SWAG_PYTHON" "$SWAG_ROOT/postprocess/report.py" "${args[@]}" "${extra[@]}"
