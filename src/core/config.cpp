@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "swag/core/error.hpp"
@@ -48,10 +50,89 @@ ConfigValue from_node(const toml::node& node, const ConfigValue& like, const std
   fail(ExitCode::config, "{}: key '{}' must be {}", origin, key, type_name(like));
 }
 
+std::string describe_range(const ConfigRule& r) {
+  const bool has_lo = std::isfinite(r.lo), has_hi = std::isfinite(r.hi);
+  if (has_lo && has_hi)
+    return fmt::format("in {}{}, {}{}", r.lo_open ? '(' : '[', r.lo, r.hi, r.hi_open ? ')' : ']');
+  if (has_lo) return fmt::format("{} {}", r.lo_open ? ">" : ">=", r.lo);
+  if (has_hi) return fmt::format("{} {}", r.hi_open ? "<" : "<=", r.hi);
+  return {};
+}
+
 }  // namespace
 
+std::string rule_violation(const ConfigRule& rule, const ConfigValue& value) {
+  if (const auto* s = std::get_if<std::string>(&value)) {
+    if (!rule.choices.empty()) {
+      if (std::find(rule.choices.begin(), rule.choices.end(), *s) != rule.choices.end()) return {};
+      return fmt::format("must be one of {}, not '{}'", fmt::join(rule.choices, ", "), *s);
+    }
+    return s->empty() && !rule.empty_ok ? "must not be empty" : "";
+  }
+  double x = 0;
+  if (const auto* d = std::get_if<double>(&value)) {
+    if (!std::isfinite(*d)) return fmt::format("must be finite, not {}", *d);
+    x = *d;
+  } else if (const auto* i = std::get_if<std::int64_t>(&value)) {
+    x = static_cast<double>(*i);
+  } else {
+    return {};  // booleans
+  }
+  const bool low = rule.lo_open ? !(x > rule.lo) : !(x >= rule.lo);
+  const bool high = rule.hi_open ? !(x < rule.hi) : !(x <= rule.hi);
+  if (!low && !high) return {};
+  return fmt::format("must be {}, not {}", describe_range(rule), format_value(value));
+}
+
+namespace rule {
+namespace {
+ConfigRule range(double lo, double hi, bool lo_open, bool hi_open) {
+  ConfigRule r;
+  r.lo = lo, r.hi = hi, r.lo_open = lo_open, r.hi_open = hi_open;
+  return r;
+}
+constexpr double inf = std::numeric_limits<double>::infinity();
+}  // namespace
+
+ConfigRule at_least(double lo) {
+  return range(lo, inf, false, false);
+}
+ConfigRule above(double lo) {
+  return range(lo, inf, true, false);
+}
+ConfigRule within(double lo, double hi) {
+  return range(lo, hi, false, false);
+}
+ConfigRule from_below(double lo, double hi) {
+  return range(lo, hi, false, true);
+}
+ConfigRule share() {
+  return range(0, 1, true, false);
+}
+ConfigRule one_of(std::vector<std::string> choices) {
+  ConfigRule r;
+  r.choices = std::move(choices);
+  return r;
+}
+ConfigRule may_be_empty() {
+  ConfigRule r;
+  r.empty_ok = true;
+  return r;
+}
+}  // namespace rule
+
 Config::Config(const ConfigSchema& schema) {
-  for (const auto& k : schema) values_[k.name] = k.default_value;
+  for (const auto& k : schema) {
+    values_[k.name] = k.default_value;
+    rules_[k.name] = k.rule;
+  }
+}
+
+void Config::assign(std::map<std::string, ConfigValue>::iterator it, const ConfigValue& value,
+                    const std::string& origin) {
+  if (const std::string why = rule_violation(rules_.at(it->first), value); !why.empty())
+    fail(ExitCode::config, "{}: key '{}' {}", origin, it->first, why);
+  it->second = value;
 }
 
 void Config::set(const std::string& key, const ConfigValue& value, const std::string& origin) {
@@ -59,7 +140,7 @@ void Config::set(const std::string& key, const ConfigValue& value, const std::st
   if (it == values_.end()) fail(ExitCode::config, "{}: unknown key '{}'", origin, key);
   if (it->second.index() != value.index())
     fail(ExitCode::config, "{}: key '{}' must be {}", origin, key, type_name(it->second));
-  it->second = value;
+  assign(it, value, origin);
 }
 
 void Config::apply_override(const std::string& assignment) {
@@ -79,10 +160,10 @@ void Config::apply_override(const std::string& assignment) {
     if (!std::holds_alternative<std::string>(it->second))
       fail(ExitCode::config, "{}: key '{}' must be {}, got '{}'", origin, key,
            type_name(it->second), text);
-    it->second = text;
+    assign(it, text, origin);
     return;
   }
-  it->second = from_node(*t.get("v"), it->second, key, origin);
+  assign(it, from_node(*t.get("v"), it->second, key, origin), origin);
 }
 
 Config Config::load(const ConfigSchema& schema, const std::string& path,
@@ -111,7 +192,7 @@ Config Config::load(const ConfigSchema& schema, const std::string& path,
         const std::string origin = fmt::format("{}:{}", path, node.source().begin.line);
         auto it = config.values_.find(key);
         if (it == config.values_.end()) fail(ExitCode::config, "{}: unknown key '{}'", origin, key);
-        it->second = from_node(node, it->second, key, origin);
+        config.assign(it, from_node(node, it->second, key, origin), origin);
       }
     };
     walk(walk, root, "");

@@ -72,3 +72,58 @@ TEST(Config, ResolvedDeckRoundTrips) {
   EXPECT_EQ(c.hash(), d.hash());
   EXPECT_NE(c.hash(), Config::load(schema, "", {}).hash());
 }
+
+namespace {
+
+std::string error_of(const ConfigSchema& s, const std::string& path,
+                     const std::vector<std::string>& overrides) {
+  try {
+    Config::load(s, path, overrides);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::config) << e.what();
+    return e.what();
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST(Config, RulesRejectOutOfRangeNonFiniteAndEmpty) {
+  const ConfigSchema ruled = {
+      {"schedule.steps", std::int64_t{100}, "steps", rule::at_least(1)},
+      {"optim.lr", 0.1, "learning rate", rule::above(0)},
+      {"optim.beta2", 0.95, "beta2", rule::from_below(0, 1)},
+      {"data.fraction", 1.0, "share", rule::share()},
+      {"optim.name", std::string("sgd"), "optimizer", rule::one_of({"sgd", "adamw"})},
+      {"run.dir", std::string("runs/x"), "run directory"},
+      {"init.checkpoint", std::string(""), "weights", rule::may_be_empty()},
+  };
+  EXPECT_EQ(error_of(ruled, "", {}), "");  // the defaults
+  // each bound, on both sides of it
+  EXPECT_EQ(error_of(ruled, "",
+                     {"schedule.steps=1", "optim.lr=1e-30", "optim.beta2=0", "data.fraction=1",
+                      "optim.name=adamw", "init.checkpoint="}),
+            "");
+  EXPECT_NE(
+      error_of(ruled, "", {"schedule.steps=0"}).find("key 'schedule.steps' must be >= 1, not 0"),
+      std::string::npos);
+  EXPECT_NE(error_of(ruled, "", {"optim.lr=0"}).find("must be > 0, not 0.0"), std::string::npos);
+  EXPECT_NE(error_of(ruled, "", {"optim.lr=-6.4"}).find("not -6.4"), std::string::npos);
+  EXPECT_NE(error_of(ruled, "", {"optim.lr=nan"}).find("must be finite, not nan"),
+            std::string::npos);
+  EXPECT_NE(error_of(ruled, "", {"optim.lr=inf"}).find("must be finite, not inf"),
+            std::string::npos);
+  EXPECT_NE(error_of(ruled, "", {"optim.beta2=1"}).find("must be in [0, 1), not 1.0"),
+            std::string::npos);
+  EXPECT_NE(error_of(ruled, "", {"data.fraction=0"}).find("must be in (0, 1], not 0.0"),
+            std::string::npos);
+  EXPECT_NE(error_of(ruled, "", {"optim.name=sgdd"}).find("must be one of sgd, adamw, not 'sgdd'"),
+            std::string::npos);
+  EXPECT_NE(error_of(ruled, "", {"run.dir="}).find("key 'run.dir' must not be empty"),
+            std::string::npos);
+  // the same check, with the file and line, for a value in a deck
+  const auto path = write_deck("[schedule]\nsteps = -1\n");
+  const std::string why = error_of(ruled, path, {});
+  EXPECT_NE(why.find("deck.toml:2: key 'schedule.steps' must be >= 1, not -1"), std::string::npos)
+      << why;
+}

@@ -1,8 +1,9 @@
 // Input decks: TOML files of [section] key = value, checked against a schema of known keys with
-// types and defaults, plus command-line overrides "section.key=value". Any key the schema does
-// not know, in the file or an override, is an error that names it.
+// types, defaults and allowed values, plus command-line overrides "section.key=value". Any key
+// the schema does not know, or a value outside its rule, is an error that names it.
 #pragma once
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <variant>
@@ -12,11 +13,36 @@ namespace swag {
 
 using ConfigValue = std::variant<std::int64_t, double, bool, std::string>;
 
+// What a key's value may be beyond its type. Numbers: a range, and floats are always finite.
+// Strings: one of `choices` if given, else any non-empty string ('' too with empty_ok).
+struct ConfigRule {
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+  bool lo_open = false, hi_open = false;
+  std::vector<std::string> choices;
+  bool empty_ok = false;
+};
+
+// The rules of the schemas: [lo, inf), (lo, inf), [lo, hi], [lo, hi), (0, 1], a list, or ''.
+namespace rule {
+ConfigRule at_least(double lo);
+ConfigRule above(double lo);
+ConfigRule within(double lo, double hi);
+ConfigRule from_below(double lo, double hi);
+ConfigRule share();
+ConfigRule one_of(std::vector<std::string> choices);
+ConfigRule may_be_empty();
+}  // namespace rule
+
 struct ConfigKey {
   std::string name;  // "section.key"
   ConfigValue default_value;
   std::string help;
+  ConfigRule rule = {};
 };
+
+// Why `value` breaks `rule` ("must be > 0, not -1"), or empty when it does not.
+std::string rule_violation(const ConfigRule& rule, const ConfigValue& value);
 
 using ConfigSchema = std::vector<ConfigKey>;
 
@@ -42,7 +68,11 @@ class Config {
 
  private:
   const ConfigValue& lookup(const std::string& key) const;
+  // Assigns after the rule's check; origin names the file:line or override in the message.
+  void assign(std::map<std::string, ConfigValue>::iterator it, const ConfigValue& value,
+              const std::string& origin);
   std::map<std::string, ConfigValue> values_;
+  std::map<std::string, ConfigRule> rules_;
 };
 
 }  // namespace swag
