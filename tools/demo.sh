@@ -20,8 +20,9 @@ pretrain_steps=${SWAG_DEMO_PRETRAIN_STEPS:-1500}
 finetune_steps=${SWAG_DEMO_FINETUNE_STEPS:-300}
 out=${SWAG_DEMO_DIR:-runs/demo}
 data=${SWAG_DEMO_DATA:-runs/demo-data}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-mpi=(mpirun -n "$ranks" --oversubscribe)
+# Open MPI as root, and more ranks than cores, through its environment (other MPIs ignore it)
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+mpi=(mpirun -n "$ranks")
 mkdir -p "$out"
 timings="$out/timings.tsv"  # stage<TAB>seconds of every stage that ran, across reruns
 

@@ -23,7 +23,7 @@ ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIR
 
 
 def command(swag, deck, run_dir, ranks, *overrides):
-    return ["mpiexec", "-n", str(ranks), "--oversubscribe", swag, "pretrain", "--config", deck,
+    return ["mpiexec", "-n", str(ranks), swag, "pretrain", "--config", deck,
             f"run.dir={run_dir}", *overrides]
 
 
