@@ -13,7 +13,7 @@ packages=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev
   python3-torch python3-torchvision python3-h5py python3-numpy
   wordnet-base python3-nltk
-  python3-pandas python3-matplotlib slurm-wlm munge
+  python3-matplotlib slurm-wlm munge shellcheck
 )
 
 missing=()

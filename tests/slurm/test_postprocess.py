@@ -1,6 +1,6 @@
 """postprocess/ on a synthetic set of run directories, finished and partial.
 
-    test_postprocess.py REPO WORKDIR CASE [SWAG]   (/usr/bin/python3: pandas, matplotlib)
+    test_postprocess.py REPO WORKDIR CASE [SWAG]   (/usr/bin/python3: matplotlib)
 
 Cases:
   sweep   postprocess/sweep.py: count, list, cell expansion, base merging, ${VAR} expansion,
