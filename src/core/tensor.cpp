@@ -2,13 +2,20 @@
 
 #include <fmt/ranges.h>
 
+#include <cstdint>
+
 #include "swag/core/allocator.hpp"
 
 namespace swag {
 
 std::int64_t shape_numel(const Shape& s) {
+  // checked: shapes can come from files (a weights file's num_classes), and a wrapped product
+  // would make a small buffer that later writes run past
   std::int64_t n = 1;
-  for (auto d : s) n *= d;
+  for (auto d : s)
+    if (d < 0 || __builtin_mul_overflow(n, d, &n))
+      fail(ExitCode::input, "tensor shape {} has a negative size or more than 2^63 elements",
+           shape_str(s));
   return n;
 }
 
@@ -30,6 +37,9 @@ Tensor Tensor::allocate(Shape shape, DType dtype, Device device, Allocator& a) {
   t.shape_ = std::move(shape);
   t.dtype_ = dtype;
   t.device_ = device;
+  if (static_cast<std::uint64_t>(t.numel()) > SIZE_MAX / dtype_size(dtype))
+    fail(ExitCode::input, "tensor shape {} needs more bytes than an address space holds",
+         shape_str(t.shape_));
   const std::size_t bytes = t.nbytes();
   void* p = a.allocate(bytes);
   count_tensor_bytes(device, static_cast<std::ptrdiff_t>(bytes));

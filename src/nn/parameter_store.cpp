@@ -27,7 +27,11 @@ int ParameterStore::add(const std::string& name, const Shape& shape, Init init, 
   const int i = static_cast<int>(entries_.size());
   entries_.push_back({name, shape, total_, weight_decay, init});
   index_[name] = i;
-  total_ += (shape_numel(shape) + kAlignElements - 1) / kAlignElements * kAlignElements;
+  const std::int64_t padded =
+      (shape_numel(shape) + kAlignElements - 1) / kAlignElements * kAlignElements;
+  if (padded < 0 || __builtin_add_overflow(total_, padded, &total_))
+    fail(ExitCode::input, "parameter '{}' of shape {} makes the model too large", name,
+         shape_str(shape));
   return i;
 }
 

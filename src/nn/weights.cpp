@@ -1,6 +1,8 @@
 #include "swag/nn/weights.hpp"
 
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <set>
 
 #include "swag/core/atomic_file.hpp"
@@ -63,7 +65,11 @@ WeightsHeader read_weights_header(const std::string& path) {
   if (version != kFormatVersion)
     fail(ExitCode::input, "{}: weights format version {}, this swag reads {}", path, version,
          kFormatVersion);
-  return {f.string_attribute("/", "model"), f.int_attribute("/", "num_classes"),
+  // labels are 32-bit; a larger count is damage or a hostile file, refused before any allocation
+  const std::int64_t num_classes = f.int_attribute("/", "num_classes");
+  if (num_classes < 1 || num_classes > std::numeric_limits<std::int32_t>::max())
+    fail(ExitCode::input, "{}: num_classes = {} is outside [1, 2^31 - 1]", path, num_classes);
+  return {f.string_attribute("/", "model"), num_classes,
           f.exists("/params/heads.pre_logits.weight"),
           f.has_attribute("/", "resolution") ? f.int_attribute("/", "resolution") : 0};
 }

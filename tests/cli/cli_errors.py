@@ -115,6 +115,17 @@ def case_targets_bad(swag, work):
     predict_fails(swag, work, w, x, INPUT, "/targets row 0 sums to 1.5", ("--targets", t))
 
 
+def case_weights_huge_num_classes(swag, work):
+    # 2^62 classes once wrapped the parameter count and crashed; every out-of-range count is
+    # refused from the header, before any allocation
+    x = images(work, (1, 3, 32, 32))
+    for n in (2**62, 2**31, 2**63 - 1, 0, -3):
+        w = tiny_weights(swag, work)
+        with h5py.File(w, "a") as f:
+            f.attrs["num_classes"] = np.int64(n)
+        predict_fails(swag, work, w, x, INPUT, f"num_classes = {n} is outside [1, 2^31 - 1]")
+
+
 def case_not_hdf5(swag, work):
     bogus = os.path.join(work, "bogus.h5")
     open(bogus, "w").write("not hdf5")
