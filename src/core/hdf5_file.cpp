@@ -333,6 +333,38 @@ std::string Hdf5File::string_attribute(const std::string& object, const std::str
   return out;
 }
 
+std::vector<std::string> Hdf5File::attribute_names(const std::string& object) const {
+  std::vector<std::string> names;
+  {
+    const LibraryLock lock(library_mutex());
+    Handle o(H5Oopen(id_, object.c_str(), H5P_DEFAULT));
+    if (!o.ok()) fail(ExitCode::input, "{}: no object '{}'", path_, object);
+    const auto collect = [](hid_t, const char* name, const H5A_info_t*, void* out) -> herr_t {
+      static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+      return 0;
+    };
+    if (H5Aiterate2(o.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names) < 0)
+      fail(ExitCode::input, "{}: cannot read the attributes of '{}'", path_, object);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string Hdf5File::attribute_text(const std::string& object, const std::string& name) const {
+  H5T_class_t type_class = H5T_NO_CLASS;
+  {
+    const LibraryLock lock(library_mutex());
+    Handle a(H5Aopen_by_name(id_, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT));
+    if (!a.ok()) fail(ExitCode::input, "{}: no attribute '{}' on '{}'", path_, name, object);
+    Handle type(H5Aget_type(a.get()));
+    type_class = H5Tget_class(type.get());
+  }
+  if (type_class == H5T_STRING) return string_attribute(object, name);
+  if (type_class == H5T_INTEGER) return std::to_string(int_attribute(object, name));
+  fail(ExitCode::input, "{}: attribute '{}' of '{}' is neither a string nor an integer", path_,
+       name, object);
+}
+
 std::int64_t Hdf5File::int_attribute(const std::string& object, const std::string& name) const {
   const LibraryLock lock(library_mutex());
   Handle a(open_attribute(object, name, H5T_INTEGER, "an integer"));

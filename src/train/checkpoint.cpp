@@ -1,6 +1,7 @@
 #include "swag/train/checkpoint.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -54,13 +55,26 @@ void hash_dataset(Sha256& h, const std::string& path, const Tensor& t) {
   h.update(std::span(static_cast<const std::uint8_t*>(t.raw()), t.nbytes()));
 }
 
-// The checksum covers every dataset, in path order, and the run state.
-std::string checksum(const std::map<std::string, Tensor>& datasets, const std::string& state) {
-  Sha256 h;
-  for (const auto& [path, t] : datasets) {
-    hash_dataset(h, path, t);
+// Version 2 of the checksum also covers every root attribute but the checksum itself (model,
+// num_classes, optimizer_steps, provenance); version 1 (no checksum_version attribute) covered
+// only the datasets and the run state, and is still read.
+constexpr std::int64_t checksum_version = 2;
+
+void hash_attributes(Sha256& h, const Hdf5File& f) {
+  for (const auto& name : f.attribute_names("/")) {
+    if (name == "sha256") continue;
+    h.update(name);
+    h.update(f.attribute_text("/", name));
   }
+}
+
+// Every dataset in path order, the run state, then the root attributes.
+std::string checksum(const std::map<std::string, Tensor>& datasets, const std::string& state,
+                     const Hdf5File& f) {
+  Sha256 h;
+  for (const auto& [path, t] : datasets) hash_dataset(h, path, t);
   h.update(state);
+  hash_attributes(h, f);
   return h.hex_digest();
 }
 
@@ -80,22 +94,45 @@ std::map<std::string, Tensor> datasets_of(nn::Model& model, const Optimizer& opt
   return d;
 }
 
-std::int64_t step_of(const fs::path& file) {
+constexpr const char* damaged_suffix = ".damaged";
+
+// The step of a step-NNNNNNNN.h5 name, or -1 for any other name (also one too long for int64).
+std::int64_t step_of(const std::string& name) {
   static const std::regex pattern(R"(step-(\d{8,})\.h5)");
   std::smatch m;
-  const std::string name = file.filename().string();
-  return std::regex_match(name, m, pattern) ? std::stoll(m[1]) : -1;
+  if (!std::regex_match(name, m, pattern)) return -1;
+  std::int64_t step = -1;
+  const std::string digits = m[1];
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), step);
+  return error == std::errc() && end == digits.data() + digits.size() ? step : -1;
 }
 
-// Checkpoint files of the directory, newest first.
-std::vector<std::pair<std::int64_t, std::string>> checkpoints_in(const std::string& dir) {
-  std::vector<std::pair<std::int64_t, std::string>> found;
+// The folder's own files besides checkpoints: `latest`, writes in progress, quarantined files.
+bool bookkeeping(const std::string& name) {
+  return name == "latest" || name.find(".tmp.") != std::string::npos ||
+         name.ends_with(damaged_suffix);
+}
+
+struct Listing {
+  std::vector<std::pair<std::int64_t, std::string>> checkpoints;  // newest first
+  std::int64_t damaged = 0;                                       // quarantined files
+};
+
+// Checkpoint files of the directory; other names are warned about when `warn` (stray files).
+Listing checkpoints_in(const std::string& dir, bool warn = false) {
+  Listing found;
   if (!fs::is_directory(dir)) return found;
   for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::int64_t step = step_of(entry.path());
-    if (step >= 0) found.emplace_back(step, entry.path().string());
+    const std::string name = entry.path().filename().string();
+    const std::int64_t step = step_of(name);
+    if (step >= 0)
+      found.checkpoints.emplace_back(step, entry.path().string());
+    else if (name.ends_with(damaged_suffix))
+      ++found.damaged;
+    else if (warn && !bookkeeping(name))
+      log::warn("{}: ignoring '{}', not a checkpoint name (step-NNNNNNNN.h5)", dir, name);
   }
-  std::sort(found.rbegin(), found.rend());
+  std::sort(found.checkpoints.rbegin(), found.checkpoints.rend());
   return found;
 }
 
@@ -153,8 +190,9 @@ std::string CheckpointStore::save(const dist::Communicator& comm, nn::Model& mod
       nn::write_weights_header(f, model);
       f.set_attribute("/", "checkpoint_state", state_text);
       f.set_attribute("/", "optimizer_steps", optimizer.steps_taken());
-      f.set_attribute("/", "sha256", checksum(datasets, state_text));
+      f.set_attribute("/", "checksum_version", checksum_version);
       for (const auto& [name, t] : datasets) f.write(name, t);
+      f.set_attribute("/", "sha256", checksum(datasets, state_text, f));  // last: covers all
     }
     if (const auto why = verify(out.temp_path()))
       fail(ExitCode::io, "{}: written checkpoint does not verify: {}", path, *why);
@@ -162,7 +200,7 @@ std::string CheckpointStore::save(const dist::Communicator& comm, nn::Model& mod
     AtomicOutput latest((fs::path(dir_) / "latest").string());
     std::ofstream(latest.temp_path()) << fs::path(path).filename().string() << "\n";
     latest.commit();
-    apply_retention();
+    apply_retention(state.step);
   });
   log::info("checkpoint: step {} -> {}", state.step, path);
   return path;
@@ -184,6 +222,13 @@ std::optional<std::string> CheckpointStore::verify(const std::string& path) {
       hash_dataset(h, p, t);
     }
     h.update(f.string_attribute("/", "checkpoint_state"));
+    if (f.has_attribute("/", "checksum_version")) {
+      const std::int64_t version = f.int_attribute("/", "checksum_version");
+      if (version != checksum_version)
+        return fmt::format("checksum version {}, this swag knows 1 and {}", version,
+                           checksum_version);
+      hash_attributes(h, f);
+    }
     const std::string expected = f.string_attribute("/", "sha256"), actual = h.hex_digest();
     if (actual != expected)
       return fmt::format("checksum {} differs from the recorded {}", actual, expected);
@@ -193,19 +238,67 @@ std::optional<std::string> CheckpointStore::verify(const std::string& path) {
   return std::nullopt;
 }
 
+std::optional<std::string> CheckpointStore::loadable(const std::string& path, nn::Model& model,
+                                                     const Optimizer& optimizer,
+                                                     const ExtraState& extra) {
+  if (auto why = verify(path)) return why;
+  try {
+    const Hdf5File f = Hdf5File::open_read(path);
+    if (f.string_attribute("/", "model") != model.name() ||
+        f.int_attribute("/", "num_classes") != model.dims().num_classes)
+      return fmt::format("a checkpoint of {} with {} classes, this run has {} with {}",
+                         f.string_attribute("/", "model"), f.int_attribute("/", "num_classes"),
+                         model.name(), model.dims().num_classes);
+    for (const auto& [name, t] : datasets_of(model, optimizer, extra)) {
+      if (!f.exists(name)) return fmt::format("no tensor '{}'", name);
+      if (f.shape(name) != t.shape())
+        return fmt::format("tensor '{}' is {}, the run's is {}", name, shape_str(f.shape(name)),
+                           shape_str(t.shape()));
+    }
+  } catch (const Error& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
+
 std::optional<RunState> CheckpointStore::load_latest(const dist::Communicator& comm,
                                                      nn::Model& model, Optimizer& optimizer,
                                                      const ExtraState& extra) const {
+  // Rank 0 picks the newest checkpoint that verifies and fits the run; a damaged one is moved
+  // aside (NAME.damaged: kept for inspection, never counted or deleted by retention).
   std::string chosen;
   on_root(comm, [&] {
-    for (const auto& [step, path] : checkpoints_in(dir_)) {
+    const Listing found = checkpoints_in(dir_, /*warn=*/true);
+    std::vector<std::string> reasons;
+    for (const auto& [step, path] : found.checkpoints) {
       if (const auto why = verify(path)) {
-        log::warn("checkpoint {} is damaged ({}); trying the previous one", path, *why);
+        log::warn("checkpoint {} is damaged ({}); moved aside as {}{}, trying the previous one",
+                  path, *why, fs::path(path).filename().string(), damaged_suffix);
+        std::error_code ec;
+        fs::rename(path, path + damaged_suffix, ec);
+        reasons.push_back(fmt::format("{}: {}", fs::path(path).filename().string(), *why));
+        continue;
+      }
+      if (const auto why = loadable(path, model, optimizer, extra)) {
+        log::warn("checkpoint {} does not fit this run ({}); trying the previous one", path, *why);
+        reasons.push_back(fmt::format("{}: {}", fs::path(path).filename().string(), *why));
         continue;
       }
       chosen = path;
-      break;
+      return;
     }
+    const std::int64_t unusable = static_cast<std::int64_t>(reasons.size()) + found.damaged;
+    if (unusable == 0) return;  // a fresh run
+    if (!policy_.restart_if_none_valid)
+      fail(ExitCode::input,
+           "{}: {} checkpoint(s) but none usable{}{}; set checkpoint.restart_if_none_valid = true "
+           "to start over from step 0",
+           dir_, unusable, reasons.empty() ? " (earlier ones were moved aside as *.damaged)" : ": ",
+           fmt::join(reasons, "; "));
+    log::warn(
+        "{}: no usable checkpoint among {}; starting over from step 0 "
+        "(checkpoint.restart_if_none_valid)",
+        dir_, unusable);
   });
   std::int64_t length = static_cast<std::int64_t>(chosen.size());
   comm.broadcast_bytes(&length, sizeof length);
@@ -214,17 +307,8 @@ std::optional<RunState> CheckpointStore::load_latest(const dist::Communicator& c
   if (chosen.empty()) return std::nullopt;
 
   const Hdf5File f = Hdf5File::open_read(chosen);
-  if (f.string_attribute("/", "model") != model.name() ||
-      f.int_attribute("/", "num_classes") != model.dims().num_classes)
-    fail(ExitCode::input, "{}: checkpoint of {} with {} classes, this run has {} with {}", chosen,
-         f.string_attribute("/", "model"), f.int_attribute("/", "num_classes"), model.name(),
-         model.dims().num_classes);
-  auto datasets = datasets_of(model, optimizer, extra);
-  for (auto& entry : datasets) {
-    const std::string& name = entry.first;
-    if (!f.exists(name)) fail(ExitCode::input, "{}: missing tensor '{}'", chosen, name);
-    ops::fill_through_host(entry.second, [&](Tensor& host) { f.read_f32_into(name, host); });
-  }
+  for (auto& [name, t] : datasets_of(model, optimizer, extra))
+    ops::fill_through_host(t, [&](Tensor& host) { f.read_f32_into(name, host); });
   optimizer.set_steps_taken(f.int_attribute("/", "optimizer_steps"));
   RunState state = parse_state(f.string_attribute("/", "checkpoint_state"), chosen);
   log::info("resumed from {} (step {})", chosen, state.step);
@@ -259,10 +343,13 @@ void CheckpointStore::after_step(const dist::Communicator& comm, nn::Model& mode
          signalled ? "by a signal" : "(run.stop_at_step)", state.step);
 }
 
-void CheckpointStore::apply_retention() const {
-  const auto all = checkpoints_in(dir_);
-  for (std::size_t i = static_cast<std::size_t>(policy_.keep_last); i < all.size(); ++i) {
-    const auto& [step, path] = all[i];
+void CheckpointStore::apply_retention(std::int64_t written) const {
+  // Counted newest first from the checkpoint just written, which is never deleted; a file of a
+  // later step (left by a run that went further, then lost its state) is not counted.
+  std::int64_t kept = 0;
+  for (const auto& [step, path] : checkpoints_in(dir_).checkpoints) {
+    if (step > written) continue;
+    if (kept++ < policy_.keep_last) continue;
     if (policy_.keep_every > 0 && step % policy_.keep_every == 0) continue;
     fs::remove(path);
   }

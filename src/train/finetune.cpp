@@ -150,7 +150,8 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   if (ema) extra = {{"ema_params", ema->params()}, {"ema_buffers", ema->buffers()}};
   if (scaler.enabled()) extra.emplace("loss_scaler", scaler.state());
 
-  const CheckpointStore checkpoints(run_dir, {c.get_int("checkpoint.keep_last"), 0});
+  const CheckpointStore checkpoints(run_dir, {c.get_int("checkpoint.keep_last"), 0,
+                                              c.get_bool("checkpoint.restart_if_none_valid")});
   RunState state{0, 0, seed, comm.size(), c.hash(), "", c.to_toml()};
   checkpoints.resume(comm, *model, *optimizer, state, extra);
   if (comm.rank() == 0) write_run_config(run_dir, c.to_toml());

@@ -44,6 +44,8 @@ const ConfigSchema& finetune_schema() {
       {"bn.sync", true, "batch-norm statistics over all ranks"},
       {"checkpoint.every", I{1000}, "steps between checkpoints", rule::at_least(1)},
       {"checkpoint.keep_last", I{2}, "checkpoints kept", rule::at_least(1)},
+      {"checkpoint.restart_if_none_valid", false,
+       "start over from step 0 when checkpoints exist but none verifies (false: stop, exit 4)"},
       {"log.every", I{20}, "steps between progress lines and metrics records", rule::at_least(1)},
   });
   return schema;

@@ -103,7 +103,8 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
       scaled_lr(c.get_float("optim.lr"), layout.global_batch, c.get_int("optim.reference_batch")),
       total_steps, c.get_float("schedule.warmup_fraction")};
   const CheckpointStore checkpoints(
-      run_dir, {c.get_int("checkpoint.keep_last"), c.get_int("checkpoint.keep_every")});
+      run_dir, {c.get_int("checkpoint.keep_last"), c.get_int("checkpoint.keep_every"),
+                c.get_bool("checkpoint.restart_if_none_valid")});
 
   LossScaler scaler(precision, static_cast<float>(initial_scale));
   ExtraState extra;

@@ -54,6 +54,8 @@ const ConfigSchema& pretrain_schema() {
        rule::at_least(1)},
       {"checkpoint.keep_every", I{0}, "also keep checkpoints of steps that are multiples (0: none)",
        rule::at_least(0)},
+      {"checkpoint.restart_if_none_valid", false,
+       "start over from step 0 when checkpoints exist but none verifies (false: stop, exit 4)"},
       {"log.every", I{10}, "steps between progress lines and metrics records", rule::at_least(1)},
   });
   return schema;

@@ -121,6 +121,70 @@ def case_damaged_checkpoint_is_skipped(swag, deck, work):
         print(f"ok: {damage}d checkpoint reported and skipped; resumed from step 5")
 
 
+def flip_byte_near_end(path):
+    size = os.path.getsize(path)
+    with open(path, "r+b") as f:
+        f.seek(size - 4096)  # inside the data
+        byte = f.read(1)
+        f.seek(size - 4096)
+        f.write(bytes([byte[0] ^ 0x10]))
+
+
+def case_checkpoint_integrity(swag, deck, work):
+    INPUT = 4
+    # Retention keeps what was just written, never the damaged newer file: steps 2, 4, 6 with 6
+    # damaged, keep_last=1, a stop at 5. The run resumes from 4, writes 5 and keeps only 5.
+    d = os.path.join(work, "retention")
+    run(swag, deck, d, 1, "schedule.steps=6", "checkpoint.every=2", "checkpoint.keep_last=5")
+    flip_byte_near_end(os.path.join(d, "checkpoints", "step-00000006.h5"))
+    run(swag, deck, d, 1, "schedule.steps=6", "checkpoint.every=2", "checkpoint.keep_last=1",
+        "run.stop_at_step=5", expect=STOPPED)
+    assert [os.path.basename(p) for p in checkpoints(d)] == ["step-00000005.h5"], checkpoints(d)
+    assert open(os.path.join(d, "checkpoints", "latest")).read().strip() == "step-00000005.h5"
+    assert os.path.exists(os.path.join(d, "checkpoints", "step-00000006.h5.damaged"))
+    assert verify(swag, checkpoints(d)[0])
+    r = run(swag, deck, d, 1, "schedule.steps=6", "checkpoint.every=2", "checkpoint.keep_last=1")
+    assert "resumed from" in r.stderr and "step-00000005.h5 (step 5)" in r.stderr, r.stderr[-2000:]
+    print("ok: damaged step 6 moved aside; retention kept step 5, which the next run resumed")
+
+    # The checksum covers the root attributes: a 1-byte change of `model` is damage, and the run
+    # falls back to the previous checkpoint instead of refusing to resume.
+    d = os.path.join(work, "attribute")
+    run(swag, deck, d, 1, "schedule.steps=4", "checkpoint.every=2", "checkpoint.keep_last=5")
+    last = checkpoints(d)[-1]
+    with h5py.File(last, "a") as f:
+        name = f.attrs["model"]
+        name = name.decode() if isinstance(name, bytes) else name
+        f.attrs["model"] = name[:-1] + chr(ord(name[-1]) ^ 1)
+    assert not verify(swag, last), "a changed model attribute passed verify-checkpoint"
+    r = run(swag, deck, d, 1, "schedule.steps=5", "checkpoint.every=2", "checkpoint.keep_last=5")
+    assert "step-00000004.h5 is damaged" in r.stderr and "step-00000002.h5 (step 2)" in r.stderr, \
+        r.stderr[-2000:]
+    print("ok: a flipped model attribute fails the checksum; resumed from the previous checkpoint")
+
+    # Stray names are ignored with a warning, not an internal error.
+    for stray in ("step-99999999999999999999999.h5", "notes.txt"):
+        open(os.path.join(d, "checkpoints", stray), "w").close()
+    r = run(swag, deck, d, 1, "schedule.steps=6", "checkpoint.every=2", "checkpoint.keep_last=5")
+    assert "ignoring 'step-99999999999999999999999.h5'" in r.stderr, r.stderr[-2000:]
+    assert "ignoring 'notes.txt'" in r.stderr and "step-00000005.h5 (step 5)" in r.stderr
+    print("ok: stray names in checkpoints/ are ignored with a warning")
+
+    # Checkpoints exist but none is usable: an error (twice: the damaged files stay counted),
+    # unless the run is allowed to start over.
+    for p in checkpoints(d):
+        if step_of(p) < 10**8:  # not the stray name
+            flip_byte_near_end(p)
+    for _ in range(2):
+        r = run(swag, deck, d, 1, "schedule.steps=6", expect=INPUT)
+        errors = [l for l in r.stderr.splitlines() if l.startswith("swag: error:")]
+        assert errors and "none usable" in errors[0] and "restart_if_none_valid" in errors[0], \
+            r.stderr[-2000:]
+    r = run(swag, deck, d, 1, "schedule.steps=6", "checkpoint.restart_if_none_valid=true")
+    assert "starting over from step 0" in r.stderr, r.stderr[-2000:]
+    print("ok: no usable checkpoint is exit 4 until checkpoint.restart_if_none_valid = true")
+
+
 def case_nan_stop(swag, deck, work):
     run_dir = os.path.join(work, "run")
     r = run(swag, deck, run_dir, 2, "numerics.inject_nan_at_step=7", expect=NUMERICS)

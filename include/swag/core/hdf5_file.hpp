@@ -51,6 +51,10 @@ class Hdf5File {
   std::string string_attribute(const std::string& object, const std::string& name) const;
   std::int64_t int_attribute(const std::string& object, const std::string& name) const;
   bool has_attribute(const std::string& object, const std::string& name) const;
+  // Names of an object's attributes, sorted; an attribute's value as text (a string as it is,
+  // an integer in decimal), for checksums over every attribute.
+  std::vector<std::string> attribute_names(const std::string& object) const;
+  std::string attribute_text(const std::string& object, const std::string& name) const;
 
  private:
   Hdf5File(std::string path, std::int64_t id) : path_(std::move(path)), id_(id) {}

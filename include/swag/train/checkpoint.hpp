@@ -1,11 +1,13 @@
 // Checkpoints that survive anything (doc/checkpoints.md). A checkpoint is a weights file
-// (doc/formats.md) plus the optimizer state and the run's position, with a SHA-256 over all of it.
+// (doc/formats.md) plus the optimizer state and the run's position, with a SHA-256 over all of
+// it, every root attribute included.
 //
 // Protocol, collective over all ranks: the ranks agree on the step; rank 0 refuses non-finite
 // weights, writes <run>/checkpoints/step-%08d.h5 under a temporary name, fsyncs it, reads it
 // back and verifies the checksum, renames it into place and only then rewrites `latest`;
-// retention deletes what is neither among the last keep_last nor on a keep_every step. On start,
-// the newest checkpoint that verifies is loaded; a damaged one is reported and skipped.
+// retention keeps the one just written and the keep_last - 1 before it, and keep_every steps.
+// On start, the newest checkpoint that verifies and fits the run is loaded; a damaged one is
+// moved aside (*.damaged); none usable is an error unless the run may start over.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -35,6 +37,9 @@ using ExtraState = std::map<std::string, Tensor>;
 struct CheckpointPolicy {
   std::int64_t keep_last = 3;
   std::int64_t keep_every = 0;  // also keep steps that are multiples of this (0: none)
+  // When checkpoints exist but none verifies and fits the run: start over from step 0 (true)
+  // or stop with an error (false).
+  bool restart_if_none_valid = false;
 };
 
 class CheckpointStore {
@@ -65,11 +70,14 @@ class CheckpointStore {
 
   // Reads every dataset of a checkpoint and compares the checksum; on failure, why.
   static std::optional<std::string> verify(const std::string& path);
+  // verify(), and the model, classes and every tensor's shape match the run's; else why.
+  static std::optional<std::string> loadable(const std::string& path, nn::Model& model,
+                                             const Optimizer& optimizer, const ExtraState& extra);
   std::string path_for(std::int64_t step) const;
   const std::string& directory() const { return dir_; }
 
  private:
-  void apply_retention() const;
+  void apply_retention(std::int64_t written) const;
   std::string dir_;
   CheckpointPolicy policy_;
 };
