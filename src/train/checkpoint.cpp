@@ -307,8 +307,10 @@ std::optional<RunState> CheckpointStore::load_latest(const dist::Communicator& c
   if (chosen.empty()) return std::nullopt;
 
   const Hdf5File f = Hdf5File::open_read(chosen);
-  for (auto& [name, t] : datasets_of(model, optimizer, extra))
-    ops::fill_through_host(t, [&](Tensor& host) { f.read_f32_into(name, host); });
+  for (auto& entry : datasets_of(model, optimizer, extra)) {
+    const std::string& name = entry.first;  // clang 14 cannot capture a structured binding
+    ops::fill_through_host(entry.second, [&](Tensor& host) { f.read_f32_into(name, host); });
+  }
   optimizer.set_steps_taken(f.int_attribute("/", "optimizer_steps"));
   RunState state = parse_state(f.string_attribute("/", "checkpoint_state"), chosen);
   log::info("resumed from {} (step {})", chosen, state.step);
