@@ -141,7 +141,7 @@ Command add_vocab(CLI::App& app) {
   struct Options {
     std::string wordnet, input, hashtags_path, output, vocab, classes;
     std::vector<std::string> hashtags;
-    std::uint64_t min_count = 1;
+    std::uint64_t min_count = 2;  // the paper keeps hashtags used more than once (App. A)
   };
   auto o = std::make_shared<Options>();
   app.require_subcommand(1);

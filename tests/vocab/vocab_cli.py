@@ -3,6 +3,7 @@ line), exit with the documented code (doc/cli.md), and leave no output file behi
 
     vocab_cli.py SWAG_EXE WORDNET_DIR CASE WORKDIR
 """
+import json
 import os
 import shutil
 import subprocess
@@ -49,10 +50,14 @@ def wordnet_copy(wordnet, work, replace=None):
 
 
 def small_vocab(swag, wordnet, work):
-    counts = write(work, "counts.tsv", "dog\t5\ncrane\t3\n")
+    counts = write(work, "counts.tsv", "dog\t5\ncrane\t3\ncat\t1\n")
     vocab = os.path.join(work, "vocab.json")
     result = run(swag, "build", "--wordnet", wordnet, "--hashtags", counts, "--output", vocab)
     assert result.returncode == 0, result.stderr
+    # the paper's default keeps hashtags used more than once: #cat (once) is dropped
+    with open(vocab) as f:
+        v = json.load(f)
+    assert v["min_count"] == 2 and "cat" not in v["hashtags"] and "dog" in v["hashtags"], v
     return vocab
 
 
