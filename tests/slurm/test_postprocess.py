@@ -419,6 +419,11 @@ def case_decks(repo, work, swag):
                     i += 1
             p = subprocess.run([swag] + args, capture_output=True, text=True, cwd=repo, env=env)
             assert p.returncode == 0, f"{f} cell {c['index']}: {p.stderr}"
+            # the paper's sweeps: EMA only for ImageNet-1k fine-tuning (section 4.1)
+            ema = float(next(line.split("=")[1] for line in p.stdout.split("[ema]")[1].splitlines()
+                             if line.startswith("weight")))
+            assert not f.startswith("table") or (ema > 0) == (c["dataset"] == "in1k"), \
+                f"{f} cell {c['index']}: ema.weight {ema}"
             n += 1
     assert n >= 6 * 5 + 3 + 1, n
     print(f"ok: {n} fine-tuning cells validate (one per dataset and sweep)")
