@@ -266,8 +266,16 @@ class AtomicOutputs:
             raise AnalysisError(f"{temp}: cannot write: {e.strerror}", IO)
 
     def commit(self):
-        for temp, final in self.pending:
-            os.replace(temp, final)
+        for _, final in self.pending:
+            if os.path.isdir(final):
+                self.abort()
+                raise AnalysisError(f"{final}: cannot write: is a folder", IO)
+        try:
+            for temp, final in self.pending:
+                os.replace(temp, final)
+        except OSError as e:
+            self.abort()
+            raise AnalysisError(f"{e.filename}: cannot write: {e.strerror}", IO)
         self.pending = []
 
     def abort(self):
