@@ -20,9 +20,9 @@ listed image:
 
 and lists the --top hashtags of largest abs_diff (the hashtags most over-predicted for g; ties
 by name). Writes DIR/associations.json and DIR/associations.png (two bar panels per group,
-absolute and relative differences, as Figure 7). --hashtag H (repeatable) adds, per group,
-H's count, rate and 95% Wilson score interval (the paper's #mugshot check), and
-DIR/hashtag-<H>.png. Outputs are written to temporary names and renamed: a failed run leaves
+absolute and relative differences, as Figure 7; at most 30 bars each). --hashtag H
+(repeatable) adds, per group, H's count, rate and 95% Wilson score interval (the paper's
+#mugshot check), and DIR/hashtag-<H>.png. Outputs are written to temporary names and renamed: a failed run leaves
 none. Exit codes: 0 ok, 2 bad command line, 4 bad input (named by file and line or key),
 5 a file that cannot be read or written. Details and caveats: doc/analysis.md.
 """
@@ -116,15 +116,18 @@ def hashtag_report(names, groups, counts, hashtag):
     return out
 
 
+PLOT_BARS = 30  # bars per panel at most (the JSON keeps all of --top)
+
+
 def plot_associations(names, result, attribute):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    bars = max(len(result[g]["top"]) for g in names)
+    bars = max(min(PLOT_BARS, len(result[g]["top"])) for g in names)
     fig, axes = plt.subplots(len(names), 2, squeeze=False,
                              figsize=(11, max(2.5, 0.22 * bars + 1.0) * len(names)))
     for row, g in enumerate(names):
-        top = result[g]["top"]
+        top = result[g]["top"][:PLOT_BARS]
         labels = ["#" + r["hashtag"] for r in top]
         y = list(range(len(top)))
         ax = axes[row][0]
