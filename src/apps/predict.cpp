@@ -194,10 +194,11 @@ Tensor topk_rows(const Tensor& logits, std::int64_t k) {
 void run_topk(const Options& o) {
   if (o.checkpoint.empty() || o.vocab.empty() || o.data.empty())
     fail(ExitCode::usage, "--topk needs --checkpoint, --vocab and --data");
-  if (!o.weights.empty() || !o.images.empty() || !o.targets.empty())
+  if (!o.weights.empty() || !o.images.empty() || !o.targets.empty() || !o.model.empty() ||
+      o.num_classes)
     fail(ExitCode::usage,
-         "--topk reads --checkpoint and --data, not --weights, --images or "
-         "--targets");
+         "--topk reads --checkpoint and --data, not --weights, --images, --targets, --model or "
+         "--num-classes");
   if (o.topk < 1) fail(ExitCode::usage, "--topk must be >= 1");
   if (o.batch < 1) fail(ExitCode::usage, "--batch must be >= 1");
   const auto comm = dist::Communicator::world();
