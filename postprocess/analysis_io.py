@@ -83,7 +83,8 @@ def read_predictions(path, min_k=1):
                 raise AnalysisError(f"{where}: missing key '{key}'")
         index = row["index"]
         if isinstance(index, bool) or not isinstance(index, int) or index < 0:
-            raise AnalysisError(f"{where}: 'index' is {json.dumps(index)}, expected an integer >= 0")
+            raise AnalysisError(f"{where}: 'index' is {json.dumps(index)}, expected an "
+                                "integer >= 0")
         if not isinstance(row["path"], str):
             raise AnalysisError(f"{where}: 'path' is not a string")
         topk = row["topk"]
@@ -180,7 +181,8 @@ def join_rows(path, header, rows, predictions):
         else:
             pred = by_path.get(row["path"], False)
             if pred is False:
-                raise AnalysisError(f"{path}:{line}: path '{row['path']}' is not in the predictions")
+                raise AnalysisError(f"{path}:{line}: path '{row['path']}' is not in the "
+                                    "predictions")
             if pred is None:
                 raise AnalysisError(f"{path}:{line}: path '{row['path']}' is on several lines of "
                                     "the predictions; use an 'index' column")

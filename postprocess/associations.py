@@ -22,9 +22,10 @@ and lists the --top hashtags of largest abs_diff (the hashtags most over-predict
 by name). Writes DIR/associations.json and DIR/associations.png (two bar panels per group,
 absolute and relative differences, as Figure 7; at most 30 bars each). --hashtag H
 (repeatable) adds, per group, H's count, rate and 95% Wilson score interval (the paper's
-#mugshot check), and DIR/hashtag-<H>.png. Outputs are written to temporary names and renamed: a failed run leaves
-none. Exit codes: 0 ok, 2 bad command line, 4 bad input (named by file and line or key),
-5 a file that cannot be read or written. Details and caveats: doc/analysis.md.
+#mugshot check), and DIR/hashtag-<H>.png. Outputs are written to temporary names and
+renamed: a failed run leaves none. Exit codes: 0 ok, 2 bad command line, 4 bad input (named
+by file and line or key), 5 a file that cannot be read or written. Details and caveats:
+doc/analysis.md.
 """
 import math
 import os
