@@ -45,9 +45,10 @@ def close(a, b, tol=1e-12):
 
 # ----------------------------------------------------------------------------- associations
 
-# Five images in three groups, k = 1; the scores are out of order in the file. Top-1:
-# img0 a, img1 c (group x); img2 b, img3 b (y); img4 a (z); d is never in a top 1.
-# Rates: x {a 1/2, c 1/2}, y {b 1}, z {a 1}. Differences against the mean of the other two groups, by hand:
+# Five images in three groups (img5 is not in groups.csv), k = 1; the scores are out of order
+# in the file. Top-1: img0 a, img1 c (group x); img2 b, img3 b (y); img4 a (z); d is never in
+# a top 1. Rates: x {a 1/2, c 1/2}, y {b 1}, z {a 1}. Differences against the mean of the
+# other two groups, by hand:
 HAND_PREDS = [(0, "img/0.png", [("b", 0.1), ("a", 0.9)]),
               (1, "img/1.png", [("a", 0.2), ("c", 0.7)]),
               (2, "img/2.png", [("b", 0.6), ("a", 0.3)]),
