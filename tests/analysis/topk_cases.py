@@ -147,6 +147,39 @@ def case_predict_topk():
     print(f"ok: predict --topk: {TEST_IMAGES} images in order on 1, 2 and 3 ranks, paths and "
           f"manifest lines from the shards, top 5 = first 5 of all {H}")
 
+    # country_fairness.py on these predictions with the mapping swag vocab map writes for the
+    # demo's classes: per-country top-1 recomputed here from the lines
+    mapping = path("mapping.json")
+    run("vocab", "map", "--wordnet", WORDNET, "--vocab", vocab, "--classes",
+        path("data", "classes.txt"), "--output", mapping)
+    targets = {t["target"]: set(t["names"]) for t in json.load(open(mapping))["targets"]}
+    class_id = {c["name"]: c["id"] for c in json.load(open(path("data", "test", "vocab.json")))
+                ["classes"]}
+    labels = [class_id[line.split("\t")[1]] for line in open(manifest).read().splitlines()
+              if line]
+    with open(path("labels.csv"), "w") as f:
+        f.write("index,class,country\n" + "".join(
+            f"{x['index']},{labels[x['line'] - 1]},{'AB'[x['index'] % 2]}\n"
+            for x in outs[(2, H)]))
+    r = subprocess.run([sys.executable, os.path.join(REPO, "postprocess", "country_fairness.py"),
+                        "--predictions", path(f"preds_2_{H}.jsonl"), "--labels",
+                        path("labels.csv"), "--mapping", mapping, "--out", path("fairness")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    fair = json.load(open(path("fairness", "country_fairness.json")))["per_country"]
+    mapped = set().union(*targets.values())
+    for country in "AB":
+        hits = []
+        for x in outs[(2, H)]:
+            if "AB"[x["index"] % 2] == country:
+                best = next(h for h, _ in x["topk"] if h in mapped)  # sorted: checked above
+                hits.append(best in targets[labels[x["line"] - 1]])
+        assert fair[country]["n"] == len(hits), fair
+        assert abs(fair[country]["top1"] - sum(hits) / len(hits)) < 1e-12, (fair, sum(hits))
+        assert fair[country]["no_mapped_prediction"] == 0, fair
+    print(f"ok: country_fairness.py with swag vocab map's mapping: top-1 per country "
+          f"{ {c: round(fair[c]['top1'], 3) for c in 'AB'} }")
+
     # bad command lines and inputs: one error line, the exit code, no output
     out = path("bad.jsonl")
 
