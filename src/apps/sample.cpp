@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "swag/apps/commands.hpp"
+#include "swag/data/dataset_index.hpp"
 #include "swag/data/sample_statistics.hpp"
 #include "swag/dist/communicator.hpp"
 
@@ -36,8 +37,10 @@ Command add_sample(CLI::App& app) {
   return [o] {
     const auto comm = dist::Communicator::world();
     const int rank = comm.rank(), world = comm.size();
+    const auto index = data::read_index(o->data);
     const auto labels = data::load_dataset_labels(o->data);
-    const data::ResamplingSampler sampler(labels, o->sampler);
+    const data::ResamplingSampler sampler(index.class_counts,
+                                          data::SamplerBuckets::open(o->data, index), o->sampler);
     auto st = data::sample_statistics(sampler, labels, o->epoch,
                                       data::rank_share(0, o->num_samples, rank, world));
     auto sum = [world](auto* values, int n, MPI_Datatype type, MPI_Op op = MPI_SUM) {

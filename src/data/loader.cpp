@@ -27,7 +27,8 @@ Loader::Loader(const LoaderOptions& o) : options_(o) {
   if (labels_.num_images() == 0) fail(ExitCode::input, "{}: the shards hold no images", o.data_dir);
   stream_ = o.stream;
   if (!stream_) {
-    auto sampler = std::make_shared<const ResamplingSampler>(labels_, o.sampler);
+    auto sampler = std::make_shared<const ResamplingSampler>(
+        index.class_counts, SamplerBuckets::open(o.data_dir, index), o.sampler);
     stream_ = [sampler](std::uint64_t g) { return sampler->image_at(0, g); };
   }
   std::int64_t start = 0;

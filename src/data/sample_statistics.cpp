@@ -19,9 +19,10 @@ SampleStatistics sample_statistics(const ResamplingSampler& sampler, const Multi
   st.seen.assign(static_cast<std::size_t>(labels.num_images()), 0);
   for (std::uint64_t k = 0; k < share.count; ++k) {
     const std::uint64_t g = share.first + k * share.stride;
-    const std::int64_t image = sampler.image_at(epoch, g);
+    const auto draw = sampler.draw(epoch, g);
+    const std::int64_t image = draw.image;
     ++st.num_samples;
-    st.head_samples += sampler.is_tail_image(image) ? 0 : 1;
+    st.head_samples += draw.head ? 1 : 0;
     for (const auto c : labels.of(image)) ++st.class_sample_counts[c];
     st.seen[image] = 1;
     st.stream_checksum += mix64(mix64(g) ^ static_cast<std::uint64_t>(image));

@@ -138,8 +138,39 @@ def case_shard_layout(swag, mpiexec, work):
                 for c in got:
                     counts[c] += 1
     assert counts == index["class_counts"], (counts, index["class_counts"])
+    check_buckets(out, index)
     print(f"ok: {index['num_images']} images in {len(index['shards'])} shards, "
           f"{len(index['skipped'])} skipped with reasons")
+
+
+def check_buckets(data, index):
+    """buckets.h5 against the shards' labels, computed here: bucket c lists, ascending, the
+    images (global index, shard by shard) whose rarest class (fewest images, then lowest id) is c."""
+    f = index["class_counts"]
+    buckets = [[] for _ in f]
+    image = 0
+    for s in index["shards"]:
+        with h5py.File(os.path.join(data, s["file"]), "r") as h5:
+            offsets, classes = h5["labels/offsets"][:], h5["labels/classes"][:]
+        for i in range(len(offsets) - 1):
+            label_set = classes[offsets[i]:offsets[i + 1]].tolist()
+            buckets[min(label_set, key=lambda c: (f[c], c))].append(image)
+            image += 1
+    digest = hashlib.sha256("".join(s["sha256"] + "\n" for s in index["shards"]).encode())
+    with h5py.File(os.path.join(data, "buckets.h5"), "r") as h5:
+        attr = lambda k: h5.attrs[k].decode() if isinstance(h5.attrs[k], bytes) else h5.attrs[k]
+        assert attr("format") == "swag-buckets" and int(attr("format_version")) == 1
+        assert int(attr("num_images")) == image == index["num_images"]
+        assert attr("shards_sha256") == digest.hexdigest()
+        width = int(attr("image_index_bytes"))
+        assert h5["class_counts"][:].tolist() == f
+        offsets = h5["offsets"][:].tolist()
+        raw = h5["images"][:]
+        assert raw.shape == (image, width) and width == 4, raw.shape
+    ids = raw.astype(np.uint64) @ (256 ** np.arange(width, dtype=np.uint64))
+    assert offsets == np.cumsum([0] + [len(b) for b in buckets]).tolist(), offsets
+    for c, members in enumerate(buckets):
+        assert ids[offsets[c]:offsets[c + 1]].tolist() == members, (c, members)
 
 
 def case_shard_strict(swag, mpiexec, work):
@@ -165,11 +196,13 @@ def case_shard_mpi(swag, mpiexec, work):
     ok(run(swag, "shard", *common, "--output-dir", os.path.join(work, "one")))
     ok(run(mpiexec, "-n", "2", swag, "shard", *common, "--output-dir", os.path.join(work, "two"),
            env=mpi_env()))
-    one, two = (open(os.path.join(work, d, "index.json"), "rb").read() for d in ("one", "two"))
-    assert one == two, "index.json differs between 1 and 2 ranks"
+    for name in ("index.json", "buckets.h5"):
+        one, two = (open(os.path.join(work, d, name), "rb").read() for d in ("one", "two"))
+        assert one == two, f"{name} differs between 1 and 2 ranks"
     files = sorted(os.listdir(os.path.join(work, "one")))
     assert files == sorted(os.listdir(os.path.join(work, "two"))), files
-    print(f"ok: 1 and 2 ranks wrote the same index.json and {len(files) - 1} identical shards")
+    print(f"ok: 1 and 2 ranks wrote the same index.json, buckets.h5 and {len(files) - 2} "
+          "identical shards")
 
 
 def case_sample_ranks(swag, mpiexec, work):
