@@ -23,6 +23,8 @@ const ConfigSchema& pretrain_schema() {
       {"data.dir", std::string("data/shards"), "shard directory with index.json"},
       {"data.workers", I{2}, "decoding threads per rank"},
       {"data.prefetch", I{2}, "batches decoded ahead of the step"},
+      {"data.max_open_shards", I{8},
+       "shard files each decoding thread keeps open (the least recently used is closed)"},
       {"data.alpha", 0.7, "share of samples drawn from head images (§3.1)"},
       {"data.head_threshold", I{5000}, "images a class needs to be a head class"},
       {"batch.global", I{8192}, "images per step over all ranks"},

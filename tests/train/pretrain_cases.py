@@ -64,18 +64,22 @@ def case_resume_is_bitwise(swag, deck, work):
 
 def case_shards_resume_is_bitwise(swag, deck, work):
     """Pre-training on shards (the resampled stream through the bucket file, the loader's lazily
-    opened shards) stopped and resumed is bitwise the straight run."""
+    opened shards) stopped and resumed is bitwise the straight run; one open shard per worker
+    gives the same run as many."""
     shards = os.path.join(os.environ["SWAG_TRANSFER_DATA"], "train", "shards")
     on_shards = ["data.source=shards", f"data.dir={shards}", "model.num_classes=0",
                  "data.head_threshold=50", "data.workers=2", "batch.global=16", "schedule.steps=8",
                  "checkpoint.every=4"]
-    straight, split = (os.path.join(work, d) for d in ("straight", "split"))
+    straight, split, one = (os.path.join(work, d) for d in ("straight", "split", "one_open"))
     run(swag, deck, straight, 2, *on_shards)
     run(swag, deck, split, 2, *on_shards, "run.stop_at_step=4", expect=STOPPED)
     r = run(swag, deck, split, 2, *on_shards)
     assert "resumed from" in r.stderr, r.stderr[-2000:]
     assert_bitwise_equal(checkpoints(straight)[-1], checkpoints(split)[-1])
-    print("ok: on shards, 8 steps straight == 4 + restart + 4, bitwise")
+    run(swag, deck, one, 2, *on_shards, "data.max_open_shards=1")
+    assert_bitwise_equal(checkpoints(straight)[-1], checkpoints(one)[-1])
+    print("ok: on shards, 8 steps straight == 4 + restart + 4 == 8 with one open shard per "
+          "worker, bitwise")
 
 
 def case_sigusr1_checkpoints_and_exits(swag, deck, work):
