@@ -7,11 +7,13 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "swag/apps/commands.hpp"
 #include "swag/apps/dataset_collectives.hpp"
 #include "swag/core/log.hpp"
+#include "swag/core/process_memory.hpp"
 #include "swag/data/dataset_index.hpp"
 #include "swag/data/sample_statistics.hpp"
 #include "swag/dist/communicator.hpp"
@@ -60,6 +62,7 @@ Command add_sample(CLI::App& app) {
   app.add_option("--epoch", o->epoch, "epoch of the stream")->capture_default_str();
   app.add_flag("--json", o->json, "print one JSON object");
   return [o] {
+    const auto start = std::chrono::steady_clock::now();
     const auto comm = dist::Communicator::world();
     const int rank = comm.rank(), world = comm.size();
     // index.json read by rank 0 and broadcast; the buckets memory-mapped by every rank.
@@ -69,13 +72,29 @@ Command add_sample(CLI::App& app) {
     const auto index = data::index_from_json(index_text, o->data + "/" + data::index_file_name);
     const data::ResamplingSampler sampler(index.class_counts,
                                           data::SamplerBuckets::open(o->data, index), o->sampler);
+    const double startup =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const ProcessMemory after_startup = process_memory();
     auto st = data::draw_statistics(sampler, index.num_classes, o->epoch,
                                     data::rank_share(0, o->num_samples, rank, world));
     // The drawn images' classes from their shards, each shard opened once.
     const std::int64_t opened =
         data::count_classes_from_shards(o->data, index, st.images, st.class_sample_counts);
-    log::info("sample: rank {}: {} draws, {} shard files opened for their labels", rank,
-              st.num_samples, opened);
+    // What the scale benchmark (tools/bench_scale.py, doc/scaling.md) reads, per rank.
+    const ProcessMemory end = process_memory();
+    nlohmann::ordered_json resources;
+    resources["rank"] = rank;
+    resources["world"] = world;
+    resources["startup_seconds"] = startup;
+    resources["sampler_private_bytes"] = sampler.private_bytes();
+    resources["buckets_mapped"] = sampler.buckets().memory_mapped();
+    resources["rss_anon_after_startup"] = after_startup.rss_anon;
+    resources["rss_anon"] = end.rss_anon;
+    resources["rss_file"] = end.rss_file;
+    resources["peak_rss"] = end.peak_rss;
+    resources["shard_files_opened"] = opened;
+    resources["draws"] = st.num_samples;
+    log::info("sample: rank {} resources {}", rank, resources.dump());
     auto sum = [world](auto* values, int n, MPI_Datatype type) {
       if (world == 1) return;  // also without MPI (SWAG_NO_MPI=1)
       MPI_Allreduce(MPI_IN_PLACE, values, n, type, MPI_SUM, MPI_COMM_WORLD);
