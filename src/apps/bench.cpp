@@ -13,6 +13,7 @@
 #include "swag/backends/cpu/runtime.hpp"
 #include "swag/core/allocator.hpp"
 #include "swag/core/log.hpp"
+#include "swag/core/process_memory.hpp"
 #include "swag/core/rng.hpp"
 #include "swag/data/loader.hpp"
 #include "swag/nn/model.hpp"
@@ -32,7 +33,7 @@ namespace {
 struct Options {
   std::string model, mode = "train", data, device = "cpu", math = "fp32", precision = "fp32";
   std::int64_t batch = 32, resolution = 224, num_classes = 1000;
-  int threads = 0, warmup = 2, iters = 10, workers = 2, prefetch = 2;
+  int threads = 0, warmup = 2, iters = 10, workers = 2, prefetch = 2, max_open_shards = 8;
   bool pre_logits = false, json = false, no_dct_scaling = false, u8 = false, recompute = false,
        nondeterministic = false, profile = false;
 };
@@ -64,7 +65,11 @@ void run_loader(const Options& o) {
   lo.workers = o.workers;
   lo.prefetch = o.prefetch;
   lo.dct_scaling = !o.no_dct_scaling;
+  lo.max_open_shards = o.max_open_shards;
+  const auto start = Clock::now();
   data::Loader loader(lo);
+  const double startup = seconds_since(start);
+  const ProcessMemory after_startup = process_memory();
   Tensor images =
       Tensor::empty({o.batch, o.resolution, o.resolution, 3}, o.u8 ? DType::u8 : DType::f32);
   Tensor targets = Tensor::empty({o.batch, loader.num_classes()});
@@ -93,6 +98,18 @@ void run_loader(const Options& o) {
   j["pixels"] = dtype_name(images.dtype());
   j["warmup"] = o.warmup;
   j["iters"] = o.iters;
+  // Start-up and memory at scale (doc/scaling.md): the loader's construction (index.json, the
+  // sampler over the mapped buckets.h5), private and shared resident memory, shard files.
+  const ProcessMemory end = process_memory();
+  j["startup_seconds"] = startup;
+  j["loader_private_bytes"] = loader.private_bytes();
+  j["rss_anon_after_startup"] = after_startup.rss_anon;
+  j["rss_anon"] = end.rss_anon;
+  j["rss_file"] = end.rss_file;
+  j["peak_rss"] = end.peak_rss;
+  j["max_open_shards"] = lo.max_open_shards;
+  j["shard_files_opened"] = loader.shard_opens();
+  j["peak_open_shards"] = loader.peak_open_shards();
   if (o.json)
     fmt::print("{}\n", j.dump());
   else
@@ -299,6 +316,9 @@ Command add_bench(CLI::App& app) {
   app.add_option("--data", o->data, "loader: shard folder (index.json)");
   app.add_option("--workers", o->workers, "loader: decoding threads")->capture_default_str();
   app.add_option("--prefetch", o->prefetch, "loader: batches ahead")->capture_default_str();
+  app.add_option("--max-open-shards", o->max_open_shards,
+                 "loader: shard files each worker keeps open")
+      ->capture_default_str();
   app.add_flag("--no-dct-scaling", o->no_dct_scaling, "loader: always decode JPEGs at full size");
   app.add_flag("--u8", o->u8, "loader: u8 batches (normalized later, on the GPU in training)");
   app.add_option("--batch", o->batch, "batch size")->capture_default_str();

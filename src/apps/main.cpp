@@ -70,6 +70,8 @@ int run(int argc, char** argv) {
   add("check-config", "validate an input deck and print it resolved", swag::apps::add_check_config);
   add("shard", "pack images and hashtags into HDF5 shards and index.json", swag::apps::add_shard);
   add("sample", "statistics of the resampled training stream", swag::apps::add_sample);
+  add("index", "(re)build index.json and buckets.h5 from the shards of a folder",
+      swag::apps::add_index);
   add("demo-data", "the demo dataset's inputs from Fashion-MNIST", swag::apps::add_demo_data);
   add("pretrain", "SPMD pre-training from an input deck", swag::apps::add_pretrain);
   add("verify-checkpoint", "check checkpoints' checksums", swag::apps::add_verify_checkpoint);

@@ -1,36 +1,13 @@
-// swag shard: manifest (image path TAB raw hashtags) -> HDF5 shards + index.json. Under mpirun
-// each rank packs every W-th shard; rank 0 gathers the parts and writes index.json last.
-#include <mpi.h>
-
+// swag shard: manifest (image path TAB raw hashtags) -> HDF5 shards, buckets.h5 and index.json.
+// Under mpirun each rank packs every W-th shard; rank 0 gathers the parts, the ranks write the
+// sampler's bucket file together, and rank 0 writes index.json last.
 #include "swag/apps/commands.hpp"
+#include "swag/apps/dataset_collectives.hpp"
 #include "swag/core/log.hpp"
 #include "swag/data/shard_packer.hpp"
 #include "swag/dist/communicator.hpp"
 
 namespace swag::apps {
-namespace {
-
-// Every rank's string, on rank 0 (empty elsewhere).
-std::vector<std::string> gather_on_root(const std::string& mine, int rank, int world) {
-  if (world == 1) return {mine};  // also without MPI (SWAG_NO_MPI=1)
-  const int length = static_cast<int>(mine.size());
-  std::vector<int> lengths(static_cast<std::size_t>(world)), displacements(lengths.size());
-  MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
-  std::string all;
-  if (rank == 0) {
-    for (int r = 1; r < world; ++r) displacements[r] = displacements[r - 1] + lengths[r - 1];
-    all.resize(static_cast<std::size_t>(displacements.back()) +
-               static_cast<std::size_t>(lengths.back()));
-  }
-  MPI_Gatherv(mine.data(), length, MPI_CHAR, all.data(), lengths.data(), displacements.data(),
-              MPI_CHAR, 0, MPI_COMM_WORLD);
-  std::vector<std::string> parts;
-  if (rank == 0)
-    for (int r = 0; r < world; ++r) parts.push_back(all.substr(displacements[r], lengths[r]));
-  return parts;
-}
-
-}  // namespace
 
 Command add_shard(CLI::App& app) {
   struct Options {
@@ -70,11 +47,19 @@ Command add_shard(CLI::App& app) {
               labels.num_classes(), world, o->pack.shard_size);
     const data::DatasetIndex part = data::pack_shards(lines, labels, o->pack, rank, world);
     const auto parts = gather_on_root(data::index_to_json(part), rank, world);
+    std::string merged;
+    if (rank == 0) {
+      std::vector<data::DatasetIndex> indices;
+      indices.reserve(parts.size());
+      for (const auto& text : parts)
+        indices.push_back(data::index_from_json(text, "a rank's part"));
+      merged = data::index_to_json(data::merge_indices(indices));
+    }
+    broadcast_string(merged, world);
+    const data::DatasetIndex index = data::index_from_json(merged, "the merged index");
+    // The sampler's bucket file, then index.json last: a folder with an index.json is complete.
+    data::write_buckets_file(o->pack.output_dir, index, world_collectives(rank, world));
     if (rank != 0) return;
-    std::vector<data::DatasetIndex> indices;
-    indices.reserve(parts.size());
-    for (const auto& text : parts) indices.push_back(data::index_from_json(text, "a rank's part"));
-    const data::DatasetIndex index = data::merge_indices(indices);
     data::write_index(o->pack.output_dir, index);
     log::info("shard: {} images in {} shards, {} lines skipped; wrote {}/{}", index.num_images,
               index.shards.size(), index.skipped.size(), o->pack.output_dir, data::index_file_name);

@@ -190,6 +190,31 @@ void Hdf5File::write_raw(const std::string& dataset, std::int64_t file_type, std
     fail(ExitCode::io, "{}: cannot write dataset '{}'", path_, dataset);
 }
 
+std::int64_t Hdf5File::reserve_u8(const std::string& dataset, const Shape& shape) {
+  const LibraryLock lock(library_mutex());
+  ensure_parent_groups(dataset);
+  const auto dims = dims_of(shape);
+  Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
+  const Handle props(untimed(H5P_DATASET_CREATE));
+  H5Pset_layout(props.get(), H5D_CONTIGUOUS);
+  H5Pset_alloc_time(props.get(), H5D_ALLOC_TIME_EARLY);
+  H5Pset_fill_time(props.get(), H5D_FILL_TIME_NEVER);
+  Handle d(H5Dcreate2(id_, dataset.c_str(), H5T_STD_U8LE, space.get(), H5P_DEFAULT, props.get(),
+                      H5P_DEFAULT));
+  const haddr_t offset = d.ok() ? H5Dget_offset(d.get()) : HADDR_UNDEF;
+  if (offset == HADDR_UNDEF) fail(ExitCode::io, "{}: cannot reserve dataset '{}'", path_, dataset);
+  return static_cast<std::int64_t>(offset);
+}
+
+std::int64_t Hdf5File::contiguous_offset(const std::string& dataset) const {
+  const LibraryLock lock(library_mutex());
+  if (!exists(dataset)) fail(ExitCode::input, "{}: missing dataset '{}'", path_, dataset);
+  Handle d(H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT));
+  if (!d.ok()) fail(ExitCode::input, "{}: '{}' is not a dataset", path_, dataset);
+  const haddr_t offset = H5Dget_offset(d.get());
+  return offset == HADDR_UNDEF ? -1 : static_cast<std::int64_t>(offset);
+}
+
 void Hdf5File::write_scalar_f64(const std::string& dataset, double v) {
   const LibraryLock lock(library_mutex());
   ensure_parent_groups(dataset);

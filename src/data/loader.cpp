@@ -4,6 +4,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "swag/core/error.hpp"
 #include "swag/core/log.hpp"
 #include "swag/core/rng.hpp"
 #include "swag/data/augment.hpp"
@@ -19,33 +20,81 @@ constexpr std::uint64_t kAugmentStream = 0xa5a5a5a5ull << 32;
 
 }  // namespace
 
-Loader::Loader(const LoaderOptions& o) : options_(o) {
+ShardCache::~ShardCache() {
+  while (!open_.empty()) close_least_recent();
+}
+
+void ShardCache::close_least_recent() {
+  open_.pop_back();  // closes the file
+  if (counters_ != nullptr) --counters_->open;
+}
+
+const ShardReader& ShardCache::get(std::int64_t k) {
+  for (auto it = open_.begin(); it != open_.end(); ++it)
+    if (it->first == k) {
+      if (it != open_.begin()) open_.splice(open_.begin(), open_, it);  // most recent first
+      return *open_.front().second;
+    }
+  if (static_cast<int>(open_.size()) >= capacity_) close_least_recent();
+  const ShardEntry& entry = index_->shards[static_cast<std::size_t>(k)];
+  auto shard = std::make_unique<ShardReader>((std::filesystem::path(dir_) / entry.file).string());
+  if (shard->num_images() != entry.num_images || shard->num_classes() != index_->num_classes ||
+      shard->vocab_sha256() != index_->vocab_sha256)
+    fail(ExitCode::input,
+         "{}: disagrees with index.json ({} images, {} classes; the index says {} and {}, or a "
+         "different vocabulary)",
+         shard->path(), shard->num_images(), shard->num_classes(), entry.num_images,
+         index_->num_classes);
+  open_.emplace_front(k, std::move(shard));
+  if (counters_ != nullptr) {
+    ++counters_->opened;
+    const std::int64_t now = ++counters_->open;
+    std::int64_t peak = counters_->peak.load();
+    while (now > peak && !counters_->peak.compare_exchange_weak(peak, now)) {
+    }
+  }
+  return *open_.front().second;
+}
+
+Loader::Loader(const LoaderOptions& o) : options_(o), index_(o.index) {
   SWAG_CHECK(o.workers >= 1 && o.prefetch >= 1, "loader needs a worker and a slot");
-  const DatasetIndex index = read_index(o.data_dir);
-  labels_ = load_dataset_labels(o.data_dir);
-  vocab_sha256_ = index.vocab_sha256;
-  if (labels_.num_images() == 0) fail(ExitCode::input, "{}: the shards hold no images", o.data_dir);
+  if (o.max_open_shards < 1)
+    fail(ExitCode::config, "data.max_open_shards = {}: a worker needs at least one open shard",
+         o.max_open_shards);
+  if (!index_) index_ = std::make_shared<const DatasetIndex>(read_index(o.data_dir));
+  if (index_->num_images == 0) fail(ExitCode::input, "{}: the shards hold no images", o.data_dir);
   stream_ = o.stream;
   if (!stream_) {
-    auto sampler = std::make_shared<const ResamplingSampler>(labels_, o.sampler);
-    stream_ = [sampler](std::uint64_t g) { return sampler->image_at(0, g); };
+    sampler_ = std::make_shared<const ResamplingSampler>(
+        index_->class_counts, SamplerBuckets::open(o.data_dir, *index_), o.sampler);
+    stream_ = [sampler = sampler_](std::uint64_t g) { return sampler->image_at(0, g); };
   }
   std::int64_t start = 0;
-  for (const auto& entry : index.shards) {
-    shards_.push_back(
-        std::make_unique<ShardReader>((std::filesystem::path(o.data_dir) / entry.file).string()));
+  shard_start_.reserve(index_->shards.size());
+  for (const auto& entry : index_->shards) {
     shard_start_.push_back(start);
     start += entry.num_images;
   }
+  if (start != index_->num_images)
+    fail(ExitCode::input, "{}/{}: num_images is {}, its shards list {}", o.data_dir,
+         index_file_name, index_->num_images, start);
   const Shape image_shape{o.local_batch, o.resolution, o.resolution, 3};
   slots_.resize(static_cast<std::size_t>(o.prefetch));
   for (auto& s : slots_) {
     s.images = Tensor::empty(image_shape);
-    s.targets = Tensor::empty({o.local_batch, labels_.num_classes});
+    s.targets = Tensor::empty({o.local_batch, index_->num_classes});
   }
   for (int w = 0; w < o.workers; ++w) workers_.emplace_back([this] { work(); });
-  log::info("loader: {} images in {} shards, {} classes, {} workers, {} batches ahead",
-            labels_.num_images(), shards_.size(), labels_.num_classes, o.workers, o.prefetch);
+  log::info(
+      "loader: {} images in {} shards, {} classes, {} workers with up to {} open shards each, {} "
+      "batches ahead",
+      index_->num_images, index_->shards.size(), index_->num_classes, o.workers, o.max_open_shards,
+      o.prefetch);
+}
+
+std::int64_t Loader::private_bytes() const {
+  return static_cast<std::int64_t>(shard_start_.capacity() * sizeof(std::int64_t)) +
+         (sampler_ ? sampler_->private_bytes() : 0);
 }
 
 Loader::~Loader() {
@@ -93,6 +142,7 @@ void Loader::fill(std::int64_t step, Tensor& images, Tensor& targets) {
 }
 
 void Loader::work() {
+  ShardCache shards(options_.data_dir, index_, options_.max_open_shards, &shards_);
   for (;;) {
     std::pair<Slot*, std::int64_t> task;
     {
@@ -104,7 +154,7 @@ void Loader::work() {
     }
     std::string error;
     try {
-      decode(*task.first, task.second);
+      decode(*task.first, task.second, shards);
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -117,7 +167,7 @@ void Loader::work() {
   }
 }
 
-void Loader::decode(Slot& slot, std::int64_t i) {
+void Loader::decode(Slot& slot, std::int64_t i, ShardCache& shards) {
   const auto position = static_cast<std::uint64_t>(slot.step * options_.global_batch +
                                                    options_.rank * options_.local_batch + i);
   const std::int64_t image = stream_(position);
@@ -130,12 +180,14 @@ void Loader::decode(Slot& slot, std::int64_t i) {
                 0, static_cast<std::size_t>(pixels) * dtype_size(slot.images.dtype()));
     return;
   }
-  if (image >= labels_.num_images())
+  if (image >= index_->num_images)
     fail(ExitCode::failure, "loader: stream position {} names image {} of {}", position, image,
-         labels_.num_images());
-  const auto shard = static_cast<std::size_t>(
-      std::upper_bound(shard_start_.begin(), shard_start_.end(), image) - shard_start_.begin() - 1);
-  const std::vector<std::uint8_t> jpeg = shards_[shard]->jpeg(image - shard_start_[shard]);
+         index_->num_images);
+  const auto k =
+      std::upper_bound(shard_start_.begin(), shard_start_.end(), image) - shard_start_.begin() - 1;
+  const ShardReader& shard = shards.get(k);
+  const std::int64_t in_shard = image - shard_start_[static_cast<std::size_t>(k)];
+  const std::vector<std::uint8_t> jpeg = shard.jpeg(in_shard);
   Rng rng(options_.seed, kAugmentStream + position);
   // The box comes from the full size in the header (the same draws as from a full decode), then
   // libjpeg-turbo decodes at the smallest DCT scale that keeps it at least R x R.
@@ -152,8 +204,8 @@ void Loader::decode(Slot& slot, std::int64_t i) {
   else
     crop_resize_normalize(decoded.image, decoded.box, options_.resolution, flip,
                           slot.images.data<float>() + i * pixels);
-  const auto classes = labels_.of(image);
-  float* target = slot.targets.data<float>() + i * labels_.num_classes;
+  const auto classes = shard.classes(in_shard);
+  float* target = slot.targets.data<float>() + i * index_->num_classes;
   for (const auto c : classes) target[c] += 1.0f / static_cast<float>(classes.size());
 }
 

@@ -1,5 +1,11 @@
 #include "swag/data/sample_statistics.hpp"
 
+#include <algorithm>
+#include <filesystem>
+
+#include "swag/core/error.hpp"
+#include "swag/data/shard_reader.hpp"
+
 namespace swag::data {
 namespace {
 
@@ -12,21 +18,55 @@ std::uint64_t mix64(std::uint64_t x) {
 
 }  // namespace
 
-SampleStatistics sample_statistics(const ResamplingSampler& sampler, const MultiLabels& labels,
-                                   std::uint64_t epoch, const RankShare& share) {
+SampleStatistics draw_statistics(const ResamplingSampler& sampler, std::int64_t num_classes,
+                                 std::uint64_t epoch, const RankShare& share) {
   SampleStatistics st;
-  st.class_sample_counts.assign(static_cast<std::size_t>(labels.num_classes), 0);
-  st.seen.assign(static_cast<std::size_t>(labels.num_images()), 0);
+  st.class_sample_counts.assign(static_cast<std::size_t>(num_classes), 0);
+  st.images.reserve(share.count);
   for (std::uint64_t k = 0; k < share.count; ++k) {
     const std::uint64_t g = share.first + k * share.stride;
-    const std::int64_t image = sampler.image_at(epoch, g);
+    const auto draw = sampler.draw(epoch, g);
     ++st.num_samples;
-    st.head_samples += sampler.is_tail_image(image) ? 0 : 1;
-    for (const auto c : labels.of(image)) ++st.class_sample_counts[c];
-    st.seen[image] = 1;
-    st.stream_checksum += mix64(mix64(g) ^ static_cast<std::uint64_t>(image));
+    st.head_samples += draw.head ? 1 : 0;
+    st.images.push_back(draw.image);
+    st.stream_checksum += mix64(mix64(g) ^ static_cast<std::uint64_t>(draw.image));
   }
   return st;
+}
+
+SampleStatistics sample_statistics(const ResamplingSampler& sampler, const MultiLabels& labels,
+                                   std::uint64_t epoch, const RankShare& share) {
+  SampleStatistics st = draw_statistics(sampler, labels.num_classes, epoch, share);
+  for (const auto image : st.images)
+    for (const auto c : labels.of(image)) ++st.class_sample_counts[c];
+  return st;
+}
+
+std::int64_t count_classes_from_shards(const std::string& data_dir, const DatasetIndex& index,
+                                       std::vector<std::int64_t> images,
+                                       std::vector<std::int64_t>& class_counts) {
+  std::sort(images.begin(), images.end());
+  std::int64_t opened = 0, shard_begin = 0;
+  std::size_t next = 0;
+  for (const auto& entry : index.shards) {
+    const std::int64_t shard_end = shard_begin + entry.num_images;
+    if (next < images.size() && images[next] < shard_end) {
+      const ShardReader shard((std::filesystem::path(data_dir) / entry.file).string());
+      ++opened;
+      if (shard.num_images() != entry.num_images || shard.num_classes() != index.num_classes)
+        fail(ExitCode::input,
+             "{}: disagrees with index.json ({} images, {} classes; the index "
+             "says {} and {})",
+             shard.path(), shard.num_images(), shard.num_classes(), entry.num_images,
+             index.num_classes);
+      for (; next < images.size() && images[next] < shard_end; ++next)
+        for (const auto c : shard.classes(images[next] - shard_begin)) ++class_counts[c];
+    }
+    shard_begin = shard_end;
+  }
+  SWAG_CHECK(next == images.size(), "drawn image {} is past the {} images", images.back(),
+             shard_begin);
+  return opened;
 }
 
 }  // namespace swag::data

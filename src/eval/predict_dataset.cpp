@@ -8,6 +8,7 @@
 #include "swag/data/dataset_index.hpp"
 #include "swag/data/labelled_subset.hpp"
 #include "swag/data/loader.hpp"
+#include "swag/data/multi_labels.hpp"
 #include "swag/ops/device.hpp"
 
 namespace swag::eval {
@@ -47,8 +48,9 @@ DatasetPredictions predict_dataset(nn::Model& model, const dist::Communicator& c
   DatasetPredictions out;
   out.num_classes = loader.num_classes();
   out.labels.resize(static_cast<std::size_t>(n));
+  const data::MultiLabels labels = data::load_dataset_labels(options.data_dir);
   for (std::int64_t i = 0; i < n; ++i) {
-    const auto classes = loader.labels().of(i);
+    const auto classes = labels.of(i);
     out.labels[static_cast<std::size_t>(i)] = classes.empty() ? -1 : classes[0];
   }
   // The loader fills host tensors; a model on a GPU reads a device copy of the images.

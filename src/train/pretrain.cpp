@@ -18,6 +18,7 @@
 #include "swag/train/loss_scaler.hpp"
 #include "swag/train/lr_schedule.hpp"
 #include "swag/train/run_files.hpp"
+#include "swag/train/shared_index.hpp"
 #include "swag/train/stop_signals.hpp"
 
 namespace swag::train {
@@ -37,8 +38,8 @@ BatchLayout layout_of(const Config& c, const dist::Communicator& comm) {
 }
 
 // The deck's data source; fixes layout.num_classes when the deck leaves it to the data.
-std::unique_ptr<BatchSource> make_source(const Config& c, BatchLayout& layout,
-                                         std::string& vocab_sha256) {
+std::unique_ptr<BatchSource> make_source(const Config& c, const dist::Communicator& comm,
+                                         BatchLayout& layout, std::string& vocab_sha256) {
   const std::string source = c.get_string("data.source");
   if (source == "synthetic") {
     if (layout.num_classes == 0) layout.num_classes = 10;
@@ -46,6 +47,8 @@ std::unique_ptr<BatchSource> make_source(const Config& c, BatchLayout& layout,
   }
   data::LoaderOptions o;
   o.data_dir = c.get_string("data.dir");
+  o.index = shared_index(comm, o.data_dir);
+  o.max_open_shards = static_cast<int>(c.get_int("data.max_open_shards"));
   o.global_batch = layout.global_batch;
   o.local_batch = layout.local_batch;
   o.rank = layout.rank;
@@ -82,7 +85,7 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
   const DType precision = deck_precision(c);
   BatchLayout layout = layout_of(c, comm);
   std::string vocab_sha256;
-  const auto source = make_source(c, layout, vocab_sha256);
+  const auto source = make_source(c, comm, layout, vocab_sha256);
   const std::string run_dir = c.get_string("run.dir");
   const std::int64_t total_steps = c.get_int("schedule.steps");
   const std::int64_t every = c.get_int("checkpoint.every"), log_every = c.get_int("log.every");

@@ -2,7 +2,7 @@
 
     datapipe_cli.py SWAG_EXE MPIEXEC CASE WORKDIR       (run with /usr/bin/python3: h5py, PIL)
 
-Cases: shard_layout, shard_strict, shard_mpi, sample_ranks, sample_errors, demo.
+Cases: shard_layout, shard_strict, shard_mpi, sample_ranks, sample_errors, index_rebuild, demo.
 """
 import hashlib
 import io
@@ -138,8 +138,39 @@ def case_shard_layout(swag, mpiexec, work):
                 for c in got:
                     counts[c] += 1
     assert counts == index["class_counts"], (counts, index["class_counts"])
+    check_buckets(out, index)
     print(f"ok: {index['num_images']} images in {len(index['shards'])} shards, "
           f"{len(index['skipped'])} skipped with reasons")
+
+
+def check_buckets(data, index):
+    """buckets.h5 against the shards' labels, computed here: bucket c lists, ascending, the
+    images (global index, shard by shard) whose rarest class (fewest images, then lowest id) is c."""
+    f = index["class_counts"]
+    buckets = [[] for _ in f]
+    image = 0
+    for s in index["shards"]:
+        with h5py.File(os.path.join(data, s["file"]), "r") as h5:
+            offsets, classes = h5["labels/offsets"][:], h5["labels/classes"][:]
+        for i in range(len(offsets) - 1):
+            label_set = classes[offsets[i]:offsets[i + 1]].tolist()
+            buckets[min(label_set, key=lambda c: (f[c], c))].append(image)
+            image += 1
+    digest = hashlib.sha256("".join(s["sha256"] + "\n" for s in index["shards"]).encode())
+    with h5py.File(os.path.join(data, "buckets.h5"), "r") as h5:
+        attr = lambda k: h5.attrs[k].decode() if isinstance(h5.attrs[k], bytes) else h5.attrs[k]
+        assert attr("format") == "swag-buckets" and int(attr("format_version")) == 1
+        assert int(attr("num_images")) == image == index["num_images"]
+        assert attr("shards_sha256") == digest.hexdigest()
+        width = int(attr("image_index_bytes"))
+        assert h5["class_counts"][:].tolist() == f
+        offsets = h5["offsets"][:].tolist()
+        raw = h5["images"][:]
+        assert raw.shape == (image, width) and width == 4, raw.shape
+    ids = raw.astype(np.uint64) @ (256 ** np.arange(width, dtype=np.uint64))
+    assert offsets == np.cumsum([0] + [len(b) for b in buckets]).tolist(), offsets
+    for c, members in enumerate(buckets):
+        assert ids[offsets[c]:offsets[c + 1]].tolist() == members, (c, members)
 
 
 def case_shard_strict(swag, mpiexec, work):
@@ -165,11 +196,13 @@ def case_shard_mpi(swag, mpiexec, work):
     ok(run(swag, "shard", *common, "--output-dir", os.path.join(work, "one")))
     ok(run(mpiexec, "-n", "2", swag, "shard", *common, "--output-dir", os.path.join(work, "two"),
            env=mpi_env()))
-    one, two = (open(os.path.join(work, d, "index.json"), "rb").read() for d in ("one", "two"))
-    assert one == two, "index.json differs between 1 and 2 ranks"
+    for name in ("index.json", "buckets.h5"):
+        one, two = (open(os.path.join(work, d, name), "rb").read() for d in ("one", "two"))
+        assert one == two, f"{name} differs between 1 and 2 ranks"
     files = sorted(os.listdir(os.path.join(work, "one")))
     assert files == sorted(os.listdir(os.path.join(work, "two"))), files
-    print(f"ok: 1 and 2 ranks wrote the same index.json and {len(files) - 1} identical shards")
+    print(f"ok: 1 and 2 ranks wrote the same index.json, buckets.h5 and {len(files) - 2} "
+          "identical shards")
 
 
 def case_sample_ranks(swag, mpiexec, work):
@@ -202,6 +235,99 @@ def case_sample_errors(swag, mpiexec, work):
     r = run(swag, "sample", "--data", work, "--num-samples", "10")
     assert r.returncode == INPUT and "bad shard index" in r.stderr, r.stderr
     print("ok: missing index (5), bad alpha (2), bad index (4)")
+
+
+def case_index_rebuild(swag, mpiexec, work):
+    """swag index rebuilds the index files of a packed folder: byte for byte after buckets.h5 is
+    deleted or damaged (and index.json kept, whose skipped lines it keeps), the same but for
+    `skipped` when index.json is lost; the same under 1, 2 and 3 ranks. Bad folders fail."""
+    manifest, vocab, _ = fixtures(work, good_lines=40)
+    data = os.path.join(work, "shards")
+    ok(run(swag, "shard", "--manifest", manifest, "--vocab", vocab, "--output-dir", data,
+           "--shard-size", "6"))
+    names = ("index.json", "buckets.h5")
+    packed = {n: open(os.path.join(data, n), "rb").read() for n in names}
+    original = json.loads(packed["index.json"])
+    assert original["skipped"], "the fixture's bad lines are skipped"
+
+    def index(ranks=1, expect=0):
+        cmd = [swag, "index", "--data", data]
+        r = run(*([mpiexec, "-n", ranks] if ranks > 1 else []), *cmd, env=mpi_env())
+        assert r.returncode == expect, f"exit {r.returncode}, expected {expect}\n{r.stderr}"
+        return r
+
+    def current(name):
+        return open(os.path.join(data, name), "rb").read()
+
+    for damage in ("delete", "garbage", "truncate"):
+        path = os.path.join(data, "buckets.h5")
+        if damage == "delete":
+            os.remove(path)
+        elif damage == "garbage":
+            write(path, b"\x89HDF\r\n\x1a\n" + bytes(200))
+        else:
+            os.truncate(path, os.path.getsize(path) // 2)
+        for ranks in (1, 2, 3):
+            index(ranks)
+            for n in names:
+                assert current(n) == packed[n], f"{n} differs after {damage}, {ranks} ranks"
+    print("ok: buckets.h5 deleted, garbage or truncated: rebuilt byte for byte on 1, 2, 3 ranks")
+
+    # index.json lost or damaged: everything comes back but the skipped lines.
+    without_skipped = dict(original, skipped=[])
+    for damage in ("delete", "truncate"):
+        path = os.path.join(data, "index.json")
+        if damage == "delete":
+            os.remove(path)
+        else:
+            os.truncate(path, os.path.getsize(path) // 3)
+        os.remove(os.path.join(data, "buckets.h5"))
+        r = index(2)
+        assert "skipped manifest lines is lost" in r.stderr, r.stderr
+        assert json.loads(current("index.json")) == without_skipped, damage
+        assert current("buckets.h5") == packed["buckets.h5"], damage
+    check_buckets(data, without_skipped)
+    # Rebuilt from a readable index.json, the skipped lines come back: the same file as packed.
+    write(os.path.join(data, "index.json"), packed["index.json"])
+    index(1)
+    assert current("index.json") == packed["index.json"]
+    print("ok: index.json deleted or truncated: rebuilt (without the skipped lines, which only "
+          "the old index had)")
+
+    # A stale bucket file (another shard set) is refused by its readers, naming it.
+    ok(run(swag, "sample", "--data", data, "--num-samples", "10"))
+    shards = sorted(f for f in os.listdir(data) if f.startswith("shard-"))
+    os.rename(os.path.join(data, shards[-1]), os.path.join(work, "aside.h5"))
+    index(2)  # rebuilt without the last shard
+    os.rename(os.path.join(work, "aside.h5"), os.path.join(data, shards[-1]))
+    write(os.path.join(data, "index.json"), packed["index.json"])
+    r = run(swag, "sample", "--data", data, "--num-samples", "10")
+    errors = [l for l in r.stderr.splitlines() if l.startswith("swag: error:")]
+    assert r.returncode == INPUT and errors and "buckets.h5" in errors[0] \
+        and "swag index" in errors[0], r.stderr
+    index(1)
+    assert current("buckets.h5") == packed["buckets.h5"]
+    print(f"ok: a stale buckets.h5 is refused (exit 4): {errors[0]}")
+
+    # Damaged shards and empty folders fail naming the file or folder.
+    bad = os.path.join(work, "bad")
+    shutil.copytree(data, bad)
+    r = run(swag, "index", "--data", bad + "_missing")
+    assert r.returncode == IO and "bad_missing" in r.stderr, r.stderr
+    empty = os.path.join(work, "empty")
+    os.makedirs(empty)
+    r = run(swag, "index", "--data", empty)
+    assert r.returncode == INPUT and "no shard files" in r.stderr, r.stderr
+    os.truncate(os.path.join(bad, shards[1]), 100)
+    r = run(swag, "index", "--data", bad)
+    errors = [l for l in r.stderr.splitlines() if l.startswith("swag: error:")]
+    assert r.returncode == IO and errors and shards[1] in errors[0], r.stderr
+    shutil.copy(os.path.join(data, shards[0]), os.path.join(bad, shards[1]))
+    r = run(mpiexec, "-n", 2, swag, "index", "--data", bad, env=mpi_env())
+    errors = [l for l in r.stderr.splitlines() if l.startswith("swag: error:")]
+    assert r.returncode == INPUT and errors and shards[1] in errors[0] \
+        and "shard_index" in errors[0], r.stderr
+    print(f"ok: a truncated shard (exit 5), a misnamed one (exit 4): {errors[0]}")
 
 
 def case_demo(swag, mpiexec, work):

@@ -3,6 +3,7 @@
 // any number of ranks and from any restart point.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -57,31 +58,74 @@ MultiLabels synthetic_labels() {
 
 constexpr std::int64_t threshold = 1000;
 
-TEST(Sampler, ImportanceIsTheMaxOfInverseSqrtFrequencies) {
+// The reference of the per-image definition, straight from the labels: I_i and tail_i.
+struct PerImage {
+  std::vector<double> importance;
+  std::vector<bool> tail;
+};
+
+PerImage per_image(const MultiLabels& labels, std::int64_t head_threshold) {
+  const auto f = labels.class_frequencies();
+  PerImage p;
+  for (std::int64_t i = 0; i < labels.num_images(); ++i) {
+    double importance = 0;
+    bool tail = false;
+    for (const auto c : labels.of(i)) {
+      importance = std::max(importance, 1.0 / std::sqrt(static_cast<double>(f[c])));
+      tail = tail || f[c] < head_threshold;
+    }
+    p.importance.push_back(importance);
+    p.tail.push_back(tail);
+  }
+  return p;
+}
+
+TEST(Sampler, BucketsHoldTheImagesOfEachRarestClassInOrder) {
   const MultiLabels labels = synthetic_labels();
   const ResamplingSampler sampler(labels, {0.7, threshold, 1});
   const auto& f = sampler.class_frequencies();
   EXPECT_EQ(f, (std::vector<std::int64_t>{4500, 2250, 950, 700, 150}));
-  std::int64_t image = 0;
-  for (const auto& kind : kinds) {
-    double expected = 0;
-    bool tail = false;
-    for (const auto c : kind.classes) {
-      expected = std::max(expected, 1.0 / std::sqrt(static_cast<double>(f[c])));
-      tail |= f[c] < threshold;
+  const SamplerBuckets& b = sampler.buckets();
+  ASSERT_EQ(b.num_images(), labels.num_images());
+  ASSERT_EQ(b.num_classes(), 5);
+  // Bucket c lists, ascending, the images whose smallest f(h) is f(c).
+  std::vector<std::vector<std::int64_t>> expected(5);
+  for (std::int64_t i = 0; i < labels.num_images(); ++i) {
+    std::int32_t rarest = labels.of(i)[0];
+    for (const auto c : labels.of(i))
+      if (f[c] < f[rarest]) rarest = c;
+    expected[rarest].push_back(i);
+  }
+  const PerImage reference = per_image(labels, threshold);
+  for (std::int64_t c = 0; c < 5; ++c) {
+    std::vector<std::int64_t> got;
+    for (std::int64_t k = b.offsets()[c]; k < b.offsets()[c + 1]; ++k) got.push_back(b.image(k));
+    EXPECT_EQ(got, expected[c]) << "bucket " << c;
+    for (const auto i : got) {
+      EXPECT_DOUBLE_EQ(sampler.bucket_importance(c), reference.importance[i]) << i;
+      EXPECT_EQ(!sampler.is_head_class(c), static_cast<bool>(reference.tail[i])) << i;
     }
-    EXPECT_DOUBLE_EQ(sampler.importance(image), expected);
-    EXPECT_EQ(sampler.is_tail_image(image), tail);
-    image += kind.images;
   }
   EXPECT_EQ(sampler.num_head_images(), 4000 + 2000 + 200);
   EXPECT_EQ(sampler.num_tail_images(), labels.num_images() - 6200);
+}
+
+TEST(Sampler, RarestClassTiesGoToTheSmallestId) {
+  const std::vector<std::int64_t> f = {5, 3, 3, 9};
+  EXPECT_EQ(rarest_class(std::vector<std::int32_t>{0, 2, 3}, f), 2);
+  EXPECT_EQ(rarest_class(std::vector<std::int32_t>{1, 2}, f), 1);
+  EXPECT_EQ(rarest_class(std::vector<std::int32_t>{3}, f), 3);
+  EXPECT_EQ(image_index_bytes(0), 4);
+  EXPECT_EQ(image_index_bytes(std::int64_t{1} << 32), 4);
+  EXPECT_EQ(image_index_bytes((std::int64_t{1} << 32) + 1), 5);
+  EXPECT_EQ(image_index_bytes(3600000000000), 6);
 }
 
 TEST(Sampler, HeadFractionIsAlphaAndDrawsFollowImportance) {
   const MultiLabels labels = synthetic_labels();
   const double alpha = 0.7;
   const ResamplingSampler sampler(labels, {alpha, threshold, 5});
+  const PerImage reference = per_image(labels, threshold);
   const std::uint64_t m = 1000000;
   const auto st = sample_statistics(sampler, labels, 0, rank_share(0, m, 0, 1));
   EXPECT_NEAR(static_cast<double>(st.head_samples) / m, alpha, 0.01);
@@ -89,24 +133,181 @@ TEST(Sampler, HeadFractionIsAlphaAndDrawsFollowImportance) {
 
   // Per kind: its share of its group's draws is images * I / (sum of I over the group).
   std::map<std::vector<std::int32_t>, std::int64_t> drawn;
-  for (std::int64_t g = 0; g < static_cast<std::int64_t>(m); ++g)
-    ++drawn[std::vector<std::int32_t>(labels.of(sampler.image_at(0, g)).begin(),
-                                      labels.of(sampler.image_at(0, g)).end())];
+  for (std::int64_t g = 0; g < static_cast<std::int64_t>(m); ++g) {
+    const auto classes = labels.of(sampler.image_at(0, g));
+    ++drawn[std::vector<std::int32_t>(classes.begin(), classes.end())];
+  }
   double head_mass = 0, tail_mass = 0;
   std::int64_t image = 0;
   std::vector<double> mass;
   for (const auto& kind : kinds) {
-    mass.push_back(static_cast<double>(kind.images) * sampler.importance(image));
-    (sampler.is_tail_image(image) ? tail_mass : head_mass) += mass.back();
+    mass.push_back(static_cast<double>(kind.images) * reference.importance[image]);
+    (reference.tail[image] ? tail_mass : head_mass) += mass.back();
     image += kind.images;
   }
   image = 0;
   for (std::size_t k = 0; k < kinds.size(); ++k) {
-    const bool tail = sampler.is_tail_image(image);
+    const bool tail = reference.tail[image];
     const std::int64_t trials = tail ? m - st.head_samples : st.head_samples;
     expect_binomial(drawn[kinds[k].classes], trials, mass[k] / (tail ? tail_mass : head_mass),
                     "kind " + std::to_string(k));
     image += kinds[k].images;
+  }
+}
+
+// A dataset shaped like hashtag data: 1 to 3 distinct classes per image drawn from a Zipf law.
+MultiLabels zipf_labels(std::int64_t images, std::int32_t classes, std::uint64_t seed) {
+  std::vector<double> cdf;
+  cdf.reserve(static_cast<std::size_t>(classes));
+  double total = 0;
+  for (std::int32_t c = 0; c < classes; ++c) cdf.push_back(total += 1.0 / std::pow(c + 1.0, 1.1));
+  Rng rng(seed);
+  MultiLabels labels;
+  labels.num_classes = classes;
+  for (std::int64_t i = 0; i < images; ++i) {
+    const auto k = 1 + static_cast<int>(rng.next_u32() % 3);
+    std::vector<std::int32_t> set;
+    while (static_cast<int>(set.size()) < k) {
+      const double u = rng.next_u32() / 4294967296.0 * total;
+      const auto c =
+          static_cast<std::int32_t>(std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin());
+      if (std::find(set.begin(), set.end(), c) == set.end()) set.push_back(c);
+    }
+    std::sort(set.begin(), set.end());
+    labels.add(set);
+  }
+  return labels;
+}
+
+// The sampler as it was before the buckets: one alias table over each group's images, weights
+// I_i, with its own random stream. The reference the bucketed stream is compared with.
+class PerImageSampler {
+ public:
+  PerImageSampler(const MultiLabels& labels, std::int64_t head_threshold, double alpha)
+      : reference_(per_image(labels, head_threshold)), alpha_(alpha) {
+    std::vector<double> head_weights, tail_weights;
+    for (std::int64_t i = 0; i < labels.num_images(); ++i) {
+      (reference_.tail[i] ? tail_ : head_).push_back(i);
+      (reference_.tail[i] ? tail_weights : head_weights).push_back(reference_.importance[i]);
+    }
+    head_table_ = AliasTable(head_weights);
+    tail_table_ = AliasTable(tail_weights);
+  }
+  std::int64_t image_at(std::uint64_t g, Rng& rng) const {
+    const bool head = std::floor(static_cast<double>(g + 1) * alpha_) >
+                      std::floor(static_cast<double>(g) * alpha_);
+    const double u1 = rng.next_u32() / 4294967296.0, u2 = rng.next_u32() / 4294967296.0;
+    return head ? head_[head_table_.sample(u1, u2)] : tail_[tail_table_.sample(u1, u2)];
+  }
+  const PerImage& reference() const { return reference_; }
+
+ private:
+  PerImage reference_;
+  double alpha_;
+  std::vector<std::int64_t> head_, tail_;
+  AliasTable head_table_, tail_table_;
+};
+
+// The chi-squared value that a chi-squared variable with df degrees of freedom exceeds with
+// probability about 1e-6 (Wilson-Hilferty).
+double chi2_bound(double df) {
+  const double z = 4.75, a = 2.0 / (9.0 * df);
+  return df * std::pow(1 - a + z * std::sqrt(a), 3);
+}
+
+TEST(Sampler, BucketedStreamHasThePerImageDistributionByChiSquared) {
+  const MultiLabels labels = zipf_labels(20000, 80, 11);
+  const std::int64_t head_threshold = 600;
+  const double alpha = 0.7;
+  const ResamplingSampler sampler(labels, {alpha, head_threshold, 3});
+  const PerImageSampler old(labels, head_threshold, alpha);
+  const PerImage& ref = old.reference();
+  const std::int64_t n = labels.num_images();
+  ASSERT_GT(sampler.num_head_images(), 1000);
+  ASSERT_GT(sampler.num_tail_images(), 1000);
+
+  const std::uint64_t m = 4000000;
+  std::vector<std::int64_t> count_new(n, 0), count_old(n, 0);
+  std::uint64_t heads_new = 0, heads_old = 0;
+  Rng rng(99);
+  for (std::uint64_t g = 0; g < m; ++g) {
+    const auto d = sampler.draw(0, g);
+    ++count_new[d.image];
+    heads_new += d.head;
+    const std::int64_t i = old.image_at(g, rng);
+    ++count_old[i];
+    heads_old += !ref.tail[i];
+  }
+  // The head fraction: floor(m alpha) of m in both.
+  EXPECT_EQ(heads_new, static_cast<std::uint64_t>(std::floor(m * alpha)));
+  EXPECT_EQ(heads_old, heads_new);
+
+  // Closed form, float64: p_i = I_i / (sum of I over i's group), times the group's draws.
+  double head_mass = 0, tail_mass = 0;
+  for (std::int64_t i = 0; i < n; ++i) (ref.tail[i] ? tail_mass : head_mass) += ref.importance[i];
+  std::vector<double> expected(n);
+  for (std::int64_t i = 0; i < n; ++i)
+    expected[i] = ref.tail[i] ? static_cast<double>(m - heads_new) * ref.importance[i] / tail_mass
+                              : static_cast<double>(heads_new) * ref.importance[i] / head_mass;
+
+  // Goodness of fit per image (each image one category; rare ones pooled per group).
+  auto goodness_of_fit = [&](const std::vector<std::int64_t>& count) {
+    double chi2 = 0, df = -2;
+    double pooled_expected[2] = {0, 0}, pooled_count[2] = {0, 0};
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (expected[i] < 5) {
+        pooled_expected[ref.tail[i]] += expected[i];
+        pooled_count[ref.tail[i]] += static_cast<double>(count[i]);
+        continue;
+      }
+      const double d = static_cast<double>(count[i]) - expected[i];
+      chi2 += d * d / expected[i];
+      df += 1;
+    }
+    for (int t = 0; t < 2; ++t)
+      if (pooled_expected[t] > 0) {
+        const double d = pooled_count[t] - pooled_expected[t];
+        chi2 += d * d / pooled_expected[t];
+        df += 1;
+      }
+    return std::pair{chi2, df};
+  };
+  const auto [chi2_new, df] = goodness_of_fit(count_new);
+  const auto [chi2_old, df_old] = goodness_of_fit(count_old);
+  EXPECT_LT(chi2_new, chi2_bound(df)) << "bucketed sampler, " << df << " degrees of freedom";
+  EXPECT_LT(chi2_old, chi2_bound(df_old)) << "per-image reference";
+
+  // The two streams against each other: equal-size samples per group, homogeneity per image.
+  double chi2_two = 0, df_two = -2;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double a = static_cast<double>(count_new[i]), b = static_cast<double>(count_old[i]);
+    if (a + b == 0) continue;
+    chi2_two += (a - b) * (a - b) / (a + b);
+    df_two += 1;
+  }
+  EXPECT_LT(chi2_two, chi2_bound(df_two)) << "new against old, " << df_two << " degrees of freedom";
+
+  // Per class: samples whose image carries c. In each group every draw carries c with the same
+  // probability, so each count is binomial; the difference of the two streams' counts has twice
+  // that variance.
+  std::vector<double> p_head(80, 0), p_tail(80, 0);
+  std::vector<std::int64_t> class_new(80, 0), class_old(80, 0);
+  for (std::int64_t i = 0; i < n; ++i)
+    for (const auto c : labels.of(i)) {
+      (ref.tail[i] ? p_tail : p_head)[c] +=
+          ref.importance[i] / (ref.tail[i] ? tail_mass : head_mass);
+      class_new[c] += count_new[i];
+      class_old[c] += count_old[i];
+    }
+  const auto mh = static_cast<double>(heads_new), mt = static_cast<double>(m - heads_new);
+  for (int c = 0; c < 80; ++c) {
+    const double mean = mh * p_head[c] + mt * p_tail[c];
+    const double var = mh * p_head[c] * (1 - p_head[c]) + mt * p_tail[c] * (1 - p_tail[c]);
+    EXPECT_LT(std::abs(static_cast<double>(class_new[c]) - mean), 5 * std::sqrt(var) + 1e-9)
+        << "class " << c;
+    EXPECT_LT(std::abs(static_cast<double>(class_new[c] - class_old[c])),
+              5 * std::sqrt(2 * var) + 1e-9)
+        << "class " << c << " against the per-image sampler";
   }
 }
 

@@ -135,3 +135,71 @@ TEST(Loader, MissingDataIsAnError) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/shards"), std::string::npos) << e.what();
   }
 }
+
+// Image k of the dataset carries {k % 3}, and class 3 as well when k is odd (make_dataset).
+std::vector<float> target_row(std::int64_t k) {
+  std::vector<float> row(4, 0.0f);
+  const float share = k % 2 ? 0.5f : 1.0f;
+  row[static_cast<std::size_t>(k % 3)] += share;
+  if (k % 2) row[3] += share;
+  return row;
+}
+
+TEST(Loader, LabelsComeFromTheShardsOpenedOnDemandWithinTheBound) {
+  const std::string dir = make_dataset();
+  // Positions alternate between the two shards of 20 images; one worker, so the count of opens
+  // does not depend on how tasks fall to threads.
+  auto o = options(dir, 8, 8, 0, 1);
+  o.stream = [](std::uint64_t g) { return static_cast<std::int64_t>((g * 21) % 40); };
+  o.max_open_shards = 1;
+  Loader bounded(o);
+  o.max_open_shards = 8;
+  Loader roomy(o);
+  for (std::int64_t step = 0; step < 4; ++step) {
+    const Batch a = load(bounded, step, 8), b = load(roomy, step, 8);
+    EXPECT_TRUE(same(a.images, b.images)) << step;
+    EXPECT_TRUE(same(a.targets, b.targets)) << step;
+    for (std::int64_t i = 0; i < 8; ++i) {
+      const auto k =
+          static_cast<std::int64_t>((static_cast<std::uint64_t>(step * 8 + i) * 21) % 40);
+      const std::vector<float> want = target_row(k);
+      for (int c = 0; c < 4; ++c)
+        EXPECT_EQ(a.targets.data<float>()[i * 4 + c], want[static_cast<std::size_t>(c)])
+            << "image " << k << " class " << c;
+    }
+  }
+  // The bound 1: an open wherever the shard differs from the image before (at least over the
+  // 32 images checked; the batches ahead may add more); with 8, each shard once.
+  std::int64_t switches = 0;
+  for (std::uint64_t g = 0; g < 32; ++g)
+    switches += g == 0 || ((g * 21) % 40 < 20) != (((g - 1) * 21) % 40 < 20);
+  EXPECT_EQ(bounded.peak_open_shards(), 1);
+  EXPECT_GE(bounded.shard_opens(), switches);
+  EXPECT_GT(switches, 20);
+  EXPECT_EQ(roomy.shard_opens(), 2);
+  EXPECT_EQ(roomy.peak_open_shards(), 2);
+}
+
+TEST(Loader, ShardCacheClosesTheLeastRecentlyUsed) {
+  const std::string dir = make_dataset();
+  const auto index = std::make_shared<const DatasetIndex>(read_index(dir));
+  ShardCounters counters;
+  {
+    ShardCache cache(dir, index, 1, &counters);
+    EXPECT_EQ(cache.get(0).shard_index(), 0);
+    EXPECT_EQ(cache.get(0).shard_index(), 0);  // still open
+    EXPECT_EQ(cache.get(1).shard_index(), 1);  // closes 0
+    EXPECT_EQ(cache.get(0).shard_index(), 0);  // opens 0 again
+    EXPECT_EQ(cache.open_count(), 1);
+    EXPECT_EQ(counters.opened.load(), 3);
+    EXPECT_EQ(counters.peak.load(), 1);
+  }
+  EXPECT_EQ(counters.open.load(), 0);
+  ShardCache two(dir, index, 2, &counters);
+  two.get(0);
+  two.get(1);
+  two.get(0);
+  two.get(1);
+  EXPECT_EQ(counters.opened.load(), 5);
+  EXPECT_EQ(two.open_count(), 2);
+}

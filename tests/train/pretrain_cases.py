@@ -62,6 +62,26 @@ def case_resume_is_bitwise(swag, deck, work):
     print("ok: 20 steps straight == 10 + restart + 10, bitwise (params, buffers, optimizer)")
 
 
+def case_shards_resume_is_bitwise(swag, deck, work):
+    """Pre-training on shards (the resampled stream through the bucket file, the loader's lazily
+    opened shards) stopped and resumed is bitwise the straight run; one open shard per worker
+    gives the same run as many."""
+    shards = os.path.join(os.environ["SWAG_TRANSFER_DATA"], "train", "shards")
+    on_shards = ["data.source=shards", f"data.dir={shards}", "model.num_classes=0",
+                 "data.head_threshold=50", "data.workers=2", "batch.global=16", "schedule.steps=8",
+                 "checkpoint.every=4"]
+    straight, split, one = (os.path.join(work, d) for d in ("straight", "split", "one_open"))
+    run(swag, deck, straight, 2, *on_shards)
+    run(swag, deck, split, 2, *on_shards, "run.stop_at_step=4", expect=STOPPED)
+    r = run(swag, deck, split, 2, *on_shards)
+    assert "resumed from" in r.stderr, r.stderr[-2000:]
+    assert_bitwise_equal(checkpoints(straight)[-1], checkpoints(split)[-1])
+    run(swag, deck, one, 2, *on_shards, "data.max_open_shards=1")
+    assert_bitwise_equal(checkpoints(straight)[-1], checkpoints(one)[-1])
+    print("ok: on shards, 8 steps straight == 4 + restart + 4 == 8 with one open shard per "
+          "worker, bitwise")
+
+
 def case_sigusr1_checkpoints_and_exits(swag, deck, work):
     run_dir = os.path.join(work, "run")
     p = subprocess.Popen(command(swag, deck, run_dir, 2, "schedule.steps=100000",

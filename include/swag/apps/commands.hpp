@@ -15,6 +15,7 @@ Command add_init(CLI::App& app);
 Command add_check_config(CLI::App& app);
 Command add_shard(CLI::App& app);
 Command add_sample(CLI::App& app);
+Command add_index(CLI::App& app);
 Command add_demo_data(CLI::App& app);
 Command add_pretrain(CLI::App& app);
 Command add_verify_checkpoint(CLI::App& app);

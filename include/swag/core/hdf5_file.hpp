@@ -39,6 +39,12 @@ class Hdf5File {
   void write_u8(const std::string& dataset, std::span<const std::uint8_t> v);
   void write_i32(const std::string& dataset, std::span<const std::int32_t> v, Shape shape = {});
   void write_i64(const std::string& dataset, std::span<const std::int64_t> v, Shape shape = {});
+  // A contiguous uint8 dataset of this shape whose space is allocated in the file now and left
+  // unwritten (no fill), for bytes that other processes write in place; returns its byte offset
+  // in the file.
+  std::int64_t reserve_u8(const std::string& dataset, const Shape& shape);
+  // The byte offset in the file of a contiguous, allocated dataset's data; -1 for any other.
+  std::int64_t contiguous_offset(const std::string& dataset) const;
   // Whole integer datasets of any integer type, converted (flattened, row-major).
   std::vector<std::int32_t> read_i32(const std::string& dataset) const;
   std::vector<std::int64_t> read_i64(const std::string& dataset) const;

@@ -6,11 +6,18 @@
 // stream (the resampling sampler in pre-training, a shuffled labelled subset in fine-tuning,
 // the images in order in evaluation) and its crop and flip from the Philox stream (seed, g):
 // batches never depend on thread timing, the number of workers or the number of ranks.
+//
+// Nothing per image is held for the whole dataset: the sampler's buckets are a memory-mapped
+// file, and an image's JPEG bytes and labels come from its shard, which the worker that decodes
+// it opens on demand. Each worker keeps at most max_open_shards shards open and closes the least
+// recently used one beyond that.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,7 +25,7 @@
 #include <vector>
 
 #include "swag/core/tensor.hpp"
-#include "swag/data/multi_labels.hpp"
+#include "swag/data/dataset_index.hpp"
 #include "swag/data/resampling_sampler.hpp"
 #include "swag/data/shard_reader.hpp"
 
@@ -34,15 +41,45 @@ using ImageStream = std::function<std::int64_t(std::uint64_t g)>;
 
 struct LoaderOptions {
   std::string data_dir;
+  // index.json as read by one rank and broadcast (train::shared_index); read here when null.
+  std::shared_ptr<const DatasetIndex> index;
   std::int64_t global_batch = 1, local_batch = 1, rank = 0;
   int resolution = 224;
-  int workers = 2;   // decoding threads
-  int prefetch = 2;  // batches prepared ahead
+  int workers = 2;          // decoding threads
+  int prefetch = 2;         // batches prepared ahead
+  int max_open_shards = 8;  // shard files each worker keeps open (least recently used closed)
   std::uint64_t seed = 0;
   SamplerOptions sampler;  // when `stream` is empty: the paper's resampling
   ImageStream stream;      // otherwise: this stream (called from the worker threads)
   Transform transform = Transform::train;
   bool dct_scaling = true;  // JPEG decode at a reduced scale when the crop allows it
+};
+
+// Shard files opened by a loader's workers: in all, open now, and the most open at once.
+struct ShardCounters {
+  std::atomic<std::int64_t> opened{0}, open{0}, peak{0};
+};
+
+// Shards opened on demand, the least recently used closed beyond a bound. One per worker.
+class ShardCache {
+ public:
+  ShardCache(std::string dir, std::shared_ptr<const DatasetIndex> index, int capacity,
+             ShardCounters* counters = nullptr)
+      : dir_(std::move(dir)), index_(std::move(index)), capacity_(capacity), counters_(counters) {}
+  ~ShardCache();
+  ShardCache(const ShardCache&) = delete;
+  ShardCache& operator=(const ShardCache&) = delete;
+  // Shard k of the index (opened and checked against the index on first use).
+  const ShardReader& get(std::int64_t k);
+  std::int64_t open_count() const { return static_cast<std::int64_t>(open_.size()); }
+
+ private:
+  void close_least_recent();
+  std::string dir_;
+  std::shared_ptr<const DatasetIndex> index_;
+  int capacity_;
+  ShardCounters* counters_;
+  std::list<std::pair<std::int64_t, std::unique_ptr<ShardReader>>> open_;  // most recent first
 };
 
 class Loader {
@@ -52,10 +89,15 @@ class Loader {
   Loader(const Loader&) = delete;
   Loader& operator=(const Loader&) = delete;
 
-  std::int64_t num_classes() const { return labels_.num_classes; }
-  std::int64_t num_images() const { return labels_.num_images(); }
-  const MultiLabels& labels() const { return labels_; }
-  const std::string& vocab_sha256() const { return vocab_sha256_; }
+  std::int64_t num_classes() const { return index_->num_classes; }
+  std::int64_t num_images() const { return index_->num_images; }
+  const std::string& vocab_sha256() const { return index_->vocab_sha256; }
+  // Shard files opened so far by the workers (re-opening after an LRU close counts again), and
+  // the most open at once (at most workers x max_open_shards).
+  std::int64_t shard_opens() const { return shards_.opened.load(); }
+  std::int64_t peak_open_shards() const { return shards_.peak.load(); }
+  // Private memory of the loader's per-dataset tables: shard starts and the sampler's O(C).
+  std::int64_t private_bytes() const;
   // Blocks until step's batch is ready: images NHWC [local, R, R, 3], targets [local, C] with
   // 1/K on each of an image's K classes (a row of zeros where the stream has no image).
   // The images' element type picks what the workers write: f32, the normalized images; or u8,
@@ -74,14 +116,14 @@ class Loader {
   };
   void schedule(Slot& slot, std::int64_t step, DType pixels);
   void work();
-  void decode(Slot& slot, std::int64_t i);
+  void decode(Slot& slot, std::int64_t i, ShardCache& shards);
 
   LoaderOptions options_;
-  MultiLabels labels_;
-  std::string vocab_sha256_;
+  std::shared_ptr<const DatasetIndex> index_;
+  std::shared_ptr<const ResamplingSampler> sampler_;
   ImageStream stream_;
-  std::vector<std::unique_ptr<ShardReader>> shards_;
   std::vector<std::int64_t> shard_start_;  // global image index of each shard's first image
+  ShardCounters shards_;
 
   std::vector<Slot> slots_;
   std::mutex mutex_;
