@@ -220,7 +220,8 @@ def wilson_interval(count, n, z=1.959963984540054):
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return [max(0.0, centre - half), min(1.0, centre + half)]
+    # the interval holds p exactly; min/max only undo rounding at p = 0 or 1 (1e-17 above 0)
+    return [min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))]
 
 
 def prepare_out_dir(path):
