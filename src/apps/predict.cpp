@@ -24,6 +24,7 @@
 #include "swag/eval/predict_dataset.hpp"
 #include "swag/nn/weights.hpp"
 #include "swag/ops/layout.hpp"
+#include "swag/ops/optimizer_update.hpp"
 #include "swag/train/device_scope.hpp"
 #include "swag/train/forward_backward.hpp"
 #include "swag/vocab/vocabulary_file.hpp"
@@ -70,6 +71,13 @@ Tensor read_targets(const std::string& path, const Shape& expected) {
   return t;
 }
 
+// Exit 6 (doc/cli.md) rather than a file of NaNs: weights that overflow, or a NaN in them.
+void require_finite(const Tensor& t, const std::string& what, const std::string& weights) {
+  if (!std::isfinite(ops::sum_of_squares(t)))
+    fail(ExitCode::numerics, "{}: the {} are not finite (NaN or Inf); nothing written", weights,
+         what);
+}
+
 void run_logits(const Options& o) {
   if (o.weights.empty() || o.images.empty())
     fail(ExitCode::usage,
@@ -101,11 +109,16 @@ void run_logits(const Options& o) {
   {
     Hdf5File f = Hdf5File::create(out.temp_path());
     if (o.targets.empty()) {
-      f.write("/logits", model->forward(images, /*train=*/false));
+      const Tensor logits = model->forward(images, /*train=*/false);
+      require_finite(logits, "logits", o.weights);
+      f.write("/logits", logits);
     } else {
       const Tensor targets = read_targets(o.targets, {n, h.num_classes});
       train::ForwardBackward step(*model);
       const double loss = step.run(*model, images, targets);
+      require_finite(step.logits(), "logits", o.weights);
+      if (!std::isfinite(loss))
+        fail(ExitCode::numerics, "{}: the loss is {}; nothing written", o.weights, loss);
       f.write("/logits", step.logits());
       f.write_scalar_f64("/loss", loss);
       const auto& params = model->params();
@@ -172,6 +185,7 @@ std::vector<std::string> manifest_paths(const std::string& path) {
 // A batch of logits [B, H] to rows [B, 2K]: the K largest softmax probabilities, largest first
 // (ties: lower class first), then their class ids (exact in float: H < 2^24).
 Tensor topk_rows(const Tensor& logits, std::int64_t k) {
+  require_finite(logits, "logits", "the checkpoint");
   const Tensor probs = eval::softmax_rows(logits);
   const std::int64_t rows = probs.shape()[0], classes = probs.shape()[1];
   Tensor out = Tensor::empty({rows, 2 * k});

@@ -11,7 +11,7 @@ import sys
 import h5py
 import numpy as np
 
-USAGE, CONFIG, INPUT, IO = 2, 3, 4, 5
+USAGE, CONFIG, INPUT, IO, NUMERICS = 2, 3, 4, 5, 6
 
 
 def run(swag, *args):
@@ -124,6 +124,20 @@ def case_weights_huge_num_classes(swag, work):
         with h5py.File(w, "a") as f:
             f.attrs["num_classes"] = np.int64(n)
         predict_fails(swag, work, w, x, INPUT, f"num_classes = {n} is outside [1, 2^31 - 1]")
+
+
+def case_weights_nonfinite(swag, work):
+    # NaN or Inf weights give non-finite logits and loss: exit 6, no output file (doc/cli.md)
+    x = images(work, (2, 3, 32, 32))
+    t = os.path.join(work, "t.h5")
+    with h5py.File(t, "w") as f:
+        f["targets"] = np.full((2, 5), 0.2, np.float32)
+    for bad in (np.nan, np.inf):
+        w = tiny_weights(swag, work)
+        with h5py.File(w, "a") as f:
+            f["params/fc.weight"][0, 0] = bad
+        predict_fails(swag, work, w, x, NUMERICS, "are not finite")
+        predict_fails(swag, work, w, x, NUMERICS, "not finite", extra=("--targets", t))
 
 
 def case_not_hdf5(swag, work):
