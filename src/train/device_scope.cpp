@@ -126,7 +126,9 @@ void report_cpus(const dist::Communicator& comm, int loader_workers,
   log::info("rank {}: {} CPU{} in affinity mask ({}), {} compute thread{}, {} loader worker{}",
             comm.rank(), a.cpus, a.cpus == 1 ? "" : "s", a.list, threads, threads == 1 ? "" : "s",
             loader_workers, loader_workers == 1 ? "" : "s");
-  if (a.cpus > 0 && loader_workers > a.cpus)
+  // Where the line above shows (rank 0, or every rank with SWAG_LOG_ALL_RANKS=1): once per job,
+  // not once per rank.
+  if (log::enabled(log::Level::info) && a.cpus > 0 && loader_workers > a.cpus)
     log::warn(
         "{} = {} loader workers on {} CPU{} (affinity mask {}): more decoding threads than CPUs "
         "decode no faster and take CPU time from the {} compute thread{}; lower {} or give the "

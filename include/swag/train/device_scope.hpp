@@ -45,7 +45,8 @@ class DeviceScope {
 // in affinity mask (0-3), T compute threads, W loader workers" (rank 0's, or every rank's with
 // SWAG_LOG_ALL_RANKS=1). Compute threads are cpu::Runtime's (--threads, OMP_NUM_THREADS, else
 // one per CPU of the mask); the workers are as given (`workers_key`: data.workers, --workers),
-// since batches do not depend on them, with a warning when they alone outnumber the mask's CPUs.
+// since batches do not depend on them, with a warning (where the line shows) when they alone
+// outnumber the mask's CPUs.
 void report_cpus(const dist::Communicator& comm, int loader_workers,
                  const std::string& workers_key);
 
