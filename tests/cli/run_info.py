@@ -238,6 +238,26 @@ def case_affinity(swag, source, deck, work):
           "SWAG_LOG_ALL_RANKS=1")
 
 
+def case_affinity_eval(swag, source, deck, work):
+    """eval prints the same line, with its --workers, and warns once when they outnumber the
+    mask's CPUs (needs the transfer tests' data: SWAG_TRANSFER_DATA)."""
+    data = os.environ["SWAG_TRANSFER_DATA"]
+    weights = os.path.join(work, "w.h5")
+    run([swag, "init", "--model", "regnety_test", "--num-classes", 10, "--output", weights])
+    cpu = min(os.sched_getaffinity(0))
+    args = ["eval", "--checkpoint", weights, "--data", os.path.join(data, "test", "shards"),
+            "--resolution", 32, "--batch", 8]
+    r = run(["taskset", "-c", cpu, swag, *args, "--workers", 3], env=dict(ENV, SWAG_NO_MPI="1"))
+    assert cpu_lines(r.stderr) == [("0", "1", str(cpu), "1", "3")], r.stderr[-2000:]
+    warnings = [m for m in log_messages(r.stderr) if m.startswith("warning: --workers = 3")]
+    assert len(warnings) == 1, r.stderr[-2000:]
+    r = run(["taskset", "-c", cpu, swag, *args, "--workers", 1], env=dict(ENV, SWAG_NO_MPI="1"))
+    assert cpu_lines(r.stderr) == [("0", "1", str(cpu), "1", "1")], r.stderr[-2000:]
+    assert "warning" not in r.stderr, r.stderr[-2000:]
+    print(f"ok: eval under taskset -c {cpu}: 1 CPU, 1 compute thread, --workers as given, one "
+          "warning for 3 workers on 1 CPU")
+
+
 def main():
     swag, source, deck, case, work = sys.argv[1:6]
     shutil.rmtree(work, ignore_errors=True)
