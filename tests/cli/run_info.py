@@ -7,6 +7,7 @@ CPUs of the affinity mask.
 """
 import datetime
 import glob
+import hashlib
 import json
 import os
 import re
@@ -16,6 +17,7 @@ import sys
 import tomllib
 
 import h5py
+import numpy as np
 
 STOPPED = 75
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
@@ -187,17 +189,38 @@ def case_pretrain_outputs(swag, source, deck, work):
           f"provenance; metrics data wait; log '{done}'")
 
 
+def as_version_1(path):
+    """Rewrites a checkpoint as an older swag wrote it: no provenance attributes, no
+    checksum_version, and the version-1 checksum (doc/checkpoints.md): SHA-256 over every dataset
+    (path, then its float32 bytes, in path order), then checkpoint_state."""
+    with h5py.File(path, "r+") as f:
+        for key in [k for k in f.attrs if k.startswith("swag_")] + ["checksum_version"]:
+            del f.attrs[key]
+        h = hashlib.sha256()
+        paths = sorted(f"/{g}/{name}" for g in ("params", "buffers", "optimizer", "extra")
+                       if g in f for name in f[g])
+        for p in paths:
+            h.update(p.encode())
+            h.update(np.ascontiguousarray(f[p][()], dtype="<f4").tobytes())
+        h.update(bytes(f.attrs["checkpoint_state"]))
+        f.attrs.modify("sha256", np.bytes_(h.hexdigest()))
+
+
 def case_resume_keeps_config_hash(swag, source, deck, work):
     """The provenance header does not change the deck's hash: a resumed run does not warn that
-    the deck differs; and a checkpoint without provenance attributes (an older swag's) still
-    verifies and resumes."""
+    the deck differs. The checksum covers the provenance attributes; a checkpoint of an older
+    swag, without them, still verifies and resumes."""
     run_dir = os.path.join(work, "run")
     pretrain(swag, deck, run_dir, "run.stop_at_step=10", expect=STOPPED)
     last = checkpoint_files(run_dir)[-1]
     assert last.endswith("step-00000010.h5"), last
-    with h5py.File(last, "r+") as f:
-        for key in [k for k in f.attrs if k.startswith("swag_")]:
-            del f.attrs[key]
+    changed = os.path.join(work, "changed.h5")
+    shutil.copy(last, changed)
+    with h5py.File(changed, "r+") as f:
+        f.attrs.modify("swag_commit", np.bytes_(b"x" * len(f.attrs["swag_commit"])))
+    r = run([swag, "verify-checkpoint", changed], expect=4)
+    print(f"ok: a changed swag_commit fails the checksum: {r.stderr.strip()[-200:]}")
+    as_version_1(last)
     run([swag, "verify-checkpoint", last])
     # The same command again (run.stop_at_step = 10 is behind it: it goes on to step 20).
     r = pretrain(swag, deck, run_dir, "run.stop_at_step=10")
