@@ -9,6 +9,7 @@
 #include "swag/eval/model_file.hpp"
 #include "swag/eval/predict_dataset.hpp"
 #include "swag/train/device_scope.hpp"
+#include "swag/train/provenance.hpp"
 
 namespace swag::apps {
 namespace {
@@ -24,6 +25,7 @@ void run(const Options& o) {
   const auto comm = dist::Communicator::world();
   if (o.batch < 1) fail(ExitCode::usage, "--batch must be >= 1");
   const train::DeviceScope device(o.device, "fp32", comm, train::ChoiceFrom::command_line);
+  train::report_cpus(comm, o.workers, "--workers");
   auto model = eval::load_model(o.checkpoint, o.batch, o.resolution, device.device());
   const auto predictions = eval::predict_dataset(*model, comm, {o.data, o.workers});
   if (predictions.num_classes != model->dims().num_classes)
@@ -32,8 +34,10 @@ void run(const Options& o) {
   const auto counts = eval::count_topk(predictions.rows, predictions.labels);
   if (comm.rank() != 0) return;
   if (o.json) {
-    nlohmann::ordered_json j{
-        {"top1", counts.top1_accuracy()}, {"top5", counts.top5_accuracy()}, {"n", counts.n}};
+    nlohmann::ordered_json j{{"top1", counts.top1_accuracy()},
+                             {"top5", counts.top5_accuracy()},
+                             {"n", counts.n},
+                             {"provenance", train::provenance_json()}};
     std::printf("%s\n", j.dump().c_str());
   } else {
     std::printf("top-1 %.4f  top-5 %.4f  (%lld images, %s at %lld)\n", counts.top1_accuracy(),
@@ -54,7 +58,7 @@ Command add_eval(CLI::App& app) {
   app.add_option("--batch", o->batch, "images per rank per step (default 32)");
   app.add_option("--workers", o->workers, "decoding threads per rank (default 2)");
   app.add_option("--device", o->device, "cpu, or cuda: one GPU per rank")->capture_default_str();
-  app.add_flag("--json", o->json, R"(print {"top1","top5","n"})");
+  app.add_flag("--json", o->json, R"(print {"top1","top5","n","provenance"})");
   return [o] { run(*o); };
 }
 

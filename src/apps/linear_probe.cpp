@@ -16,6 +16,7 @@
 #include "swag/eval/predict_dataset.hpp"
 #include "swag/ops/device.hpp"
 #include "swag/train/device_scope.hpp"
+#include "swag/train/provenance.hpp"
 #include "swag/train/run_files.hpp"
 
 namespace swag::apps {
@@ -133,7 +134,8 @@ void run(const Options& o) {
                            {"iterations", probe.iterations},
                            {"converged", probe.converged},
                            {"model", model->name()},
-                           {"checkpoint", o.checkpoint}};
+                           {"checkpoint", o.checkpoint},
+                           {"provenance", train::provenance_json()}};
   train::write_text_atomically((fs::path(o.output_dir) / "results.json").string(),
                                j.dump(2) + "\n");
   if (o.json)

@@ -12,6 +12,7 @@
 #include "swag/backends/cpu/runtime.hpp"
 #include "swag/core/error.hpp"
 #include "swag/core/log.hpp"
+#include "swag/train/provenance.hpp"
 
 namespace {
 
@@ -52,7 +53,8 @@ std::string launched_as_many() {
 int run(int argc, char** argv) {
   CLI::App app{"swag: weakly supervised pre-training of visual perception models"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "swag 0.1.0");
+  // The lines job scripts parse (doc/cli.md, "swag --version"); computed only when asked.
+  app.set_version_flag("--version", [] { return swag::train::version_text(); });
   std::map<CLI::App*, swag::apps::Command> commands;
   auto add = [&](const char* name, const char* help, auto adder) {
     CLI::App* sub = app.add_subcommand(name, help);

@@ -15,6 +15,7 @@
 #include "swag/eval/predict_dataset.hpp"
 #include "swag/eval/zero_shot_scores.hpp"
 #include "swag/train/device_scope.hpp"
+#include "swag/train/provenance.hpp"
 
 namespace swag::apps {
 namespace {
@@ -84,6 +85,7 @@ void run(const Options& o) {
                              {"platt", o.platt},
                              {"aggregate", eval::aggregate_name(aggregate)}};
   if (!j.is_null()) out.update(j);
+  out["provenance"] = train::provenance_json();
   if (o.json)
     std::printf("%s\n", out.dump().c_str());
   else

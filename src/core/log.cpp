@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 namespace swag::log {
 namespace {
@@ -37,8 +38,14 @@ bool enabled(Level l) {
 void write(Level l, std::string_view message) {
   const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const char* tag = l == Level::warn ? " warning:" : (l == Level::error ? " error:" : "");
+  // The local wall-clock time, to line the log up with the scheduler's and the file system's.
+  const std::time_t now = std::time(nullptr);
+  std::tm local{};
+  char clock[32] = "?";
+  if (localtime_r(&now, &local) != nullptr)
+    std::strftime(clock, sizeof clock, "%Y-%m-%d %H:%M:%S", &local);
   // stderr, unbuffered: progress must show up in Slurm logs as it happens.
-  fmt::print(stderr, "[swag r{} {:.1f}s]{} {}\n", current_rank, t, tag, message);
+  fmt::print(stderr, "[swag r{} {} +{:.1f}s]{} {}\n", current_rank, clock, t, tag, message);
 }
 
 }  // namespace swag::log

@@ -1,6 +1,7 @@
 #include "swag/data/shard_writer.hpp"
 
 #include "swag/core/atomic_file.hpp"
+#include "swag/core/build_info.hpp"
 #include "swag/core/error.hpp"
 #include "swag/core/hdf5_file.hpp"
 #include "swag/core/sha256.hpp"
@@ -30,7 +31,7 @@ std::string ShardWriter::write(const std::string& path) const {
     Hdf5File h5 = Hdf5File::create(out.temp_path());
     h5.set_attribute("/", "format", std::string(f::format));
     h5.set_attribute("/", "format_version", std::int64_t{f::version});
-    h5.set_attribute("/", "software", std::string("swag 0.1.0"));
+    h5.set_attribute("/", "software", "swag " + std::string(build::version()));
     h5.set_attribute("/", "shard_index", attributes_.shard_index);
     h5.set_attribute("/", "num_images", num_images());
     h5.set_attribute("/", "num_classes", attributes_.num_classes);

@@ -29,6 +29,17 @@ Communicator::Communicator(MPI_Comm comm) : comm_(comm) {
   check(MPI_Comm_size(comm, &size_), "MPI_Comm_size");
 }
 
+std::string mpi_library_version() {
+  char text[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+  int length = 0;
+  if (MPI_Get_library_version(text, &length) != MPI_SUCCESS) return "unknown";
+  text[MPI_MAX_LIBRARY_VERSION_STRING - 1] = '\0';
+  std::string version(text);  // null-terminated by MPI
+  version = version.substr(0, version.find_first_of("\r\n"));
+  while (!version.empty() && version.back() == ' ') version.pop_back();
+  return version;
+}
+
 // MPI_Initialized may be called before MPI_Init (and without an MPI runtime).
 Communicator Communicator::world() {
   int initialized = 0;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "swag/core/atomic_file.hpp"
+#include "swag/core/build_info.hpp"
 #include "swag/core/hdf5_file.hpp"
 #include "swag/core/log.hpp"
 #include "swag/ops/device.hpp"
@@ -101,7 +102,7 @@ void write_weights_header(Hdf5File& f, const Model& model) {
   f.set_attribute("/", "model", model.name());
   f.set_attribute("/", "num_classes", model.dims().num_classes);
   f.set_attribute("/", "resolution", model.dims().resolution);
-  f.set_attribute("/", "software", std::string("swag 0.1.0"));
+  f.set_attribute("/", "software", "swag " + std::string(build::version()));
 }
 
 void save_weights(const std::string& path, Model& model) {

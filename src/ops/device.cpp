@@ -8,9 +8,26 @@
 #include "swag/backends/cuda/context.hpp"
 #include "swag/backends/cuda/copy.hpp"
 #include "swag/backends/cuda/cuda_ops.hpp"
+#include "swag/backends/cuda/runtime.hpp"
 #endif
 
 namespace swag::ops {
+
+std::string backends_description() {
+#ifdef SWAG_WITH_CUDA
+  return "cpu cuda (" + cuda::build_description() + ")";
+#else
+  return "cpu";
+#endif
+}
+
+std::string visible_gpus_description() {
+#ifdef SWAG_WITH_CUDA
+  return cuda::visible_gpus();
+#else
+  return {};
+#endif
+}
 
 void copy(const Tensor& src, Tensor& dst) {
   SWAG_CHECK(src.shape() == dst.shape() && src.dtype() == dst.dtype(), "copy from {} {} to {} {}",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include "swag/nn/weights.hpp"
 #include "swag/ops/device.hpp"
 #include "swag/ops/optimizer_update.hpp"
+#include "swag/train/provenance.hpp"
 #include "swag/train/stop_signals.hpp"
 
 namespace swag::train {
@@ -172,6 +174,7 @@ std::string CheckpointStore::path_for(std::int64_t step) const {
 std::string CheckpointStore::save(const dist::Communicator& comm, nn::Model& model,
                                   const Optimizer& optimizer, const RunState& state,
                                   const ExtraState& extra) const {
+  const auto start = std::chrono::steady_clock::now();
   if (comm.min(state.step) != comm.max(state.step))
     fail(ExitCode::failure, "ranks disagree on the step of the checkpoint");
   // The weights are identical on every rank, so every rank reaches the same verdict.
@@ -191,6 +194,14 @@ std::string CheckpointStore::save(const dist::Communicator& comm, nn::Model& mod
       f.set_attribute("/", "checkpoint_state", state_text);
       f.set_attribute("/", "optimizer_steps", optimizer.steps_taken());
       f.set_attribute("/", "checksum_version", checksum_version);
+      // Provenance (doc/checkpoints.md), covered by the checksum as every root attribute;
+      // absent from checkpoints written before swag recorded it.
+      const Provenance& p = provenance();
+      f.set_attribute("/", "swag_version", p.version);
+      f.set_attribute("/", "swag_commit", p.commit);
+      f.set_attribute("/", "swag_backends", p.backends);
+      f.set_attribute("/", "swag_compiler", p.compiler);
+      f.set_attribute("/", "swag_mpi", p.mpi);
       for (const auto& [name, t] : datasets) f.write(name, t);
       f.set_attribute("/", "sha256", checksum(datasets, state_text, f));  // last: covers all
     }
@@ -202,6 +213,8 @@ std::string CheckpointStore::save(const dist::Communicator& comm, nn::Model& mod
     latest.commit();
     apply_retention(state.step);
   });
+  ++saves_;
+  save_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   log::info("checkpoint: step {} -> {}", state.step, path);
   return path;
 }

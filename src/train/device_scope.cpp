@@ -1,5 +1,6 @@
 #include "swag/train/device_scope.hpp"
 
+#include "swag/backends/cpu/runtime.hpp"
 #include "swag/core/log.hpp"
 #include "swag/ops/math_mode.hpp"
 #ifdef SWAG_WITH_CUDA
@@ -116,6 +117,24 @@ ConfigSchema with_device_keys(ConfigSchema keys) {
 DType deck_precision(const Config& deck) {
   return parse_precision(deck.get_string("run.precision"), deck.get_string("run.math"),
                          ChoiceFrom::deck);
+}
+
+void report_cpus(const dist::Communicator& comm, int loader_workers,
+                 const std::string& workers_key) {
+  const cpu::Affinity a = cpu::affinity();
+  const int threads = cpu::Runtime::threads();
+  log::info("rank {}: {} CPU{} in affinity mask ({}), {} compute thread{}, {} loader worker{}",
+            comm.rank(), a.cpus, a.cpus == 1 ? "" : "s", a.list, threads, threads == 1 ? "" : "s",
+            loader_workers, loader_workers == 1 ? "" : "s");
+  // Where the line above shows (rank 0, or every rank with SWAG_LOG_ALL_RANKS=1): once per job,
+  // not once per rank.
+  if (log::enabled(log::Level::info) && a.cpus > 0 && loader_workers > a.cpus)
+    log::warn(
+        "{} = {} loader workers on {} CPU{} (affinity mask {}): more decoding threads than CPUs "
+        "decode no faster and take CPU time from the {} compute thread{}; lower {} or give the "
+        "rank more CPUs (srun --cpus-per-task, mpirun --map-by ...:PE=n)",
+        workers_key, loader_workers, a.cpus, a.cpus == 1 ? "" : "s", a.list, threads,
+        threads == 1 ? "" : "s", workers_key);
 }
 
 }  // namespace swag::train

@@ -23,6 +23,7 @@
 #include "swag/train/lr_schedule.hpp"
 #include "swag/train/mixup.hpp"
 #include "swag/train/optimizer.hpp"
+#include "swag/train/provenance.hpp"
 #include "swag/train/run_files.hpp"
 #include "swag/train/stop_signals.hpp"
 #include "swag/train/weight_average.hpp"
@@ -91,6 +92,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   // Outlives every device tensor.
   const DeviceScope device(c, comm);
   const DType precision = deck_precision(c);
+  report_cpus(comm, static_cast<int>(c.get_int("data.workers")), "data.workers");
   const std::int64_t global = c.get_int("batch.global");
   if (global < 1 || global % comm.size() != 0)
     fail(ExitCode::config, "batch.global = {} does not divide over {} ranks", global, comm.size());
@@ -172,7 +174,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   Progress progress(global, total_steps);
   // A step's batch, mixed and staged; it depends on the step alone (as in pretrain.cpp).
   const auto stage = [&](std::int64_t step) {
-    loader.fill(step, batch.host_images(), batch.host_targets());
+    progress.wait_for_data([&] { loader.fill(step, batch.host_images(), batch.host_targets()); });
     if (alpha > 0)
       mixup(batch.host_images(), batch.host_targets(),
             mixup_lambda(seed, step, comm.rank(), alpha));
@@ -209,6 +211,8 @@ void finetune(const Config& c, const dist::Communicator& comm) {
     checkpoints.after_step(comm, *model, *optimizer, state, every, total_steps, stop_at, extra);
   }
   collectives.finish_training();
+  const nlohmann::ordered_json summary =
+      progress.finish("finetune", checkpoints.saves(), checkpoints.save_seconds());
 
   nlohmann::ordered_json results;
   results["model"] = model->name();
@@ -240,6 +244,8 @@ void finetune(const Config& c, const dist::Communicator& comm) {
     const std::string weights = (fs::path(run_dir) / "model.h5").string();
     nn::save_weights(weights, *model);
     results["weights"] = weights;
+    results["summary"] = summary;
+    results["provenance"] = provenance_json();
     write_text_atomically((fs::path(run_dir) / "results.json").string(), results.dump(2) + "\n");
   }
   if (ema) ema->swap_into_model();  // leave the model as trained

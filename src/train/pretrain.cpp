@@ -17,6 +17,7 @@
 #include "swag/train/host_staging.hpp"
 #include "swag/train/loss_scaler.hpp"
 #include "swag/train/lr_schedule.hpp"
+#include "swag/train/provenance.hpp"
 #include "swag/train/run_files.hpp"
 #include "swag/train/shared_index.hpp"
 #include "swag/train/stop_signals.hpp"
@@ -83,6 +84,11 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
   // Outlives every device tensor.
   const DeviceScope device(c, comm);
   const DType precision = deck_precision(c);
+  // The synthetic source computes its batches in the trainer's thread: no loader workers.
+  report_cpus(
+      comm,
+      c.get_string("data.source") == "shards" ? static_cast<int>(c.get_int("data.workers")) : 0,
+      "data.workers");
   BatchLayout layout = layout_of(c, comm);
   std::string vocab_sha256;
   const auto source = make_source(c, comm, layout, vocab_sha256);
@@ -138,7 +144,7 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
   // CPU). Batches depend on the step alone, so one staged ahead and not used (a stop) is lost to
   // nothing: the resumed run stages it again.
   const auto stage = [&](std::int64_t step) {
-    source->fill(step, batch.host_images(), batch.host_targets());
+    progress.wait_for_data([&] { source->fill(step, batch.host_images(), batch.host_targets()); });
     batch.upload();
   };
   if (state.step < total_steps) stage(state.step);
@@ -180,6 +186,8 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
     checkpoints.after_step(comm, *model, *optimizer, state, every, total_steps, stop_at, extra);
   }
   collectives.finish_training();
+  const nlohmann::ordered_json summary =
+      progress.finish("pretrain", checkpoints.saves(), checkpoints.save_seconds());
 
   if (comm.rank() == 0) {
     nlohmann::ordered_json results;
@@ -188,9 +196,10 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
     results["samples_seen"] = state.sample_cursor;
     results["world_size"] = comm.size();
     results["checkpoint"] = checkpoints.path_for(state.step);
+    results["summary"] = summary;
+    results["provenance"] = provenance_json();
     write_text_atomically((fs::path(run_dir) / "results.json").string(), results.dump(2) + "\n");
   }
-  log::info("pretrain: done, {} steps", state.step);
 }
 
 }  // namespace swag::train

@@ -1,9 +1,11 @@
 #include "swag/train/run_files.hpp"
 
+#include <cmath>
 #include <filesystem>
 
 #include "swag/core/atomic_file.hpp"
 #include "swag/core/log.hpp"
+#include "swag/train/provenance.hpp"
 
 namespace swag::train {
 
@@ -23,7 +25,14 @@ void write_text_atomically(const std::string& path, const std::string& text) {
 
 void write_run_config(const std::string& run_dir, const std::string& toml) {
   std::filesystem::create_directories(run_dir);
-  write_text_atomically((std::filesystem::path(run_dir) / "config.toml").string(), toml);
+  write_text_atomically((std::filesystem::path(run_dir) / "config.toml").string(),
+                        provenance_comment() + toml);
+}
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const auto s = static_cast<std::int64_t>(std::llround(seconds));
+  return fmt::format("{}:{:02d}:{:02d}", s / 3600, s / 60 % 60, s % 60);
 }
 
 Progress::Progress(std::int64_t global_batch, std::int64_t total_steps)
@@ -34,6 +43,7 @@ Progress::Progress(std::int64_t global_batch, std::int64_t total_steps)
 
 void Progress::step(double loss, bool skipped) {
   ++steps_;
+  ++total_steps_run_;
   if (skipped)
     ++skipped_;
   else
@@ -44,26 +54,54 @@ void Progress::report(std::int64_t step, double lr, Metrics& metrics,
                       const nlohmann::ordered_json& fields) {
   const auto now = Clock::now();
   const double seconds = std::chrono::duration<double>(now - window_).count();
+  const double steps = static_cast<double>(std::max<std::int64_t>(1, steps_));
   const double images_per_s = static_cast<double>(steps_ * global_batch_) / seconds;
-  const double eta = seconds / static_cast<double>(std::max<std::int64_t>(1, steps_)) *
-                     static_cast<double>(total_steps_ - step);
+  const double eta = seconds / steps * static_cast<double>(total_steps_ - step);
   const double loss = loss_sum_ / static_cast<double>(std::max<std::int64_t>(1, steps_ - skipped_));
+  const double wait_per_step = window_wait_s_ / steps;
+  const double wait_fraction = seconds > 0 ? window_wait_s_ / seconds : 0.0;
   std::string shown;
   for (const auto& [key, value] : fields.items())
     shown += fmt::format(
         " {} {}", key,
         value.is_number_float() ? fmt::format("{:.3g}", value.get<double>()) : value.dump());
-  log::info("step {}/{} loss {:.4f} lr {:.4g}{} {:.1f} images/s ETA {:.0f}s", step, total_steps_,
-            loss, lr, shown, images_per_s, eta);
+  log::info(
+      "step {}/{} loss {:.4f} lr {:.4g}{} {:.1f} images/s data wait {:.3g} s/step ({:.1f}%) ETA {}",
+      step, total_steps_, loss, lr, shown, images_per_s, wait_per_step, 100 * wait_fraction,
+      format_duration(eta));
   nlohmann::ordered_json record{{"step", step}, {"loss", loss}, {"lr", lr}};
   record.update(fields);
   record["skipped"] = skipped_;
   record["images_per_s"] = images_per_s;
+  record["data_wait_s"] = wait_per_step;
+  record["data_wait_fraction"] = wait_fraction;
   record["wall_s"] = std::chrono::duration<double>(now - start_).count();
   metrics.write(record);
   window_ = now;
   steps_ = skipped_ = 0;
-  loss_sum_ = 0;
+  loss_sum_ = window_wait_s_ = 0;
+}
+
+nlohmann::ordered_json Progress::finish(const std::string& what, std::int64_t checkpoints,
+                                        double checkpoint_seconds) const {
+  const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+  const double images_per_s =
+      seconds > 0 ? static_cast<double>(total_steps_run_ * global_batch_) / seconds : 0.0;
+  const double wait_fraction = seconds > 0 ? total_wait_s_ / seconds : 0.0;
+  log::info(
+      "{}: done, {} steps in {}, {:.1f} images/s, {:.1f}% waiting for data, {} checkpoint{} "
+      "in {:.1f} s",
+      what, total_steps_run_, format_duration(seconds), images_per_s, 100 * wait_fraction,
+      checkpoints, checkpoints == 1 ? "" : "s", checkpoint_seconds);
+  nlohmann::ordered_json summary;
+  summary["steps"] = total_steps_run_;
+  summary["seconds"] = seconds;
+  summary["images_per_s"] = images_per_s;
+  summary["data_wait_s"] = total_wait_s_;
+  summary["data_wait_fraction"] = wait_fraction;
+  summary["checkpoints"] = checkpoints;
+  summary["checkpoint_s"] = checkpoint_seconds;
+  return summary;
 }
 
 }  // namespace swag::train

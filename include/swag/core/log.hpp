@@ -1,4 +1,5 @@
-// Logging with the rank and the elapsed time: "[swag r0 12.3s] message". Rank 0 logs at info
+// Logging with the rank, the local wall-clock time and the seconds since the process started:
+// "[swag r0 2026-12-06 22:41:07 +12.3s] message". Rank 0 logs at info
 // level by default; other ranks only warnings and errors, unless SWAG_LOG_ALL_RANKS=1.
 #pragma once
 #include <fmt/format.h>

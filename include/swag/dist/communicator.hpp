@@ -7,10 +7,15 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <string>
 
 #include "swag/core/tensor.hpp"
 
 namespace swag::dist {
+
+// The first line of MPI_Get_library_version, e.g. "Open MPI v4.1.4, package: Debian OpenMPI,
+// ...": the MPI library this process runs with. Callable before MPI_Init and without MPI.
+std::string mpi_library_version();
 
 class Communicator {
  public:

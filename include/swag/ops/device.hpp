@@ -1,9 +1,18 @@
 // Moving tensors between the host and the GPU, and waiting for the GPU, for code that does not
 // know which backend it runs on (models, trainers, commands).
 #pragma once
+#include <string>
+
 #include "swag/core/tensor.hpp"
 
 namespace swag::ops {
+
+// The backends this build has, with the versions of the libraries it was compiled against:
+// "cpu", or "cpu cuda (CUDA 13.0, cuDNN 9.8.0, NCCL 2.26.2)".
+std::string backends_description();
+// The GPUs the CUDA runtime sees, "2 visible" or "0 (<cuda error name>: <text>)"; empty in a
+// build without CUDA. Needs no GPU and never throws.
+std::string visible_gpus_description();
 
 // dst = src, same shape and dtype, any pair of devices. When dst is on the host, returns once
 // the data is there; a copy to the GPU is ordered before the ops queued after it.

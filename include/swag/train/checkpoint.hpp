@@ -76,10 +76,17 @@ class CheckpointStore {
   std::string path_for(std::int64_t step) const;
   const std::string& directory() const { return dir_; }
 
+  // The checkpoints this store has written, and the seconds spent in save() (all of it: the
+  // collective checks, writing, verifying), for the end-of-training summary.
+  std::int64_t saves() const { return saves_; }
+  double save_seconds() const { return save_seconds_; }
+
  private:
   void apply_retention(std::int64_t written) const;
   std::string dir_;
   CheckpointPolicy policy_;
+  mutable std::int64_t saves_ = 0;
+  mutable double save_seconds_ = 0;
 };
 
 }  // namespace swag::train

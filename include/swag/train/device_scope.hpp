@@ -41,6 +41,15 @@ class DeviceScope {
   std::shared_ptr<void> runtime_;
 };
 
+// At the start of a command that computes (pretrain, finetune, eval), one line: "rank R: N CPUs
+// in affinity mask (0-3), T compute threads, W loader workers" (rank 0's, or every rank's with
+// SWAG_LOG_ALL_RANKS=1). Compute threads are cpu::Runtime's (--threads, OMP_NUM_THREADS, else
+// one per CPU of the mask); the workers are as given (`workers_key`: data.workers, --workers),
+// since batches do not depend on them, with a warning (where the line shows) when they alone
+// outnumber the mask's CPUs.
+void report_cpus(const dist::Communicator& comm, int loader_workers,
+                 const std::string& workers_key);
+
 // A training deck's schema (pre-training, fine-tuning): `keys`, and the keys that choose the
 // device and the numerics, those DeviceScope(deck, comm) and deck_precision read, and
 // run.recompute_activations.

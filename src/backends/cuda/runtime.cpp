@@ -1,5 +1,9 @@
 #include "swag/backends/cuda/runtime.hpp"
 
+#include <cuda_runtime_api.h>
+#include <cudnn_version.h>
+#include <nccl.h>
+
 #include <memory>
 
 #include "allocator.hpp"
@@ -81,6 +85,21 @@ std::string Runtime::no_device_reason() {
   cudaGetLastError();
   if (s == cudaSuccess) return count == 0 ? "the CUDA runtime counts 0 devices" : "";
   return fmt::format("{}: {}", cudaGetErrorName(s), cudaGetErrorString(s));
+}
+
+std::string build_description() {
+  return fmt::format("CUDA {}.{}, cuDNN {}.{}.{}, NCCL {}.{}.{}", CUDART_VERSION / 1000,
+                     CUDART_VERSION % 1000 / 10, CUDNN_MAJOR, CUDNN_MINOR, CUDNN_PATCHLEVEL,
+                     NCCL_MAJOR, NCCL_MINOR, NCCL_PATCH);
+}
+
+std::string visible_gpus() {
+  int count = 0;
+  const cudaError_t s = cudaGetDeviceCount(&count);
+  cudaGetLastError();  // "no driver" or "no device" is an answer here, not a failure
+  if (s != cudaSuccess)
+    return fmt::format("0 ({}: {})", cudaGetErrorName(s), cudaGetErrorString(s));
+  return fmt::format("{} visible", count);
 }
 
 }  // namespace swag::cuda

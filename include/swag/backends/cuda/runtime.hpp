@@ -28,4 +28,11 @@ class Runtime {
   static std::size_t memory_in_use();
 };
 
+// The libraries this build was compiled against, from their headers: "CUDA 13.0, cuDNN 9.8.0,
+// NCCL 2.26.2" (swag --version, the provenance of outputs).
+std::string build_description();
+// "<N> visible", or "0 (<cuda error name>: <text>)" when the runtime cannot count devices
+// (cudaGetDeviceCount; never throws, needs no GPU).
+std::string visible_gpus();
+
 }  // namespace swag::cuda
