@@ -65,7 +65,7 @@ int run(int argc, char** argv) {
   // command does (Open MPI's MPI_Init, even for one process, needs its runtime: it starts orted).
   const std::set<std::string> without_mpi{"info", "bench"};
   add("info", "model size: params, GMACs, activations, stages", swag::apps::add_info);
-  add("predict", "logits (and loss and gradients) of a weights file on images",
+  add("predict", "logits (loss, gradients) of weights on images; --topk: hashtags per image",
       swag::apps::add_predict);
   add("bench", "training or inference throughput in images/s", swag::apps::add_bench);
   add("init", "write a freshly initialized weights file", swag::apps::add_init);
