@@ -79,6 +79,7 @@ grep -qw "$(hostname)" "$root/etc/hosts" || printf '127.0.1.1 %s\n' "$(hostname)
 
 # A clean clone of HEAD, as CI and a new user get it (local changes are not included).
 git clone --quiet --no-hardlinks "$src" "$root/root/swag"
+commit=$(git -C "$root/root/swag" rev-parse --short HEAD)
 [ -z "$(git status --porcelain --untracked-files=no)" ] || log "note: uncommitted changes are not part of the check (it uses HEAD)"
 
 mount -t proc proc "$root/proc" && mounted+=("$root/proc")
@@ -98,7 +99,7 @@ for c in "${commands[@]}"; do
   grep -E "tests passed|tests failed|^swag demo: (report|wrote)" "$root/root/fresh-$c.log" | sed 's/^/    /' || true
 done
 
-log "summary ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $(git rev-parse --short HEAD)):"
+log "summary ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, commit $commit):"
 printf '  %s\n' "${timings[@]}"
 if [ "$status" = 0 ]; then log "passed"; else log "FAILED"; fi
 exit "$status"
