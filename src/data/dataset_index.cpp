@@ -7,6 +7,7 @@
 #include "swag/core/atomic_file.hpp"
 #include "swag/core/error.hpp"
 #include "swag/core/file_bytes.hpp"
+#include "swag/data/shard_reader.hpp"
 
 namespace swag::data {
 
@@ -87,6 +88,17 @@ void write_index(const std::string& folder, const DatasetIndex& index) {
 DatasetIndex read_index(const std::string& folder) {
   const std::string path = (std::filesystem::path(folder) / index_file_name).string();
   return index_from_json(read_file_text(path), path);
+}
+
+void check_shard_matches_index(const ShardReader& shard, const ShardEntry& entry,
+                               const DatasetIndex& index) {
+  if (shard.num_images() != entry.num_images || shard.num_classes() != index.num_classes ||
+      shard.vocab_sha256() != index.vocab_sha256)
+    fail(ExitCode::input,
+         "{}: disagrees with index.json ({} images, {} classes; the index says {} and {}, or a "
+         "different vocabulary)",
+         shard.path(), shard.num_images(), shard.num_classes(), entry.num_images,
+         index.num_classes);
 }
 
 }  // namespace swag::data

@@ -38,13 +38,7 @@ const ShardReader& ShardCache::get(std::int64_t k) {
   if (static_cast<int>(open_.size()) >= capacity_) close_least_recent();
   const ShardEntry& entry = index_->shards[static_cast<std::size_t>(k)];
   auto shard = std::make_unique<ShardReader>((std::filesystem::path(dir_) / entry.file).string());
-  if (shard->num_images() != entry.num_images || shard->num_classes() != index_->num_classes ||
-      shard->vocab_sha256() != index_->vocab_sha256)
-    fail(ExitCode::input,
-         "{}: disagrees with index.json ({} images, {} classes; the index says {} and {}, or a "
-         "different vocabulary)",
-         shard->path(), shard->num_images(), shard->num_classes(), entry.num_images,
-         index_->num_classes);
+  check_shard_matches_index(*shard, entry, *index_);
   open_.emplace_front(k, std::move(shard));
   if (counters_ != nullptr) {
     ++counters_->opened;

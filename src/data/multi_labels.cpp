@@ -20,13 +20,7 @@ MultiLabels load_dataset_labels(const std::string& data_dir) {
   labels.num_classes = index.num_classes;
   for (const auto& entry : index.shards) {
     const ShardReader shard((std::filesystem::path(data_dir) / entry.file).string());
-    if (shard.num_images() != entry.num_images || shard.num_classes() != index.num_classes ||
-        shard.vocab_sha256() != index.vocab_sha256)
-      fail(ExitCode::input,
-           "{}: disagrees with index.json ({} images, {} classes; the index says {} and {}, or a "
-           "different vocabulary)",
-           shard.path(), shard.num_images(), shard.num_classes(), entry.num_images,
-           index.num_classes);
+    check_shard_matches_index(shard, entry, index);
     for (std::int64_t i = 0; i < shard.num_images(); ++i) labels.add(shard.classes(i));
   }
   if (labels.num_images() != index.num_images)

@@ -53,12 +53,7 @@ std::int64_t count_classes_from_shards(const std::string& data_dir, const Datase
     if (next < images.size() && images[next] < shard_end) {
       const ShardReader shard((std::filesystem::path(data_dir) / entry.file).string());
       ++opened;
-      if (shard.num_images() != entry.num_images || shard.num_classes() != index.num_classes)
-        fail(ExitCode::input,
-             "{}: disagrees with index.json ({} images, {} classes; the index "
-             "says {} and {})",
-             shard.path(), shard.num_images(), shard.num_classes(), entry.num_images,
-             index.num_classes);
+      check_shard_matches_index(shard, entry, index);
       for (; next < images.size() && images[next] < shard_end; ++next)
         for (const auto c : shard.classes(images[next] - shard_begin)) ++class_counts[c];
     }

@@ -40,13 +40,7 @@ Part read_part(const std::string& dir, const DatasetIndex& index, std::int64_t s
   for (std::int64_t k = shard_begin; k < shard_end; ++k) {
     const ShardEntry& entry = index.shards[k];
     const ShardReader shard((std::filesystem::path(dir) / entry.file).string());
-    if (shard.num_images() != entry.num_images || shard.num_classes() != index.num_classes ||
-        shard.vocab_sha256() != index.vocab_sha256)
-      fail(ExitCode::input,
-           "{}: disagrees with index.json ({} images, {} classes; the index says {} and {}, or a "
-           "different vocabulary)",
-           shard.path(), shard.num_images(), shard.num_classes(), entry.num_images,
-           index.num_classes);
+    check_shard_matches_index(shard, entry, index);
     for (std::int64_t i = 0; i < shard.num_images(); ++i) {
       const auto classes = shard.classes(i);
       if (classes.empty()) fail(ExitCode::input, "{}: image {} has no label", shard.path(), i);

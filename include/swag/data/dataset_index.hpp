@@ -38,4 +38,10 @@ DatasetIndex merge_indices(const std::vector<DatasetIndex>& parts);
 void write_index(const std::string& folder, const DatasetIndex& index);  // atomic
 DatasetIndex read_index(const std::string& folder);
 
+class ShardReader;
+// Fails (exit 4, naming the shard) when an opened shard disagrees with its entry in the index:
+// its image count, its class count or its vocabulary.
+void check_shard_matches_index(const ShardReader& shard, const ShardEntry& entry,
+                               const DatasetIndex& index);
+
 }  // namespace swag::data
