@@ -223,6 +223,8 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   results["labelled_images"] = subset.size();
   results["steps"] = state.step;
   results["world_size"] = comm.size();
+  // top1, top5 and model.h5 are of these weights (EMA only where the deck turns it on)
+  results["weights_from"] = ema ? "ema" : "final";
   if (!c.get_string("data.eval").empty()) {
     const auto raw = evaluate(*model, c, comm);
     results["top1_raw"] = raw.top1_accuracy();

@@ -125,6 +125,7 @@ def case_eval_counts_every_image_once(swag, work):
         "ema.weight=0", "mixup.alpha=0", "schedule.steps=40", "data.fraction=1", "optim.lr=0.2",
         ranks=2)
     weights = results_of(work, "eval_counts_every_image_once")["weights"]
+    assert results_of(work, "eval_counts_every_image_once")["weights_from"] == "final"
     assert results_of(work, "eval_counts_every_image_once")["top1"] > 0.15, results_of(work, "eval_counts_every_image_once")
     seen = {}
     for ranks in (1, 2, 3):
@@ -170,6 +171,7 @@ def case_zero_shot_init_head(swag, work):
         "init.head=zeroshot", f"init.mapping={data(work, 'mapping.json')}", "optim.lr=0",
         ranks=2)
     mapping = json.load(open(data(work, "mapping.json")))
+    assert results_of(work, "zero_shot_init_head")["weights_from"] == "ema"  # test deck's EMA
     with h5py.File(results_of(work, "zero_shot_init_head")["weights"]) as f, h5py.File(ckpt) as g:
         for name in ("fc.weight", "fc.bias"):
             source, head = g["/params/" + name][()], f["/params/" + name][()]
