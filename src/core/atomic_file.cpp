@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "swag/core/error.hpp"
 
@@ -43,12 +42,22 @@ void AtomicOutput::commit() {
 
 void write_file_atomically(const std::string& path, std::string_view contents) {
   AtomicOutput out(path);
-  {
-    std::ofstream f(out.temp_path(), std::ios::binary | std::ios::trunc);
-    f.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    f.close();
-    if (!f) fail(ExitCode::io, "{}: cannot write", out.temp_path());
+  // POSIX calls rather than a stream: the error says why (ENOSPC, EACCES, EDQUOT, ...)
+  const int fd = ::open(out.temp_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail(ExitCode::io, "{}: cannot create: {}", out.temp_path(), std::strerror(errno));
+  std::size_t done = 0;
+  while (done < contents.size()) {
+    const ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      fail(ExitCode::io, "{}: cannot write: {}", out.temp_path(), std::strerror(error));
+    }
+    done += static_cast<std::size_t>(n);
   }
+  if (::close(fd) != 0)
+    fail(ExitCode::io, "{}: cannot write: {}", out.temp_path(), std::strerror(errno));
   out.commit();
 }
 

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -208,9 +207,8 @@ std::string CheckpointStore::save(const dist::Communicator& comm, nn::Model& mod
     if (const auto why = verify(out.temp_path()))
       fail(ExitCode::io, "{}: written checkpoint does not verify: {}", path, *why);
     out.commit();
-    AtomicOutput latest((fs::path(dir_) / "latest").string());
-    std::ofstream(latest.temp_path()) << fs::path(path).filename().string() << "\n";
-    latest.commit();
+    write_file_atomically((fs::path(dir_) / "latest").string(),
+                          fs::path(path).filename().string() + "\n");
     apply_retention(state.step);
   });
   ++saves_;

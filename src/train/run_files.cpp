@@ -1,26 +1,33 @@
 #include "swag/train/run_files.hpp"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 
 #include "swag/core/atomic_file.hpp"
+#include "swag/core/error.hpp"
 #include "swag/core/log.hpp"
 #include "swag/train/provenance.hpp"
 
 namespace swag::train {
 
 Metrics::Metrics(const std::string& run_dir, bool active) {
-  if (active) out_.open(std::filesystem::path(run_dir) / "metrics.jsonl", std::ios::app);
+  if (!active) return;
+  path_ = (std::filesystem::path(run_dir) / "metrics.jsonl").string();
+  out_.open(path_, std::ios::app);
+  if (!out_) fail(ExitCode::io, "{}: cannot open: {}", path_, std::strerror(errno));
 }
 
 void Metrics::write(const nlohmann::ordered_json& record) {
-  if (out_.is_open()) out_ << record.dump() << '\n' << std::flush;
+  if (!out_.is_open()) return;
+  out_ << record.dump() << '\n' << std::flush;
+  // a full disk must stop the run, not leave metrics.jsonl silently short
+  if (!out_) fail(ExitCode::io, "{}: cannot write: {}", path_, std::strerror(errno));
 }
 
 void write_text_atomically(const std::string& path, const std::string& text) {
-  AtomicOutput out(path);
-  std::ofstream(out.temp_path()) << text;
-  out.commit();
+  write_file_atomically(path, text);
 }
 
 void write_run_config(const std::string& run_dir, const std::string& toml) {

@@ -16,6 +16,7 @@ class Metrics {
   void write(const nlohmann::ordered_json& record);
 
  private:
+  std::string path_;
   std::ofstream out_;
 };
 
