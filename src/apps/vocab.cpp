@@ -1,7 +1,6 @@
 // swag vocab lookup | build | map: the hashtag vocabulary (Listing 1) and the zero-shot mapping
 // (App. D). The work is in vocab/; this file reads arguments and writes files.
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -22,17 +21,6 @@ namespace swag::apps {
 namespace {
 
 using namespace swag::vocab;
-
-void write_atomically(const std::string& path, const std::string& text) {
-  AtomicOutput out(path);
-  {
-    std::ofstream file(out.temp_path(), std::ios::binary | std::ios::trunc);
-    file.write(text.data(), static_cast<std::streamsize>(text.size()));
-    file.close();
-    if (!file) fail(ExitCode::io, "{}: cannot write", path);
-  }
-  out.commit();
-}
 
 // {"hashtag": h, "synsets": [wnid...]}
 std::string lookup_line(const WordNet& wordnet, std::string_view hashtag) {
@@ -75,7 +63,7 @@ void build(const std::string& wordnet_dir, const std::string& counts_path,
   BuildReport r;
   const Vocabulary vocabulary =
       build_vocabulary(wordnet, read_hashtag_counts(counts_path), min_count, r);
-  write_atomically(output, vocabulary_json(vocabulary));
+  write_file_atomically(output, vocabulary_json(vocabulary));
   const std::size_t kept = r.hashtags - r.below_min_count - r.no_synsets;
   log::info("vocab build: {} raw hashtags (count {}) from {}", r.hashtags, r.count, counts_path);
   log::info(
@@ -130,7 +118,8 @@ void map(const std::string& wordnet_dir, const std::string& vocab_path,
     target.match = nearest.match(*graph.node(offset));
     exact += target.match.distance == 0u;
   }
-  write_atomically(output, zero_shot_mapping_json(vocabulary, sha256_file(vocab_path), targets));
+  write_file_atomically(output,
+                        zero_shot_mapping_json(vocabulary, sha256_file(vocab_path), targets));
   log::info("vocab map: {} targets, {} of them a vocabulary synset, against {} classes -> {}",
             targets.size(), exact, vocabulary.classes.size(), output);
 }
