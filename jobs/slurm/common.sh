@@ -28,7 +28,7 @@
 #   SWAG_LAUNCH    the SPMD launcher (default "srun --mpi=pmix" inside a Slurm job; outside one
 #                  it must be given, e.g. "mpirun -n 2")
 #   SWAG_LAUNCH_OPTS  extra launcher options (e.g. "--cpu-bind=cores")
-#   SWAG_PYTHON    Python 3.9+ for sweep.py and report.py (postprocess/README.md; default /usr/bin/python3)
+#   SWAG_PYTHON    Python 3.9+ for sweep.py and report.py (default /usr/bin/python3)
 #   SWAG_MAX_REQUEUES  requeue at most this many times after a stop signal (default 50)
 #   SWAG_REQUEUE   1 (default): requeue after a checkpointed stop; 0: exit 75 instead
 #   OMP_NUM_THREADS  CPU threads per rank (default: $SLURM_CPUS_PER_TASK)
