@@ -45,9 +45,10 @@ if ! command -v debootstrap >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >/dev/null
 fi
 
-root=${root:-$(mktemp -d /var/tmp/swag-fresh.XXXXXX)}
+# a new folder named by time and pid; 0755, or the root's own users (munge, _apt) are locked out
+root=${root:-/var/tmp/swag-fresh-$(date +%Y%m%d-%H%M%S)-$$}
 mkdir -p "$root"
-chmod 755 "$root"  # mktemp's 0700 would lock the root's own users out (munge, _apt)
+chmod 755 "$root"
 mounted=()
 unmount_all() {
   local m
