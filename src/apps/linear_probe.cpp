@@ -136,8 +136,7 @@ void run(const Options& o) {
                            {"model", model->name()},
                            {"checkpoint", o.checkpoint},
                            {"provenance", train::provenance_json()}};
-  train::write_text_atomically((fs::path(o.output_dir) / "results.json").string(),
-                               j.dump(2) + "\n");
+  write_file_atomically((fs::path(o.output_dir) / "results.json").string(), j.dump(2) + "\n");
   if (o.json)
     std::printf("%s\n", j.dump().c_str());
   else

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "swag/core/atomic_file.hpp"
 #include "swag/core/hdf5_file.hpp"
 #include "swag/core/log.hpp"
 #include "swag/data/labelled_subset.hpp"
@@ -248,7 +249,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
     results["weights"] = weights;
     results["summary"] = summary;
     results["provenance"] = provenance_json();
-    write_text_atomically((fs::path(run_dir) / "results.json").string(), results.dump(2) + "\n");
+    write_file_atomically((fs::path(run_dir) / "results.json").string(), results.dump(2) + "\n");
   }
   if (ema) ema->swap_into_model();  // leave the model as trained
 }

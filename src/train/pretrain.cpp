@@ -6,6 +6,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "swag/core/atomic_file.hpp"
 #include "swag/core/log.hpp"
 #include "swag/dist/model_collectives.hpp"
 #include "swag/nn/model.hpp"
@@ -198,7 +199,7 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
     results["checkpoint"] = checkpoints.path_for(state.step);
     results["summary"] = summary;
     results["provenance"] = provenance_json();
-    write_text_atomically((fs::path(run_dir) / "results.json").string(), results.dump(2) + "\n");
+    write_file_atomically((fs::path(run_dir) / "results.json").string(), results.dump(2) + "\n");
   }
 }
 

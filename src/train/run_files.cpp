@@ -26,13 +26,9 @@ void Metrics::write(const nlohmann::ordered_json& record) {
   if (!out_) fail(ExitCode::io, "{}: cannot write: {}", path_, std::strerror(errno));
 }
 
-void write_text_atomically(const std::string& path, const std::string& text) {
-  write_file_atomically(path, text);
-}
-
 void write_run_config(const std::string& run_dir, const std::string& toml) {
   std::filesystem::create_directories(run_dir);
-  write_text_atomically((std::filesystem::path(run_dir) / "config.toml").string(),
+  write_file_atomically((std::filesystem::path(run_dir) / "config.toml").string(),
                         provenance_comment() + toml);
 }
 

@@ -20,9 +20,6 @@ class Metrics {
   std::ofstream out_;
 };
 
-// Temporary file, fsync, rename: readers see the old text or the new, never a part.
-void write_text_atomically(const std::string& path, const std::string& text);
-
 // <run_dir>/config.toml: the resolved deck (rank 0 calls it), creating the folder, after a header
 // of TOML comment lines with the provenance (train/provenance.hpp): comments, so the file reads
 // as the same deck, and the deck's hash (Config::hash, of the deck itself) does not change.
