@@ -51,6 +51,7 @@ DISPLAY = {"vit_h14": "ViT H/14", "vit_l16": "ViT L/16", "vit_b16": "ViT B/16",
            "regnety_16gf": "RegNetY 16GF", "regnety_8gf": "RegNetY 8GF",
            "regnety_3.2gf": "RegNetY 3.2GF", "regnety_1.6gf": "RegNetY 1.6GF",
            "regnety_800mf": "RegNetY 800MF", "regnety_400mf": "RegNetY 400MF",
+           "regnety_200mf": "RegNetY 200MF",
            "regnety_test": "RegNetY test", "vit_test": "ViT test"}
 FINE_RES = {"vit_h14": 518, "vit_l16": 512, "vit_b16": 384, "regnety_128gf": 384,
             "regnety_32gf": 384, "regnety_16gf": 384}
@@ -259,7 +260,7 @@ class Run:
 
 def normalize_model(name):
     n = str(name).strip().lower()
-    tv = {"regnet_y_400mf": "regnety_400mf", "regnet_y_800mf": "regnety_800mf",
+    tv = {"regnet_y_200mf": "regnety_200mf", "regnet_y_400mf": "regnety_400mf", "regnet_y_800mf": "regnety_800mf",
           "regnet_y_1_6gf": "regnety_1.6gf", "regnet_y_3_2gf": "regnety_3.2gf",
           "regnet_y_8gf": "regnety_8gf", "regnet_y_16gf": "regnety_16gf",
           "regnet_y_32gf": "regnety_32gf", "regnet_y_128gf": "regnety_128gf",

@@ -1,12 +1,15 @@
 """Checks `swag info` against torchvision's RegNetY models: the parameter count and, for every
 stage, width, depth and groups. Run with /usr/bin/python3 (Debian's torch/torchvision)."""
 import json
+import os
 import subprocess
 import sys
 
-import torchvision
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+from import_torchvision import build_model  # noqa: E402  (torchvision's class for 200MF too)
 
 PRESETS = {
+    "regnety_200mf": "regnet_y_200mf",
     "regnety_400mf": "regnet_y_400mf", "regnety_800mf": "regnet_y_800mf",
     "regnety_1.6gf": "regnet_y_1_6gf", "regnety_3.2gf": "regnet_y_3_2gf",
     "regnety_8gf": "regnet_y_8gf", "regnety_16gf": "regnet_y_16gf",
@@ -15,7 +18,7 @@ PRESETS = {
 
 
 def torchvision_summary(arch):
-    model = getattr(torchvision.models, arch)(num_classes=1000)
+    model = build_model(arch, 1000)
     stages = []
     for stage in model.trunk_output:
         blocks = list(stage)
