@@ -74,6 +74,7 @@ void run(const Options& o) {
     scores = fit.scaler.apply(scores);
     j["platt_iterations"] = fit.iterations;
     j["platt_converged"] = fit.converged;
+    j["platt_gradient_max"] = fit.gradient_max;
     log::info("zeroshot: Platt scaling fitted in {} iterations (KL to uniform {:.3g})",
               fit.iterations, fit.kl);
   }

@@ -189,7 +189,10 @@ def case_zeroshot_with_and_without_platt(swag, work):
     platt = json.loads(run(swag, *common, "--platt", ranks=2).stdout.strip().splitlines()[-1])
     assert plain["n"] == platt["n"] == TEST_IMAGES, (plain, platt)
     assert plain["aggregate"] == "mean" and not plain["platt"], plain
-    assert platt["aggregate"] == "sum" and platt["platt"] and platt["platt_converged"], platt
+    # The fit's optimum, not the solver's flag: whether L-BFGS reaches its 1e-9 gradient target
+    # or stops a little short depends on the build's rounding, a stationary point does not.
+    assert platt["aggregate"] == "sum" and platt["platt"], platt
+    assert platt["platt_gradient_max"] <= 1e-6, platt
     maxed = json.loads(run(swag, *common, "--aggregate", "max", ranks=2).stdout.strip()
                        .splitlines()[-1])
     assert maxed["aggregate"] == "max" and maxed["n"] == TEST_IMAGES, maxed
