@@ -228,6 +228,116 @@ def case_linear_probe(swag, work):
           f"the solution {worst:.1e}")
 
 
+def topk_predictions(swag, work, ckpt, vocab, name):
+    """Every class's softmax probability per image, from `swag predict --topk` over all of
+    them: {manifest line: [class, ...] best first}, the order the scoring ranks in."""
+    with h5py.File(ckpt) as f:
+        classes = f["/params/fc.weight"].shape[0]
+    out = os.path.join(work, "real_and_objectnet", name)
+    run(swag, "predict", "--topk", classes, "--checkpoint", ckpt, "--vocab", vocab, "--data",
+        data(work, "test", "shards"), "--batch", 8, "--output", out, ranks=2)
+    ids = {c["name"]: c["id"] for c in json.load(open(vocab))["classes"]}
+    ranked = {}
+    for line in open(out):
+        p = json.loads(line)
+        ranked[p["line"]] = [ids[name] for name, _ in p["topk"]]
+    return ranked, classes
+
+
+def set_scores(ranked, sets):
+    """ReaL's rule in Python: {top1, top5, n, excluded} of ranked classes against label sets."""
+    n = excluded = top1 = top5 = 0
+    for line, order in ranked.items():
+        s = sets[line]
+        if not s:
+            excluded += 1
+            continue
+        n += 1
+        top1 += order[0] in s
+        top5 += any(c in s for c in order[:5])
+    return {"top1": top1 / n, "top5": top5 / n, "n": n, "excluded": excluded}
+
+
+def case_real_and_objectnet(swag, work):
+    rng = np.random.default_rng(23)
+    # ReaL: a short fine-tune gives a 10-class model; label sets of 0-3 classes per image.
+    run(swag, "finetune", *finetune_deck(work, "real_and_objectnet/ft"), "--init", "none",
+        "ema.weight=0", ranks=2)
+    weights = results_of(work, "real_and_objectnet/ft")["weights"]
+    vocab = data(work, "test", "vocab.json")
+    ranked, classes = topk_predictions(swag, work, weights, vocab, "real_preds.jsonl")
+    sets = [sorted(rng.choice(classes, size=rng.integers(0, 4), replace=False).tolist())
+            for _ in range(TEST_IMAGES)]
+    real = os.path.join(work, "real_and_objectnet", "real.json")
+    json.dump(sets, open(real, "w"))
+    common = ["eval", "--checkpoint", weights, "--data", data(work, "test", "shards"), "--batch",
+              8, "--json"]
+    got = json.loads(run(swag, *common, "--real-labels", real, ranks=2).stdout.splitlines()[-1])
+    want = set_scores(ranked, {line: sets[line - 1] for line in ranked})
+    assert want["excluded"] > 0 and got["scoring"] == "real", (got, want)
+    for k in want:
+        assert got[k] == want[k], (k, got, want)
+    real_result = got
+    # ObjectNet: the hashtag model stands in for IN-1k; the 10 test classes are "ObjectNet's",
+    # each mapped from 1-3 hashtag classes, most hashtag classes left out.
+    ckpt = data(work, *PRETRAINED)
+    ranked, hashtags = topk_predictions(swag, work, ckpt, data(work, "vocab.json"),
+                                        "objectnet_preds.jsonl")
+    pool = rng.permutation(hashtags)
+    owner, mapping, start = {}, [], 0
+    for o in range(10):
+        k = int(rng.integers(1, 4))
+        mapping.append({"objectnet": o, "name": f"class {o}", "in1k": pool[start:start + k].tolist()})
+        owner.update({int(c): o for c in pool[start:start + k]})
+        start += k
+    assert start < hashtags / 2, (start, hashtags)
+    on_path = os.path.join(work, "real_and_objectnet", "objectnet.json")
+    json.dump({"format": "swag-objectnet-mapping", "in1k_classes": hashtags,
+               "classes": mapping}, open(on_path, "w"))
+    labels = {}
+    for shard in json.load(open(data(work, "test", "shards", "index.json")))["shards"]:
+        with h5py.File(data(work, "test", "shards", shard["file"])) as f:
+            for i, line in enumerate(f["/images/ids"][()]):
+                labels[int(line)] = int(f["/labels/classes"][f["/labels/offsets"][i]])
+    # The reference: the allowed hashtag classes in rank order, mapped, duplicates dropped.
+    mapped = {line: list(dict.fromkeys(owner[c] for c in order if c in owner))
+              for line, order in ranked.items()}
+    want = set_scores(mapped, {line: [labels[line]] for line in mapped})
+    common[2] = ckpt
+    got = json.loads(run(swag, *common, "--objectnet-mapping", on_path, ranks=2)
+                     .stdout.splitlines()[-1])
+    assert got["scoring"] == "objectnet", got
+    for k in want:
+        assert got[k] == want[k], (k, got, want)
+    print(f"ok: ReaL top-1 {real_result['top1']:.3f} ({real_result['excluded']} empty sets "
+          f"excluded) and ObjectNet top-1 {got['top1']:.3f} match the Python rules on swag "
+          f"predict's rankings")
+    real_errors(swag, work, weights, real, on_path)
+
+
+def hashtags_of(mapping):
+    return json.load(open(mapping))["in1k_classes"]
+
+
+def real_errors(swag, work, weights, real, on_path):
+    base = os.path.join(work, "real_and_objectnet")
+    short = os.path.join(base, "short.json")
+    json.dump([[0]] * 50, open(short, "w"))
+    common = ["eval", "--checkpoint", weights, "--data", data(work, "test", "shards"), "--batch", 8]
+    r = run(swag, *common, "--real-labels", short, expect=INPUT)
+    assert "swag: error:" in r.stderr and f"{short} has 50 records" in r.stderr, r.stderr
+    assert "manifest line 51" in r.stderr and "images/s" not in r.stderr, r.stderr  # before eval
+    bad = os.path.join(base, "bad.json")
+    json.dump([[0], [12]], open(bad, "w"))
+    r = run(swag, *common, "--real-labels", bad, expect=INPUT)
+    assert f"{bad}: record 1 holds 12" in r.stderr, r.stderr
+    r = run(swag, *common, "--real-labels", real, "--objectnet-mapping", on_path, expect=2)
+    assert "swag: error:" in r.stderr and "--real-labels and --objectnet-mapping" in r.stderr, r.stderr
+    r = run(swag, *common, "--objectnet-mapping", on_path, expect=INPUT)
+    assert f"{on_path} maps {hashtags_of(on_path)} IN-1k classes" in r.stderr, r.stderr
+    print("ok: short and bad real.json, both flags, a mapping of another model: swag: error:")
+
+
 def case_errors(swag, work):
     ckpt = data(work, *PRETRAINED)
     r = run(swag, "zeroshot", "--checkpoint", ckpt, "--vocab", data(work, "test", "vocab.json"),
