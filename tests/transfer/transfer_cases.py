@@ -338,6 +338,36 @@ def real_errors(swag, work, weights, real, on_path):
     print("ok: short and bad real.json, both flags, a mapping of another model: swag: error:")
 
 
+def case_finetune_subset_list(swag, work):
+    """data.subset_list: the images a list of file names picks (the 1%/10% subsets of prior
+    work), matched against the manifest; a bad name stops before training, naming the line."""
+    base = os.path.join(work, "finetune_subset_list")
+    manifest = data(work, "train", "labelled_manifest.tsv")
+    paths = [line.split("\t")[0] for line in open(manifest)]
+    picked = [paths[i] for i in (5, 77, 123, 124, 399)]
+    listing = os.path.join(base, "subset.txt")
+    os.makedirs(base, exist_ok=True)
+    with open(listing, "w") as f:
+        f.write("\n".join(os.path.basename(p) for p in picked) + "\n")
+    common = [*finetune_deck(work, "finetune_subset_list"), "--init", "none", "data.fraction=1",
+              f"data.subset_list={listing}", f"data.manifest={manifest}"]
+    run(swag, "finetune", *common, "schedule.steps=2", ranks=2)
+    r = results_of(work, "finetune_subset_list")
+    assert r["labelled_images"] == 5 and r["subset_list"] == listing, r
+    bad = os.path.join(base, "bad.txt")
+    with open(bad, "w") as f:
+        f.write(f"{os.path.basename(picked[0])}\nnot_an_image.png\n")
+    os.remove(results_path(work, "finetune_subset_list"))
+    e = run(swag, "finetune", *common[:-2], f"data.subset_list={bad}", f"data.manifest={manifest}",
+            expect=INPUT)
+    assert "swag: error:" in e.stderr and f"{bad}:2: image 'not_an_image.png' is not in the " \
+        f"manifest {manifest}" in e.stderr, e.stderr
+    e = run(swag, "finetune", *common, "data.fraction=0.1", expect=CONFIG)
+    assert "data.subset_list and data.fraction" in e.stderr, e.stderr
+    assert not os.path.exists(results_path(work, "finetune_subset_list"))
+    print("ok: a list of 5 file names trains on those 5 images; a bad name names its line")
+
+
 def case_errors(swag, work):
     ckpt = data(work, *PRETRAINED)
     r = run(swag, "zeroshot", "--checkpoint", ckpt, "--vocab", data(work, "test", "vocab.json"),
@@ -352,6 +382,8 @@ def case_errors(swag, work):
     assert "init.head = zeroshot needs init.checkpoint" in r.stderr, r.stderr
     r = run(swag, "finetune", *deck_args, "batch.global=15", ranks=2, expect=CONFIG)
     assert "does not divide over 2 ranks" in r.stderr, r.stderr
+    r = run(swag, "finetune", *deck_args, "bn.sync_group=3", ranks=2, expect=CONFIG)
+    assert "bn.sync_group = 3 does not divide the 2 ranks" in r.stderr, r.stderr
     r = run(swag, "finetune", *deck_args, "data.fraction=0", expect=CONFIG)
     assert "key 'data.fraction' must be in (0, 1], not 0.0" in r.stderr, r.stderr
     assert not os.path.exists(os.path.join(work, "errors", "run", "results.json"))
