@@ -283,17 +283,30 @@ def case_real_and_objectnet(swag, work):
     ckpt = data(work, *PRETRAINED)
     ranked, hashtags = topk_predictions(swag, work, ckpt, data(work, "vocab.json"),
                                         "objectnet_preds.jsonl")
+    # ObjectNet's published layout (name -> "a; b" names), made into swag's by the tool
+    names = [c["name"] for c in json.load(open(data(work, "vocab.json")))["classes"]]
     pool = rng.permutation(hashtags)
-    owner, mapping, start = {}, [], 0
+    owner, published, start = {}, {}, 0
     for o in range(10):
         k = int(rng.integers(1, 4))
-        mapping.append({"objectnet": o, "name": f"class {o}", "in1k": pool[start:start + k].tolist()})
+        published[f"class {o}"] = "; ".join(names[c] for c in pool[start:start + k])
         owner.update({int(c): o for c in pool[start:start + k]})
         start += k
     assert start < hashtags / 2, (start, hashtags)
-    on_path = os.path.join(work, "real_and_objectnet", "objectnet.json")
-    json.dump({"format": "swag-objectnet-mapping", "in1k_classes": hashtags,
-               "classes": mapping}, open(on_path, "w"))
+    base = os.path.join(work, "real_and_objectnet")
+    for name, text in (("names.txt", "\n".join(names) + "\n"),
+                       ("classes.txt", "\n".join(f"class {o}" for o in range(10)) + "\n")):
+        with open(os.path.join(base, name), "w") as f:
+            f.write(text)
+    json.dump(published, open(os.path.join(base, "published.json"), "w"))
+    on_path = os.path.join(base, "objectnet.json")
+    tool = [sys.executable, os.path.join(os.path.dirname(FINETUNE_DECK), "..", "..", "tools",
+                                         "objectnet_mapping.py"),
+            "--objectnet-to-imagenet", os.path.join(base, "published.json"),
+            "--imagenet-names", os.path.join(base, "names.txt"),
+            "--classes", os.path.join(base, "classes.txt")]
+    subprocess.run(tool + ["--out", on_path], check=True, capture_output=True)
+    objectnet_tool_errors(tool, base, names)
     labels = {}
     for shard in json.load(open(data(work, "test", "shards", "index.json")))["shards"]:
         with h5py.File(data(work, "test", "shards", shard["file"])) as f:
@@ -313,6 +326,22 @@ def case_real_and_objectnet(swag, work):
           f"excluded) and ObjectNet top-1 {got['top1']:.3f} match the Python rules on swag "
           f"predict's rankings")
     real_errors(swag, work, weights, real, on_path)
+
+
+def objectnet_tool_errors(tool, base, names):
+    """tools/objectnet_mapping.py: a name that is not an IN-1k line, a class not in the JSON."""
+    bad = os.path.join(base, "bad_published.json")
+    json.dump({"class 0": f"{names[0]}; no such class"}, open(bad, "w"))
+    r = subprocess.run(tool[:3] + [bad] + tool[4:-2] + ["--out", os.path.join(base, "x.json")],
+                       capture_output=True, text=True)
+    assert r.returncode == INPUT and "'class 0' maps 'no such class'" in r.stderr, r.stderr
+    r = subprocess.run(tool + ["--out", os.path.join(base, "x.json")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(base, "classes.txt"), "a") as f:
+        f.write("class 99\n")
+    r = subprocess.run(tool + ["--out", os.path.join(base, "y.json")], capture_output=True, text=True)
+    assert r.returncode == INPUT and "classes.txt:11: 'class 99' is not in" in r.stderr, r.stderr
+    assert not os.path.exists(os.path.join(base, "y.json"))
 
 
 def hashtags_of(mapping):
