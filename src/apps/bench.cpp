@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "swag/apps/commands.hpp"
 #include "swag/backends/cpu/runtime.hpp"
@@ -16,6 +17,7 @@
 #include "swag/core/process_memory.hpp"
 #include "swag/core/rng.hpp"
 #include "swag/data/loader.hpp"
+#include "swag/dist/model_collectives.hpp"
 #include "swag/nn/model.hpp"
 #include "swag/ops/device.hpp"
 #include "swag/ops/math_mode.hpp"
@@ -34,6 +36,7 @@ struct Options {
   std::string model, mode = "train", data, device = "cpu", math = "fp32", precision = "fp32";
   std::int64_t batch = 32, resolution = 224, num_classes = 1000;
   int threads = 0, warmup = 2, iters = 10, workers = 2, prefetch = 2, max_open_shards = 8;
+  double bucket_mb = 25;
   bool pre_logits = false, json = false, no_dct_scaling = false, u8 = false, recompute = false,
        nondeterministic = false, profile = false;
 };
@@ -213,9 +216,18 @@ void run_model(const Options& o, Device device) {
   const bool train = o.mode == "train";
   train::ForwardBackward step(*model);
   const auto sgd = train ? train::make_optimizer(model->params(), {}) : nullptr;
+  // Training under mpirun sums the gradients over the ranks as a training step does; the wait
+  // after backward is the communication the overlap did not hide (doc/scaling.md).
+  const auto comm = dist::Communicator::world();
+  std::optional<dist::ModelCollectives> collectives;
+  if (train)
+    collectives.emplace(comm, *model, /*sync_bn=*/false, /*sync_group=*/0,
+                        static_cast<std::int64_t>(o.bucket_mb * (1 << 20)));
+  double wait = 0;
   auto once = [&] {
     if (train) {
       step.run(*model, images, targets);
+      wait = collectives->finish_gradients();
       sgd->step(0.01f);
     } else {
       model->forward(images, false);
@@ -226,13 +238,15 @@ void run_model(const Options& o, Device device) {
             model->name(), o.mode, o.batch, o.resolution, o.resolution, o.device, o.math,
             o.precision, cpu::Runtime::threads());
   for (int i = 0; i < o.warmup; ++i) once();
-  std::vector<double> seconds;
+  std::vector<double> seconds, waits;
   for (int i = 0; i < o.iters; ++i) {
     const auto t0 = Clock::now();
     once();
     seconds.push_back(seconds_since(t0));
+    waits.push_back(wait);
   }
   std::sort(seconds.begin(), seconds.end());
+  std::sort(waits.begin(), waits.end());
   const double median = seconds[seconds.size() / 2];
   const double images_per_s = static_cast<double>(o.batch) / median;
   // 2 FLOPs per multiply-accumulate; a training step does the forward's MACs three times
@@ -251,6 +265,12 @@ void run_model(const Options& o, Device device) {
   j["batch"] = o.batch;
   j["resolution"] = o.resolution;
   j["threads"] = cpu::Runtime::threads();
+  j["ranks"] = comm.size();
+  if (train) j["bucket_mb"] = o.bucket_mb;
+  if (train && device == Device::cpu) {  // a GPU's sums are queued, not waited for, here
+    j["comm_wait_s"] = waits[waits.size() / 2];
+    j["comm_wait_fraction"] = waits[waits.size() / 2] / median;
+  }
   j["iters"] = o.iters;
   j["gmacs_per_image"] = macs / 1e9;
   j["tflops"] = 2.0 * (train ? 3.0 : 1.0) * macs * images_per_s / 1e12;
@@ -261,6 +281,7 @@ void run_model(const Options& o, Device device) {
   if (device == Device::cuda) j["memory_bytes"]["gpu_in_use"] = cuda::Runtime::memory_in_use();
 #endif
   if (o.profile) j["profile"] = profile_steps(o, once);
+  if (comm.rank() != 0) return;
   if (o.json)
     fmt::print("{}\n", j.dump());
   else
@@ -327,6 +348,10 @@ Command add_bench(CLI::App& app) {
   app.add_option("--threads", o->threads, "CPU threads (default: OMP_NUM_THREADS)");
   app.add_option("--warmup", o->warmup, "untimed iterations")->capture_default_str();
   app.add_option("--iters", o->iters, "timed iterations")->capture_default_str();
+  app.add_option("--bucket-mb", o->bucket_mb,
+                 "train under mpirun: MiB per gradient all-reduce bucket (training's is 25)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_flag("--pre-logits", o->pre_logits, "ViT: with the pre-training head (heads.pre_logits)");
   app.add_flag("--recompute", o->recompute,
                "train and infer: activation recomputation, each block's output kept and the rest "

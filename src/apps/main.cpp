@@ -63,6 +63,7 @@ int run(int argc, char** argv) {
   // Commands that are one process by nature; they run without MPI, so they also work where
   // there is no MPI launcher (a GPU node's shell, a login node). With SWAG_NO_MPI=1 every
   // command does (Open MPI's MPI_Init, even for one process, needs its runtime: it starts orted).
+  // bench uses MPI when a launcher started several ranks: it then measures the gradient sums.
   const std::set<std::string> without_mpi{"info", "bench"};
   add("info", "model size: params, GMACs, activations, stages", swag::apps::add_info);
   add("predict", "logits (loss, gradients) of weights on images; --topk: hashtags per image",
@@ -112,7 +113,8 @@ int run(int argc, char** argv) {
   }
   bool mpi = !*no_mpi;
   for (auto& [sub, run] : commands)
-    if (sub->parsed() && without_mpi.contains(sub->get_name())) mpi = false;
+    if (sub->parsed() && without_mpi.contains(sub->get_name()))
+      mpi = mpi && sub->get_name() == "bench" && !launched_as_many().empty();
   if (mpi) MPI_Init(&argc, &argv);
   swag::log::set_rank(world_rank());
   int code = 0;

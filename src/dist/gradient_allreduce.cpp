@@ -73,19 +73,19 @@ GradientAllReduce::GradientAllReduce(const NcclCommunicator& nccl, nn::Parameter
 }
 #endif
 
-GradientAllReduce::GradientAllReduce(std::unique_ptr<GradientTransport> transport,
-                                     nn::ParameterStore& params, std::int64_t bucket_bytes)
-    : params_(params), transport_(std::move(transport)) {
+std::vector<GradientBucket> gradient_buckets(const nn::ParameterStore& params,
+                                             std::int64_t bucket_bytes) {
   const auto& entries = params.entries();
   const std::int64_t limit = bucket_bytes / static_cast<std::int64_t>(sizeof(float));
   // Walk the parameters from the last; a bucket grows downward through the flat buffer (with
   // the alignment padding between tensors) until adding one more would pass the limit.
-  Bucket current{-1, params.size(), 0};
+  std::vector<GradientBucket> buckets;
+  GradientBucket current{-1, params.size(), 0};
   for (int i = static_cast<int>(entries.size()) - 1; i >= 0; --i) {
     const std::int64_t begin = entries[static_cast<std::size_t>(i)].offset;
     const std::int64_t end = current.offset + current.count;
     if (current.first_param >= 0 && end - begin > limit) {
-      buckets_.push_back(current);
+      buckets.push_back(current);
       current = {-1, current.offset, 0};
     }
     const std::int64_t current_end = current.offset + current.count;
@@ -93,7 +93,14 @@ GradientAllReduce::GradientAllReduce(std::unique_ptr<GradientTransport> transpor
     current.offset = begin;
     current.count = current_end - begin;
   }
-  if (current.first_param >= 0) buckets_.push_back(current);
+  if (current.first_param >= 0) buckets.push_back(current);
+  return buckets;
+}
+
+GradientAllReduce::GradientAllReduce(std::unique_ptr<GradientTransport> transport,
+                                     nn::ParameterStore& params, std::int64_t bucket_bytes)
+    : params_(params), transport_(std::move(transport)) {
+  for (const GradientBucket& b : gradient_buckets(params, bucket_bytes)) buckets_.push_back({b});
 }
 
 GradientAllReduce::~GradientAllReduce() {

@@ -1,5 +1,7 @@
 #include "swag/dist/model_collectives.hpp"
 
+#include <chrono>
+
 #include "swag/dist/sync_batchnorm.hpp"
 #ifdef SWAG_WITH_CUDA
 #include "swag/dist/nccl_communicator.hpp"
@@ -8,15 +10,15 @@
 namespace swag::dist {
 
 ModelCollectives::ModelCollectives(const Communicator& comm, nn::Model& model, bool sync_bn,
-                                   std::int64_t sync_group)
+                                   std::int64_t sync_group, std::int64_t bucket_bytes)
     : comm_(comm), bn_comm_(sync_group_communicator(comm, sync_bn ? sync_group : 0)) {
   if (model.device() == Device::cpu) {
-    allreduce_ = std::make_unique<GradientAllReduce>(comm, model.params());
+    allreduce_ = std::make_unique<GradientAllReduce>(comm, model.params(), bucket_bytes);
     if (sync_bn) sync_batchnorm(model, bn_comm_);
   } else {
 #ifdef SWAG_WITH_CUDA
     auto nccl = std::make_shared<NcclCommunicator>(comm);
-    allreduce_ = std::make_unique<GradientAllReduce>(*nccl, model.params());
+    allreduce_ = std::make_unique<GradientAllReduce>(*nccl, model.params(), bucket_bytes);
     // A group of fewer ranks sums over its own NCCL communicator (blocks of one need none).
     if (sync_bn && bn_comm_.size() == comm.size()) sync_batchnorm(model, *nccl);
     if (sync_bn && bn_comm_.size() > 1 && bn_comm_.size() < comm.size()) {
@@ -29,6 +31,12 @@ ModelCollectives::ModelCollectives(const Communicator& comm, nn::Model& model, b
   SWAG_CHECK(allreduce_, "a model on {} in a build without its backend",
              device_name(model.device()));
   model.set_gradient_ready_hook([this](int first) { allreduce_->ready_from(first); });
+}
+
+double ModelCollectives::finish_gradients() {
+  const auto t0 = std::chrono::steady_clock::now();
+  allreduce_->finish();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void ModelCollectives::finish_training() {

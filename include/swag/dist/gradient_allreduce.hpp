@@ -19,6 +19,19 @@ namespace swag::dist {
 
 class NcclCommunicator;
 
+// A bucket: the parameters first_param.. (those after it up to the previous bucket), elements
+// [offset, offset + count) of the flat gradient buffer.
+struct GradientBucket {
+  int first_param;
+  std::int64_t offset, count;
+};
+constexpr std::int64_t kDefaultBucketBytes = 25 << 20;
+
+// The buckets in the order backward completes them: whole parameters from the last, each
+// bucket growing until one more would pass bucket_bytes (one larger parameter fills its own).
+std::vector<GradientBucket> gradient_buckets(const nn::ParameterStore& params,
+                                             std::int64_t bucket_bytes = kDefaultBucketBytes);
+
 // How buckets travel (MPI or NCCL; src/dist/gradient_transport.hpp).
 class GradientTransport;
 
@@ -27,11 +40,11 @@ class GradientAllReduce {
   // Over `comm`'s ranks. Gradients on the host go over MPI; gradients on the GPU over an NCCL
   // communicator made here from `comm` (collective: every rank constructs it at once).
   GradientAllReduce(const Communicator& comm, nn::ParameterStore& params,
-                    std::int64_t bucket_bytes = 25 << 20);
+                    std::int64_t bucket_bytes = kDefaultBucketBytes);
 #ifdef SWAG_WITH_CUDA
   // Over `nccl`'s ranks (which must outlive this); the gradients must be on the GPU.
   GradientAllReduce(const NcclCommunicator& nccl, nn::ParameterStore& params,
-                    std::int64_t bucket_bytes = 25 << 20);
+                    std::int64_t bucket_bytes = kDefaultBucketBytes);
 #endif
   ~GradientAllReduce();
   GradientAllReduce(const GradientAllReduce&) = delete;
@@ -46,9 +59,7 @@ class GradientAllReduce {
   }
 
  private:
-  struct Bucket {
-    int first_param;
-    std::int64_t offset, count;  // elements of the flat gradient buffer
+  struct Bucket : GradientBucket {
     bool started = false;
   };
   GradientAllReduce(std::unique_ptr<GradientTransport> transport, nn::ParameterStore& params,

@@ -20,10 +20,11 @@ class ModelCollectives {
   // sync_group ranks (0: all ranks; sync_group_communicator); both use this object, so it must
   // live as long as the model trains.
   ModelCollectives(const Communicator& comm, nn::Model& model, bool sync_bn,
-                   std::int64_t sync_group = 0);
+                   std::int64_t sync_group = 0, std::int64_t bucket_bytes = kDefaultBucketBytes);
   // After backward: the rest of the buckets, then the average over the ranks (on a GPU, queued
-  // on the compute stream without waiting).
-  void finish_gradients() { allreduce_->finish(); }
+  // on the compute stream without waiting). Returns the seconds it took: on the host, how long
+  // the step waited for gradient communication once backward had finished (doc/scaling.md).
+  double finish_gradients();
   // Collective, once every rank has trained its last step: a GPU model's NCCL watchdog stops,
   // and no rank goes on (to destroy its communicator) before all have stopped theirs, so that
   // one rank's orderly exit cannot look like a lost peer to another's watchdog.

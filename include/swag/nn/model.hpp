@@ -34,6 +34,7 @@ class Model {
   Model(std::string name, const ModelDims& dims)
       : name_(std::move(name)), dims_(dims), params_(true), buffers_(false) {
     stats_.batch = dims.batch;
+    stats_.params = &params_;
   }
   virtual ~Model() = default;
   Model(const Model&) = delete;
@@ -42,6 +43,7 @@ class Model {
   const std::string& name() const { return name_; }
   const ModelDims& dims() const { return dims_; }
   ParameterStore& params() { return params_; }
+  const ParameterStore& params() const { return params_; }
   ParameterStore& buffers() { return buffers_; }
   const ModelStats& stats() const { return stats_; }
   virtual std::vector<StageInfo> stages() const = 0;
