@@ -220,14 +220,14 @@ void run_model(const Options& o, Device device) {
   // after backward is the communication the overlap did not hide (doc/scaling.md).
   const auto comm = dist::Communicator::world();
   std::optional<dist::ModelCollectives> collectives;
-  if (train)
+  if (train && comm.size() > 1)
     collectives.emplace(comm, *model, /*sync_bn=*/false, /*sync_group=*/0,
                         static_cast<std::int64_t>(o.bucket_mb * (1 << 20)));
   double wait = 0;
   auto once = [&] {
     if (train) {
       step.run(*model, images, targets);
-      wait = collectives->finish_gradients();
+      if (collectives) wait = collectives->finish_gradients();
       sgd->step(0.01f);
     } else {
       model->forward(images, false);
@@ -266,8 +266,8 @@ void run_model(const Options& o, Device device) {
   j["resolution"] = o.resolution;
   j["threads"] = cpu::Runtime::threads();
   j["ranks"] = comm.size();
-  if (train) j["bucket_mb"] = o.bucket_mb;
-  if (train && device == Device::cpu) {  // a GPU's sums are queued, not waited for, here
+  if (collectives) j["bucket_mb"] = o.bucket_mb;
+  if (collectives && device == Device::cpu) {  // a GPU's sums are queued, not waited for, here
     j["comm_wait_s"] = waits[waits.size() / 2];
     j["comm_wait_fraction"] = waits[waits.size() / 2] / median;
   }
