@@ -2,7 +2,8 @@
 # Formatting (clang-format) on every C++ and CUDA source, and static checks (clang-tidy:
 # bugprone, performance) on every C++ source: the CPU build's with build/cpu's
 # compile_commands.json, and the CUDA backend's (src/backends/cuda, src/dist/nccl, tests/cuda)
-# with build/cuda's when the cuda preset is configured. Exits non-zero on any finding.
+# with build/cuda's when the cuda preset is configured, and the fuzz targets (tests/fuzz) with
+# build/fuzz's when the fuzz preset is. Exits non-zero on any finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f build/cpu/compile_commands.json ] || cmake --preset cpu >/dev/null
@@ -18,8 +19,15 @@ tidy() {  # build directory, then the sources
     xargs -P "$(nproc)" -n 4 clang-tidy -p "$build" --quiet --extra-arg=-Wno-unknown-warning-option
 }
 cuda_only='^(src/backends/cuda|src/dist/nccl|tests/cuda)/'
-mapfile -t sources < <(git ls-files '*.cpp' | grep -Ev "$cuda_only")
+fuzz_only='^tests/fuzz/'
+mapfile -t sources < <(git ls-files '*.cpp' | grep -Ev "$cuda_only|$fuzz_only")
 tidy build/cpu "${sources[@]}"
+if [ -f build/fuzz/compile_commands.json ]; then
+  mapfile -t sources < <(git ls-files '*.cpp' | grep -E "$fuzz_only")
+  tidy build/fuzz "${sources[@]}"
+else
+  echo "swag lint: no build/fuzz (cmake --preset fuzz): the fuzz targets not tidied"
+fi
 if [ -f build/cuda/compile_commands.json ]; then
   mapfile -t sources < <(git ls-files '*.cpp' | grep -E "$cuda_only")
   tidy build/cuda "${sources[@]}"

@@ -38,13 +38,27 @@ std::string format_value(const ConfigValue& v) {
       v);
 }
 
+// Whether a string written as a TOML value reads back as itself.
+bool writes_back(const std::string& s) {
+  try {
+    const toml::table t = toml::parse("v = " + format_value(s));
+    return t["v"].value<std::string>() == s;
+  } catch (const toml::parse_error&) {
+    return false;
+  }
+}
+
 // Converts a TOML node to the schema's type; integers are accepted where floats are expected.
 ConfigValue from_node(const toml::node& node, const ConfigValue& like, const std::string& key,
                       const std::string& origin) {
   if (std::holds_alternative<std::int64_t>(like) && node.is_integer())
     return node.as_integer()->get();
-  if (std::holds_alternative<double>(like) && (node.is_floating_point() || node.is_integer()))
-    return node.value<double>().value();
+  // An integer where a float belongs is rounded to the nearest double (toml++'s value<double>
+  // refuses the integers that a double does not hold exactly).
+  if (std::holds_alternative<double>(like) && node.is_integer())
+    return static_cast<double>(node.as_integer()->get());
+  if (std::holds_alternative<double>(like) && node.is_floating_point())
+    return node.as_floating_point()->get();
   if (std::holds_alternative<bool>(like) && node.is_boolean()) return node.as_boolean()->get();
   if (std::holds_alternative<std::string>(like) && node.is_string()) return node.as_string()->get();
   fail(ExitCode::config, "{}: key '{}' must be {}", origin, key, type_name(like));
@@ -160,6 +174,8 @@ void Config::apply_override(const std::string& assignment) {
     if (!std::holds_alternative<std::string>(it->second))
       fail(ExitCode::config, "{}: key '{}' must be {}, got '{}'", origin, key,
            type_name(it->second), text);
+    // The run's config.toml must read back as this value (TOML text is UTF-8).
+    if (!writes_back(text)) fail(ExitCode::config, "{}: key '{}': not UTF-8 text", origin, key);
     assign(it, text, origin);
     return;
   }

@@ -30,6 +30,10 @@ class Handle {
   hid_t id_;
 };
 
+// The chunk size of checksummed datasets: a damaged byte makes the images overlapping its chunk
+// unreadable, and a read of an image reads its whole chunks.
+constexpr hsize_t kChunkBytes = 16 * 1024;
+
 std::vector<hsize_t> dims_of(const Shape& s) {
   return {s.begin(), s.end()};
 }
@@ -67,7 +71,8 @@ Hdf5File Hdf5File::create(const std::string& path) {
   return Hdf5File(path, id);
 }
 
-Hdf5File::Hdf5File(Hdf5File&& other) noexcept : path_(std::move(other.path_)), id_(other.id_) {
+Hdf5File::Hdf5File(Hdf5File&& other) noexcept
+    : path_(std::move(other.path_)), id_(other.id_), checksummed_(other.checksummed_) {
   other.id_ = -1;
 }
 
@@ -184,6 +189,15 @@ void Hdf5File::write_raw(const std::string& dataset, std::int64_t file_type, std
   const auto dims = dims_of(shape);
   Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
   const Handle props(untimed(H5P_DATASET_CREATE));
+  // Chunks need a first axis; an empty dataset has no data to checksum.
+  if (checksummed_ && !dims.empty() && shape_numel(shape) > 0) {
+    auto chunk = dims;
+    const hsize_t row_bytes = H5Tget_size(file_type) * (shape_numel(shape) / shape[0]);
+    chunk[0] = std::clamp<hsize_t>(kChunkBytes / row_bytes, 1, dims[0]);
+    if (H5Pset_chunk(props.get(), static_cast<int>(chunk.size()), chunk.data()) < 0 ||
+        H5Pset_fletcher32(props.get()) < 0)
+      fail(ExitCode::failure, "{}: cannot set up the checksum of dataset '{}'", path_, dataset);
+  }
   Handle d(H5Dcreate2(id_, dataset.c_str(), file_type, space.get(), H5P_DEFAULT, props.get(),
                       H5P_DEFAULT));
   if (!d.ok() || H5Dwrite(d.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)

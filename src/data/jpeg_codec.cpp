@@ -3,6 +3,8 @@
 #include <turbojpeg.h>
 
 #include <algorithm>
+#include <memory>
+#include <string>
 
 #include "swag/core/error.hpp"
 
@@ -22,9 +24,15 @@ struct TjHandle {
   tjhandle handle;
 };
 
+std::unique_ptr<TjHandle>& thread_decompressor() {
+  thread_local std::unique_ptr<TjHandle> h;
+  return h;
+}
+
 tjhandle decompressor() {
-  thread_local const TjHandle h(tjInitDecompress());
-  return h.handle;
+  auto& h = thread_decompressor();
+  if (!h) h = std::make_unique<TjHandle>(tjInitDecompress());
+  return h->handle;
 }
 
 tjhandle compressor() {
@@ -32,8 +40,13 @@ tjhandle compressor() {
   return h.handle;
 }
 
+// A failed tjDecompressHeader3 leaves Debian's libjpeg-turbo 2.1 mid-header (it skips
+// jpeg_abort_decompress), and the handle's next header then reads as 0 x 0: the thread gets a
+// fresh decompressor instead.
 [[noreturn]] void fail_jpeg(tjhandle h, const char* what) {
-  fail(ExitCode::input, "corrupt JPEG ({}: {})", what, tjGetErrorStr2(h));
+  const std::string why = tjGetErrorStr2(h);
+  if (auto& mine = thread_decompressor(); mine && mine->handle == h) mine.reset();
+  fail(ExitCode::input, "corrupt JPEG ({}: {})", what, why);
 }
 
 JpegHeader header_of(tjhandle h, std::span<const std::uint8_t> jpeg) {

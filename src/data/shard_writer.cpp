@@ -29,6 +29,7 @@ std::string ShardWriter::write(const std::string& path) const {
   AtomicOutput out(path);
   {
     Hdf5File h5 = Hdf5File::create(out.temp_path());
+    h5.checksum_datasets();  // corruption fails the read (and the loader skips the image)
     h5.set_attribute("/", "format", std::string(f::format));
     h5.set_attribute("/", "format_version", std::int64_t{f::version});
     h5.set_attribute("/", "software", "swag " + std::string(build::version()));

@@ -25,6 +25,7 @@
 #include "swag/train/lr_schedule.hpp"
 #include "swag/train/mixup.hpp"
 #include "swag/train/optimizer.hpp"
+#include "swag/train/pretrain_config.hpp"
 #include "swag/train/provenance.hpp"
 #include "swag/train/run_files.hpp"
 #include "swag/train/stop_signals.hpp"
@@ -134,6 +135,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   o.resolution = static_cast<int>(c.get_int("model.resolution"));
   o.workers = static_cast<int>(c.get_int("data.workers"));
   o.prefetch = static_cast<int>(c.get_int("data.prefetch"));
+  set_data_checks(c, o);
   o.seed = seed;
   o.stream = data::shuffled_epochs(subset, seed);
   data::Loader loader(o);
@@ -183,6 +185,10 @@ void finetune(const Config& c, const dist::Communicator& comm) {
       loader.num_images(), c.get_float("data.fraction"), comm.size(), global, state.step,
       total_steps, schedule.base_lr);
   Progress progress(global, total_steps);
+  // Corrupt images replaced in the batches so far, over all ranks (every rank calls it).
+  const auto bad_images = [&] {
+    return std::llround(comm.sum(static_cast<double>(loader.bad_draws())));
+  };
   // A step's batch, mixed and staged; it depends on the step alone (as in pretrain.cpp).
   const auto stage = [&](std::int64_t step) {
     progress.wait_for_data([&] { loader.fill(step, batch.host_images(), batch.host_targets()); });
@@ -218,12 +224,13 @@ void finetune(const Config& c, const dist::Communicator& comm) {
     progress.step(loss, overflow);
     ++state.step;
     state.sample_cursor += global;
-    if (progress.due(state.step, log_every)) progress.report(state.step, lr, metrics);
+    if (progress.due(state.step, log_every))
+      progress.report(state.step, lr, metrics, {{"bad_images", bad_images()}});
     checkpoints.after_step(comm, *model, *optimizer, state, every, total_steps, stop_at, extra);
   }
   collectives.finish_training();
-  const nlohmann::ordered_json summary =
-      progress.finish("finetune", checkpoints.saves(), checkpoints.save_seconds());
+  const nlohmann::ordered_json summary = progress.finish(
+      "finetune", checkpoints.saves(), checkpoints.save_seconds(), {{"bad_images", bad_images()}});
 
   nlohmann::ordered_json results;
   results["model"] = model->name();

@@ -1,12 +1,13 @@
 #include "swag/train/device_scope.hpp"
 #include "swag/train/finetune.hpp"
+#include "swag/train/pretrain_config.hpp"
 
 namespace swag::train {
 
 const ConfigSchema& finetune_schema() {
   using I = std::int64_t;
   using S = std::string;
-  static const ConfigSchema schema = with_device_keys({
+  static const ConfigSchema schema = with_device_keys(with_data_check_keys({
       {"run.dir", S("runs/finetune"), "run directory (config, metrics, checkpoints, results)"},
       {"run.seed", I{0}, "seed of the head, the subset, the order, augmentation and mixup"},
       {"run.stop_at_step", I{0}, "checkpoint and stop (exit 75) at this step (0: never)",
@@ -53,7 +54,7 @@ const ConfigSchema& finetune_schema() {
       {"checkpoint.restart_if_none_valid", false,
        "start over from step 0 when checkpoints exist but none verifies (false: stop, exit 4)"},
       {"log.every", I{20}, "steps between progress lines and metrics records", rule::at_least(1)},
-  });
+  }));
   return schema;
 }
 

@@ -18,6 +18,7 @@
 #include "swag/train/host_staging.hpp"
 #include "swag/train/loss_scaler.hpp"
 #include "swag/train/lr_schedule.hpp"
+#include "swag/train/pretrain_config.hpp"
 #include "swag/train/provenance.hpp"
 #include "swag/train/run_files.hpp"
 #include "swag/train/shared_index.hpp"
@@ -57,6 +58,7 @@ std::unique_ptr<BatchSource> make_source(const Config& c, const dist::Communicat
   o.resolution = static_cast<int>(layout.resolution);
   o.workers = static_cast<int>(c.get_int("data.workers"));
   o.prefetch = static_cast<int>(c.get_int("data.prefetch"));
+  set_data_checks(c, o);
   o.seed = layout.seed;
   o.sampler = {c.get_float("data.alpha"), c.get_int("data.head_threshold"), layout.seed};
   auto loader = make_shard_source(o);
@@ -142,6 +144,10 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
             model->name(), comm.size(), layout.global_batch, layout.local_batch, state.step,
             total_steps, schedule.base_lr);
   Progress progress(layout.global_batch, total_steps);
+  // Corrupt images replaced in the batches so far, over all ranks (every rank calls it).
+  const auto bad_images = [&] {
+    return std::llround(comm.sum(static_cast<double>(source->bad_draws())));
+  };
   // The batch of a step, in a staging buffer and on its way to the device (or in place, on the
   // CPU). Batches depend on the step alone, so one staged ahead and not used (a stop) is lost to
   // nothing: the resumed run stages it again.
@@ -184,12 +190,13 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
     ++state.step;
     state.sample_cursor += layout.global_batch;
     if (progress.due(state.step, log_every))
-      progress.report(state.step, lr, metrics, {{"grad_norm", grad_norm}});
+      progress.report(state.step, lr, metrics,
+                      {{"grad_norm", grad_norm}, {"bad_images", bad_images()}});
     checkpoints.after_step(comm, *model, *optimizer, state, every, total_steps, stop_at, extra);
   }
   collectives.finish_training();
-  const nlohmann::ordered_json summary =
-      progress.finish("pretrain", checkpoints.saves(), checkpoints.save_seconds());
+  const nlohmann::ordered_json summary = progress.finish(
+      "pretrain", checkpoints.saves(), checkpoints.save_seconds(), {{"bad_images", bad_images()}});
 
   if (comm.rank() == 0) {
     nlohmann::ordered_json results;

@@ -4,9 +4,28 @@
 
 namespace swag::train {
 
+ConfigSchema with_data_check_keys(ConfigSchema keys) {
+  keys.insert(keys.end(),
+              {
+                  {"data.max_bad_fraction", 0.001,
+                   "share of the images that may be corrupt, each skipped and replaced, before "
+                   "the job stops (exit 4; 0: the first is an error)",
+                   rule::from_below(0, 1)},
+                  {"data.verify_shards", false,
+                   "check each shard's SHA-256 against index.json when first opened (exit 4 on "
+                   "a mismatch; reads each shard once more, doc/formats.md)"},
+              });
+  return keys;
+}
+
+void set_data_checks(const Config& c, data::LoaderOptions& o) {
+  o.max_bad_fraction = c.get_float("data.max_bad_fraction");
+  o.verify_shards = c.get_bool("data.verify_shards");
+}
+
 const ConfigSchema& pretrain_schema() {
   using I = std::int64_t;
-  static const ConfigSchema schema = with_device_keys({
+  static const ConfigSchema schema = with_device_keys(with_data_check_keys({
       {"run.dir", std::string("runs/pretrain"), "run directory (config, metrics, checkpoints)"},
       {"run.seed", I{0}, "seed of initialization, sampling and augmentation"},
       {"run.stop_at_step", I{0},
@@ -62,7 +81,7 @@ const ConfigSchema& pretrain_schema() {
       {"checkpoint.restart_if_none_valid", false,
        "start over from step 0 when checkpoints exist but none verifies (false: stop, exit 4)"},
       {"log.every", I{10}, "steps between progress lines and metrics records", rule::at_least(1)},
-  });
+  }));
   return schema;
 }
 

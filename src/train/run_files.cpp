@@ -38,6 +38,20 @@ std::string format_duration(double seconds) {
   return fmt::format("{}:{:02d}:{:02d}", s / 3600, s / 60 % 60, s % 60);
 }
 
+namespace {
+
+// " key value" for each field, floats to 3 digits.
+std::string shown(const nlohmann::ordered_json& fields) {
+  std::string out;
+  for (const auto& [key, value] : fields.items())
+    out += fmt::format(
+        " {} {}", key,
+        value.is_number_float() ? fmt::format("{:.3g}", value.get<double>()) : value.dump());
+  return out;
+}
+
+}  // namespace
+
 Progress::Progress(std::int64_t global_batch, std::int64_t total_steps)
     : global_batch_(global_batch),
       total_steps_(total_steps),
@@ -63,14 +77,9 @@ void Progress::report(std::int64_t step, double lr, Metrics& metrics,
   const double loss = loss_sum_ / static_cast<double>(std::max<std::int64_t>(1, steps_ - skipped_));
   const double wait_per_step = window_wait_s_ / steps;
   const double wait_fraction = seconds > 0 ? window_wait_s_ / seconds : 0.0;
-  std::string shown;
-  for (const auto& [key, value] : fields.items())
-    shown += fmt::format(
-        " {} {}", key,
-        value.is_number_float() ? fmt::format("{:.3g}", value.get<double>()) : value.dump());
   log::info(
       "step {}/{} loss {:.4f} lr {:.4g}{} {:.1f} images/s data wait {:.3g} s/step ({:.1f}%) ETA {}",
-      step, total_steps_, loss, lr, shown, images_per_s, wait_per_step, 100 * wait_fraction,
+      step, total_steps_, loss, lr, shown(fields), images_per_s, wait_per_step, 100 * wait_fraction,
       format_duration(eta));
   nlohmann::ordered_json record{{"step", step}, {"loss", loss}, {"lr", lr}};
   record.update(fields);
@@ -86,16 +95,17 @@ void Progress::report(std::int64_t step, double lr, Metrics& metrics,
 }
 
 nlohmann::ordered_json Progress::finish(const std::string& what, std::int64_t checkpoints,
-                                        double checkpoint_seconds) const {
+                                        double checkpoint_seconds,
+                                        const nlohmann::ordered_json& fields) const {
   const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
   const double images_per_s =
       seconds > 0 ? static_cast<double>(total_steps_run_ * global_batch_) / seconds : 0.0;
   const double wait_fraction = seconds > 0 ? total_wait_s_ / seconds : 0.0;
   log::info(
       "{}: done, {} steps in {}, {:.1f} images/s, {:.1f}% waiting for data, {} checkpoint{} "
-      "in {:.1f} s",
+      "in {:.1f} s{}",
       what, total_steps_run_, format_duration(seconds), images_per_s, 100 * wait_fraction,
-      checkpoints, checkpoints == 1 ? "" : "s", checkpoint_seconds);
+      checkpoints, checkpoints == 1 ? "" : "s", checkpoint_seconds, shown(fields));
   nlohmann::ordered_json summary;
   summary["steps"] = total_steps_run_;
   summary["seconds"] = seconds;
@@ -104,6 +114,7 @@ nlohmann::ordered_json Progress::finish(const std::string& what, std::int64_t ch
   summary["data_wait_fraction"] = wait_fraction;
   summary["checkpoints"] = checkpoints;
   summary["checkpoint_s"] = checkpoint_seconds;
+  summary.update(fields);
   return summary;
 }
 

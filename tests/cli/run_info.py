@@ -155,9 +155,11 @@ def case_pretrain_outputs(swag, source, deck, work):
     assert progress[-1].startswith("step 20/20 ") and progress[-1].endswith("ETA 0:00:00"), progress
     (done,) = [m for m in messages if m.startswith("pretrain: done, ")]
     d = re.fullmatch(r"pretrain: done, (\d+) steps in (\d+):(\d\d):(\d\d), ([\d.]+) images/s, "
-                     r"([\d.]+)% waiting for data, (\d+) checkpoints in ([\d.]+) s", done)
+                     r"([\d.]+)% waiting for data, (\d+) checkpoints in ([\d.]+) s "
+                     r"bad_images (\d+)", done)
     assert d, done
     assert int(d.group(1)) == 20 and int(d.group(7)) == 4, done
+    assert int(d.group(9)) == 0 and s["bad_images"] == 0, (done, s)  # synthetic images
     h, mi, se = (int(x) for x in d.group(2, 3, 4))
     assert abs(h * 3600 + mi * 60 + se - s["seconds"]) <= 1, (done, s)
     assert abs(float(d.group(5)) - s["images_per_s"]) <= 0.05 + 1e-3 * s["images_per_s"], (done, s)

@@ -73,6 +73,33 @@ TEST(Config, ResolvedDeckRoundTrips) {
   EXPECT_NE(c.hash(), Config::load(schema, "", {}).hash());
 }
 
+// An integer where a float belongs, too large for a double to hold exactly, is rounded, in an
+// override as in a deck (found by fuzz_deck, corpus deck/large_integer: it threw
+// std::bad_optional_access).
+TEST(Config, LargeIntegerForAFloatIsRounded) {
+  const double expected = 1888088800003282921.0;
+  EXPECT_EQ(Config::load(schema, "", {"optim.lr=1888088800003282921"}).get_float("optim.lr"),
+            expected);
+  const auto path = write_deck("[optim]\nlr = -1888088800003282921\n");
+  EXPECT_EQ(Config::load(schema, path, {}).get_float("optim.lr"), -expected);
+}
+
+// A bare-word override that is not UTF-8 text (found by fuzz_deck, corpus deck/not_utf8) would
+// be written to the run's config.toml as another value than the run used: it is refused, and
+// one with NUL or other control characters survives the round trip.
+TEST(Config, BareWordOverridesRoundTripOrAreRefused) {
+  EXPECT_EQ(code_of([] {
+              Config::load(schema, "",
+                           {std::string("run.dir=a\xff\xfe"
+                                        "b")});
+            }),
+            ExitCode::config);
+  Config c = Config::load(schema, "", {std::string("run.dir=a\0b\tc", 13)});
+  EXPECT_EQ(c.get_string("run.dir"), std::string("a\0b\tc", 5));
+  const auto path = write_deck(c.to_toml());
+  EXPECT_EQ(Config::load(schema, path, {}).to_toml(), c.to_toml());
+}
+
 namespace {
 
 std::string error_of(const ConfigSchema& s, const std::string& path,

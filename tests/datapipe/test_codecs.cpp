@@ -74,6 +74,21 @@ TEST(Jpeg, TruncatedOrDamagedStreamIsAnInputError) {
   expect_input_error([&] { verify_jpeg(header_only); }, "corrupt JPEG");
 }
 
+// A failed header read must not leave the thread's decoder mid-header: libjpeg-turbo 2.1 then
+// read the next, valid header as 0 x 0 (found when the loader began to skip corrupt images).
+TEST(Jpeg, AValidImageAfterACorruptOneDecodes) {
+  const auto jpeg = encode_jpeg(testing::test_image(64, 48, 3, 5), 90);
+  std::vector<std::uint8_t> damaged = jpeg;
+  for (std::size_t p = 300; p < damaged.size(); ++p) damaged[p] = static_cast<std::uint8_t>(p);
+  for (int round = 0; round < 2; ++round) {
+    expect_input_error([&] { read_jpeg_header(damaged); }, "corrupt JPEG (header");
+    const JpegHeader header = read_jpeg_header(jpeg);
+    EXPECT_EQ(header.width, 64);
+    EXPECT_EQ(header.height, 48);
+    EXPECT_EQ(decode_jpeg(jpeg).pixels.size(), std::size_t{64 * 48 * 3});
+  }
+}
+
 TEST(ImageFormat, SniffsByMagicNumber) {
   const std::vector<std::uint8_t> text = {'h', 'e', 'l', 'l', 'o'};
   EXPECT_EQ(sniff_image_format(text), ImageFormat::unknown);

@@ -82,6 +82,85 @@ def case_shards_resume_is_bitwise(swag, deck, work):
           "worker, bitwise")
 
 
+def plant_bad_images(shards):
+    """Rewrites images 0-29 of shard-00000.h5 as corrupt JPEGs (through HDF5: their checksums
+    stay valid) and flips a stored byte of image 190 in the file (under the Fletcher32 checksum of
+    its 16 KiB chunk). Returns the images of that chunk."""
+    shard = os.path.join(shards, "shard-00000.h5")
+    with h5py.File(shard, "r+") as f:
+        jpeg, offsets = f["images/jpeg"], f["images/offsets"][:]
+        for k in range(30):
+            start = offsets[k] + 200
+            jpeg[start:offsets[k + 1]] = np.arange(offsets[k + 1] - start, dtype=np.uint64) % 251
+        at = offsets[190] + 100
+        chunk = at // jpeg.chunks[0]
+        byte = jpeg.id.get_chunk_info_by_coord((chunk * jpeg.chunks[0],)).byte_offset
+        byte += at - chunk * jpeg.chunks[0]
+        lo, hi = chunk * jpeg.chunks[0], (chunk + 1) * jpeg.chunks[0]
+        in_chunk = [k for k in range(len(offsets) - 1) if offsets[k] < hi and offsets[k + 1] > lo]
+    with open(shard, "r+b") as f:
+        f.seek(byte)
+        value = f.read(1)[0]
+        f.seek(byte)
+        f.write(bytes([value ^ 0xFF]))
+    return in_chunk
+
+
+def case_shards_bad_images(swag, deck, work):
+    """Corrupt images in the shards (plant_bad_images): each drawn one is skipped with a warning
+    naming the shard and the image, replaced and counted (the progress records, the summary of
+    results.json), the same under mpiexec -n 2 and -n 1 (a LayerNorm model's losses agree, as
+    in ranks_agree) and bitwise with one worker or two; past data.max_bad_fraction
+    the job stops (exit 4) naming them; data.verify_shards finds the changed shard (exit 4) and
+    passes the intact ones."""
+    pristine = os.path.join(os.environ["SWAG_TRANSFER_DATA"], "train", "shards")
+    shards = os.path.join(work, "shards")
+    shutil.copytree(pristine, shards)
+    in_chunk = plant_bad_images(shards)
+    on_shards = ["data.source=shards", f"data.dir={shards}", "model.num_classes=0",
+                 "data.head_threshold=50", "data.workers=2", "batch.global=16", "schedule.steps=8",
+                 "checkpoint.every=4", "log.every=1", "data.max_bad_fraction=0.25"]
+    layer_norm = ["model.name=vit_test", "optim.name=adamw", "optim.lr=0.01",
+                  "optim.weight_decay=0.1"]
+    two, one, two_w1 = (os.path.join(work, d) for d in ("two", "one", "two_one_worker"))
+    run(swag, deck, two, 2, *on_shards, *layer_norm)
+    r = run(swag, deck, one, 1, *on_shards, *layer_norm)
+    run(swag, deck, two_w1, 2, *on_shards, *layer_norm, "data.workers=1")
+    assert_bitwise_equal(checkpoints(two)[-1], checkpoints(two_w1)[-1])
+    summaries = [json.load(open(os.path.join(d, "results.json")))["summary"]
+                 for d in (two, one, two_w1)]
+    bad = summaries[0]["bad_images"]
+    assert bad > 0 and all(s["bad_images"] == bad for s in summaries), summaries
+    records = {d: [json.loads(line) for line in open(os.path.join(d, "metrics.jsonl"))]
+               for d in (two, one)}
+    assert [m["step"] for m in records[one]] == list(range(1, 9)), records[one]
+    assert [m["bad_images"] for m in records[one]] == [m["bad_images"] for m in records[two]]
+    assert records[one][-1]["bad_images"] == bad, records[one]
+    worst = max(abs(a["loss"] - b["loss"]) / abs(a["loss"])
+                for a, b in zip(records[one], records[two]))
+    assert worst < 1e-5, (worst, records)
+    assert f"bad_images {bad}" in r.stderr, r.stderr[-2000:]
+    warned = [int(line.split(": image ")[1].split()[0]) for line in r.stderr.splitlines()
+              if "shard-00000.h5: image " in line and "is corrupt, skipped and replaced" in line]
+    planted = [k for k in warned if k < 30]
+    checksummed = [k for k in warned if k in in_chunk]
+    assert planted and checksummed and set(warned) <= set(range(30)) | set(in_chunk), warned
+    assert "corrupt JPEG" in r.stderr and "cannot read bytes" in r.stderr, r.stderr[-2000:]
+
+    strict = run(swag, deck, os.path.join(work, "strict"), 2, *on_shards[:-1], expect=4)
+    assert "swag: error:" in strict.stderr and "shard-00000.h5: image " in strict.stderr, \
+        strict.stderr[-2000:]
+    assert "more than data.max_bad_fraction = 0" in strict.stderr, strict.stderr[-2000:]
+    verified = run(swag, deck, os.path.join(work, "verified"), 1, *on_shards,
+                   "data.verify_shards=true", expect=4)
+    assert f"{shards}/shard-00000.h5: SHA-256 " in verified.stderr, verified.stderr[-2000:]
+    intact = [o.replace(shards, pristine) for o in on_shards]
+    run(swag, deck, os.path.join(work, "intact"), 1, *intact, "data.verify_shards=true",
+        "schedule.steps=2")
+    print(f"ok: {bad} corrupt draws replaced, the same on 1 and 2 ranks, bitwise with 1 or 2 workers; "
+          f"warned {sorted(set(warned))}; stops at max_bad_fraction 0; verify_shards")
+
+
 def case_sigusr1_checkpoints_and_exits(swag, deck, work):
     run_dir = os.path.join(work, "run")
     p = subprocess.Popen(command(swag, deck, run_dir, 2, "schedule.steps=100000",

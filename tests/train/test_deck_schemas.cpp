@@ -35,6 +35,8 @@ TEST(DeckSchemas, RejectWhatTheFaultCampaignFound) {
       {"optim.reference_batch", std::int64_t{-1}},
       {"schedule.warmup_fraction", HUGE_VAL},
       {"run.dir", std::string("")},
+      {"data.max_bad_fraction", 1.0},
+      {"data.max_bad_fraction", -0.01},
   };
   for (const ConfigSchema* schema : {&train::pretrain_schema(), &train::finetune_schema()})
     for (const auto& [name, value] : bad)

@@ -33,6 +33,11 @@ class Hdf5File {
   void read_f32_into(const std::string& dataset, Tensor& out) const;
   double read_scalar_f64(const std::string& dataset) const;
 
+  // Datasets written from now on by write, write_u8, write_i32 and write_i64 are chunked (about
+  // 16 KiB a chunk) with HDF5's Fletcher32 filter, so that a damaged byte fails the read of its
+  // chunk instead of returning wrong data. Readers need nothing: HDF5 applies the filter.
+  void checksum_datasets() { checksummed_ = true; }
+
   void write(const std::string& dataset, const Tensor& t);  // f32 or i64, host
   void write_scalar_f64(const std::string& dataset, double v);
   // Integer and byte arrays; an empty shape means one axis of v.size() elements.
@@ -73,6 +78,7 @@ class Hdf5File {
                               const char* what) const;
   std::string path_;
   std::int64_t id_;  // hid_t
+  bool checksummed_ = false;
 };
 
 }  // namespace swag

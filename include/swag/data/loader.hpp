@@ -11,6 +11,14 @@
 // file, and an image's JPEG bytes and labels come from its shard, which the worker that decodes
 // it opens on demand. Each worker keeps at most max_open_shards shards open and closes the least
 // recently used one beyond that.
+//
+// A corrupt image (its bytes unreadable, as a Fletcher32 mismatch, or not a decodable JPEG) is
+// skipped: position g then takes the image at position 2^63 + (the k-th 63-bit Philox draw keyed
+// on g) of the same stream, k = 1, 2, ... until one decodes, with g's own crop and flip; a stream
+// without such positions (evaluation's in order) gives a padding row. Which image replaces which
+// is a function of g and the data alone, so batches stay independent of workers and ranks. Each
+// rank warns once per corrupt image (shard file and index in it) and stops the job (exit 4) when
+// it has met more than max_bad_fraction of the dataset's images corrupt (doc/cli.md).
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -20,6 +28,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,6 +62,11 @@ struct LoaderOptions {
   ImageStream stream;      // otherwise: this stream (called from the worker threads)
   Transform transform = Transform::train;
   bool dct_scaling = true;  // JPEG decode at a reduced scale when the crop allows it
+  // Corrupt images tolerated, as a share of the dataset's (0: the first one is an error).
+  double max_bad_fraction = 0;
+  // Each shard file's SHA-256 checked against index.json before its first open (once per
+  // loader, whichever worker opens it first).
+  bool verify_shards = false;
 };
 
 // Shard files opened by a loader's workers: in all, open now, and the most open at once.
@@ -60,12 +74,28 @@ struct ShardCounters {
   std::atomic<std::int64_t> opened{0}, open{0}, peak{0};
 };
 
+// The SHA-256 of each shard file against its index entry, once per shard, for the workers
+// together (LoaderOptions::verify_shards).
+class ShardVerifier {
+ public:
+  explicit ShardVerifier(std::size_t shards) : once_(shards) {}
+  // Fails (exit 4, naming the file and both digests) on a mismatch.
+  void verify(std::int64_t k, const std::string& path, const ShardEntry& entry);
+
+ private:
+  std::vector<std::once_flag> once_;
+};
+
 // Shards opened on demand, the least recently used closed beyond a bound. One per worker.
 class ShardCache {
  public:
   ShardCache(std::string dir, std::shared_ptr<const DatasetIndex> index, int capacity,
-             ShardCounters* counters = nullptr)
-      : dir_(std::move(dir)), index_(std::move(index)), capacity_(capacity), counters_(counters) {}
+             ShardCounters* counters = nullptr, ShardVerifier* verifier = nullptr)
+      : dir_(std::move(dir)),
+        index_(std::move(index)),
+        capacity_(capacity),
+        counters_(counters),
+        verifier_(verifier) {}
   ~ShardCache();
   ShardCache(const ShardCache&) = delete;
   ShardCache& operator=(const ShardCache&) = delete;
@@ -79,6 +109,7 @@ class ShardCache {
   std::shared_ptr<const DatasetIndex> index_;
   int capacity_;
   ShardCounters* counters_;
+  ShardVerifier* verifier_;
   std::list<std::pair<std::int64_t, std::unique_ptr<ShardReader>>> open_;  // most recent first
 };
 
@@ -96,6 +127,9 @@ class Loader {
   // the most open at once (at most workers x max_open_shards).
   std::int64_t shard_opens() const { return shards_.opened.load(); }
   std::int64_t peak_open_shards() const { return shards_.peak.load(); }
+  // Corrupt images replaced (loader.hpp) in the batches fill has returned so far: a function of
+  // those steps alone, not of the batches prepared ahead.
+  std::int64_t bad_draws() const { return bad_draws_; }
   // Private memory of the loader's per-dataset tables: shard starts and the sampler's O(C).
   std::int64_t private_bytes() const;
   // Blocks until step's batch is ready: images NHWC [local, R, R, 3], targets [local, C] with
@@ -110,13 +144,21 @@ class Loader {
  private:
   struct Slot {
     std::int64_t step = -1;
-    Tensor images, targets;    // images f32 or u8, as the fill that scheduled the slot asked
-    std::int64_t pending = 0;  // samples not decoded yet
-    std::string error;         // the first decoding failure, re-thrown to the trainer
+    Tensor images, targets;      // images f32 or u8, as the fill that scheduled the slot asked
+    std::int64_t pending = 0;    // samples not decoded yet
+    std::string error;           // the first decoding failure, re-thrown to the trainer
+    std::int64_t bad_draws = 0;  // corrupt images replaced in the batch
   };
   void schedule(Slot& slot, std::int64_t step, DType pixels);
   void work();
-  void decode(Slot& slot, std::int64_t i, ShardCache& shards);
+  // Decodes row i (position's image, or its replacements); returns the corrupt images replaced.
+  std::int64_t decode(Slot& slot, std::int64_t i, ShardCache& shards);
+  // Decodes `image` into row i with position's crop and flip; false when the image is corrupt.
+  bool decode_image(Slot& slot, std::int64_t i, std::int64_t image, std::uint64_t position,
+                    ShardCache& shards);
+  // Notes a corrupt image (warning once), failing past max_bad_fraction.
+  void count_bad(std::int64_t image, const std::string& shard, std::int64_t in_shard,
+                 const std::string& why);
 
   LoaderOptions options_;
   std::shared_ptr<const DatasetIndex> index_;
@@ -124,6 +166,11 @@ class Loader {
   ImageStream stream_;
   std::vector<std::int64_t> shard_start_;  // global image index of each shard's first image
   ShardCounters shards_;
+  std::unique_ptr<ShardVerifier> verifier_;  // with verify_shards
+  std::int64_t bad_draws_ = 0;               // the trainer's thread's (fill)
+  std::int64_t bad_limit_ = 0;               // the most distinct corrupt images tolerated
+  std::mutex bad_mutex_;
+  std::set<std::int64_t> bad_;  // corrupt images met (guarded by bad_mutex_)
 
   std::vector<Slot> slots_;
   std::mutex mutex_;

@@ -29,6 +29,8 @@ class BatchSource {
   // Whether fill also takes u8 images: the RGB bytes that ops::normalize_images turns into
   // exactly the f32 images (StagedBatch then sends bytes to the GPU and normalizes there).
   virtual bool fills_u8() const { return false; }
+  // Corrupt images replaced in the batches filled so far (data::Loader::bad_draws).
+  virtual std::int64_t bad_draws() const { return 0; }
 };
 
 // Synthetic images for tests and smoke runs: sample g belongs to class hash(seed, g) mod C and
@@ -43,6 +45,7 @@ class ShardSource final : public BatchSource {
     loader_.fill(step, images, targets);
   }
   bool fills_u8() const override { return true; }  // data::Loader writes either
+  std::int64_t bad_draws() const override { return loader_.bad_draws(); }
   std::int64_t num_classes() const { return loader_.num_classes(); }
   const std::string& vocab_sha256() const { return loader_.vocab_sha256(); }
 

@@ -56,9 +56,11 @@ class Progress {
   // The end of the loop: logs "<what>: done, S steps in h:mm:ss, X images/s, P% waiting for
   // data, K checkpoints in C s" and returns it for results.json's "summary": {"steps",
   // "seconds", "images_per_s", "data_wait_s", "data_wait_fraction", "checkpoints",
-  // "checkpoint_s"} (the steps this process ran, since the Progress was made).
-  nlohmann::ordered_json finish(const std::string& what, std::int64_t checkpoints,
-                                double checkpoint_seconds) const;
+  // "checkpoint_s", <fields>} (the steps this process ran, since the Progress was made); the
+  // fields are also logged, as on a report line.
+  nlohmann::ordered_json finish(
+      const std::string& what, std::int64_t checkpoints, double checkpoint_seconds,
+      const nlohmann::ordered_json& fields = nlohmann::ordered_json::object()) const;
 
  private:
   using Clock = std::chrono::steady_clock;
