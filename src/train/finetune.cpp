@@ -1,32 +1,22 @@
 #include "swag/train/finetune.hpp"
 
-#include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "swag/core/atomic_file.hpp"
 #include "swag/core/hdf5_file.hpp"
 #include "swag/core/log.hpp"
 #include "swag/data/labelled_subset.hpp"
 #include "swag/data/loader.hpp"
-#include "swag/dist/model_collectives.hpp"
 #include "swag/eval/accuracy.hpp"
 #include "swag/eval/mapping_file.hpp"
 #include "swag/eval/predict_dataset.hpp"
 #include "swag/nn/weights.hpp"
 #include "swag/ops/device.hpp"
 #include "swag/ops/optimizer_update.hpp"
-#include "swag/train/checkpoint.hpp"
 #include "swag/train/device_scope.hpp"
-#include "swag/train/forward_backward.hpp"
-#include "swag/train/host_staging.hpp"
-#include "swag/train/loss_scaler.hpp"
-#include "swag/train/lr_schedule.hpp"
 #include "swag/train/mixup.hpp"
-#include "swag/train/optimizer.hpp"
-#include "swag/train/provenance.hpp"
 #include "swag/train/run_files.hpp"
-#include "swag/train/stop_signals.hpp"
+#include "swag/train/training_loop.hpp"
 #include "swag/train/weight_average.hpp"
 
 namespace swag::train {
@@ -95,10 +85,10 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   const DType precision = deck_precision(c);
   report_cpus(comm, static_cast<int>(c.get_int("data.workers")), "data.workers");
   const std::int64_t global = c.get_int("batch.global");
-  if (global < 1 || global % comm.size() != 0)
-    fail(ExitCode::config, "batch.global = {} does not divide over {} ranks", global, comm.size());
-  const std::int64_t local = global / comm.size();
-  const auto seed = static_cast<std::uint64_t>(c.get_int("run.seed"));
+  const BatchLayout layout{global,      local_batch_of(global, comm),
+                           comm.rank(), c.get_int("model.resolution"),
+                           0,           static_cast<std::uint64_t>(c.get_int("run.seed"))};
+  const std::uint64_t seed = layout.seed;
   const std::string run_dir = c.get_string("run.dir"), init = c.get_string("init.checkpoint");
   const std::string head = c.get_string("init.head");
   if (head == "zeroshot" && init.empty())
@@ -116,20 +106,14 @@ void finetune(const Config& c, const dist::Communicator& comm) {
                             {c.get_float("data.fraction"), c.get_bool("data.balanced"), seed});
   std::int64_t total_steps = c.get_int("schedule.steps");
   if (total_steps == 0) total_steps = finetune_steps_for(static_cast<std::int64_t>(subset.size()));
-  const std::int64_t every = c.get_int("checkpoint.every"), log_every = c.get_int("log.every");
-  data::LoaderOptions o;
-  o.data_dir = train_dir;
-  o.global_batch = global;
-  o.local_batch = local;
-  o.rank = comm.rank();
-  o.resolution = static_cast<int>(c.get_int("model.resolution"));
-  o.workers = static_cast<int>(c.get_int("data.workers"));
-  o.prefetch = static_cast<int>(c.get_int("data.prefetch"));
-  o.seed = seed;
+  data::LoaderOptions o =
+      loader_options(train_dir, layout, static_cast<int>(c.get_int("data.workers")),
+                     static_cast<int>(c.get_int("data.prefetch")));
   o.stream = data::shuffled_epochs(subset, seed);
   data::Loader loader(o);
 
-  auto model = nn::create_model(model_name, {local, o.resolution, loader.num_classes(), false});
+  auto model = nn::create_model(
+      model_name, {layout.local_batch, layout.resolution, loader.num_classes(), false});
   model->allocate(seed, device.device(), precision, c.get_bool("run.recompute_activations"));
   if (!init.empty()) {
     nn::load_trunk(init, *model);
@@ -151,73 +135,45 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   LossScaler scaler(precision);
   ExtraState extra;
   if (ema) extra = {{"ema_params", ema->params()}, {"ema_buffers", ema->buffers()}};
-  if (scaler.enabled()) extra.emplace("loss_scaler", scaler.state());
-
-  const CheckpointStore checkpoints(run_dir, {c.get_int("checkpoint.keep_last"), 0,
-                                              c.get_bool("checkpoint.restart_if_none_valid")});
+  LoopOptions lo;
+  lo.name = "finetune";
+  lo.run_dir = run_dir;
+  lo.global_batch = global;
+  lo.total_steps = total_steps;
+  lo.checkpoint_every = c.get_int("checkpoint.every");
+  lo.log_every = c.get_int("log.every");
+  lo.stop_at = c.get_int("run.stop_at_step");
+  lo.sync_bn = c.get_bool("bn.sync");
+  TrainingLoop loop(
+      comm, *model, *optimizer, scaler, schedule,
+      {c.get_int("checkpoint.keep_last"), 0, c.get_bool("checkpoint.restart_if_none_valid")}, extra,
+      lo);
   RunState state{0, 0, seed, comm.size(), c.hash(), "", c.to_toml()};
-  checkpoints.resume(comm, *model, *optimizer, state, extra);
-  if (comm.rank() == 0) write_run_config(run_dir, c.to_toml());
+  loop.resume(state);
 
   // f32 batches even on a GPU: mixup blends the host images as floats between fill and upload.
-  StagedBatch batch(model->input_shape(), {local, loader.num_classes()}, device.device());
-  ForwardBackward step_fn(*model);
-  dist::ModelCollectives collectives(comm, *model, c.get_bool("bn.sync"));
-  Metrics metrics(run_dir, comm.rank() == 0);
-  install_stop_handlers();
-  const std::int64_t stop_at = c.get_int("run.stop_at_step");
+  StagedBatch batch(model->input_shape(), {layout.local_batch, loader.num_classes()},
+                    device.device());
   log::info(
       "finetune: {} at {} from {}, {} of {} labelled images ({}), {} ranks, batch {}, "
       "steps {} -> {}, lr {:.4g}",
-      model->name(), o.resolution, init.empty() ? "scratch" : init, subset.size(),
+      model->name(), layout.resolution, init.empty() ? "scratch" : init, subset.size(),
       loader.num_images(), c.get_float("data.fraction"), comm.size(), global, state.step,
       total_steps, schedule.base_lr);
-  Progress progress(global, total_steps);
-  // A step's batch, mixed and staged; it depends on the step alone (as in pretrain.cpp).
-  const auto stage = [&](std::int64_t step) {
-    progress.wait_for_data([&] { loader.fill(step, batch.host_images(), batch.host_targets()); });
-    if (alpha > 0)
-      mixup(batch.host_images(), batch.host_targets(),
-            mixup_lambda(seed, step, comm.rank(), alpha));
-    batch.upload();
+  LoopHooks hooks;
+  hooks.fill = [&](std::int64_t step, Tensor& images, Tensor& targets) {
+    loader.fill(step, images, targets);
   };
-  if (state.step < total_steps) stage(state.step);
-  while (state.step < total_steps) {
-    double loss = step_fn.run(*model, batch.images(), batch.targets(), scaler.scale());
-    collectives.finish_gradients();
-    // The next batch's fill and host-side mixup overlap this step's backward on a GPU.
-    if (state.step + 1 < total_steps) stage(state.step + 1);
-    loss = comm.sum(loss) / comm.size();
-    Tensor grads = model->params().flat_grads();
-    const bool grads_finite = std::isfinite(ops::sum_of_squares(grads));
-    const bool overflow = scaler.enabled() && std::isfinite(loss) && !grads_finite;
-    if (!overflow && (!std::isfinite(loss) || !grads_finite))
-      fail(ExitCode::numerics,
-           "step {}: loss {} or gradients not finite; the last checkpoint is "
-           "intact",
-           state.step, loss);
-    const double lr = schedule.at(state.step);
-    if (overflow) {
-      scaler.overflowed(state.step);
-    } else {
-      if (scaler.enabled()) ops::scale(grads, 1.0f / scaler.scale());
-      optimizer->step(static_cast<float>(lr));
-      if (ema) ema->update();
-      scaler.stepped();
-    }
-    progress.step(loss, overflow);
-    ++state.step;
-    state.sample_cursor += global;
-    if (progress.due(state.step, log_every)) progress.report(state.step, lr, metrics);
-    checkpoints.after_step(comm, *model, *optimizer, state, every, total_steps, stop_at, extra);
-  }
-  collectives.finish_training();
-  const nlohmann::ordered_json summary =
-      progress.finish("finetune", checkpoints.saves(), checkpoints.save_seconds());
+  if (alpha > 0)
+    hooks.mix = [&](std::int64_t step, Tensor& images, Tensor& targets) {
+      mixup(images, targets, mixup_lambda(seed, step, comm.rank(), alpha));
+    };
+  if (ema) hooks.after_update = [&] { ema->update(); };
+  const nlohmann::ordered_json summary = loop.run(state, batch, hooks);
 
   nlohmann::ordered_json results;
   results["model"] = model->name();
-  results["resolution"] = o.resolution;
+  results["resolution"] = layout.resolution;
   results["init"] = init.empty() ? "scratch" : init;
   results["head"] = head;
   results["fraction"] = c.get_float("data.fraction");
@@ -247,9 +203,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
     const std::string weights = (fs::path(run_dir) / "model.h5").string();
     nn::save_weights(weights, *model);
     results["weights"] = weights;
-    results["summary"] = summary;
-    results["provenance"] = provenance_json();
-    write_file_atomically((fs::path(run_dir) / "results.json").string(), results.dump(2) + "\n");
+    write_results(run_dir, results, summary);
   }
   if (ema) ema->swap_into_model();  // leave the model as trained
 }
