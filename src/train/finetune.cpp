@@ -62,92 +62,78 @@ void zero_shot_head(const std::string& init, const std::string& mapping_path, nn
 }
 
 // The evaluation set through a copy of the trained weights, built for the evaluation batch.
-eval::TopKCounts evaluate(nn::Model& trained, const Config& c, const dist::Communicator& comm) {
-  auto model = nn::create_model(trained.name(), {c.get_int("eval.batch"), trained.dims().resolution,
-                                                 trained.dims().num_classes, false});
+eval::TopKCounts evaluate(nn::Model& trained, const FinetuneDeck& d,
+                          const dist::Communicator& comm) {
+  auto model = nn::create_model(
+      trained.name(), {d.eval.batch, trained.dims().resolution, trained.dims().num_classes, false});
   model->allocate(0, trained.device());
   Tensor params = model->params().flat_values(), buffers = model->buffers().flat_values();
   ops::copy(trained.params().flat_values(), params);
   ops::copy(trained.buffers().flat_values(), buffers);
-  const auto p = eval::predict_dataset(
-      *model, comm, {c.get_string("data.eval"), static_cast<int>(c.get_int("data.workers"))});
+  const auto p =
+      eval::predict_dataset(*model, comm, {d.data.eval, static_cast<int>(d.data.workers)});
   if (p.num_classes != model->dims().num_classes)
-    fail(ExitCode::input, "{} has {} classes, the training data {}", c.get_string("data.eval"),
-         p.num_classes, model->dims().num_classes);
+    fail(ExitCode::input, "{} has {} classes, the training data {}", d.data.eval, p.num_classes,
+         model->dims().num_classes);
   return eval::count_topk(p.rows, p.labels);
 }
 
 }  // namespace
 
 void finetune(const Config& c, const dist::Communicator& comm) {
+  const FinetuneDeck d = finetune_deck(c);
   // Outlives every device tensor.
-  const DeviceScope device(c, comm);
-  const DType precision = deck_precision(c);
-  report_cpus(comm, static_cast<int>(c.get_int("data.workers")), "data.workers");
-  const std::int64_t global = c.get_int("batch.global");
+  const DeviceScope device(d.run, comm);
+  const DType precision = deck_precision(d.run);
+  report_cpus(comm, static_cast<int>(d.data.workers), "data.workers");
+  const std::int64_t global = d.batch.global;
   const BatchLayout layout{global,      local_batch_of(global, comm),
-                           comm.rank(), c.get_int("model.resolution"),
-                           0,           static_cast<std::uint64_t>(c.get_int("run.seed"))};
+                           comm.rank(), d.model.resolution,
+                           0,           static_cast<std::uint64_t>(d.run.seed)};
   const std::uint64_t seed = layout.seed;
-  const std::string run_dir = c.get_string("run.dir"), init = c.get_string("init.checkpoint");
-  const std::string head = c.get_string("init.head");
-  if (head == "zeroshot" && init.empty())
+  const std::string& init = d.init.checkpoint;
+  if (d.init.head == "zeroshot" && init.empty())
     fail(ExitCode::config, "init.head = zeroshot needs init.checkpoint");
-  std::string model_name = c.get_string("model.name");
+  std::string model_name = d.model.name;
   if (model_name.empty()) {
     if (init.empty()) fail(ExitCode::config, "model.name is needed without init.checkpoint");
     model_name = nn::read_weights_header(init).model;
   }
 
   // The labelled share and the stream over it.
-  const std::string train_dir = c.get_string("data.train");
-  const auto subset =
-      data::labelled_subset(data::load_dataset_labels(train_dir),
-                            {c.get_float("data.fraction"), c.get_bool("data.balanced"), seed});
-  std::int64_t total_steps = c.get_int("schedule.steps");
+  const auto subset = data::labelled_subset(data::load_dataset_labels(d.data.train),
+                                            {d.data.fraction, d.data.balanced, seed});
+  std::int64_t total_steps = d.schedule.steps;
   if (total_steps == 0) total_steps = finetune_steps_for(static_cast<std::int64_t>(subset.size()));
-  data::LoaderOptions o =
-      loader_options(train_dir, layout, static_cast<int>(c.get_int("data.workers")),
-                     static_cast<int>(c.get_int("data.prefetch")));
+  data::LoaderOptions o = loader_options(d.data.train, layout, static_cast<int>(d.data.workers),
+                                         static_cast<int>(d.data.prefetch));
   o.stream = data::shuffled_epochs(subset, seed);
   data::Loader loader(o);
 
   auto model = nn::create_model(
       model_name, {layout.local_batch, layout.resolution, loader.num_classes(), false});
-  model->allocate(seed, device.device(), precision, c.get_bool("run.recompute_activations"));
+  model->allocate(seed, device.device(), precision, d.run.recompute_activations);
   if (!init.empty()) {
     nn::load_trunk(init, *model);
-    if (head == "zeroshot") zero_shot_head(init, c.get_string("init.mapping"), *model);
+    if (d.init.head == "zeroshot") zero_shot_head(init, d.init.mapping, *model);
   }
   broadcast_weights(comm, *model);
 
   OptimizerOptions oo;
   oo.name = "sgd";
-  oo.momentum = static_cast<float>(c.get_float("optim.momentum"));
-  oo.weight_decay = static_cast<float>(c.get_float("optim.weight_decay"));
+  oo.momentum = static_cast<float>(d.optim.momentum);
+  oo.weight_decay = static_cast<float>(d.optim.weight_decay);
   const auto optimizer = make_optimizer(model->params(), oo);
-  const LrSchedule schedule{
-      scaled_lr(c.get_float("optim.lr"), global, c.get_int("optim.reference_batch")), total_steps,
-      c.get_float("schedule.warmup_fraction")};
-  const double ema_weight = c.get_float("ema.weight"), alpha = c.get_float("mixup.alpha");
+  const LrSchedule schedule{scaled_lr(d.optim.lr, global, d.optim.reference_batch), total_steps,
+                            d.schedule.warmup_fraction};
   std::unique_ptr<WeightAverage> ema;
-  if (ema_weight > 0) ema = std::make_unique<WeightAverage>(*model, ema_weight);
+  if (d.ema.weight > 0) ema = std::make_unique<WeightAverage>(*model, d.ema.weight);
   LossScaler scaler(precision);
   ExtraState extra;
   if (ema) extra = {{"ema_params", ema->params()}, {"ema_buffers", ema->buffers()}};
-  LoopOptions lo;
-  lo.name = "finetune";
-  lo.run_dir = run_dir;
-  lo.global_batch = global;
-  lo.total_steps = total_steps;
-  lo.checkpoint_every = c.get_int("checkpoint.every");
-  lo.log_every = c.get_int("log.every");
-  lo.stop_at = c.get_int("run.stop_at_step");
-  lo.sync_bn = c.get_bool("bn.sync");
-  TrainingLoop loop(
-      comm, *model, *optimizer, scaler, schedule,
-      {c.get_int("checkpoint.keep_last"), 0, c.get_bool("checkpoint.restart_if_none_valid")}, extra,
-      lo);
+  TrainingLoop loop(comm, *model, *optimizer, scaler, schedule,
+                    {d.checkpoint.keep_last, 0, d.checkpoint.restart_if_none_valid}, extra,
+                    loop_options(d, "finetune", total_steps));
   RunState state{0, 0, seed, comm.size(), c.hash(), "", c.to_toml()};
   loop.resume(state);
 
@@ -158,15 +144,15 @@ void finetune(const Config& c, const dist::Communicator& comm) {
       "finetune: {} at {} from {}, {} of {} labelled images ({}), {} ranks, batch {}, "
       "steps {} -> {}, lr {:.4g}",
       model->name(), layout.resolution, init.empty() ? "scratch" : init, subset.size(),
-      loader.num_images(), c.get_float("data.fraction"), comm.size(), global, state.step,
-      total_steps, schedule.base_lr);
+      loader.num_images(), d.data.fraction, comm.size(), global, state.step, total_steps,
+      schedule.base_lr);
   LoopHooks hooks;
   hooks.fill = [&](std::int64_t step, Tensor& images, Tensor& targets) {
     loader.fill(step, images, targets);
   };
-  if (alpha > 0)
+  if (d.mixup.alpha > 0)
     hooks.mix = [&](std::int64_t step, Tensor& images, Tensor& targets) {
-      mixup(images, targets, mixup_lambda(seed, step, comm.rank(), alpha));
+      mixup(images, targets, mixup_lambda(seed, step, comm.rank(), d.mixup.alpha));
     };
   if (ema) hooks.after_update = [&] { ema->update(); };
   const nlohmann::ordered_json summary = loop.run(state, batch, hooks);
@@ -175,20 +161,20 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   results["model"] = model->name();
   results["resolution"] = layout.resolution;
   results["init"] = init.empty() ? "scratch" : init;
-  results["head"] = head;
-  results["fraction"] = c.get_float("data.fraction");
+  results["head"] = d.init.head;
+  results["fraction"] = d.data.fraction;
   results["labelled_images"] = subset.size();
   results["steps"] = state.step;
   results["world_size"] = comm.size();
   // top1, top5 and model.h5 are of these weights (EMA only where the deck turns it on)
   results["weights_from"] = ema ? "ema" : "final";
-  if (!c.get_string("data.eval").empty()) {
-    const auto raw = evaluate(*model, c, comm);
+  if (!d.data.eval.empty()) {
+    const auto raw = evaluate(*model, d, comm);
     results["top1_raw"] = raw.top1_accuracy();
     eval::TopKCounts chosen = raw;
     if (ema) {
       ema->swap_into_model();
-      chosen = evaluate(*model, c, comm);
+      chosen = evaluate(*model, d, comm);
       results["top1_ema"] = chosen.top1_accuracy();
     }
     results["top1"] = chosen.top1_accuracy();
@@ -200,10 +186,10 @@ void finetune(const Config& c, const dist::Communicator& comm) {
     ema->swap_into_model();
   }
   if (comm.rank() == 0) {
-    const std::string weights = (fs::path(run_dir) / "model.h5").string();
+    const std::string weights = (fs::path(d.run.dir) / "model.h5").string();
     nn::save_weights(weights, *model);
     results["weights"] = weights;
-    write_results(run_dir, results, summary);
+    write_results(d.run.dir, results, summary);
   }
   if (ema) ema->swap_into_model();  // leave the model as trained
 }

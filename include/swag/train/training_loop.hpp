@@ -41,6 +41,21 @@ struct LoopOptions {
   bool report_grad_norm = false;         // in the progress lines and metrics records
 };
 
+// The options a training deck gives (its run, batch, checkpoint, log and bn sections).
+template <class Deck>
+LoopOptions loop_options(const Deck& d, std::string name, std::int64_t total_steps) {
+  LoopOptions o;
+  o.name = std::move(name);
+  o.run_dir = d.run.dir;
+  o.global_batch = d.batch.global;
+  o.total_steps = total_steps;
+  o.checkpoint_every = d.checkpoint.every;
+  o.log_every = d.log.every;
+  o.stop_at = d.run.stop_at_step;
+  o.sync_bn = d.bn.sync;
+  return o;
+}
+
 struct LoopHooks {
   // Fills the host batch of `step` (its time counts as waiting for data); upload follows.
   std::function<void(std::int64_t step, Tensor& images, Tensor& targets)> fill;
