@@ -185,7 +185,7 @@ template <class T>
 class EmulatedTensorNormalize : public ::testing::Test {};
 TYPED_TEST_SUITE(EmulatedTensorNormalize, test::StorageTypes);
 
-// data::normalize_pixel on both sides, rounded once to T: bit for bit (test_staging.cpp).
+// normalize_pixel on both sides, rounded once to T: bit for bit (test_staging.cpp).
 TYPED_TEST(EmulatedTensorNormalize, MatchesTheCpuBackendBitwise) {
   using T = TypeParam;
   for (const Shape& shape : {Shape{1, 1, 1, 3}, Shape{2, 17, 13, 3}}) {
