@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Formatting (clang-format) on every C++ and CUDA source, and static checks (clang-tidy:
-# bugprone, performance) on every C++ source: the CPU build's with build/cpu's
-# compile_commands.json, and the CUDA backend's (src/backends/cuda, src/dist/nccl, tests/cuda)
-# with build/cuda's when the cuda preset is configured, and the fuzz targets (tests/fuzz) with
-# build/fuzz's when the fuzz preset is. Exits non-zero on any finding.
+# The include layers of doc/engine.md (tools/check_layers.sh), formatting (clang-format) on every
+# C++ and CUDA source, and clang-tidy (bugprone, performance) on every C++ source: the CPU
+# build's with build/cpu's compile_commands.json, the CUDA backend's (src/backends/cuda,
+# src/dist/nccl, tests/cuda) with build/cuda's when that is configured, and the fuzz targets
+# (tests/fuzz) with build/fuzz's when the fuzz preset is. Non-zero on any finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f build/cpu/compile_commands.json ] || cmake --preset cpu >/dev/null
+bash tools/check_layers.sh
 mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.cu' '*.cuh')
 echo "swag lint: clang-format on ${#files[@]} files"
 clang-format --dry-run --Werror "${files[@]}"

@@ -73,7 +73,42 @@ std::string describe_range(const ConfigRule& r) {
   return {};
 }
 
+// The rule in words, for --describe: "", ">= 1", "in [0, 1)", "one of a, b", "may be ''".
+std::string describe_rule(const ConfigRule& r, const ConfigValue& like) {
+  if (std::holds_alternative<std::string>(like)) {
+    if (!r.choices.empty()) return fmt::format("one of {}", fmt::join(r.choices, ", "));
+    return r.empty_ok ? "may be ''" : "not empty";
+  }
+  if (std::holds_alternative<bool>(like)) return {};
+  std::string range = describe_range(r);
+  if (std::holds_alternative<double>(like)) range += range.empty() ? "finite" : ", finite";
+  return range;
+}
+
+// A Markdown table cell: | would end it.
+std::string cell(const std::string& text) {
+  std::string out;
+  for (const char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
 }  // namespace
+
+std::string describe_schema(const ConfigSchema& schema) {
+  std::vector<const ConfigKey*> keys;
+  for (const auto& k : schema) keys.push_back(&k);
+  std::sort(keys.begin(), keys.end(),
+            [](const ConfigKey* a, const ConfigKey* b) { return a->name < b->name; });
+  std::string out = "| key | type | default | range | help |\n|---|---|---|---|---|\n";
+  for (const ConfigKey* k : keys) {
+    std::string type = type_name(k->default_value);
+    type = type.substr(type.find(' ') + 1);  // "an integer" -> "integer"
+    out += fmt::format("| `{}` | {} | `{}` | {} | {} |\n", k->name, type,
+                       cell(format_value(k->default_value)),
+                       cell(describe_rule(k->rule, k->default_value)), cell(k->help));
+  }
+  return out;
+}
 
 std::string rule_violation(const ConfigRule& rule, const ConfigValue& value) {
   if (const auto* s = std::get_if<std::string>(&value)) {
@@ -217,23 +252,23 @@ Config Config::load(const ConfigSchema& schema, const std::string& path,
   return config;
 }
 
-const ConfigValue& Config::lookup(const std::string& key) const {
+const ConfigValue& Config::value(const std::string& key) const {
   auto it = values_.find(key);
   SWAG_CHECK(it != values_.end(), "config key '{}' is not in the schema", key);
   return it->second;
 }
 
 std::int64_t Config::get_int(const std::string& key) const {
-  return std::get<std::int64_t>(lookup(key));
+  return std::get<std::int64_t>(value(key));
 }
 double Config::get_float(const std::string& key) const {
-  return std::get<double>(lookup(key));
+  return std::get<double>(value(key));
 }
 bool Config::get_bool(const std::string& key) const {
-  return std::get<bool>(lookup(key));
+  return std::get<bool>(value(key));
 }
 const std::string& Config::get_string(const std::string& key) const {
-  return std::get<std::string>(lookup(key));
+  return std::get<std::string>(value(key));
 }
 
 std::string Config::to_toml() const {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "swag/data/pixel_normalize.hpp"
+#include "swag/core/pixel_normalize.hpp"
 #include "swag/data/resize.hpp"
 
 namespace swag::data {

@@ -85,10 +85,10 @@ DeviceScope::DeviceScope(const std::string& name, const std::string& math,
 #endif
 }
 
-DeviceScope::DeviceScope(const Config& deck, const dist::Communicator& comm)
-    : DeviceScope(deck.get_string("run.device"), deck.get_string("run.math"), comm) {
+DeviceScope::DeviceScope(const DeviceKeys& deck, const dist::Communicator& comm)
+    : DeviceScope(deck.device, deck.math, comm) {
   if (device_ != Device::cuda) return;
-  const bool deterministic = deck.get_bool("run.deterministic");
+  const bool deterministic = deck.deterministic;
   ops::set_gpu_deterministic(deterministic);
   if (!deterministic)
     log::info(
@@ -96,27 +96,8 @@ DeviceScope::DeviceScope(const Config& deck, const dist::Communicator& comm)
         "algorithms; a resumed run is no longer bitwise an uninterrupted one");
 }
 
-ConfigSchema with_device_keys(ConfigSchema keys) {
-  keys.insert(
-      keys.end(),
-      {
-          {"run.device", std::string("cpu"), "cpu, or cuda: one GPU per rank (the cuda preset)"},
-          {"run.math", std::string("fp32"),
-           "GPU products of convolutions, linear layers, attention: fp32, tf32 or bf16"},
-          {"run.precision", std::string("fp32"),
-           "activation storage: fp32, bf16 or fp16 (fp32 master weights; doc/mixed_precision.md)"},
-          {"run.recompute_activations", false,
-           "keep only each block's output; backward recomputes the rest (doc/memory.md)"},
-          {"run.deterministic", true,
-           "GPU: deterministic cuDNN convolutions only (a resumed run is bitwise an uninterrupted "
-           "one); false: any, in cuDNN's order (doc/gpu.md)"},
-      });
-  return keys;
-}
-
-DType deck_precision(const Config& deck) {
-  return parse_precision(deck.get_string("run.precision"), deck.get_string("run.math"),
-                         ChoiceFrom::deck);
+DType deck_precision(const DeviceKeys& deck) {
+  return parse_precision(deck.precision, deck.math, ChoiceFrom::deck);
 }
 
 void report_cpus(const dist::Communicator& comm, int loader_workers,

@@ -32,6 +32,14 @@ void write_run_config(const std::string& run_dir, const std::string& toml) {
                         provenance_comment() + toml);
 }
 
+void write_results(const std::string& run_dir, nlohmann::ordered_json results,
+                   const nlohmann::ordered_json& summary) {
+  results["summary"] = summary;
+  results["provenance"] = provenance_json();
+  write_file_atomically((std::filesystem::path(run_dir) / "results.json").string(),
+                        results.dump(2) + "\n");
+}
+
 std::string format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
   const auto s = static_cast<std::int64_t>(std::llround(seconds));

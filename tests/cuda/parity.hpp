@@ -1,14 +1,5 @@
-// Helpers for comparing a CUDA op with the CPU op on the same random inputs.
-//
-// Tolerance. Both backends compute each output as a sum of n fp32 products, in different
-// orders. Whatever the order, a computed sum of products differs from the exact one by at most
-// gamma_n * sum|a_i b_i| with gamma_n = n*u / (1 - n*u), u = 2^-24 (Higham, Accuracy and
-// Stability of Numerical Algorithms, 2nd ed., section 3.1); so the two backends differ by at most
-// 2 n u |a||b|, where |a||b| is the same op applied to the inputs' absolute values. We allow
-// twice that, 4 n u |a||b|, for the transform-based algorithms (Winograd, FFT) that cuDNN may
-// choose, whose rounding error is a small multiple of the direct one. The bound is per element,
-// so it stays tight for small outputs, and it needs TF32 off: TF32 products keep 10 mantissa
-// bits, an error 2^13 times larger than fp32's, which would fail these tests at once.
+// Helpers for comparing a CUDA op with the CPU op on the same random inputs, within 4 n u |a||b|
+// per element (derived in doc/gpu.md, "Tolerances of the GPU tests").
 #pragma once
 #include <gtest/gtest.h>
 

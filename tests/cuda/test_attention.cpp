@@ -1,35 +1,6 @@
-// Scaled dot-product attention on CUDA (cuBLASLt products, hand-written softmax) against the CPU
-// backend on the same random inputs: forward (probabilities and context), backward (dqkv, from
-// the same probabilities on both sides), and determinism.
-//
-// Tolerances. Each output composes fp32 sums of products (order differs between the backends)
-// with the softmax, so no single constant bounds it; the test computes, per element, a bound of
-// the difference from first-order error propagation, in double on the host. With u = 2^-24,
-// n-term products bounded by 4 n u |a||b| as in parity.hpp, s = 1 / sqrt(hd):
-//   logits     |dS_ik| <= 4 hd u s (|Q||K|ᵀ)_ik + u |S_ik - max_k S_ik|  (the GEMM, then z - max)
-//   probs      |dP_ij| <= P_ij (2 max_k |dS_ik| + (T + 16) u): a softmax turns logit errors e_k
-//              into relative errors e_j - sum_k P_ik e_k; the second term covers the two sides'
-//              exponentials (2 ulp each), row sums (CPU: float lanes of T/16 terms) and products
-//   context    |dO_id| <= (rel_i + 4 T u) (P |V|)_id, rel_i the row's relative bound on P
-//   dV         4 T u (Pᵀ |dO|)
-//   dP         e_ij = 4 hd u (|dO| |V|ᵀ)_ij;  rowsum(P dP) to within
-//              f_i = sum_j P_ij e_ij + (T + 4) u sum_j P_ij |dP_ij|
-//   dS         b_ij = P_ij (e_ij + f_i + 4 u (|dP_ij| + |rowsum_i|))
-//   dQ, dK     s (b |K| + 4 T u (|dS| + b) |K|), s (bᵀ |Q| + 4 T u (|dS| + b)ᵀ |Q|)
-// The bounds are worst cases (typical differences are a few percent of them); TF32 would break
-// them at once (its products keep 10 mantissa bits).
-//
-// bf16 and f16 activations (u_s = 2^-8, 2^-11): the same 16-bit qkv and dcontext on both sides,
-// whose products are exact in fp32, so the fp32 logits and dP differ as above. Each 16-bit
-// output is rounded once on each side, up to 2 u_s of it in all; and the GPU's P V, dQ and dK
-// products read P and dS rounded to 16 bits where the CPU keeps them fp32, u_s more:
-//   probs      (rel_i + 2 u_s) P_ij
-//   context    (rel_i + 4 T u + 3 u_s) (P |V|)_id
-//   dV         (4 T u + 2 u_s) (Pᵀ |dO|)
-//   dQ, dK     s (b |K| + (4 T u + 3 u_s) (|dS| + b) |K|), likewise
-// plus, for f16, eta = 2^-24 (1 + T R) everywhere (subnormal roundings are absolute, at most
-// 2^-25 each, of P, dS and the outputs; R the inputs' range). With u_s = eta = 0 these are the
-// fp32 bounds above.
+// Scaled dot-product attention on CUDA against the CPU backend on the same random inputs:
+// forward, backward and determinism, in fp32, bf16 and f16, each element within a first-order
+// error bound computed on the host (derived in doc/gpu.md, "Tolerances of the GPU tests").
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -1,19 +1,5 @@
-// Layer normalization CUDA kernels against the CPU backend on the same random inputs: forward
-// (output and row statistics) and backward (dx, dgamma, dbeta), and their determinism.
-//
-// Tolerances (parity.hpp's kFp32Tolerance, 1e-5). The kernels evaluate the CPU's formulas in the
-// same precision (no FMA contraction on either side); only the order of the sums differs. A row
-// sum is taken in double on the GPU and in 16 float lanes of n/16 terms on the CPU, so the row
-// statistics differ by about (n/16) u relative at worst (u = 2^-24; 3e-6 at n = 768) and by
-// sqrt(n/16) u typically; y, of order 1 (|xhat| <= 2, |gamma| <= 1.2), then differs by less than
-// 1e-5 in absolute terms, which expect_near's floor of 1 allows. The same holds for dx (a row's
-// means of g and g * xhat). dgamma and dbeta are column sums over the rows (CPU: float partials
-// of 32 rows; GPU: double), whose rounding errors are of random sign and add like a random walk:
-// they are compared relative to the column's root sum of squares of the terms (the floor), as
-// test_batchnorm.cpp does, at 1e-5, about 30 times the typical difference sqrt(32) u.
-//
-// Also on bf16 and f16 activations, against the CPU backend on the same 16-bit inputs: the same
-// tolerances, plus one ulp of the 16-bit type for y and dx (derived in storage_parity.hpp).
+// Layer normalization CUDA kernels against the CPU backend on the same random inputs (fp32, bf16,
+// f16): forward, backward and determinism. Tolerances: doc/gpu.md, "Tolerances of the GPU tests".
 #include <gtest/gtest.h>
 
 #include <string>

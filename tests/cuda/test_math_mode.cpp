@@ -1,26 +1,6 @@
-// The GPU math modes (swag/ops/math_mode.hpp): convolution, linear and attention in tf32 and bf16
-// against the CPU op, switching back to fp32 (bitwise the fp32 result from before the switch),
-// and evidence that the mode reaches cuDNN and cuBLASLt.
-//
-// Tolerance. In a tensor-core mode each input of a product is rounded to p explicit mantissa
-// bits before it is multiplied: unit roundoff u_m = 2^-(p+1), 2^-11 for TF32 (p = 10) and 2^-8
-// for bf16 (p = 7). Tensor cores may truncate rather than round, a relative error below 2 u_m per
-// input, so a product is off by at most (4 u_m + 4 u_m^2) |a||b|; products of fp32 values are
-// exact in fp32 accumulation's terms, and the sum adds the fp32 error of parity.hpp. As parity.hpp
-// doubles its bound for the transform-based algorithms (Winograd, FFT) cuDNN may choose, so we
-// double the products' term:
-//     |gpu - cpu| <= (8 u_m + 4 n u) |a||b|,   u = 2^-24,
-// per element, |a||b| the CPU op on the inputs' absolute values (parity.hpp's magnitude), n the
-// number of products summed. The products' term does not grow with n: it is a relative error of
-// each term of the sum. llm.c scales its bf16 tolerances the same way. Convolutions use TF32 in
-// bf16 mode too (src/backends/cuda/conv2d.cpp), and are held to TF32's bound in both modes.
-//
-// Attention forward composes the two products with the softmax; the bound is test_attention.cpp's
-// with the products' term added to each GEMM's bound (and expm1 for the softmax's relative error,
-// which is rigorous for the larger logit errors of bf16):
-//   logits   |dS_ij| <= s (8 u_m + 4 hd u) (|Q||K|ᵀ)_ij + u |S_ij - max_k S_ik|
-//   probs    |dP_ij| <= P_ij (expm1(2 max_k |dS_ik|) + (T + 16) u) = rel_i P_ij
-//   context  |dO_ic| <= (rel_i + 8 u_m + 4 T u) (P |V|)_ic
+// The GPU math modes: convolution, linear and attention in tf32 and bf16 against the CPU op,
+// fp32 again bitwise after a switch, and the mode reaching cuDNN and cuBLASLt. Tolerances:
+// doc/gpu.md, "Tolerances of the GPU tests".
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -1,15 +1,6 @@
-// One training step with 16-bit activations on the GPU against the same step on the CPU backend
-// (tests/train/test_mixed_precision_step.cpp holds the CPU's to fp32).
-//
-// Tolerances. The element-wise kernels round exactly as the CPU's (core/float16.hpp); the
-// GEMM-like ops accumulate in fp32 in another order, so an output may round to the neighbouring
-// 16-bit value (one u: 2^-8 for bf16, 2^-11 for fp16), and the GPU rounds in a few places the CPU
-// does not (a convolution's bias added after the rounded product). Each 16-bit run is therefore
-// an fp32 step plus its own rounding errors, and the GPU's is held to the CPU test's bounds
-// against the fp32 step on the CPU: features within 16u and gradients within 64u (norm-wise),
-// the loss within 16u (the CPU's 16-bit run measured 7-8u and 40u for RegNetY). Against the
-// CPU's 16-bit run the two errors could add up to twice that; it is printed, not checked. A
-// wrong conversion or a kernel reading the wrong type gives errors of order 1.
+// One training step with 16-bit activations on the GPU against the same step on the CPU backend,
+// held to the CPU test's bounds against fp32. Tolerances: doc/gpu.md, "Tolerances of the GPU
+// tests".
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -1,5 +1,5 @@
 // The GPU input path: ops::normalize_images on CUDA against the CPU (the same formula,
-// data::normalize_pixel, with IEEE division and no FMA on both: bit for bit); page-locked host
+// normalize_pixel, with IEEE division and no FMA on both: bit for bit); page-locked host
 // tensors; and train::StagedBatch's double buffering. The batch test queues slow GPU work before
 // every upload, so that each copy waits in the stream while the host goes on filling later
 // steps: a buffer refilled before its copy ran would show a later step's pixels.

@@ -1,19 +1,6 @@
 // A whole training step, and a short training run, on the GPU against the CPU backend: the same
-// weights (drawn on the host and copied), the same synthetic batches, the same optimizer.
-//
-// Tolerances. Both backends compute in fp32 (TF32 off), each op within a few n*u of the exact
-// result (u = 2^-24, n up to a few hundred terms); through a dozen layers these errors add up
-// and batch norm over small batches amplifies them by up to 1/sigma. Norm-wise relative bounds
-// of 1e-5 on the logits and loss and 1e-3 on each parameter's gradient leave that room
-// (2^14 u for the gradients) while a wrong index, a missing term or a stale buffer gives errors
-// of order 1. The weights after one optimizer step, updated from the same (CPU) gradients on
-// both sides, must agree within 1e-5. Over a training run the two trajectories drift apart as any
-// two fp32 runs with different summation orders do, slowly at first and then, once a ReLU or a
-// batch statistic tips differently, abruptly: two CPU runs of this one with oneDNN capped at AVX2
-// or SSE4.1 instead of AVX-512 stay within 2e-6 up to step 17 and part by more than 2% by step 20
-// to 30 (measured 2026-11-26; by step 9 at eight times its learning rate). So the loss curves
-// must agree within 1e-3 over the first 12 steps, the step where they part by more than 2% is
-// printed, and both must learn.
+// weights, batches and optimizer. Why the tolerances are what they are: doc/gpu.md,
+// "Tolerances of the GPU tests".
 #include <gtest/gtest.h>
 
 #include <cmath>

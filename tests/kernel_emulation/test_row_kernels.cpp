@@ -1,17 +1,6 @@
-// The row kernels, emulated: layer normalization (layer_norm.cu) and softmax cross-entropy
-// (cross_entropy.cu) against the CPU backend on the same inputs, and attention's row softmax and
-// its backward (attention.cu) against the closed form in double (the CPU backend exposes only
-// the whole attention op), for each storage type. Shapes: rows that are not a multiple of a
-// block's 8 (one warp per row) and row lengths that are not a multiple of 32 lanes, one above a
-// block's 256 threads; layer norm's dgamma / dbeta over several 256-row slabs and over no rows.
-//
-// Tolerances (the GPU tests' reasoning, tests/cuda/test_layer_norm.cpp, test_cross_entropy.cpp
-// and storage_parity.hpp, applies unchanged: the emulated kernels do the GPU's float operations
-// in the GPU's order). Layer norm: y, dx, mean, rstd within kFp32Tolerance (floor 1), dgamma and
-// dbeta within kFp32Tolerance of their column's root sum of squares of the terms. Cross-entropy:
-// probabilities within kFp32Tolerance relative to themselves (floor FLT_MIN), the mean loss
-// within kFp32Tolerance relative, dlogits bit for bit (one product of one difference, rounded
-// once). 16-bit outputs may also differ by one ulp of their type (each side rounds once).
+// The row kernels, emulated (layer norm, softmax cross-entropy, attention's softmax) against the
+// CPU backend or the closed form in double, for each storage type and awkward row shapes.
+// Tolerances: the GPU tests' (doc/gpu.md, "Tolerances of the GPU tests").
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -1,15 +1,6 @@
-// The activation-shaped kernels, emulated, against the CPU backend's ops on the same inputs, for
-// each storage type their launchers take: global average pooling (pool.cu) and channel scaling
-// (channel_scale.cu), the ViT token embedding and class row (token_embedding.cu), NCHW -> NHWC
-// (layout.cu), the loader's pixel normalization (normalize.cu), and the 16-bit GEMM helpers
-// (gemm_kernels.cu): the bias addition (against ops::add_forward on the broadcast bias), the
-// weight permutation (against its closed form; the CPU backend has no such op) and the bias
-// gradient's column sums (against ops::linear_backward's db). Tolerances are the GPU tests'
-// (tests/cuda/test_pool.cpp, test_half_storage.cpp, test_token_embedding.cpp, test_linear.cpp,
-// test_staging.cpp): copies, one float operation per element and sums in the CPU's order are
-// bitwise; double sums in another order are within 1e-5 (plus one ulp of a 16-bit output) or,
-// for the bias gradient, storage_parity.hpp's 4 n u sum|dy|. The one mul+add (accumulating pool
-// backward) is bitwise too: both sides contract it alike (CMakeLists.txt).
+// The activation-shaped kernels, emulated (pooling, channel scaling, token embedding, layout,
+// pixel normalization, the 16-bit GEMM helpers), against the CPU backend's ops on the same
+// inputs, per storage type. Tolerances: doc/gpu.md, "Tolerances of the GPU tests".
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -185,7 +176,7 @@ template <class T>
 class EmulatedTensorNormalize : public ::testing::Test {};
 TYPED_TEST_SUITE(EmulatedTensorNormalize, test::StorageTypes);
 
-// data::normalize_pixel on both sides, rounded once to T: bit for bit (test_staging.cpp).
+// normalize_pixel on both sides, rounded once to T: bit for bit (test_staging.cpp).
 TYPED_TEST(EmulatedTensorNormalize, MatchesTheCpuBackendBitwise) {
   using T = TypeParam;
   for (const Shape& shape : {Shape{1, 1, 1, 3}, Shape{2, 17, 13, 3}}) {

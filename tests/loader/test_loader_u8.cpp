@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "swag/core/allocator.hpp"
+#include "swag/core/pixel_normalize.hpp"
 #include "swag/data/augment.hpp"
 #include "swag/data/dataset_index.hpp"
 #include "swag/data/jpeg_codec.hpp"
 #include "swag/data/loader.hpp"
-#include "swag/data/pixel_normalize.hpp"
 #include "swag/data/shard_writer.hpp"
 #include "swag/ops/normalize.hpp"
 #include "swag/train/host_staging.hpp"

@@ -1,18 +1,6 @@
 // Shared helpers of the op tests: random tensors, double copies, central differences, the two
-// accuracy criteria, and the bound of the 16-bit activations (storage_test_util.hpp holds the
-// 16-bit helpers shared with tests/cuda and tests/train).
-//
-// Every check compares the float op with an independent double-precision reference evaluated on
-// the very same (float) inputs, so the only difference is the op's float rounding:
-//  - Sums of products (convolution, linear, pooling) are held to the classical worst-case bound
-//    of a k-term float sum, |fl(s) - s| <= gamma_k * sum|terms| with gamma_k = k u / (1 - k u)
-//    and u = 2^-24 (Higham, "Accuracy and Stability of Numerical Algorithms", eq. 3.5). It holds
-//    for any summation order, blocking or threading, and sum|terms| comes from the reference run
-//    on absolute values.
-//  - Gradients are checked against central differences of L = sum(r * f(inputs)) for a random
-//    projection r, with f the double reference (itself checked against the op's forward). For
-//    ops linear in each argument the difference quotient is exact for any step; for smooth ops
-//    a step of 1e-6 leaves a truncation error of order 1e-12.
+// accuracy criteria and the 16-bit activations' bound (storage_test_util.hpp: the 16-bit
+// helpers). The criteria are derived in doc/engine.md, "How the op tests judge accuracy".
 #pragma once
 #include <gtest/gtest.h>
 

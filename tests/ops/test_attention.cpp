@@ -1,21 +1,6 @@
-// Scaled dot-product attention and the self-attention composite (fused input projection,
-// attention, output projection) against double references; gradients against central
-// differences; and attention logits of magnitude 1e4, where a softmax without the max shift
-// overflows.
-//
-// bf16 and f16 activations (op_test_util.hpp, expect_storage_bound): forward and backward are
-// bitwise the fp32 op on the widened inputs with each output rounded once, and the forward is
-// within a derived bound of the fp32 op on the inputs before rounding. With u_s the storage type's
-// unit roundoff, u = 2^-24, s = 1 / sqrt(hd), R the inputs' range and eta = 2^-24 for f16
-// (subnormals), 0 for bf16, the logit error is at most
-//     a_ij = s (2 u_s + 4 u_s^2 + 4 hd u) (|Q||K|ᵀ)_ij + 2 u |S_ij - max_k S_ik| + s hd R eta
-// (rounded Q and K, both fp32 sums, both sides' z - max); a softmax turns logit errors e into
-// relative errors e_j - sum_k P_ik e_k, so with rel_i = expm1(2 max_j a_ij) + (T + 16) u (the
-// second term both sides' exponentials and sums, as in tests/cuda/test_attention.cpp)
-//     probs    |dP_ij| <= (rel_i + u_s (1 + rel_i)) P_ij + eta / 2
-//     context  |dO_ic| <= (rel_i (1 + u_s) + 2 u_s + 4 u_s^2 + 4 T u) (P |V|)_ic + eta
-// (rounded V and the rounded output). The composites pass the storage type through: the
-// self-attention with a 16-bit cache is bitwise its ops run one after the other.
+// Scaled dot-product attention and the self-attention composite against double references,
+// gradients against central differences, logits of 1e4 (the softmax's max shift), and 16-bit
+// activations within a derived bound (doc/engine.md, "How the op tests judge accuracy").
 #include <cmath>
 #include <string>
 

@@ -3,9 +3,11 @@
 // the schema does not know, or a value outside its rule, is an error that names it.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -46,6 +48,10 @@ std::string rule_violation(const ConfigRule& rule, const ConfigValue& value);
 
 using ConfigSchema = std::vector<ConfigKey>;
 
+// Every key as Markdown table rows (| key | type | default | range | help |), keys sorted: what
+// `swag check-config --describe` prints and doc/config.md holds.
+std::string describe_schema(const ConfigSchema& schema);
+
 class Config {
  public:
   explicit Config(const ConfigSchema& schema);
@@ -56,6 +62,7 @@ class Config {
   void set(const std::string& key, const ConfigValue& value, const std::string& origin);
   void apply_override(const std::string& assignment);  // "section.key=value"
 
+  const ConfigValue& value(const std::string& key) const;
   std::int64_t get_int(const std::string& key) const;
   double get_float(const std::string& key) const;
   bool get_bool(const std::string& key) const;
@@ -67,7 +74,6 @@ class Config {
   std::uint64_t hash() const;
 
  private:
-  const ConfigValue& lookup(const std::string& key) const;
   // Assigns after the rule's check; origin names the file:line or override in the message.
   void assign(std::map<std::string, ConfigValue>::iterator it, const ConfigValue& value,
               const std::string& origin);
@@ -75,4 +81,51 @@ class Config {
   std::map<std::string, ConfigRule> rules_;
 };
 
+// A typed deck: a struct whose fields are named as its keys ("data.workers" is
+// deck.data.workers), and its schema, each key once: SWAG_DECK_KEY(Deck, data.workers, 2,
+// "help", rule::at_least(1)). Adding a key is that line and the field.
+template <class Deck>
+struct DeckKey {
+  ConfigKey key;
+  std::function<void(Deck&, const ConfigValue&)> assign;
+};
+
+template <class Deck>
+class DeckSchema {
+ public:
+  explicit DeckSchema(std::vector<DeckKey<Deck>> keys) : keys_(std::move(keys)) {
+    for (const auto& k : keys_) config_.push_back(k.key);
+  }
+  const ConfigSchema& config_schema() const { return config_; }
+  // The deck's fields from a loaded (so already validated) Config of this schema.
+  Deck parse(const Config& config) const {
+    Deck deck;
+    for (const auto& k : keys_) k.assign(deck, config.value(k.key.name));
+    return deck;
+  }
+
+ private:
+  std::vector<DeckKey<Deck>> keys_;
+  ConfigSchema config_;
+};
+
+// The key `name` of field get(deck), whose type (std::int64_t, double, bool or std::string) is
+// the value's.
+template <class Deck, class Get>
+DeckKey<Deck> deck_key(std::string name, Get get,
+                       std::remove_reference_t<std::invoke_result_t<Get, Deck&>> default_value,
+                       std::string help, ConfigRule rule = {}) {
+  using Field = decltype(default_value);
+  static_assert(std::is_same_v<Field, std::int64_t> || std::is_same_v<Field, double> ||
+                    std::is_same_v<Field, bool> || std::is_same_v<Field, std::string>,
+                "a deck field is std::int64_t, double, bool or std::string");
+  return {
+      {std::move(name), ConfigValue(std::move(default_value)), std::move(help), std::move(rule)},
+      [get](Deck& deck, const ConfigValue& v) { get(deck) = std::get<Field>(v); }};
+}
+
 }  // namespace swag
+
+#define SWAG_DECK_KEY(Deck, path, ...) \
+  ::swag::deck_key<Deck>(              \
+      #path, [](Deck & d) -> auto& { return d.path; }, __VA_ARGS__)

@@ -27,7 +27,7 @@ CropBox center_square_box(int height, int width);
 // Greyscale images are replicated to three channels.
 void crop_resize(const Image& image, const CropBox& box, int side, bool flip, std::uint8_t* out);
 
-// crop_resize, then ((pixel / 255) - mean) / std per channel (data::normalize_pixel, the formula
+// crop_resize, then ((pixel / 255) - mean) / std per channel (normalize_pixel, the formula
 // that ops::normalize_images applies to crop_resize's bytes) as NHWC float into out.
 void crop_resize_normalize(const Image& image, const CropBox& box, int side, bool flip, float* out);
 

@@ -1,20 +1,6 @@
-// The paper's resampling (DESIGN §4, paper §3.1 and App. A). f(h) is the number of images
-// carrying class h. An image's importance is I_i = max over its classes of f(h)^(-1/2). A class
-// is head when f(h) >= head_threshold; an image is tail when it carries any tail class, head
-// otherwise. Of the samples at positions [0, n) of an epoch, floor(n*alpha) come from head
-// images and the rest from tail images, each drawn with replacement with p proportional to I_i.
-//
-// Both depend only on the image's rarest class (sampler_buckets.hpp): the images whose rarest
-// class is c form bucket c, all of importance f(c)^(-1/2), all head or all tail. A draw picks a
-// bucket of its group with probability |bucket| f(c)^(-1/2) / (sum over the group), through an
-// alias table over the group's buckets, then an image of the bucket uniformly: exactly the
-// per-image distribution above, with O(classes) private memory (the bucket membership is a
-// memory-mapped file).
-//
-// Sample g of epoch e is a pure function of (seed, e, g): two Philox4x32-10 blocks with counter
-// (g, e, tag) and key seed, one for the bucket and one for the image inside it. Every rank count
-// and every restart point therefore sees the same global stream; rank r of W takes positions
-// r, r+W, r+2W, ... (rank_share).
+// The paper's resampling (§3.1, App. A): a share alpha of the samples from head images, the rest
+// from tail images, each drawn with p proportional to f(h)^(-1/2) of its rarest class h, through
+// an alias table over buckets. Derivation: doc/engine.md, "The resampling sampler".
 #pragma once
 #include <cstdint>
 #include <vector>

@@ -1,13 +1,6 @@
-// The resampling sampler's buckets (D/buckets.h5, doc/formats.md). An image's importance
-// max f(h)^(-1/2) is f(c)^(-1/2) for its rarest class c (fewest images, ties to the smallest
-// id), and it is a tail image exactly when f(c) is below the head threshold. So the images whose
-// rarest class is c, bucket c, are alike to the sampler, whatever the threshold: drawing a
-// bucket with probability proportional to its total importance, then an image uniformly inside
-// it, is the paper's distribution.
-//
-// The file holds every image's global index (index order: shard by shard) sorted by bucket,
-// ascending inside a bucket, plus the buckets' offsets. Ranks memory-map it, so the ranks of a
-// node share its pages through the page cache and each keeps only O(classes) privately.
+// The resampling sampler's buckets (D/buckets.h5, doc/formats.md): every image's index sorted by
+// its rarest class, memory-mapped by the ranks. Why buckets give the paper's distribution:
+// doc/engine.md, "The resampling sampler".
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -1,15 +1,7 @@
-// The arithmetic of the GPU's GEMM-like ops (convolutions, linear layers, the attention products),
-// for the whole process, without changing what tensors hold: activations, weights and gradients
-// stay float32 in memory, and only the products inside cuDNN and cuBLASLt may be rounded to a
-// narrower format (as PyTorch's allow_tf32 flags do). Accumulation is fp32 in every mode.
-//   fp32  exact fp32 products on CUDA cores (the default; the GPU-vs-CPU tests' arithmetic)
-//   tf32  TF32 tensor cores: inputs rounded to 10 explicit mantissa bits (unit roundoff 2^-11)
-//   bf16  linear and attention: bf16 tensor cores (7 explicit mantissa bits, 2^-8), cuBLASLt's
-//         CUBLAS_COMPUTE_32F_FAST_16BF, which may also pick TF32 kernels; convolutions: TF32,
-//         since cuDNN's only other conversion of fp32 data is to IEEE half, whose range (6e-5 to
-//         65504) needs loss scaling, which swag does not do
-// Everything else (element-wise ops, norms, softmax, reductions, optimizer) is fp32 in every
-// mode. The CPU backend always computes in fp32.
+// The arithmetic of the GPU's GEMM-like ops (convolutions, linear layers, attention products),
+// for the whole process: fp32, tf32 or bf16 products with fp32 accumulation, tensors staying
+// fp32 in memory; everything else is fp32 in every mode. The table: doc/engine.md, "GPU math
+// modes".
 #pragma once
 #include <string_view>
 

@@ -5,7 +5,7 @@
 
 namespace swag::ops {
 
-// images = data::normalize_pixel(pixels) per channel: pixels u8 [N, H, W, 3] (what
+// images = normalize_pixel(pixels) per channel: pixels u8 [N, H, W, 3] (what
 // data::Loader writes into a u8 batch), images f32, bf16 or f16 of the same shape on the same
 // device. On either backend the result is, bit for bit, the f32 batch that the loader writes,
 // rounded once to the images' type.

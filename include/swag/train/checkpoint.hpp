@@ -1,13 +1,6 @@
-// Checkpoints that survive anything (doc/checkpoints.md). A checkpoint is a weights file
-// (doc/formats.md) plus the optimizer state and the run's position, with a SHA-256 over all of
-// it, every root attribute included.
-//
-// Protocol, collective over all ranks: the ranks agree on the step; rank 0 refuses non-finite
-// weights, writes <run>/checkpoints/step-%08d.h5 under a temporary name, fsyncs it, reads it
-// back and verifies the checksum, renames it into place and only then rewrites `latest`;
-// retention keeps the one just written and the keep_last - 1 before it, and keep_every steps.
-// On start, the newest checkpoint that verifies and fits the run is loaded; a damaged one is
-// moved aside (*.damaged); none usable is an error unless the run may start over.
+// Checkpoints that survive anything: the weights (doc/formats.md), the optimizer state and the
+// run's position under one SHA-256, written, verified and renamed collectively; the newest valid
+// one resumes a run. The protocol and retention: doc/checkpoints.md.
 #pragma once
 #include <cstdint>
 #include <map>

@@ -4,6 +4,7 @@
 // A rank takes GPU (its index among the ranks of its node) mod (the GPUs the node shows), so
 // `srun --ntasks-per-node=8 --gpus-per-node=8` gives each rank its own GPU.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -12,6 +13,17 @@
 #include "swag/dist/communicator.hpp"
 
 namespace swag::train {
+
+// A training deck's [run] keys that choose the device and the numerics (with_device_keys).
+struct DeviceKeys {
+  std::string device, math, precision;
+  bool recompute_activations = false, deterministic = true;
+};
+// A training deck's [run] section.
+struct RunKeys : DeviceKeys {
+  std::string dir;
+  std::int64_t seed = 0, stop_at_step = 0;
+};
 
 // Where the choice came from, for the error messages: the deck (run.device, run.math; exit 3)
 // or the command line (--device, --math; exit 2).
@@ -33,7 +45,7 @@ class DeviceScope {
   // A training deck's choice: run.device and run.math as above, and run.deterministic: on a
   // GPU, whether its convolutions keep to deterministic algorithms (ops::set_gpu_deterministic);
   // the CPU is deterministic either way.
-  DeviceScope(const Config& deck, const dist::Communicator& comm);
+  DeviceScope(const DeviceKeys& deck, const dist::Communicator& comm);
   Device device() const { return device_; }
 
  private:
@@ -50,11 +62,31 @@ class DeviceScope {
 void report_cpus(const dist::Communicator& comm, int loader_workers,
                  const std::string& workers_key);
 
-// A training deck's schema (pre-training, fine-tuning): `keys`, and the keys that choose the
-// device and the numerics, those DeviceScope(deck, comm) and deck_precision read, and
-// run.recompute_activations.
-ConfigSchema with_device_keys(ConfigSchema keys);
+// A training deck's schema (pre-training, fine-tuning): `keys`, and the DeviceKeys, which
+// DeviceScope(deck, comm) and deck_precision read. Deck::run is a RunKeys.
+template <class Deck>
+std::vector<DeckKey<Deck>> with_device_keys(std::vector<DeckKey<Deck>> keys) {
+  keys.insert(
+      keys.end(),
+      {
+          SWAG_DECK_KEY(Deck, run.device, "cpu",
+                        "cpu, or cuda: one GPU per rank (the cuda preset)"),
+          SWAG_DECK_KEY(Deck, run.math, "fp32",
+                        "GPU products of convolutions, linear layers, attention: fp32, tf32 or "
+                        "bf16"),
+          SWAG_DECK_KEY(Deck, run.precision, "fp32",
+                        "activation storage: fp32, bf16 or fp16 (fp32 master weights; "
+                        "doc/mixed_precision.md)"),
+          SWAG_DECK_KEY(Deck, run.recompute_activations, false,
+                        "keep only each block's output; backward recomputes the rest "
+                        "(doc/memory.md)"),
+          SWAG_DECK_KEY(Deck, run.deterministic, true,
+                        "GPU: deterministic cuDNN convolutions only (a resumed run is bitwise an "
+                        "uninterrupted one); false: any, in cuDNN's order (doc/gpu.md)"),
+      });
+  return keys;
+}
 // run.precision of a training deck, checked against its run.math (parse_precision).
-DType deck_precision(const Config& deck);
+DType deck_precision(const DeviceKeys& deck);
 
 }  // namespace swag::train

@@ -7,14 +7,9 @@
 #pragma once
 #include "swag/core/config.hpp"
 #include "swag/dist/communicator.hpp"
+#include "swag/train/finetune_config.hpp"
 
 namespace swag::train {
-
-const ConfigSchema& finetune_schema();
-
-// The paper's step count for N labelled training images: 500 up to 20k, 10k up to 500k, else
-// 20k.
-std::int64_t finetune_steps_for(std::int64_t labelled_images);
 
 void finetune(const Config& config, const dist::Communicator& comm);
 

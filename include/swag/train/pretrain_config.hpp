@@ -1,18 +1,61 @@
-// The keys of a pre-training input deck (inputs/pretrain/*.toml), with defaults from the
-// paper's RegNetY recipe (§3.2). `swag check-config` validates a deck against them.
+// A pre-training input deck (inputs/pretrain/*.toml): its keys, with defaults from the paper's
+// RegNetY recipe (§3.2), and the typed deck the trainer reads. doc/config.md lists them all.
 #pragma once
+#include <cstdint>
+#include <string>
+
 #include "swag/core/config.hpp"
-#include "swag/data/loader.hpp"
+#include "swag/train/device_scope.hpp"
 
 namespace swag::train {
 
-const ConfigSchema& pretrain_schema();
+struct PretrainDeck {
+  RunKeys run;
+  struct {
+    std::string name;
+    std::int64_t resolution = 0, num_classes = 0;
+    bool pre_logits = false;
+  } model;
+  struct {
+    bool sync = false;
+    std::int64_t sync_group = 0;
+  } bn;
+  struct {
+    std::string source, dir;
+    std::int64_t workers = 0, prefetch = 0, max_open_shards = 0, head_threshold = 0;
+    double alpha = 0, max_bad_fraction = 0;
+    bool verify_shards = false;
+  } data;
+  struct {
+    std::int64_t global = 0;
+  } batch;
+  struct {
+    std::int64_t steps = 0;
+    double warmup_fraction = 0;
+  } schedule;
+  struct {
+    std::string name;
+    double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, weight_decay = 0, clip_grad_norm = 0;
+    std::int64_t reference_batch = 0;
+  } optim;
+  struct {
+    std::string on_nonfinite;
+    double loss_scale = 0;
+    std::int64_t inject_nan_at_step = 0;
+  } numerics;
+  struct {
+    std::int64_t every = 0, keep_last = 0, keep_every = 0;
+    bool restart_if_none_valid = false;
+  } checkpoint;
+  struct {
+    std::int64_t every = 0;
+  } log;
+};
 
-// The data checks of both training decks, appended to `keys`: data.max_bad_fraction (the share
-// of the dataset's images that may be corrupt, each skipped and replaced, before a rank stops
-// the job) and data.verify_shards (each shard's SHA-256 against index.json on first open).
-ConfigSchema with_data_check_keys(ConfigSchema keys);
-// The loader options those keys set.
-void set_data_checks(const Config& c, data::LoaderOptions& o);
+const DeckSchema<PretrainDeck>& pretrain_deck_schema();
+const ConfigSchema& pretrain_schema();
+// The typed deck of a loaded Config, checked beyond each key's rule (numerics.loss_scale a power
+// of two; exit 3).
+PretrainDeck pretrain_deck(const Config& config);
 
 }  // namespace swag::train

@@ -25,6 +25,11 @@ class Metrics {
 // as the same deck, and the deck's hash (Config::hash, of the deck itself) does not change.
 void write_run_config(const std::string& run_dir, const std::string& toml);
 
+// <run_dir>/results.json (rank 0 calls it): `results`, then the loop's "summary" and the
+// "provenance" (train/provenance.hpp).
+void write_results(const std::string& run_dir, nlohmann::ordered_json results,
+                   const nlohmann::ordered_json& summary);
+
 // Seconds as h:mm:ss ("0:01:32", "27:46:40"); negative or non-finite as "?".
 std::string format_duration(double seconds);
 

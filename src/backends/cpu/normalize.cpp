@@ -1,9 +1,9 @@
-// ops::normalize_images on the host: data::normalize_pixel per byte, rounded once to the
+// ops::normalize_images on the host: normalize_pixel per byte, rounded once to the
 // images' storage type T (float, bf16, f16), in parallel over images.
 #include "host_parallel.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
 #include "swag/core/float_types.hpp"
-#include "swag/data/pixel_normalize.hpp"
+#include "swag/core/pixel_normalize.hpp"
 
 namespace swag::cpu {
 
@@ -17,7 +17,7 @@ void normalize_images(const Tensor& pixels, Tensor& images) {
       const std::uint8_t* src = in + i * per_image;
       T* dst = out + i * per_image;
       for (std::int64_t k = 0; k < per_image; k += 3)
-        for (int c = 0; c < 3; ++c) dst[k + c] = store_as<T>(data::normalize_pixel(src[k + c], c));
+        for (int c = 0; c < 3; ++c) dst[k + c] = store_as<T>(normalize_pixel(src[k + c], c));
     });
   });
 }

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "host_parallel.hpp"
-#include "swag/backends/cpu/cpu_optimizer.hpp"
+#include "swag/backends/cpu/cpu_ops.hpp"
 
 namespace swag::cpu {
 

@@ -1,33 +1,6 @@
-// Scaled dot-product attention on the GPU: the four products of each pass are cuBLASLt
-// strided-batched GEMMs on views of the fused qkv tensor, the softmax and its backward the row
-// kernels of attention.cu. The algorithm is the CPU backend's (src/backends/cpu/attention.cpp).
-//
-// cuBLASLt is column-major: the bytes of a row-major [r, c] matrix with row stride ld are its
-// transpose as a column-major c x r matrix with leading dimension ld. Per sample b and head h,
-// Q, K, V are row-major [T, hd] with row stride 3D inside qkv (hd = D / H); as column-major
-// hd x T matrices Qc, Kc, Vc they are the transposes. Writing Pc = Pᵀ (the probabilities' bytes,
-// T x T) and dOc = dOᵀ (hd x T, stride D), each GEMM computes the transpose of the row-major
-// result, which is that result's bytes:
-//   forward   Sᵀ  = s Kcᵀ Qc      (T x T)       then P = softmax(S) by rows
-//             Oᵀ  = Vc Pc         (hd x T)
-//   backward  dVᵀ = dOc Pcᵀ       (hd x T)
-//             dPᵀ = Vcᵀ dOc       (T x T)       then dS = P * (dP - rowsum(P * dP))
-//             dQᵀ = s Kc dSc      (hd x T)
-//             dKᵀ = s Qc dScᵀ     (hd x T)
-// with s = 1 / sqrt(hd). One call per head covers the batch: with h fixed, the sample stride is
-// uniform in every operand (T*3D in qkv, H*T*T in probs, T*D in context).
-//
-// Numerics: fp32 accumulation. fp32 data has its products in the context's math mode as in
-// linear.cpp: CUBLAS_COMPUTE_32F in fp32 mode (no TF32), for parity with the CPU backend;
-// CUBLAS_COMPUTE_32F_FAST_TF32 in tf32; CUBLAS_COMPUTE_32F_FAST_16BF in bf16. bf16 and f16
-// activations (doc/mixed_precision.md) go to 16-bit tensor cores with CUBLAS_COMPUTE_32F in any
-// mode; the logits S and dP are then written in fp32 to scratch at the start of the context's
-// workspace (the GEMMs' own workspace after it), the softmax kernels read them and round P and
-// dS once to the storage type, and the products that read P and dS take those 16-bit values
-// (the CPU backend keeps them in fp32: a difference of one 16-bit rounding of P and of dS).
-// The softmax arithmetic is fp32 in every mode. cuBLASLt's result
-// for a given algorithm, shape and GPU is bitwise reproducible (its split-K reductions keep a
-// fixed order), and the algorithm is chosen once per shape.
+// Scaled dot-product attention on the GPU: cuBLASLt strided-batched GEMMs on views of the fused
+// qkv tensor, the softmax and its backward in attention.cu; the CPU backend's algorithm.
+// The GEMMs' layouts and numerics: doc/gpu.md, "The CUDA backend's GEMM-like ops".
 #include <cmath>
 #include <cstddef>
 #include <cstdint>

@@ -1,14 +1,6 @@
 // Batch normalization over the rows of a [rows, C] (NHWC) activation, with the optional fused
-// ReLU: the CPU backend's algorithm (src/backends/cpu/batchnorm.cpp), step for step.
-//
-// Per-channel sums are taken in double, deterministically: the rows are cut into `slabs` whose
-// number depends on the row count only; a block of 32 x 8 threads sums 32 channels of one slab
-// (each thread every 8th row, in row order; then a fixed tree over the 8), and one thread per
-// channel adds the slab partials in slab order into 2C per-channel sums. No atomics: the same
-// inputs give the same bits. Sync BN sums those over the ranks in place between the two stages
-// (batchnorm_kernels.hpp), as the CPU backend does. The per-channel arithmetic after the sums is
-// the CPU's, in the same precision. Activations of storage type T are loaded to float and each
-// output is rounded once to T (core/float16.hpp), as on the CPU.
+// ReLU: the CPU backend's algorithm step for step, per-channel sums in double without atomics.
+// How the sums are ordered: doc/gpu.md, "The CUDA backend's reductions".
 #include "batchnorm_kernels.hpp"
 #include "launch.cuh"
 #include "swag/core/float16.hpp"

@@ -1,36 +1,6 @@
-// 2-D convolution through cuDNN's convolution API.
-//
-// Layouts: activations are NHWC. cuDNN's NHWC kernels expect the filter in the same layout
-// (KRSC = OHWI), as PyTorch and TensorFlow give it for channels-last data, so OIHW weights are
-// transposed (cudnnTransformTensor) into the workspace before use and weight gradients
-// transposed back. For 1x1 kernels, or one input channel per group, OIHW and OHWI are the same
-// bytes and no transpose happens.
-//
-// Numerics: only deterministic algorithms, so that a resumed run repeats an uninterrupted one
-// (unless the context allows others: ops::set_gpu_deterministic), in the context's math mode
-// (swag/ops/math_mode.hpp):
-//   fp32  CUDNN_FMA_MATH: fp32 products on CUDA cores (the default math type would let cuDNN use
-//         TF32 tensor cores on Ampere and later)
-//   tf32  CUDNN_TENSOR_OP_MATH: for fp32 data, TF32 tensor cores (10-bit mantissa products, fp32
-//         accumulation)
-//   bf16  the same as tf32. cuDNN 9's legacy API has no bf16 conversion for fp32 data: its other
-//         tensor-op math type, CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION, down-converts fp32 to IEEE
-//         half (the header only names it; what it does is in NVIDIA's cudnnMathType_t docs), whose
-//         range (6e-5 to 65504) would need loss scaling; TF32 keeps fp32's exponent range.
-// Each pass runs the first deterministic tensor-op algorithm cuDNN ranks for it, or, for a shape
-// without one (depthwise, few channels per group), a CUDA-core one, with its convolution
-// descriptor at that algorithm's math type, as cuDNN asks; an algorithm cuDNN refuses on its first
-// execution gives way to the next (conv_algorithms.hpp).
-//
-// bf16 and f16 activations (doc/mixed_precision.md): x, w, b, y, dy, dx are CUDNN_DATA_BFLOAT16
-// or CUDNN_DATA_HALF tensors with an fp32 convolution compute type (fp32 accumulation), picked as
-// tf32 picks (16-bit tensor cores), whatever the math mode. y is rounded once from the fp32
-// accumulator; a bias is added in a second pass (the legacy API has no fused bias for these
-// algorithms) that rounds again. cuDNN's filter gradient has the filter's type, so dw goes
-// through a 16-bit scratch (one rounding) and is widened into the fp32 gradient; db is a column
-// sum of dy in double (bias_gradient). The bias addition and the weight layout transforms are
-// kernels of our own (gemm_kernels.cu) for 16 bits, cuDNN's for f32. Plans are cached per shape,
-// math mode, storage type and determinism.
+// 2-D convolution through cuDNN: NHWC activations with OIHW weights transposed to OHWI in the
+// workspace, deterministic algorithms in the context's math mode, plans cached per shape.
+// Layouts, math modes and 16-bit storage: doc/gpu.md, "The CUDA backend's GEMM-like ops".
 #include <algorithm>
 #include <climits>
 #include <memory>

@@ -1,13 +1,6 @@
-// cuDNN's algorithms for one pass of one convolution shape (conv2d.cpp): the deterministic ones
-// (or, unless the context asks for determinism, all of them), in the order we prefer them (by
-// math type, each type in cuDNN's order: rank(), below), and which of them the pass runs.
-//
-// cudnnGet*_v7 ranks algorithms by heuristics without running them, so its SUCCESS does not
-// promise that an execution is accepted. A pass therefore keeps every deterministic candidate:
-// if cuDNN refuses the current one on its first execution (a bad-parameter or not-supported
-// status), the op runs again with the next (accepted(), below). The order depends only on the
-// shape, math mode, determinism, GPU and cuDNN, so every run makes the same choice; once an
-// execution has been accepted, the choice is final and a later refusal is an error.
+// cuDNN's algorithms for one pass of one convolution shape (conv2d.cpp), in the order we prefer
+// them, and which one the pass runs: the next when cuDNN refuses one on its first execution
+// (doc/gpu.md, "The CUDA backend's GEMM-like ops").
 #pragma once
 #include <cudnn.h>
 

@@ -1,13 +1,6 @@
-// The cuBLASLt plumbing of linear.cpp and attention.cpp: one GEMM's key (shape, strides,
-// alignments, math mode), its plan (descriptors and the algorithm the heuristic picks, built once
-// per key) and the call. Internal to the CUDA backend; each op keeps its own plan cache.
-//
-// Numerics: fp32 accumulation always. With fp32 operands (ab_type CUDA_R_32F) the products are in
-// the key's math mode: CUBLAS_COMPUTE_32F in fp32 (no TF32), CUBLAS_COMPUTE_32F_FAST_TF32 in
-// tf32, CUBLAS_COMPUTE_32F_FAST_16BF in bf16. With 16-bit operands (CUDA_R_16BF, CUDA_R_16F:
-// bf16 or f16 activations, doc/mixed_precision.md) it is CUBLAS_COMPUTE_32F, 16-bit tensor cores
-// with fp32 accumulation, whatever the math mode (the key's math is then fp32); D is 16-bit or
-// fp32 (d_type), the scale type fp32.
+// The cuBLASLt plumbing of linear.cpp and attention.cpp: one GEMM's key, its plan (built once
+// per key) and the call; each op keeps its own plan cache. Numerics: doc/gpu.md, "The CUDA
+// backend's GEMM-like ops".
 #pragma once
 #include <cublasLt.h>
 

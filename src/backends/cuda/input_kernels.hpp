@@ -8,7 +8,7 @@
 
 namespace swag::cuda::kernels {
 
-// images[i] = data::normalize_pixel(pixels[i], i % 3) rounded once to T (float, bf16 or f16;
+// images[i] = normalize_pixel(pixels[i], i % 3) rounded once to T (float, bf16 or f16;
 // instantiated for the three in normalize.cu) for n bytes of NHWC RGB pixels.
 template <class T>
 void normalize_images(const std::uint8_t* pixels, T* images, std::int64_t n);

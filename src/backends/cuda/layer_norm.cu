@@ -1,15 +1,6 @@
-// Layer normalization over the rows of a [rows, n] activation, the CPU backend's arithmetic
-// (src/backends/cpu/layer_norm.cpp) step for step: two passes per row for the statistics (mean,
-// then the mean square of x - mean, each a sum of floats taken in double), the output through
-// ops/element_math.hpp, and the backward's per-row means of dy * gamma and dy * gamma * xhat in
-// double. Only the order of the row sums differs from the CPU's (there, 16 float lanes).
-//
-// One warp per row (row_reduce.cuh). dgamma and dbeta are column sums over the rows, in double,
-// deterministically as batchnorm.cu's: the rows are cut into slabs whose number depends on the row
-// count only, a 32 x 8 block sums 32 features of one slab (each thread every 8th row, in order,
-// then a fixed tree over the 8), and one thread per feature adds the slab partials in slab order.
-//
-// x and dy of storage type T are loaded to float, y and dx rounded once to T, as on the CPU.
+// Layer normalization over the rows of a [rows, n] activation, the CPU backend's arithmetic step
+// for step, one warp per row; dgamma and dbeta deterministic column sums in double.
+// How the sums are ordered: doc/gpu.md, "The CUDA backend's reductions".
 #include "layer_norm_kernels.hpp"
 #include "row_reduce.cuh"
 #include "swag/core/float16.hpp"

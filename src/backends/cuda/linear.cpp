@@ -1,23 +1,6 @@
-// Fully connected layer through cuBLASLt.
-//
-// cuBLASLt is column-major and our tensors row-major: the bytes of a row-major [r, c] matrix are
-// its transpose as a column-major c x r one. For x [M, K], w [N, K], y [M, N] the buffers hold
-// Xc = X^T (K x M), Wc = W^T (K x N) and dYc = dY^T (N x M), so each pass computes the
-// transpose of its result, which is the row-major result itself:
-//   forward      Y^T  = Wc^T Xc    (N x M)
-//   input grad   dX^T = Wc dYc     (K x M)
-//   weight grad  dW^T = Xc dYc^T   (K x N)
-// The bias rides on the forward GEMM's epilogue (one value per row of Y^T); its gradient is a
-// column sum of dY.
-//
-// Numerics: fp32 accumulation. fp32 data has its products in the context's math mode
-// (swag/ops/math_mode.hpp): CUBLAS_COMPUTE_32F in fp32 mode (no TF32: parity with the CPU
-// backend), CUBLAS_COMPUTE_32F_FAST_TF32 in tf32, CUBLAS_COMPUTE_32F_FAST_16BF in bf16 (bf16
-// tensor-core products; cuBLASLt may also pick TF32 kernels for it). bf16 and f16 activations
-// (doc/mixed_precision.md) go to 16-bit tensor cores as they are, with CUBLAS_COMPUTE_32F in any
-// math mode: y and dx are rounded once from the fp32 accumulator (the bias added before), dw is
-// written in fp32 by the same GEMM (16-bit A and B, fp32 C and D), db is a column sum in double
-// (bias_gradient). Plans are cached per shape, alignment, math mode and storage types.
+// Fully connected layer through cuBLASLt: three GEMMs on the row-major tensors read as
+// column-major transposes, the bias in the forward epilogue, plans cached per shape.
+// Layouts and numerics: doc/gpu.md, "The CUDA backend's GEMM-like ops".
 #include <cstdint>
 
 #include "cublaslt_gemm.hpp"

@@ -1,10 +1,10 @@
 // The loader's normalization of RGB bytes on the GPU, one thread per output float, through
-// data::normalize_pixel (the formula the loader and the CPU backend use). With --fmad=false and
+// normalize_pixel (the formula the loader and the CPU backend use). With --fmad=false and
 // IEEE division (nvcc's default -prec-div=true), the floats are the host's bit for bit, and so
 // are their roundings to bf16 or f16 (core/float16.hpp).
 #include "input_kernels.hpp"
 #include "launch.cuh"
-#include "swag/data/pixel_normalize.hpp"
+#include "swag/core/pixel_normalize.hpp"
 
 namespace swag::cuda::kernels {
 namespace {
@@ -14,7 +14,7 @@ struct NormalizePixels {
   const std::uint8_t* pixels;
   T* images;
   __device__ void operator()(std::int64_t i) const {
-    images[i] = store_as<T>(data::normalize_pixel(pixels[i], static_cast<int>(i % 3)));
+    images[i] = store_as<T>(normalize_pixel(pixels[i], static_cast<int>(i % 3)));
   }
 };
 

@@ -3,7 +3,7 @@
 
 #include "op_support.hpp"
 #include "optimizer_kernels.hpp"
-#include "swag/backends/cuda/cuda_optimizer.hpp"
+#include "swag/backends/cuda/cuda_ops.hpp"
 
 namespace swag::cuda {
 

@@ -1,0 +1,78 @@
+// The ops both backends implement, listed once: SWAG_BACKEND_OPS(X) expands X(return type, name,
+// parameters) per op. cpu_ops.hpp and cuda_ops.hpp declare the list in their namespaces, and
+// SWAG_BACKEND_CALL (ops/dispatch.hpp) calls both, so a backend lacking an op does not link.
+#pragma once
+#include "swag/ops/attention.hpp"
+#include "swag/ops/batchnorm.hpp"
+#include "swag/ops/conv2d.hpp"
+#include "swag/ops/layer_norm.hpp"
+#include "swag/ops/linear.hpp"
+#include "swag/ops/optimizer_update.hpp"
+
+// clang-format off
+#define SWAG_BACKEND_OPS(X)                                                                       \
+  X(void, conv2d_forward, (const ops::Conv2dDesc& d, const Tensor& x, const Tensor& w,            \
+                           const Tensor* b, Tensor& y))                                           \
+  X(void, conv2d_backward, (const ops::Conv2dDesc& d, const Tensor& x, const Tensor& w,           \
+                            const Tensor& dy, Tensor* dx, Tensor& dw, Tensor* db))                \
+  X(void, linear_forward, (const ops::LinearDesc& d, const Tensor& x, const Tensor& w,            \
+                           const Tensor* b, Tensor& y))                                           \
+  X(void, linear_backward, (const ops::LinearDesc& d, const Tensor& x, const Tensor& w,           \
+                            const Tensor& dy, Tensor* dx, Tensor& dw, Tensor* db))                \
+  X(void, batchnorm_forward_train, (const ops::BatchNormDesc& d, const Tensor& x,                 \
+                                    ops::BatchNormState& s, Tensor& y))                           \
+  X(void, batchnorm_forward_eval, (const ops::BatchNormDesc& d, const Tensor& x,                  \
+                                   const ops::BatchNormState& s, Tensor& y))                      \
+  X(void, batchnorm_forward_saved, (const ops::BatchNormDesc& d, const Tensor& x,                 \
+                                    const ops::BatchNormState& s, Tensor& y))                     \
+  X(void, batchnorm_backward, (const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,    \
+                               const ops::BatchNormState& s, Tensor& dx, Tensor& dgamma,          \
+                               Tensor& dbeta))                                                    \
+  X(void, convert, (const Tensor& src, Tensor& dst))                                              \
+  X(void, relu_forward, (const Tensor& x, Tensor& y))                                             \
+  X(void, relu_backward, (const Tensor& y, const Tensor& dy, Tensor& dx))                         \
+  X(void, sigmoid_forward, (const Tensor& x, Tensor& y))                                          \
+  X(void, sigmoid_backward, (const Tensor& y, const Tensor& dy, Tensor& dx))                      \
+  X(void, gelu_forward, (const Tensor& x, Tensor& y))                                             \
+  X(void, gelu_backward, (const Tensor& x, const Tensor& dy, Tensor& dx))                         \
+  X(void, tanh_forward, (const Tensor& x, Tensor& y))                                             \
+  X(void, tanh_backward, (const Tensor& y, const Tensor& dy, Tensor& dx))                         \
+  X(void, add_forward, (const Tensor& a, const Tensor& b, Tensor& y, bool relu))                  \
+  X(void, accumulate, (const Tensor& x, Tensor& y))                                               \
+  X(void, global_avg_pool_forward, (const Tensor& x, Tensor& y))                                  \
+  X(void, global_avg_pool_backward, (const Tensor& dy, Tensor& dx, bool accumulate))              \
+  X(void, channel_scale_forward, (const Tensor& x, const Tensor& scale, Tensor& y))               \
+  X(void, channel_scale_backward, (const Tensor& x, const Tensor& scale, const Tensor& dy,        \
+                                   Tensor& dx, Tensor& dscale))                                   \
+  X(void, layer_norm_forward, (const ops::LayerNormDesc& d, const Tensor& x, const Tensor& gamma, \
+                               const Tensor& beta, Tensor& y, Tensor& mean, Tensor& rstd))        \
+  X(void, layer_norm_backward, (const ops::LayerNormDesc& d, const Tensor& x, const Tensor& dy,   \
+                                const Tensor& gamma, const Tensor& mean, const Tensor& rstd,      \
+                                Tensor& dx, Tensor& dgamma, Tensor& dbeta))                       \
+  X(void, attention_forward, (const ops::AttentionDesc& d, const Tensor& qkv, Tensor& probs,      \
+                              Tensor& context))                                                   \
+  X(void, attention_backward, (const ops::AttentionDesc& d, const Tensor& qkv,                    \
+                               const Tensor& probs, const Tensor& dcontext, Tensor& dprobs,       \
+                               Tensor& dqkv))                                                     \
+  X(void, token_embedding_forward, (const Tensor& patches, const Tensor& class_token,             \
+                                    const Tensor& pos, Tensor& y))                                \
+  X(void, token_embedding_backward, (const Tensor& dy, Tensor& dpatches, Tensor& dclass_token,    \
+                                     Tensor& dpos))                                               \
+  X(void, class_token_output_forward, (const Tensor& x, Tensor& y))                               \
+  X(void, class_token_output_backward, (const Tensor& dy, Tensor& dx))                            \
+  X(double, softmax_cross_entropy_forward, (const Tensor& logits, const Tensor& targets,          \
+                                            Tensor& probs))                                       \
+  X(void, softmax_cross_entropy_backward, (const Tensor& probs, const Tensor& targets,            \
+                                           float scale, Tensor& dlogits))                         \
+  X(void, normalize_images, (const Tensor& pixels, Tensor& images))                               \
+  X(void, sgd_update, (const ops::SgdUpdate& u, Tensor& param, const Tensor& grad,                \
+                       Tensor& momentum_buffer))                                                  \
+  X(void, adamw_update, (const ops::AdamWUpdate& u, Tensor& param, const Tensor& grad, Tensor& m, \
+                         Tensor& v))                                                              \
+  X(double, sum_of_squares, (const Tensor& x))                                                    \
+  X(void, scale, (Tensor& x, float factor))                                                       \
+  X(void, ema_update, (Tensor& average, const Tensor& current, float keep, float take))           \
+  X(void, swap_values, (Tensor& a, Tensor& b))
+// clang-format on
+
+#define SWAG_DECLARE_BACKEND_OP(result, name, parameters) result name parameters;
