@@ -176,7 +176,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   results["head"] = d.init.head;
   results["fraction"] = d.data.fraction;
   results["labelled_images"] = subset.size();
-  if (!subset_list.empty()) results["subset_list"] = subset_list;
+  if (!d.data.subset_list.empty()) results["subset_list"] = d.data.subset_list;
   results["steps"] = state.step;
   results["world_size"] = comm.size();
   // top1, top5 and model.h5 are of these weights (EMA only where the deck turns it on)

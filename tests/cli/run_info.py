@@ -156,7 +156,7 @@ def case_pretrain_outputs(swag, source, deck, work):
     (done,) = [m for m in messages if m.startswith("pretrain: done, ")]
     d = re.fullmatch(r"pretrain: done, (\d+) steps in (\d+):(\d\d):(\d\d), ([\d.]+) images/s, "
                      r"([\d.]+)% waiting for data, (\d+) checkpoints in ([\d.]+) s "
-                     r"bad_images (\d+)", done)
+                     r"bad_images (\d+) comm_wait_s ([\d.e+-]+)", done)
     assert d, done
     assert int(d.group(1)) == 20 and int(d.group(7)) == 4, done
     assert int(d.group(9)) == 0 and s["bad_images"] == 0, (done, s)  # synthetic images
@@ -164,6 +164,9 @@ def case_pretrain_outputs(swag, source, deck, work):
     assert abs(h * 3600 + mi * 60 + se - s["seconds"]) <= 1, (done, s)
     assert abs(float(d.group(5)) - s["images_per_s"]) <= 0.05 + 1e-3 * s["images_per_s"], (done, s)
     assert abs(float(d.group(6)) - 100 * s["data_wait_fraction"]) <= 0.05, (done, s)
+    # The wait for gradient sums after backward (doc/scaling.md), in all, shown to 3 digits.
+    assert 0 <= s["comm_wait_s"] < s["seconds"], s
+    assert abs(float(d.group(10)) - s["comm_wait_s"]) <= 5e-3 * s["comm_wait_s"] + 1e-12, (done, s)
 
     # metrics.jsonl: the data wait of each window.
     records = [json.loads(l) for l in open(os.path.join(run_dir, "metrics.jsonl"))]
@@ -174,6 +177,9 @@ def case_pretrain_outputs(swag, source, deck, work):
     # before the first step) add up to the run's.
     total = sum(5 * rec["data_wait_s"] for rec in records)
     assert abs(total - s["data_wait_s"]) <= 1e-6 * s["data_wait_s"], (total, s)
+    # Likewise the gradient waits, mean per step of each window.
+    total = sum(5 * rec["comm_wait_s"] for rec in records)
+    assert abs(total - s["comm_wait_s"]) <= 1e-6 * s["comm_wait_s"] + 1e-12, (total, s)
 
     # Checkpoints: provenance attributes; verify-checkpoint still passes.
     files = checkpoint_files(run_dir)
