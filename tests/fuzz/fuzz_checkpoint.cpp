@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <string>
 
+#include "fuzz_input.hpp"
 #include "swag/core/hdf5_file.hpp"
 #include "swag/train/checkpoint.hpp"
 
@@ -19,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const std::string path = (std::filesystem::temp_directory_path() /
                                    ("swag-fuzz-checkpoint-" + std::to_string(getpid()) + ".h5"))
                                       .string();
+  const swag::fuzz::RemovedAfter file{path};
   {
     swag::Hdf5File f = swag::Hdf5File::create(path);
     const int members = in.ConsumeIntegralInRange(0, 6);

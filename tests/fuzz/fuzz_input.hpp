@@ -1,11 +1,13 @@
 // Fuzz inputs as files: the readers under test take paths, so an input is written to an
-// in-memory file (memfd) and named by its /proc/self/fd path, without touching the disk.
+// in-memory file (memfd) and named by its /proc/self/fd path, without touching the disk; the
+// HDF5 files the structure-aware targets write are removed after each input.
 #pragma once
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -28,6 +30,12 @@ class MemoryFile {
 
  private:
   int fd_;
+};
+
+// Removes a file when the input is done, whatever happened to it.
+struct RemovedAfter {
+  std::string path;
+  ~RemovedAfter() { std::remove(path.c_str()); }
 };
 
 }  // namespace swag::fuzz
