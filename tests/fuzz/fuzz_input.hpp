@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -32,10 +33,17 @@ class MemoryFile {
   int fd_;
 };
 
-// Removes a file when the input is done, whatever happened to it.
-struct RemovedAfter {
+// A scratch file of this process in the temporary folder, removed when the input is done,
+// whatever happened to it.
+struct ScratchFile {
+  explicit ScratchFile(const std::string& what)
+      : path((std::filesystem::temp_directory_path() /
+              ("swag-fuzz-" + what + "-" + std::to_string(getpid()) + ".h5"))
+                 .string()) {}
+  ~ScratchFile() { std::remove(path.c_str()); }
+  ScratchFile(const ScratchFile&) = delete;
+  ScratchFile& operator=(const ScratchFile&) = delete;
   std::string path;
-  ~RemovedAfter() { std::remove(path.c_str()); }
 };
 
 }  // namespace swag::fuzz

@@ -4,11 +4,9 @@
 // the fuzzer explores swag's checks (kinds, ranges, shapes, missing and extra tensors), not
 // libhdf5's parser. Errors are swag::Error.
 #include <fuzzer/FuzzedDataProvider.h>
-#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <string>
 
 #include "fuzz_input.hpp"
@@ -49,10 +47,8 @@ void write_tensor(FuzzedDataProvider& in, swag::Hdf5File& f, const std::string& 
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
-  static const std::string path = (std::filesystem::temp_directory_path() /
-                                   ("swag-fuzz-weights-" + std::to_string(getpid()) + ".h5"))
-                                      .string();
-  const swag::fuzz::RemovedAfter file{path};
+  const swag::fuzz::ScratchFile file("weights");
+  const std::string& path = file.path;
   const std::string name = in.ConsumeBool() ? "regnety_test" : "vit_test";
   const bool pre_logits = name == "vit_test" && in.ConsumeBool();  // a ViT layer only
   const auto reference = swag::nn::create_model(name, {1, 16, 4, pre_logits});
