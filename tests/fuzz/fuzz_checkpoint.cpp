@@ -4,21 +4,19 @@
 // swag's reading, not libhdf5's parser. verify returns why a file is damaged; it must not throw
 // or crash.
 #include <fuzzer/FuzzedDataProvider.h>
-#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <string>
 
+#include "fuzz_input.hpp"
 #include "swag/core/hdf5_file.hpp"
 #include "swag/train/checkpoint.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
-  static const std::string path = (std::filesystem::temp_directory_path() /
-                                   ("swag-fuzz-checkpoint-" + std::to_string(getpid()) + ".h5"))
-                                      .string();
+  const swag::fuzz::ScratchFile file("checkpoint");
+  const std::string& path = file.path;
   {
     swag::Hdf5File f = swag::Hdf5File::create(path);
     const int members = in.ConsumeIntegralInRange(0, 6);

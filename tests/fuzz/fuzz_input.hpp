@@ -1,11 +1,14 @@
 // Fuzz inputs as files: the readers under test take paths, so an input is written to an
-// in-memory file (memfd) and named by its /proc/self/fd path, without touching the disk.
+// in-memory file (memfd) and named by its /proc/self/fd path, without touching the disk; the
+// HDF5 files the structure-aware targets write are removed after each input.
 #pragma once
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -28,6 +31,19 @@ class MemoryFile {
 
  private:
   int fd_;
+};
+
+// A scratch file of this process in the temporary folder, removed when the input is done,
+// whatever happened to it.
+struct ScratchFile {
+  explicit ScratchFile(const std::string& what)
+      : path((std::filesystem::temp_directory_path() /
+              ("swag-fuzz-" + what + "-" + std::to_string(getpid()) + ".h5"))
+                 .string()) {}
+  ~ScratchFile() { std::remove(path.c_str()); }
+  ScratchFile(const ScratchFile&) = delete;
+  ScratchFile& operator=(const ScratchFile&) = delete;
+  std::string path;
 };
 
 }  // namespace swag::fuzz
