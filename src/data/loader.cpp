@@ -187,8 +187,9 @@ void Loader::decode(Slot& slot, std::int64_t i, ShardCache& shards) {
   // libjpeg-turbo decodes at the smallest DCT scale that keeps it at least R x R.
   const JpegHeader header = read_jpeg_header(jpeg);
   const bool train = options_.transform == Transform::train;
-  const CropBox box = train ? random_resized_crop_box(header.height, header.width, rng)
-                            : center_square_box(header.height, header.width);
+  const CropBox box =
+      train ? random_resized_crop_box(header.height, header.width, rng, options_.min_crop_scale)
+            : center_square_box(header.height, header.width);
   const bool flip = train && rng.uniform() < 0.5f;
   const ScaledDecode decoded =
       decode_jpeg_for_crop(jpeg, box, options_.resolution, options_.dct_scaling);

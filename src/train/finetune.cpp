@@ -123,6 +123,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   o.local_batch = local;
   o.rank = comm.rank();
   o.resolution = static_cast<int>(c.get_int("model.resolution"));
+  o.min_crop_scale = c.get_float("data.min_crop_scale");
   o.workers = static_cast<int>(c.get_int("data.workers"));
   o.prefetch = static_cast<int>(c.get_int("data.prefetch"));
   o.seed = seed;

@@ -26,6 +26,8 @@ const ConfigSchema& finetune_schema() {
       {"data.fraction", 1.0, "share of the labelled training images used (0.01, 0.1, 1)",
        rule::share()},
       {"data.balanced", false, "take the share of every class"},
+      {"data.min_crop_scale", 0.08, "RandomResizedCrop's smallest share of the area",
+       rule::share()},
       {"data.workers", I{2}, "decoding threads per rank", rule::at_least(1)},
       {"data.prefetch", I{2}, "batches decoded ahead of the step", rule::at_least(1)},
       {"batch.global", I{512}, "images per step over all ranks", rule::at_least(1)},

@@ -55,6 +55,7 @@ std::unique_ptr<BatchSource> make_source(const Config& c, const dist::Communicat
   o.local_batch = layout.local_batch;
   o.rank = layout.rank;
   o.resolution = static_cast<int>(layout.resolution);
+  o.min_crop_scale = c.get_float("data.min_crop_scale");
   o.workers = static_cast<int>(c.get_int("data.workers"));
   o.prefetch = static_cast<int>(c.get_int("data.prefetch"));
   o.seed = layout.seed;

@@ -28,6 +28,8 @@ const ConfigSchema& pretrain_schema() {
       {"data.max_open_shards", I{8},
        "shard files each decoding thread keeps open (the least recently used is closed)",
        rule::at_least(1)},
+      {"data.min_crop_scale", 0.08, "RandomResizedCrop's smallest share of the area",
+       rule::share()},
       {"data.alpha", 0.7, "share of samples drawn from head images (§3.1)", rule::within(0, 1)},
       {"data.head_threshold", I{5000}, "images a class needs to be a head class",
        rule::at_least(1)},
