@@ -6,19 +6,32 @@
 
 Collects every run directory under each --runs folder (a folder holding results.json,
 metrics.jsonl, config.toml or cell.json; `checkpoints/` folders are skipped), classifies it
-(pre-training, fine-tuning, evaluation, zero-shot, benchmark, or the demo main job's summary)
-and writes to OUT:
+(pre-training, fine-tuning, evaluation, zero-shot, linear probe, benchmark, or the demo main
+job's summary), finds the outputs of postprocess/country_fairness.py and associations.py
+(country_fairness.json, associations.json) under the same folders, and writes to OUT:
 
     table1.{md,tex,csv}   transfer accuracy per model and dataset (paper Table 1)
     table2.{md,tex,csv}   ImageNet-1k accuracy with 1%, 10%, 100% of the labels (Table 2)
     table3.{md,tex,csv}   zero-shot accuracy with and without Platt scaling (Table 3)
+    table4.{md,tex,csv}   dataset ablations, linear probes (Table 4)
     table5.{md,tex,csv}   model size and speed (Table 5)
+    table6.{md,tex,csv}   model families: from scratch on IN-1k/IN-5k, linear probe (Table 6)
+    table7.{md,tex,csv}   unique images at a fixed number of samples, linear probes (Table 7)
     table8.{md,tex,csv}   the best fine-tuning learning rate per model and dataset (Table 8)
+    table9.{md,tex,csv}   IN-1k fine-tunes on IN-1k, ReaL, v2 and ObjectNet (Table 9)
     tableN_paper.*        the paper's numbers in the same shape (postprocess/reference/)
     figure2.png           transfer accuracy vs inference throughput (Figure 2)
-    figure3.png           transfer accuracy and pre-training loss vs samples seen (Figure 3)
+    figure3.png           linear-probe accuracy vs samples seen and training time, and the
+                          pre-training loss (Figure 3)
+    figure4.png           IN-1k accuracy vs the sync-BN batch (bn.sync_group; Figure 4)
+    figure5.png           zero-shot accuracy per country (Figure 5, as bars)
+    figure6.png           the 80%-rule shares between countries (Figure 6)
+    figure7.png           the hashtags most associated with each group (Figure 7)
     runs.csv              one line per run found, with its kind and status
     report.md             all of the above in one page
+
+Linear probes and evaluations are assigned to tables by their cell's `table` parameter
+(inputs/sweeps/table4_linear_probe.toml etc.).
 
 Every table lists the paper's models even without results; a missing cell is "-". Accuracies
 are percentages (results.json holds fractions in [0, 1]). Exit codes: 0 ok, 2 bad command line,
@@ -51,7 +64,9 @@ DISPLAY = {"vit_h14": "ViT H/14", "vit_l16": "ViT L/16", "vit_b16": "ViT B/16",
            "regnety_16gf": "RegNetY 16GF", "regnety_8gf": "RegNetY 8GF",
            "regnety_3.2gf": "RegNetY 3.2GF", "regnety_1.6gf": "RegNetY 1.6GF",
            "regnety_800mf": "RegNetY 800MF", "regnety_400mf": "RegNetY 400MF",
-           "regnety_demo": "RegNetY demo", "regnety_test": "RegNetY test", "vit_test": "ViT test"}
+           "regnety_200mf": "RegNetY 200MF",
+           "regnety_demo": "RegNetY demo", "regnety_test": "RegNetY test",
+           "vit_test": "ViT test"}
 FINE_RES = {"vit_h14": 518, "vit_l16": 512, "vit_b16": 384, "regnety_128gf": 384,
             "regnety_32gf": 384, "regnety_16gf": 384}
 # Transfer datasets of Tables 1 and 8, and the test sets of Table 3, by their names in sweeps.
@@ -259,7 +274,7 @@ class Run:
 
 def normalize_model(name):
     n = str(name).strip().lower()
-    tv = {"regnet_y_400mf": "regnety_400mf", "regnet_y_800mf": "regnety_800mf",
+    tv = {"regnet_y_200mf": "regnety_200mf", "regnet_y_400mf": "regnety_400mf", "regnet_y_800mf": "regnety_800mf",
           "regnet_y_1_6gf": "regnety_1.6gf", "regnet_y_3_2gf": "regnety_3.2gf",
           "regnet_y_8gf": "regnety_8gf", "regnet_y_16gf": "regnety_16gf",
           "regnet_y_32gf": "regnety_32gf", "regnet_y_128gf": "regnety_128gf",
@@ -385,11 +400,18 @@ class Results:
         self.runs = runs
         self.sizes = sizes
         self.pretrain = [r for r in runs if r.kind == "pretrain"]
-        self.finetune = [r for r in runs if r.kind == "finetune"]
+        # Figure 4's fine-tunes vary sync BN without EMA: not Table 1, 2 or 8 material
+        self.sync_bn = [r for r in runs if r.kind == "finetune" and r.params.get("table") == "figure4"]
+        self.finetune = [r for r in runs if r.kind == "finetune" and r not in self.sync_bn]
         self.zeroshot = [r for r in runs if r.kind == "zeroshot"]
         self.evals = [r for r in runs if r.kind == "eval"]
         self.bench = [r for r in runs if r.kind == "bench" and r.done]
         self.demo = [r for r in runs if r.kind == "demo" and r.done]
+        self.probes = [r for r in runs if r.kind == "linear-probe"]
+
+    def of_table(self, runs, table):
+        """Finished runs whose cell names `table` (the sweeps' `table` parameter)."""
+        return [r for r in runs if r.done and r.params.get("table") == table]
 
     # -- helpers
     def pretrain_of(self, run):
@@ -524,7 +546,8 @@ class Results:
         rows = [[display(m), p] + [cells.get((m, p), {}).get(d) for d, _ in datasets] for m, p in keys]
         cols = ["Model", "Platt"] + [lab for _, lab in datasets]
         notes = ["Zero-shot top-1 accuracy (%) through the WordNet hashtag-to-class mapping, "
-                 "with and without Platt scaling (`swag zeroshot`)."]
+                 "with and without Platt scaling (`swag zeroshot`); ReaL with its label sets, ObjectNet "
+                 "restricted to its classes (as in Table 9)."]
         return Table("table3", "Table 3. Zero-shot transfer accuracy", cols, rows, notes)
 
     def table5(self):
@@ -569,6 +592,77 @@ class Results:
                  "per model and dataset, among the sweep's cells that finished."]
         return Table("table8", "Table 8. Fine-tuning learning rate", cols, rows, notes)
 
+    def table4(self):
+        cells = {r.dataset: percent(r.results.get("top1")) for r in self.of_table(self.probes, "table4")}
+        known = [("baseline", "Baseline [49]", "17K", "-"), ("alpha-0.7", "+ Head-tail sampling", "17K", "0.7"),
+                 ("alpha-0.5", "+ Head-tail sampling", "17K", "0.5"),
+                 ("alpha-0.3", "+ Head-tail sampling", "17K", "0.3"),
+                 ("vocab-27k", "+ Larger hashtag vocab.", "27K", "0.7")]
+        rows = [[a, v, al, cells.get(d)] for d, a, v, al in known]
+        extra = [r for r in self.of_table(self.probes, "table4") if r.dataset not in {k[0] for k in known}]
+        rows += [[r.params.get("approach", r.dataset), r.params.get("vocab"), r.params.get("alpha"),
+                  percent(r.results.get("top1"))] for r in extra]
+        cols = ["Approach", "Hashtag vocabulary size", "Head-tail sampling ratio (α)", "IN-1k Accuracy"]
+        notes = ["Linear-probe top-1 (%) on ImageNet-1k (`swag linear-probe`) of models pre-trained on "
+                 "the same samples with each dataset collection (inputs/sweeps/table4_linear_probe.toml)."]
+        return Table("table4", "Table 4. Dataset ablations (linear probes)", cols, rows, notes)
+
+    def table6(self):
+        probe = {r.model: percent(r.results.get("top1")) for r in self.of_table(self.probes, "table6")}
+        scratch = {}
+        for r in self.finetune:
+            acc = percent((r.results or {}).get("top1"))
+            if r.done and acc is not None and r.approach == "Scratch" and r.fraction >= 1.0:
+                k = (r.model, r.dataset)
+                scratch[k] = max(acc, scratch.get(k, -1))
+        models = ["ResNeXt-101 32x4d", "DenseNet-264", "EfficientNet B3", "regnety_8gf"]
+        models += sorted(m for m in set(probe) | {m for m, _ in scratch} if m and m not in models)
+        rows = []
+        for m in models:
+            s = self.sizes.get(m, 224)
+            rows.append([display(m), 224 if s else None, (s.get("gmacs") if s else None, ".1f"),
+                         (s["params"] / 1e6 if s else None, ".1f"), (s.get("acts_m") if s else None, ".1f"),
+                         (self.throughput(m, 224, "train"), ".0f"), (self.throughput(m, 224, "infer"), ".0f"),
+                         scratch.get((m, "in1k")), scratch.get((m, "in5k")), probe.get(m)])
+        cols = ["Model", "Res.", "FLOPs (B)", "Params (M)", "Acts (M)", "Train (images/s)",
+                "Test (images/s)", "IN-1k", "IN-5k", "IG → IN-1k"]
+        notes = ["IN-1k, IN-5k: top-1 (%) of fine-tunes from scratch (no init) on all the data; "
+                 "IG → IN-1k: linear-probe top-1 (inputs/sweeps/table6_linear_probe.toml).",
+                 "swag builds RegNetY only: the other families stay \"-\"."]
+        return Table("table6", "Table 6. Convolutional model families", cols, rows, notes)
+
+    def table7(self):
+        cells = {}
+        for r in self.of_table(self.probes, "table7"):
+            cells.setdefault(r.dataset, {})[r.model] = percent(r.results.get("top1"))
+        sizes = [("ig-0.2b", "IG-0.2B", "250M", 8), ("ig-0.4b", "IG-0.4B", "500M", 4),
+                 ("ig-0.7b", "IG-0.7B", "1B", 2), ("ig-1.4b", "IG-1.4B", "2B", 1)]
+        sizes += [(d, d, None, None) for d in sorted(cells) if d not in {k for k, *_ in sizes}]
+        models = ["regnety_8gf", "regnety_32gf", "vit_b16", "vit_l16"]
+        models += sorted({m for c in cells.values() for m in c if m not in models})
+        rows = [[name, unique, epochs] + [cells.get(d, {}).get(m) for m in models]
+                for d, name, unique, epochs in sizes]
+        cols = ["Dataset", "Unique images", "Epochs"] + [display(m) for m in models]
+        notes = ["Linear-probe top-1 (%) on ImageNet-1k after 2B samples from datasets of the given "
+                 "number of unique images (inputs/sweeps/table7_linear_probe.toml)."]
+        return Table("table7", "Table 7. Effect of dataset size (linear probes)", cols, rows, notes)
+
+    def table9(self):
+        cells = {}
+        for r in self.of_table(self.evals, "table9"):
+            acc = percent(r.results.get("top1"))
+            if acc is not None and r.dataset:
+                cells.setdefault(r.model, {})[r.dataset] = acc
+        models = model_order(set(cells))
+        datasets = dataset_columns(ZEROSHOT, {d for c in cells.values() for d in c})
+        rows = [[display(m)] + [cells.get(m, {}).get(d) for d, _ in datasets] for m in models]
+        cols = ["Model"] + [lab for _, lab in datasets]
+        notes = ["Top-1 (%) of each model's ImageNet-1k fine-tune (`swag eval`, "
+                 "inputs/sweeps/table9_robustness.toml): ReaL scored with its label sets "
+                 "(--real-labels; images without labels excluded), ObjectNet restricted to its 113 "
+                 "classes overlapping IN-1k (--objectnet-mapping)."]
+        return Table("table9", "Table 9. ImageNet robustness", cols, rows, notes)
+
 
 def paper_tables(paper):
     def v(x):
@@ -584,6 +678,15 @@ def paper_tables(paper):
     t5 = [[display(r["model"]), r["resolution"], (r["flops"], ".1f"), (r["params"], ".1f"),
            (r["acts"], ".1f"), (r["train"], ".0f"), (r["test"], ".0f")] for r in paper["table5"]]
     t8 = [[display(r["model"])] + [fmt_lr(r[d]) for d, _ in TRANSFER] for r in paper["table8"]]
+    t4 = [[r["approach"], r["vocab"], "-" if r["alpha"] is None else f"{r['alpha']:g}", v(r["in1k"])]
+          for r in paper.get("table4", [])]
+    t6 = [[display(r["model"]), r["resolution"], (r["flops"], ".1f"), (r["params"], ".1f"), (r["acts"], ".1f"),
+           (r["train"], ".0f"), (r["test"], ".0f"), v(r["in1k"]), v(r["in5k"]), v(r["ig_linear"])]
+          for r in paper.get("table6", [])]
+    t7m = ["regnety_8gf", "regnety_32gf", "vit_b16", "vit_l16"]
+    t7 = [[r["dataset"], r["unique"], r["epochs"]] + [v(r[m]) for m in t7m] for r in paper.get("table7", [])]
+    t9 = [[display(r["model"]), r["pretrain"], v(r["in1k"]), v(r["real"]), v(r["inv2"]), v(r["objectnet"])]
+          for r in paper.get("table9", [])]
     note = "From the paper (postprocess/reference/paper_tables.json)."
     return [
         Table("table1_paper", "Table 1 (paper)", ["Model", "Pre-training", "Res. pre.", "Res. fine."]
@@ -595,6 +698,14 @@ def paper_tables(paper):
               "Train (images/s)", "Test (images/s)"], t5, [note]),
         Table("table8_paper", "Table 8 (paper)", ["Model"] + [lab for _, lab in TRANSFER], t8,
               [note, paper["_notes"][1]]),
+        Table("table4_paper", "Table 4 (paper, ResNeXt-101 32x8d)", ["Approach", "Hashtag vocabulary size",
+              "Head-tail sampling ratio (α)", "IN-1k Accuracy"], t4, [note]),
+        Table("table6_paper", "Table 6 (paper)", ["Model", "Res.", "FLOPs (B)", "Params (M)", "Acts (M)",
+              "Train (images/s)", "Test (images/s)", "IN-1k", "IN-5k", "IG → IN-1k"], t6, [note]),
+        Table("table7_paper", "Table 7 (paper)", ["Dataset", "Unique images", "Epochs"]
+              + [display(m) for m in t7m], t7, [note]),
+        Table("table9_paper", "Table 9 (paper)", ["Model", "Pre-training"] + [lab for _, lab in ZEROSHOT],
+              t9, [note]),
     ]
 
 
@@ -712,10 +823,35 @@ def samples_of_checkpoint(res, ckpt):
     return None, None
 
 
-def figure3(res, path):
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8))
-    lines = {}
-    for r in res.finetune + res.zeroshot + res.evals:
+def probe_samples(res, r):
+    """Samples seen by a linear probe's pre-training: the cell's `samples`, else its checkpoint's."""
+    v = number(r.params.get("samples"))
+    return v if v is not None else samples_of_checkpoint(res, r.init)[0]
+
+
+def training_days(res, paper, model, samples):
+    """GPU-days to see `samples`: at the model's `swag bench` train speed at 224 (one device),
+    else at the paper's Table 5 speed (one node of 8 GPUs)."""
+    ours = res.throughput(model, 224, "train")
+    if ours:
+        return samples / ours / 86400.0
+    row = next((r for r in paper.get("table5", []) if r["model"] == model and r["resolution"] == 224), None)
+    return samples / row["train"] * 8 / 86400.0 if row and row.get("train") else None
+
+
+def figure3(res, paper, path):
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(15, 3.8))
+    lines, days = {}, {}
+    for r in res.probes:
+        acc = percent((r.results or {}).get("top1")) if r.done else None
+        samples = probe_samples(res, r)
+        if acc is None or samples is None or r.params.get("table") not in (None, "figure3"):
+            continue
+        lines.setdefault((r.model or "?", "linear probe", "in1k"), {})[samples] = acc
+        d = training_days(res, paper, r.model, samples)
+        if d is not None:
+            days.setdefault(r.model or "?", {})[d] = acc
+    for r in res.finetune + res.zeroshot + res.evals:  # transfer from a run's checkpoints
         if not r.done:
             continue
         acc = percent(r.results.get("top1"))
@@ -731,15 +867,22 @@ def figure3(res, path):
     for (m, what, d), pts in sorted(lines.items()):
         xs = sorted(pts)
         ax1.plot(xs, [pts[x] for x in xs], "o-", label=f"{display(m)}, {what}, {d}")
-    ax1.set_xlabel("pre-training samples seen")
-    ax1.set_ylabel("top-1 accuracy (%)")
-    ax1.set_title("transfer accuracy vs samples seen")
-    if lines:
-        ax1.legend(fontsize=7)
-        ax1.set_xscale("log")
-    else:
-        ax1.text(0.5, 0.5, "no transfer runs from known checkpoints", ha="center", va="center",
-                 transform=ax1.transAxes)
+    for m, pts in sorted(days.items()):
+        xs = sorted(pts)
+        ax2.plot(xs, [pts[x] for x in xs], "o-", label=display(m))
+    for ax, has, xlabel, title, empty in (
+            (ax1, lines, "pre-training samples seen", "accuracy vs samples seen",
+             "no linear probes or transfer runs\nfrom known checkpoints"),
+            (ax2, days, "training time (GPU-days)", "linear probe vs training budget",
+             "no linear probes with samples\nand a training speed")):
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("top-1 accuracy (%)")
+        ax.set_title(title)
+        if has:
+            ax.legend(fontsize=7)
+            ax.set_xscale("log")
+        else:
+            ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes)
     any_loss = False
     for p in res.pretrain:
         batch = number(get(p.config, "batch.global"))
@@ -747,21 +890,111 @@ def figure3(res, path):
                if batch and number(m.get("step")) and number(m.get("loss")) is not None]
         if pts:
             any_loss = True
-            ax2.plot([x for x, _ in pts], [y for _, y in pts], ".-", markersize=3, label=f"{display(p.model)} ({p.name})")
-    ax2.set_xlabel("pre-training samples seen")
-    ax2.set_ylabel("training loss")
-    ax2.set_title("pre-training loss (metrics.jsonl)")
+            ax3.plot([x for x, _ in pts], [y for _, y in pts], ".-", markersize=3, label=f"{display(p.model)} ({p.name})")
+    ax3.set_xlabel("pre-training samples seen")
+    ax3.set_ylabel("training loss")
+    ax3.set_title("pre-training loss (metrics.jsonl)")
     if any_loss:
-        ax2.legend(fontsize=7)
-        ax2.set_xscale("log")
+        ax3.legend(fontsize=7)
+        ax3.set_xscale("log")
     else:
-        ax2.text(0.5, 0.5, "no pre-training metrics", ha="center", va="center", transform=ax2.transAxes)
-    for ax in (ax1, ax2):
+        ax3.text(0.5, 0.5, "no pre-training metrics", ha="center", va="center", transform=ax3.transAxes)
+    for ax in (ax1, ax2, ax3):
         ax.grid(True, alpha=0.3)
-    fig.suptitle("Figure 3: scaling with samples seen", fontsize=9)
+    fig.suptitle("Figure 3: scaling with samples seen and training time (linear probes on IN-1k)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def sync_batch(r):
+    """The sync-BN batch of a fine-tune: bn.sync_group ranks (0: all) x the per-rank batch."""
+    group = number(r.params.get("bn.sync_group", get(r.config, "bn.sync_group")))
+    world = number((r.results or {}).get("world_size"))
+    batch = number(r.params.get("batch.global", get(r.config, "batch.global")))
+    if group is None or not world or not batch:
+        return None
+    if r.params.get("bn.sync", get(r.config, "bn.sync", True)) is False:
+        group = 1
+    return int((group or world) * batch / world)
+
+
+def figure4(res, path):
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    curves = {}
+    for r in res.sync_bn:
+        acc = percent((r.results or {}).get("top1")) if r.done else None
+        b = sync_batch(r)
+        if acc is not None and b:
+            curves.setdefault((r.model, r.dataset), {})[b] = acc
+    for (m, d), pts in sorted(curves.items(), key=lambda kv: str(kv[0])):
+        xs = sorted(pts)
+        ax.plot(xs, [pts[x] for x in xs], "o-", label=f"{display(m)}, {d}")
+    ax.set_xlabel("sync-BN batch (images)")
+    ax.set_ylabel("top-1 accuracy (%)")
+    if curves:
+        ax.set_xscale("log", base=2)
+        ax.legend(fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "no fine-tunes with bn.sync_group\n(inputs/sweeps/figure4_sync_bn.toml)",
+                ha="center", va="center", transform=ax.transAxes)
+    ax.grid(True, alpha=0.3)
+    ax.set_title("Figure 4: sync-BN batch while fine-tuning (no EMA)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def find_files(roots, name):
+    """Every file called `name` under the runs folders, in path order."""
+    found = []
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d != "checkpoints")
+            if name in filenames:
+                found.append(os.path.join(dirpath, name))
+    return found
+
+
+def placeholder(path, title, message):
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=9)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def analysis_figures(roots, out):
+    """Figures 5, 6 (country_fairness.json) and 7 (associations.json): the first file found of
+    each kind; the paths of all of them, for the report page."""
+    sys.path.insert(0, HERE)
+    import associations  # noqa: E402
+    import country_fairness  # noqa: E402
+    from analysis_io import group_order  # noqa: E402
+    fairness, assoc = find_files(roots, "country_fairness.json"), find_files(roots, "associations.json")
+    doc = next((d for d in map(read_json, fairness) if d and d.get("per_country")), None)
+    if doc:
+        countries = sorted(doc["per_country"])
+        for name, plot in (("figure5.png", country_fairness.plot_countries),
+                           ("figure6.png", country_fairness.plot_heatmap)):
+            f, _ = plot(countries, doc)
+            f.savefig(os.path.join(out, name), dpi=110)
+            plt.close(f)
+    else:
+        hint = "no country_fairness.json under the runs\n(postprocess/country_fairness.py, doc/analysis.md)"
+        placeholder(os.path.join(out, "figure5.png"), "Figure 5: accuracy per country", hint)
+        placeholder(os.path.join(out, "figure6.png"), "Figure 6: 80% rule between countries", hint)
+    doc = next((d for d in map(read_json, assoc) if d and d.get("groups")), None)
+    if doc:
+        f, _ = associations.plot_associations(group_order(list(doc["groups"])), doc["groups"],
+                                              doc.get("attribute", "group"))
+        f.savefig(os.path.join(out, "figure7.png"), dpi=110)
+        plt.close(f)
+    else:
+        placeholder(os.path.join(out, "figure7.png"), "Figure 7: associations",
+                    "no associations.json under the runs\n(postprocess/associations.py, doc/analysis.md)")
+    return fairness, assoc
 
 
 # ----------------------------------------------------------------------------- main
@@ -814,30 +1047,39 @@ def main(argv=None):
                               and os.path.exists(r.cell["sweep_file"])})
         os.makedirs(a.out, exist_ok=True)
         res = Results(runs, Sizes(a.models, a.swag))
-        ours = [res.table1(), res.table2(), res.table3(), res.table5(), res.table8()]
-        theirs = paper_tables(paper)
-        for t in ours + theirs:
+        ours = [res.table1(), res.table2(), res.table3(), res.table4(), res.table5(), res.table6(),
+                res.table7(), res.table8(), res.table9()]
+        theirs = {t.name: t for t in paper_tables(paper)}
+        for t in ours + list(theirs.values()):
             write_table(t, a.out)
         rt = runs_table(runs)
         write_csv(rt, os.path.join(a.out, "runs.csv"))
         figure2(res, paper, os.path.join(a.out, "figure2.png"))
-        figure3(res, os.path.join(a.out, "figure3.png"))
+        figure3(res, paper, os.path.join(a.out, "figure3.png"))
+        figure4(res, os.path.join(a.out, "figure4.png"))
+        fairness, assoc = analysis_figures(a.runs, a.out)
         with open(os.path.join(a.out, "report.md.tmp"), "w") as f:
             f.write("# swag report\n\n")
             f.write(f"{len(runs)} run directories under {', '.join(a.runs)}: "
                     f"{sum(r.done for r in runs)} finished, {sum(not r.done for r in runs)} partial. "
                     f"Missing cells are \"{MISSING}\".\n\n")
-            for t, p in zip(ours, theirs):
+            for t in ours:
                 f.write(markdown(t))
                 f.write("\n")
-                f.write(markdown(p))
-                f.write("\n")
-            f.write("![Figure 2](figure2.png)\n\n![Figure 3](figure3.png)\n\n")
+                if t.name + "_paper" in theirs:
+                    f.write(markdown(theirs[t.name + "_paper"]))
+                    f.write("\n")
+            for n in (2, 3, 4, 5, 6, 7):
+                f.write(f"![Figure {n}](figure{n}.png)\n\n")
+            for what, files in (("Figures 5 and 6", fairness), ("Figure 7", assoc)):
+                if files:
+                    f.write(f"{what} from {files[0]}" + (f" (also found: {', '.join(files[1:])})"
+                                                         if files[1:] else "") + ".\n\n")
             if a.sweep:
                 f.write(sweep_section(a.sweep))
             f.write(markdown(rt))
         os.replace(os.path.join(a.out, "report.md.tmp"), os.path.join(a.out, "report.md"))
-        print(f"report: {len(runs)} runs -> {a.out}/report.md, tables 1, 2, 3, 5, 8, figures 2, 3")
+        print(f"report: {len(runs)} runs -> {a.out}/report.md, tables 1-9, figures 2-7")
     except ReportError as e:
         print(f"swag: error: {e}", file=sys.stderr)
         return e.code

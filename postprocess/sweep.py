@@ -15,7 +15,8 @@ relative to the working directory of the jobs, the repository root by default (d
 
 A sweep file is TOML (format in doc/slurm.md, "Sweep files"):
 
-    [sweep]   kind = "finetune" | "eval" | "zeroshot" | "bench", name, run_root, metric ("top1"),
+    [sweep]   kind = "finetune" | "eval" | "zeroshot" | "linear-probe" | "bench", name, run_root,
+              metric ("top1"),
               base = "other.toml" (merged first, relative to this file: tables key by key,
               [[datasets]] by name, an entry of the same name updating the base's)
     [params]  keys of every cell. Keys with a dot ("optim.lr") are deck overrides (finetune only),
@@ -41,22 +42,30 @@ import re
 import sys
 from pycompat import tomllib
 
+SCORING = {"real_labels": "--real-labels", "objectnet_mapping": "--objectnet-mapping"}
 KINDS = {
     # kind: (swag subcommand, {parameter: option}); parameters not listed (without a dot) are
     # metadata. Boolean parameters become a bare flag when true.
     "finetune": ("finetune", {"deck": "--config", "init": "--init"}),
     "eval": ("eval", {"checkpoint": "--checkpoint", "data": "--data", "resolution": "--resolution",
-                      "batch": "--batch", "workers": "--workers"}),
+                      "batch": "--batch", "workers": "--workers", **SCORING}),
     "zeroshot": ("zeroshot", {"checkpoint": "--checkpoint", "vocab": "--vocab",
                               "mapping": "--mapping", "data": "--data", "platt": "--platt",
                               "aggregate": "--aggregate", "resolution": "--resolution",
-                              "batch": "--batch", "workers": "--workers"}),
+                              "batch": "--batch", "workers": "--workers", **SCORING}),
+    # the cell's run directory is the probe's --output-dir (features.h5, probe.h5, results.json)
+    "linear-probe": ("linear-probe", {"checkpoint": "--checkpoint", "train": "--train",
+                                      "eval": "--eval", "resolution": "--resolution",
+                                      "weight_decay": "--weight-decay",
+                                      "max_iterations": "--max-iterations", "batch": "--batch",
+                                      "workers": "--workers"}),
     "bench": ("bench", {"model": "--model", "mode": "--mode", "batch": "--batch",
                         "resolution": "--resolution", "threads": "--threads",
                         "warmup": "--warmup", "iters": "--iters"}),
 }
 REQUIRED = {"finetune": ["deck"], "eval": ["checkpoint", "data"],
-            "zeroshot": ["checkpoint", "vocab", "mapping", "data"], "bench": ["model", "mode"]}
+            "zeroshot": ["checkpoint", "vocab", "mapping", "data"],
+            "linear-probe": ["checkpoint", "train", "eval"], "bench": ["model", "mode"]}
 
 
 class SweepError(Exception):
@@ -255,6 +264,8 @@ def argv(cell):
         args += [f"{k}={_fmt_value(v)}" for k, v in p.items() if "." in k and k != "run.dir"]
         args.append(f"run.dir={cell['run_dir']}")
     else:
+        if cell["kind"] == "linear-probe":
+            args += ["--output-dir", cell["run_dir"]]
         args.append("--json")
     return args
 

@@ -148,10 +148,20 @@ class Family:
     legacy_tensor: Callable[[str, torch.Tensor], torch.Tensor] = lambda name, tensor: tensor
 
 
+# RegNetYs that torchvision has no preset for: pycls's design numbers, built by torchvision's class.
+REGNET_DESIGNS: Dict[str, Dict[str, float]] = {
+    "regnet_y_200mf": {"depth": 13, "w_0": 24, "w_a": 36.44, "w_m": 2.49, "group_width": 8},
+}
+
+
 def _build_regnet(arch: str, num_classes: int, image_size: int, pre_logits: bool):
     del image_size  # a RegNet's tensors do not depend on it
     if pre_logits:
         raise ImportFailure(EXIT_USAGE, [f"{arch}: the pre-training head is a ViT layer"])
+    if arch in REGNET_DESIGNS:
+        params = torchvision.models.regnet.BlockParams.from_init_params(
+            **REGNET_DESIGNS[arch], se_ratio=0.25)
+        return torchvision.models.regnet.RegNet(params, num_classes=num_classes)
     return getattr(torchvision.models, arch)(weights=None, num_classes=num_classes)
 
 
@@ -213,6 +223,7 @@ VIT = Family(
 
 # torchvision architecture -> (swag model name, family).
 ARCHS: Dict[str, Tuple[str, Family]] = {
+    "regnet_y_200mf": ("regnety_200mf", REGNET),
     "regnet_y_400mf": ("regnety_400mf", REGNET),
     "regnet_y_800mf": ("regnety_800mf", REGNET),
     "regnet_y_1_6gf": ("regnety_1.6gf", REGNET),

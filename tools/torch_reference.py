@@ -30,6 +30,11 @@ Writes, in D (formats in doc/formats.md):
                                               train-mode logits, evaluated in float64
                 /grads/<name> float32         d loss / d parameter, train mode, for every
                                               parameter (torchvision's state_dict names)
+  and the truth and PyTorch's other float32 path, for tests/parity/compare.py --against float64:
+                /logits_train64, /loss64, /grads64/<name>   float64: the same model, weights,
+                                              images and targets run in float64
+                /grads_nhwc/<name> float32    RegNets: the float32 gradients with the model and
+                                              images in channels_last (PyTorch's NHWC kernels)
 The computation is torch float32 on one thread (torch.set_num_threads(1)), so a case is
 reproducible on one machine; the parity tolerances in tests/parity/compare.py allow for float32
 rounding differences between implementations.
@@ -136,6 +141,21 @@ def make_case(arch: str, num_classes: int, batch: int, resolution: int, seed: in
     with torch.no_grad():
         logits_eval = model(images)
 
+    # The float64 truth and the channels_last float32 pass, each from a copy made before the
+    # float32 pass below moves the running statistics.
+    model64 = copy.deepcopy(model).double().train()
+    logits64 = model64(images.double())
+    true_loss = soft_cross_entropy(logits64, targets.double())
+    true_loss.backward()
+    extra = {"logits_train64": logits64.detach().numpy(), "loss64": true_loss.item()}
+    extra.update({f"grads64/{name}": p.grad.numpy() for name, p in model64.named_parameters()})
+    if family(arch) is not VIT:
+        nhwc = copy.deepcopy(model).to(memory_format=torch.channels_last).train()
+        soft_cross_entropy(nhwc(images.contiguous(memory_format=torch.channels_last)),
+                           targets).backward()
+        extra.update({f"grads_nhwc/{name}": p.grad.contiguous().numpy()
+                      for name, p in nhwc.named_parameters()})
+
     model.train()  # updates the running statistics; model.pth was saved before
     logits_train = model(images)
     loss = soft_cross_entropy(logits_train, targets)
@@ -154,6 +174,7 @@ def make_case(arch: str, num_classes: int, batch: int, resolution: int, seed: in
     }
     for name, p in model.named_parameters():
         datasets[f"grads/{name}"] = p.grad.numpy()
+    datasets.update(extra)
     write_h5(os.path.join(out_dir, "reference.h5"), datasets, attrs)
     print(f"torch_reference: {arch}, {num_classes} classes, batch {batch}, {resolution}x"
           f"{resolution}, seed {seed}: loss {loss64:.6f}, |logits_eval|max "

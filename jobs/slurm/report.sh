@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Turns run directories into the paper's tables and plots: postprocess/report.py collects every
-# run under $SWAG_REPORT_RUNS (results.json, metrics.jsonl, config.toml, cell.json) and writes
-# Tables 1, 2, 3, 5 and 8 (Markdown, LaTeX, CSV; ours and the paper's), Figures 2 and 3 (PNG)
-# and report.md to $SWAG_REPORT_DIR. Missing cells are "-". Submit it after the other jobs:
+# run under $SWAG_REPORT_RUNS (results.json, metrics.jsonl, config.toml, cell.json, and the
+# analyses' country_fairness.json, associations.json) and writes Tables 1-9 (Markdown, LaTeX,
+# CSV; ours and the paper's), Figures 2-7 (PNG) and report.md to $SWAG_REPORT_DIR. Missing cells
+# are "-". Submit it after the other jobs:
 #
 #   sbatch --dependency=afterok:<pretrain>:<finetune array> jobs/slurm/report.sh
 #

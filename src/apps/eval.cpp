@@ -1,13 +1,14 @@
 // swag eval: top-1 and top-5 of a weights file or checkpoint on a labelled shard set, with the
-// §4.1 evaluation transform, spread over the ranks; every image counts exactly once.
+// §4.1 evaluation transform, spread over the ranks; every image counts exactly once. ReaL and
+// ObjectNet are scored by their own rules (eval/test_set_scoring.hpp).
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "swag/apps/commands.hpp"
 #include "swag/core/log.hpp"
-#include "swag/eval/accuracy.hpp"
 #include "swag/eval/model_file.hpp"
 #include "swag/eval/predict_dataset.hpp"
+#include "swag/eval/test_set_scoring.hpp"
 #include "swag/train/device_scope.hpp"
 #include "swag/train/provenance.hpp"
 
@@ -19,6 +20,7 @@ struct Options {
   std::int64_t resolution = 0, batch = 32;
   int workers = 2;
   bool json = false;
+  eval::TestSetScoring scoring;
 };
 
 void run(const Options& o) {
@@ -27,26 +29,37 @@ void run(const Options& o) {
   const train::DeviceScope device(o.device, "fp32", comm, train::ChoiceFrom::command_line);
   train::report_cpus(comm, o.workers, "--workers");
   auto model = eval::load_model(o.checkpoint, o.batch, o.resolution, device.device());
+  const eval::TestSetScorer scorer(o.data, o.checkpoint, model->dims().num_classes, o.scoring);
   const auto predictions = eval::predict_dataset(*model, comm, {o.data, o.workers});
-  if (predictions.num_classes != model->dims().num_classes)
-    fail(ExitCode::input, "{} has {} classes, the labels in {} have {}", o.checkpoint,
-         model->dims().num_classes, o.data, predictions.num_classes);
-  const auto counts = eval::count_topk(predictions.rows, predictions.labels);
+  const auto scored = scorer.score(predictions.rows, predictions);
+  const auto& counts = scored.counts.counts;
   if (comm.rank() != 0) return;
   if (o.json) {
     nlohmann::ordered_json j{{"top1", counts.top1_accuracy()},
                              {"top5", counts.top5_accuracy()},
                              {"n", counts.n},
+                             {"scoring", scored.scoring},
+                             {"excluded", scored.counts.excluded},
                              {"provenance", train::provenance_json()}};
     std::printf("%s\n", j.dump().c_str());
   } else {
-    std::printf("top-1 %.4f  top-5 %.4f  (%lld images, %s at %lld)\n", counts.top1_accuracy(),
-                counts.top5_accuracy(), static_cast<long long>(counts.n), model->name().c_str(),
-                static_cast<long long>(model->dims().resolution));
+    std::printf("top-1 %.4f  top-5 %.4f  (%lld images, %s scoring, %lld excluded; %s at %lld)\n",
+                counts.top1_accuracy(), counts.top5_accuracy(), static_cast<long long>(counts.n),
+                scored.scoring.c_str(), static_cast<long long>(scored.counts.excluded),
+                model->name().c_str(), static_cast<long long>(model->dims().resolution));
   }
 }
 
 }  // namespace
+
+void add_test_set_options(CLI::App& app, eval::TestSetScoring& scoring) {
+  app.add_option("--real-labels", scoring.real_labels,
+                 "ReaL's real.json: correct when the prediction is in the image's label set; "
+                 "images with an empty set are excluded");
+  app.add_option("--objectnet-mapping", scoring.objectnet_mapping,
+                 "ObjectNet mapping (inputs/objectnet/): predictions restricted to the IN-1k "
+                 "classes of ObjectNet's classes, the data labelled with ObjectNet's");
+}
 
 Command add_eval(CLI::App& app) {
   auto o = std::make_shared<Options>();
@@ -58,7 +71,8 @@ Command add_eval(CLI::App& app) {
   app.add_option("--batch", o->batch, "images per rank per step (default 32)");
   app.add_option("--workers", o->workers, "decoding threads per rank (default 2)");
   app.add_option("--device", o->device, "cpu, or cuda: one GPU per rank")->capture_default_str();
-  app.add_flag("--json", o->json, R"(print {"top1","top5","n","provenance"})");
+  add_test_set_options(app, o->scoring);
+  app.add_flag("--json", o->json, R"(print {"top1","top5","n","scoring","excluded","provenance"})");
   return [o] { run(*o); };
 }
 

@@ -153,21 +153,6 @@ std::vector<std::string> class_names(const Options& o, std::int64_t num_classes)
   return names;
 }
 
-// Each image's manifest line number (/images/ids), in the folder's order.
-std::vector<std::int64_t> image_lines(const std::string& data_dir) {
-  const auto index = data::read_index(data_dir);
-  std::vector<std::int64_t> lines;
-  lines.reserve(static_cast<std::size_t>(index.num_images));
-  for (const auto& shard : index.shards) {
-    const data::ShardReader reader(data_dir + "/" + shard.file);
-    for (std::int64_t i = 0; i < reader.num_images(); ++i) lines.push_back(reader.id(i));
-  }
-  if (static_cast<std::int64_t>(lines.size()) != index.num_images)
-    fail(ExitCode::input, "{}/index.json lists {} images, its shards hold {}", data_dir,
-         index.num_images, lines.size());
-  return lines;
-}
-
 // The image path of every manifest line (1-based; the text before the first tab).
 std::vector<std::string> manifest_paths(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
@@ -225,7 +210,7 @@ void run_topk(const Options& o) {
     fail(ExitCode::input, "{} predicts {} classes, more than --topk handles (2^24)", o.checkpoint,
          classes);
   const auto names = class_names(o, classes);
-  const auto lines = image_lines(o.data);
+  const auto lines = data::read_image_ids(o.data);
   std::vector<std::string> paths;
   if (!o.manifest.empty()) {
     paths = manifest_paths(o.manifest);

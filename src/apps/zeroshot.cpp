@@ -8,11 +8,11 @@
 #include "swag/core/hdf5_file.hpp"
 #include "swag/core/log.hpp"
 #include "swag/core/sha256.hpp"
-#include "swag/eval/accuracy.hpp"
 #include "swag/eval/mapping_file.hpp"
 #include "swag/eval/model_file.hpp"
 #include "swag/eval/platt.hpp"
 #include "swag/eval/predict_dataset.hpp"
+#include "swag/eval/test_set_scoring.hpp"
 #include "swag/eval/zero_shot_scores.hpp"
 #include "swag/train/device_scope.hpp"
 #include "swag/train/provenance.hpp"
@@ -25,6 +25,7 @@ struct Options {
   std::int64_t resolution = 0, batch = 32;
   int workers = 2;
   bool platt = false, json = false;
+  eval::TestSetScoring scoring;
 };
 
 // App. D: RegNetY sums with Platt scaling and averages without; ViT splits and takes the max.
@@ -61,10 +62,9 @@ void run(const Options& o) {
   check_inputs(o, *model, m);
   const eval::Aggregate aggregate = o.aggregate.empty() ? default_aggregate(model->name(), o.platt)
                                                         : eval::parse_aggregate(o.aggregate);
+  const eval::TestSetScorer scorer(o.data, o.mapping, static_cast<std::int64_t>(m.mapping.size()),
+                                   o.scoring);
   const auto predictions = eval::predict_dataset(*model, comm, {o.data, o.workers});
-  if (predictions.num_classes != static_cast<std::int64_t>(m.mapping.size()))
-    fail(ExitCode::input, "{} maps {} target classes, the labels in {} have {}", o.mapping,
-         m.mapping.size(), o.data, predictions.num_classes);
   Tensor scores = eval::zero_shot_scores(predictions.rows, m.mapping, aggregate);
   eval::normalize_rows(scores);
   nlohmann::ordered_json j;
@@ -74,14 +74,18 @@ void run(const Options& o) {
     scores = fit.scaler.apply(scores);
     j["platt_iterations"] = fit.iterations;
     j["platt_converged"] = fit.converged;
+    j["platt_gradient_max"] = fit.gradient_max;
     log::info("zeroshot: Platt scaling fitted in {} iterations (KL to uniform {:.3g})",
               fit.iterations, fit.kl);
   }
-  const auto counts = eval::count_topk(scores, predictions.labels);
+  const auto scored = scorer.score(scores, predictions);
+  const auto& counts = scored.counts.counts;
   if (comm.rank() != 0) return;
   nlohmann::ordered_json out{{"top1", counts.top1_accuracy()},
                              {"top5", counts.top5_accuracy()},
                              {"n", counts.n},
+                             {"scoring", scored.scoring},
+                             {"excluded", scored.counts.excluded},
                              {"platt", o.platt},
                              {"aggregate", eval::aggregate_name(aggregate)}};
   if (!j.is_null()) out.update(j);
@@ -113,7 +117,8 @@ Command add_zeroshot(CLI::App& app) {
   app.add_option("--batch", o->batch, "images per rank per step (default 32)");
   app.add_option("--workers", o->workers, "decoding threads per rank (default 2)");
   app.add_option("--device", o->device, "cpu, or cuda: one GPU per rank")->capture_default_str();
-  app.add_flag("--json", o->json, R"(print {"top1","top5","n","platt","aggregate"})");
+  add_test_set_options(app, o->scoring);
+  app.add_flag("--json", o->json, R"(print {"top1","top5","n","scoring","excluded","platt",...})");
   return [o] { run(*o); };
 }
 

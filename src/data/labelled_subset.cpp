@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <memory>
+#include <unordered_map>
 
 #include "swag/core/error.hpp"
 #include "swag/core/rng.hpp"
@@ -62,6 +64,64 @@ std::vector<std::int64_t> labelled_subset(const MultiLabels& labels, const Subse
     --left;
     subset.push_back(image);
   }
+  std::sort(subset.begin(), subset.end());
+  return subset;
+}
+
+std::vector<std::int64_t> listed_subset(const std::string& list, const std::string& manifest,
+                                        const std::vector<std::int64_t>& ids) {
+  const auto base_name = [](const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+  };
+  const auto read_lines = [](const std::string& path, const char* what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail(ExitCode::io, "{}: cannot open the {}", path, what);
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      lines.push_back(line);
+    }
+    if (in.bad()) fail(ExitCode::io, "{}: read error", path);
+    return lines;
+  };
+  // Base name of each manifest line's image path (the text before the first tab) -> its line;
+  // -1 where two lines share it.
+  std::unordered_map<std::string, std::int64_t> line_of;
+  const auto entries = read_lines(manifest, "manifest");
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto [it, fresh] = line_of.emplace(base_name(entries[i].substr(0, entries[i].find('\t'))),
+                                             static_cast<std::int64_t>(i + 1));
+    if (!fresh) it->second = -1;
+  }
+  std::unordered_map<std::int64_t, std::int64_t> image_of_line;
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    image_of_line.emplace(ids[i], static_cast<std::int64_t>(i));
+  std::unordered_map<std::int64_t, std::size_t> listed_at;  // image -> line of the list
+  const auto names = read_lines(list, "image list");
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    const std::string name = base_name(names[k]);
+    if (name.empty()) continue;
+    const auto found = line_of.find(name);
+    if (found == line_of.end())
+      fail(ExitCode::input, "{}:{}: image '{}' is not in the manifest {}", list, k + 1, name,
+           manifest);
+    if (found->second < 0)
+      fail(ExitCode::input, "{}:{}: image '{}' is in the manifest {} more than once", list, k + 1,
+           name, manifest);
+    const auto image = image_of_line.find(found->second);
+    if (image == image_of_line.end())
+      fail(ExitCode::input, "{}:{}: image '{}' (manifest line {}) is not in the shards", list,
+           k + 1, name, found->second);
+    const auto [first, fresh] = listed_at.emplace(image->second, k + 1);
+    if (!fresh)
+      fail(ExitCode::input, "{}:{}: image '{}' is listed again (line {})", list, k + 1, name,
+           first->second);
+  }
+  if (listed_at.empty()) fail(ExitCode::input, "{}: lists no images", list);
+  std::vector<std::int64_t> subset;
+  subset.reserve(listed_at.size());
+  for (const auto& [image, line] : listed_at) subset.push_back(image);
   std::sort(subset.begin(), subset.end());
   return subset;
 }

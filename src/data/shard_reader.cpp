@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "swag/core/error.hpp"
+#include "swag/data/dataset_index.hpp"
 #include "swag/data/shard_format.hpp"
 
 namespace swag::data {
@@ -62,6 +63,20 @@ std::vector<std::uint8_t> ShardReader::jpeg(std::int64_t i) const {
 std::span<const std::int32_t> ShardReader::classes(std::int64_t i) const {
   const auto begin = label_offsets_.at(i), end = label_offsets_.at(i + 1);
   return {classes_.data() + begin, static_cast<std::size_t>(end - begin)};
+}
+
+std::vector<std::int64_t> read_image_ids(const std::string& data_dir) {
+  const auto index = read_index(data_dir);
+  std::vector<std::int64_t> ids;
+  ids.reserve(static_cast<std::size_t>(index.num_images));
+  for (const auto& shard : index.shards) {
+    const ShardReader reader(data_dir + "/" + shard.file);
+    for (std::int64_t i = 0; i < reader.num_images(); ++i) ids.push_back(reader.id(i));
+  }
+  if (static_cast<std::int64_t>(ids.size()) != index.num_images)
+    fail(ExitCode::input, "{}/index.json lists {} images, its shards hold {}", data_dir,
+         index.num_images, ids.size());
+  return ids;
 }
 
 }  // namespace swag::data

@@ -24,6 +24,19 @@ constexpr std::int64_t kMaxCount = std::numeric_limits<int>::max() / 2;
 
 }  // namespace
 
+struct Communicator::Owned {
+  MPI_Comm comm;
+  Owned(const Owned&) = delete;
+  Owned& operator=(const Owned&) = delete;
+  explicit Owned(MPI_Comm c) : comm(c) {}
+  // After MPI_Finalize nothing may be freed (MPI has released it already).
+  ~Owned() {
+    int finalized = 0;
+    MPI_Finalized(&finalized);
+    if (!finalized) MPI_Comm_free(&comm);
+  }
+};
+
 Communicator::Communicator(MPI_Comm comm) : comm_(comm) {
   check(MPI_Comm_rank(comm, &rank_), "MPI_Comm_rank");
   check(MPI_Comm_size(comm, &size_), "MPI_Comm_size");
@@ -143,6 +156,16 @@ MPI_Request Communicator::start_allreduce_sum(float* data, std::int64_t count) c
                        &request),
         "MPI_Iallreduce");
   return request;
+}
+
+Communicator Communicator::blocks_of(int n) const {
+  SWAG_CHECK(n >= 1 && size_ % n == 0, "blocks of {} ranks out of {}", n, size_);
+  if (n == size_) return *this;
+  MPI_Comm block = MPI_COMM_NULL;
+  check(MPI_Comm_split(comm_, rank_ / n, rank_, &block), "MPI_Comm_split");
+  Communicator out(block);
+  out.owned_ = std::make_shared<const Owned>(block);
+  return out;
 }
 
 }  // namespace swag::dist

@@ -149,6 +149,7 @@ PlattFit fit_platt(const Tensor& probs, const PlattOptions& options) {
   fit.scaler.w.assign(r.x.begin(), r.x.begin() + static_cast<std::ptrdiff_t>(c));
   fit.scaler.b.assign(r.x.begin() + static_cast<std::ptrdiff_t>(c), r.x.end());
   fit.iterations = r.iterations;
+  fit.gradient_max = r.gradient_max;
   fit.converged = r.converged;
   return fit;
 }

@@ -18,8 +18,10 @@ struct Preset {
   RegNetDesign design;
 };
 
-// depth, w0, wa, wm, group width (bottleneck 1.0, SE ratio 0.25): torchvision's regnet_y_*.
+// depth, w0, wa, wm, group width (bottleneck 1.0, SE ratio 0.25): torchvision's regnet_y_*, and
+// pycls's RegNetY-200MF, which torchvision lacks (the gradient-accuracy grid's smallest model).
 const Preset presets[] = {
+    {"regnety_200mf", "regnet_y_200mf", {13, 24, 36.44, 2.49, 8}},
     {"regnety_400mf", "regnet_y_400mf", {16, 48, 27.89, 2.09, 8}},
     {"regnety_800mf", "regnet_y_800mf", {14, 56, 38.84, 2.4, 16}},
     {"regnety_1.6gf", "regnet_y_1_6gf", {27, 48, 20.71, 2.65, 24}},

@@ -9,6 +9,7 @@
 #include "swag/core/log.hpp"
 #include "swag/data/labelled_subset.hpp"
 #include "swag/data/loader.hpp"
+#include "swag/data/shard_reader.hpp"
 #include "swag/dist/model_collectives.hpp"
 #include "swag/eval/accuracy.hpp"
 #include "swag/eval/mapping_file.hpp"
@@ -111,9 +112,17 @@ void finetune(const Config& c, const dist::Communicator& comm) {
 
   // The labelled share and the stream over it.
   const std::string train_dir = c.get_string("data.train");
+  const std::string subset_list = c.get_string("data.subset_list");
+  if (!subset_list.empty() && c.get_float("data.fraction") != 1.0)
+    fail(ExitCode::config, "data.subset_list and data.fraction < 1 both choose the images");
+  if (!subset_list.empty() && c.get_string("data.manifest").empty())
+    fail(ExitCode::config, "data.subset_list needs data.manifest (the shards' manifest)");
   const auto subset =
-      data::labelled_subset(data::load_dataset_labels(train_dir),
-                            {c.get_float("data.fraction"), c.get_bool("data.balanced"), seed});
+      subset_list.empty()
+          ? data::labelled_subset(data::load_dataset_labels(train_dir),
+                                  {c.get_float("data.fraction"), c.get_bool("data.balanced"), seed})
+          : data::listed_subset(subset_list, c.get_string("data.manifest"),
+                                data::read_image_ids(train_dir));
   std::int64_t total_steps = c.get_int("schedule.steps");
   if (total_steps == 0) total_steps = finetune_steps_for(static_cast<std::int64_t>(subset.size()));
   const std::int64_t every = c.get_int("checkpoint.every"), log_every = c.get_int("log.every");
@@ -163,7 +172,8 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   // f32 batches even on a GPU: mixup blends the host images as floats between fill and upload.
   StagedBatch batch(model->input_shape(), {local, loader.num_classes()}, device.device());
   ForwardBackward step_fn(*model);
-  dist::ModelCollectives collectives(comm, *model, c.get_bool("bn.sync"));
+  dist::ModelCollectives collectives(comm, *model, c.get_bool("bn.sync"),
+                                     c.get_int("bn.sync_group"));
   Metrics metrics(run_dir, comm.rank() == 0);
   install_stop_handlers();
   const std::int64_t stop_at = c.get_int("run.stop_at_step");
@@ -223,6 +233,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
   results["head"] = head;
   results["fraction"] = c.get_float("data.fraction");
   results["labelled_images"] = subset.size();
+  if (!subset_list.empty()) results["subset_list"] = subset_list;
   results["steps"] = state.step;
   results["world_size"] = comm.size();
   // top1, top5 and model.h5 are of these weights (EMA only where the deck turns it on)

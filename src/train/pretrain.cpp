@@ -131,7 +131,8 @@ void pretrain(const Config& c, const dist::Communicator& comm) {
   StagedBatch batch(model->input_shape(), {layout.local_batch, layout.num_classes}, device.device(),
                     source->fills_u8() ? DType::u8 : DType::f32, precision);
   ForwardBackward step_fn(*model);
-  dist::ModelCollectives collectives(comm, *model, c.get_bool("bn.sync"));
+  dist::ModelCollectives collectives(comm, *model, c.get_bool("bn.sync"),
+                                     c.get_int("bn.sync_group"));
   Metrics metrics(run_dir, comm.rank() == 0);
   install_stop_handlers();
 

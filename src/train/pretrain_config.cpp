@@ -20,6 +20,8 @@ const ConfigSchema& pretrain_schema() {
       {"bn.sync", false,
        "batch-norm statistics over all ranks (sync BN); off: each rank's own, and checkpoints "
        "hold rank 0's running statistics"},
+      {"bn.sync_group", I{0}, "sync BN over blocks of N ranks (0: all; 1: local; Figure 4)",
+       rule::at_least(0)},
       {"data.source", std::string("shards"), "shards (data.dir) or synthetic (tests, smoke runs)",
        rule::one_of({"shards", "synthetic"})},
       {"data.dir", std::string("data/shards"), "shard directory with index.json"},

@@ -7,6 +7,7 @@
 
 #include "swag/core/rng.hpp"
 #include "swag/dist/gradient_allreduce.hpp"
+#include "swag/dist/model_collectives.hpp"
 #include "swag/dist/sync_batchnorm.hpp"
 #include "swag/nn/model.hpp"
 #include "swag/train/forward_backward.hpp"
@@ -101,4 +102,29 @@ TEST(SyncBatchNorm, WithoutSyncTheLogitsDiffer) {
     EXPECT_LT(worst_relative(logits, reference_rows), 1e-5);
   else
     EXPECT_GT(worst_relative(logits, reference_rows), 1e-3);
+}
+
+// bn.sync_group through ModelCollectives (as finetune and pretrain install it): with blocks of
+// two ranks, a rank's logits are its rows of one rank's forward on its block's batch.
+TEST(SyncGroup, ModelLogitsAreThoseOfItsBlocksBatch) {
+  const auto comm = dist::Communicator::world();
+  const std::int64_t n = comm.size() % 2 == 0 ? 2 : comm.size(), block = comm.rank() / n;
+  auto reference = nn::create_model("regnety_test", {kPerRank * n, kResolution, kClasses});
+  reference->allocate(4);
+  Tensor block_images = Tensor::empty(reference->input_shape());
+  Tensor block_targets = Tensor::empty({kPerRank * n, kClasses});
+  fill_batch(block * n * kPerRank, kPerRank * n, block_images, block_targets);
+  const Tensor& block_logits = reference->forward(block_images, true);
+
+  auto model = nn::create_model("regnety_test", {kPerRank, kResolution, kClasses});
+  model->allocate(4);
+  const dist::ModelCollectives collectives(comm, *model, true, n);
+  Tensor images = Tensor::empty(model->input_shape());
+  Tensor targets = Tensor::empty({kPerRank, kClasses});
+  fill_batch(comm.rank() * kPerRank, kPerRank, images, targets);
+  const Tensor& logits = model->forward(images, true);
+  Tensor rows = Tensor::empty({kPerRank, kClasses});
+  std::copy_n(block_logits.data<float>() + (comm.rank() - block * n) * kPerRank * kClasses,
+              kPerRank * kClasses, rows.data<float>());
+  EXPECT_LT(worst_relative(logits, rows), 1e-5);
 }

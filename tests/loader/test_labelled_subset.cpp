@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
+#include "swag/core/error.hpp"
 #include "swag/data/labelled_subset.hpp"
 
 using namespace swag::data;
@@ -83,4 +87,63 @@ TEST(ShuffledEpochs, EachEpochVisitsTheSubsetOnce) {
   const auto eval = in_order(3);
   EXPECT_EQ(eval(2), 2);
   EXPECT_EQ(eval(3), -1);
+}
+
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("swag_listed_subset_" + std::to_string(::getpid()) + "_" + name);
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+}  // namespace
+
+// A 1%-style list of file names picks the images of those manifest lines, wherever the shards put
+// them; the answer is worked out by hand.
+TEST(ListedSubset, PicksTheImagesOfTheNamedManifestLines) {
+  const auto manifest = write_temp("manifest.tsv",
+                                   "train/n01/a.JPEG\tdog\ntrain/n01/b.JPEG\tcat\n"
+                                   "train/n02/c.JPEG\tcat\ntrain/n02/d.JPEG\tdog\n");
+  // The shards hold manifest lines 3, 1, 4, 2 as images 0..3.
+  const std::vector<std::int64_t> ids = {3, 1, 4, 2};
+  const auto list = write_temp("list.txt", "d.JPEG\r\n\nn01/a.JPEG\n");
+  EXPECT_EQ(listed_subset(list, manifest, ids), (std::vector<std::int64_t>{1, 2}));
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"a.JPEG\nz.JPEG\n", ":2: image 'z.JPEG' is not in the manifest"},
+      {"b.JPEG\nc.JPEG\nb.JPEG\n", ":3: image 'b.JPEG' is listed again (line 1)"},
+      {"\n\n", ": lists no images"},
+  };
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    const auto path = write_temp("bad" + std::to_string(i), bad[i].first);
+    try {
+      listed_subset(path, manifest, ids);
+      ADD_FAILURE() << "no error for " << bad[i].first;
+    } catch (const swag::Error& e) {
+      EXPECT_EQ(e.code(), swag::ExitCode::input);
+      EXPECT_NE(std::string(e.what()).find(path + bad[i].second), std::string::npos) << e.what();
+    }
+    std::filesystem::remove(path);
+  }
+  // Two manifest lines of one base name, and a line the shards do not hold.
+  const auto twice_manifest = write_temp("twice_manifest.tsv", "x/a.JPEG\tdog\ny/a.JPEG\tcat\n");
+  const auto one = write_temp("one.txt", "a.JPEG\n");
+  try {
+    listed_subset(one, twice_manifest, {1, 2});
+    ADD_FAILURE() << "no error for a name twice in the manifest";
+  } catch (const swag::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(one + ":1: image 'a.JPEG' is in the manifest"),
+              std::string::npos)
+        << e.what();
+  }
+  try {
+    listed_subset(list, manifest, {1, 2, 3});
+    ADD_FAILURE() << "no error for an image outside the shards";
+  } catch (const swag::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(list + ":1: image 'd.JPEG' (manifest line 4) is not in"),
+              std::string::npos)
+        << e.what();
+  }
+  for (const auto& p : {manifest, list, twice_manifest, one}) std::filesystem::remove(p);
 }

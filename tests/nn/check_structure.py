@@ -2,13 +2,16 @@
 stage, width, depth and groups; regnety_demo against torchvision's RegNet built from the same
 design. Run with /usr/bin/python3 (Debian's torch/torchvision)."""
 import json
+import os
 import subprocess
 import sys
 
-import torchvision
-from torchvision.models.regnet import BlockParams, RegNet
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+from import_torchvision import build_model  # noqa: E402  (torchvision's class for 200MF too)
+from torchvision.models.regnet import BlockParams, RegNet  # noqa: E402
 
 PRESETS = {
+    "regnety_200mf": "regnet_y_200mf",
     "regnety_400mf": "regnet_y_400mf", "regnety_800mf": "regnet_y_800mf",
     "regnety_1.6gf": "regnet_y_1_6gf", "regnety_3.2gf": "regnet_y_3_2gf",
     "regnety_8gf": "regnet_y_8gf", "regnety_16gf": "regnet_y_16gf",
@@ -20,7 +23,7 @@ PRESETS = {
 
 
 def torchvision_summary(arch):
-    model = arch() if callable(arch) else getattr(torchvision.models, arch)(num_classes=1000)
+    model = arch() if callable(arch) else build_model(arch, 1000)
     stages = []
     for stage in model.trunk_output:
         blocks = list(stage)

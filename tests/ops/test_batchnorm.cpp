@@ -193,6 +193,55 @@ TEST_P(BatchNorm, SavedForwardReplaysTheTrainingForward) {
   for (int k = 0; k < 4; ++k) EXPECT_EQ(to_double(*after[k]), stats[k]) << "statistic " << k;
 }
 
+// The fused ReLU's backward keeps exactly the elements the forward kept (y > 0), also where the
+// pre-activation rounds to the threshold: there a different rounding in backward (another FMA
+// contraction, another vector path) would flip the mask and move the channel's whole gradient.
+// Each channel's values repeat, and beta puts one of them on the threshold to within a rounding.
+TEST(BatchNormFusedRelu, BackwardMasksWhatTheForwardZeroed) {
+  constexpr std::int64_t rows = 64, c = 7, level_on_threshold = 1;
+  const BatchNormDesc d{rows, c, 1e-5f, 0.25f, true};
+  const Tensor levels = random_tensor({4, c}, 11, -2.0f, 2.0f);
+  Tensor x = Tensor::empty({rows, c}), y = Tensor::empty({rows, c});
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t j = 0; j < c; ++j)
+      x.data<float>()[r * c + j] = levels.data<float>()[(r % 4) * c + j];
+  BatchNormState s = make_state(c, 12);
+  ops::batchnorm_forward_train(d, x, s, y);  // the statistics, which beta does not change
+  float* const beta = s.beta.data<float>();
+  for (std::int64_t j = 0; j < c; ++j) {
+    // volatile: each product rounded on its own, never contracted into an FMA here
+    const volatile float scale = s.gamma.data<float>()[j] * s.save_invstd.data<float>()[j];
+    const volatile float centered =
+        levels.data<float>()[level_on_threshold * c + j] - s.save_mean.data<float>()[j];
+    beta[j] = -(centered * scale);
+  }
+  ops::batchnorm_forward_train(d, x, s, y);
+  for (std::int64_t j = 0; j < c; ++j) {
+    const double v = (static_cast<double>(levels.data<float>()[level_on_threshold * c + j]) -
+                      s.save_mean.data<float>()[j]) *
+                         s.gamma.data<float>()[j] * s.save_invstd.data<float>()[j] +
+                     beta[j];
+    ASSERT_LT(std::fabs(v), 1e-6) << "channel " << j << " is not on the threshold";
+  }
+
+  const Tensor dy = random_tensor(x.shape(), 13);
+  Tensor dx = Tensor::empty(x.shape()), dgamma = Tensor::empty({c}), dbeta = Tensor::empty({c});
+  ops::batchnorm_backward(d, x, dy, s, dx, dgamma, dbeta);
+
+  // The same gradient with the mask taken from the forward's output and no fused ReLU.
+  Tensor masked = Tensor::empty(x.shape());
+  for (std::int64_t i = 0; i < x.numel(); ++i)
+    masked.data<float>()[i] = y.data<float>()[i] > 0.0f ? dy.data<float>()[i] : 0.0f;
+  BatchNormDesc plain = d;
+  plain.relu = false;
+  Tensor want_dx = Tensor::empty(x.shape()), want_dgamma = Tensor::empty({c});
+  Tensor want_dbeta = Tensor::empty({c});
+  ops::batchnorm_backward(plain, x, masked, s, want_dx, want_dgamma, want_dbeta);
+  EXPECT_EQ(to_double(dx), to_double(want_dx));
+  EXPECT_EQ(to_double(dgamma), to_double(want_dgamma));
+  EXPECT_EQ(to_double(dbeta), to_double(want_dbeta));
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, BatchNorm, ::testing::ValuesIn(kCases),
                          [](const auto& p) { return name(p.param); });
 

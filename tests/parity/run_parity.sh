@@ -2,7 +2,7 @@
 # Parity of `swag predict` with torchvision on random weights (ctest: parity_<arch>).
 #
 #   tests/parity/run_parity.sh SWAG_EXE PYTHON WORKDIR [ARCH [NUM_CLASSES [BATCH [RESOLUTION
-#                              [WEIGHTS_RESOLUTION [pre_logits]]]]]]
+#                              [WEIGHTS_RESOLUTION [pre_logits|float64]]]]]]
 #
 # torch_reference.py makes a random model, images, soft targets and PyTorch's logits, loss and
 # gradients; import_torchvision.py converts the model; `swag predict` runs without and with
@@ -11,11 +11,12 @@
 # every intermediate file for inspection. ViTs: the weights are made at WEIGHTS_RESOLUTION
 # (default RESOLUTION) and run at RESOLUTION (swag predict --resolution interpolates the position
 # embedding, the reference uses torchvision's interpolate_embeddings); "pre_logits" adds the
-# pre-training head.
+# pre-training head. "float64" measures the training outputs against the model run in float64
+# (compare.py --against float64), for the ill-conditioned cases.
 set -euo pipefail
 
 if [ $# -lt 3 ]; then
-  sed -n '2,14p' "$0" >&2
+  sed -n '2,16p' "$0" >&2
   exit 2
 fi
 swag=$1
@@ -37,9 +38,11 @@ run() {
 }
 
 reference_flags=(--weights-resolution "$weights_resolution")
+against=float32
 case $variant in
   "") ;;
   pre_logits) reference_flags+=(--pre-logits) ;;
+  float64) against=float64 ;;
   *) echo "run_parity.sh: unknown variant '$variant'" >&2; exit 2 ;;
 esac
 predict_flags=()
@@ -58,4 +61,4 @@ run "$swag" predict --weights "$workdir/W.h5" --images "$workdir/images.h5" \
 run "$swag" predict --weights "$workdir/W.h5" --images "$workdir/images.h5" \
   --targets "$workdir/targets.h5" --output "$workdir/train.h5" "${predict_flags[@]}"
 run "$python" "$here/compare.py" --reference "$workdir/reference.h5" --eval "$workdir/eval.h5" \
-  --train "$workdir/train.h5"
+  --train "$workdir/train.h5" --against "$against"

@@ -116,6 +116,8 @@ sweep eval eval "checkpoint = \"$work/data/model.h5\"" "data = \"$work/data\""
 sweep zeroshot zeroshot "checkpoint = \"$work/data/model.h5\"" "vocab = \"$work/data/vocab.json\"" \
   "mapping = \"$work/data/mapping.json\"" "data = \"$work/data\""
 sweep bench bench 'model = "regnety_400mf"' 'mode = "train"'
+sweep probe_sweep linear-probe "checkpoint = \"$work/data/model.h5\"" "train = \"$work/data\"" \
+  "eval = \"$work/data\""
 sweep bench_cpu bench 'model = "regnety_400mf"' 'mode = "train"'
 
 export SWAG_RUNS=$work/runs SWAG_WORKDIR=$work/sub
@@ -149,6 +151,7 @@ submit 0 "zeroshot gpu" "$cuda" -- sub zeroshot "$work/zeroshot.toml" --gpus-per
 submit 0 "bench gpu" "$cuda" -- sub bench "$work/bench.toml" --gpus-per-node=1
 submit 0 "linear-probe gpu" "$cuda" -- sb --gpus-per-node=1 "$repo/jobs/slurm/linear_probe.sh" \
   --checkpoint "$work/data/model.h5" --train "$work/data" --eval "$work/data"
+submit 0 "linear-probe sweep gpu" "$cuda" -- sub linear-probe "$work/probe_sweep.toml" --gpus-per-node=1
 submit 0 "pretrain cpu (SWAG_DEVICE=cpu on a GPU job)" "$cuda" SWAG_DEVICE=cpu -- \
   sb --gpus-per-node=1 "$repo/jobs/slurm/pretrain_demo.sh"
 submit 0 "bench cpu (no GPU)" SWAG_BIN="$work/swag-cpu" -- sub bench "$work/bench_cpu.toml" --gpus-per-node=0
@@ -254,6 +257,9 @@ on_gpu "bench gpu"
 id=${id_of["linear-probe gpu"]}
 expect_args "linear-probe gpu" linear-probe "--device cuda" "--output-dir $SWAG_RUNS/linear_probe/swag-linear-probe-$id"
 on_gpu "linear-probe gpu"
+expect_args "linear-probe sweep gpu" linear-probe "--device cuda" "--output-dir $SWAG_RUNS/probe_sweep"
+on_gpu "linear-probe sweep gpu"
+[ -f "$SWAG_RUNS/probe_sweep/results.json" ] || fail "the linear-probe sweep cell wrote no results.json"
 echo "ok: pretrain, finetune, eval, zeroshot, bench and linear-probe on --gpus-per-node=1 run on cuda (bf16 where it applies) on the job's GPU"
 expect_args "pretrain cpu (SWAG_DEVICE=cpu on a GPU job)" run.device=cpu
 refuse_args "pretrain cpu (SWAG_DEVICE=cpu on a GPU job)" run.device=cuda run.precision=bf16

@@ -323,8 +323,14 @@ def case_mixed_precision(swag, deck, work):
         assert_bitwise_equal(checkpoints(straight)[-1], checkpoints(split)[-1])
         with h5py.File(checkpoints(straight)[-1]) as f:
             if precision == "fp16":
+                # The scaler's state follows the overflows the run reports, however many the
+                # build's rounding gives (none with FMA contraction, some without): each halves
+                # the scale (no doubling within 2000 good steps) and restarts the good count.
+                records = [json.loads(l) for l in open(os.path.join(straight, "metrics.jsonl"))]
+                skipped = [i for i, rec in enumerate(records) if rec["skipped"]]
                 scale, good = f["extra/loss_scaler"][()]
-                assert scale == 65536.0 and good == 40, (scale, good)  # no overflow here
+                assert len(skipped) < 10 and scale == 65536.0 / 2 ** len(skipped), (scale, skipped)
+                assert good == 40 - (skipped[-1] + 1 if skipped else 0), (good, skipped)
             else:
                 assert "extra" not in f or "loss_scaler" not in f["extra"], list(f)
         print(f"ok: {precision}: loss {losses[0]:.4f} (fp32 {ref[0]:.4f}) -> {losses[-1]:.4f}, "

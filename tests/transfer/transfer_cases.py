@@ -189,7 +189,10 @@ def case_zeroshot_with_and_without_platt(swag, work):
     platt = json.loads(run(swag, *common, "--platt", ranks=2).stdout.strip().splitlines()[-1])
     assert plain["n"] == platt["n"] == TEST_IMAGES, (plain, platt)
     assert plain["aggregate"] == "mean" and not plain["platt"], plain
-    assert platt["aggregate"] == "sum" and platt["platt"] and platt["platt_converged"], platt
+    # The fit's optimum, not the solver's flag: whether L-BFGS reaches its 1e-9 gradient target
+    # or stops a little short depends on the build's rounding, a stationary point does not.
+    assert platt["aggregate"] == "sum" and platt["platt"], platt
+    assert platt["platt_gradient_max"] <= 1e-6, platt
     maxed = json.loads(run(swag, *common, "--aggregate", "max", ranks=2).stdout.strip()
                        .splitlines()[-1])
     assert maxed["aggregate"] == "max" and maxed["n"] == TEST_IMAGES, maxed
@@ -228,6 +231,175 @@ def case_linear_probe(swag, work):
           f"the solution {worst:.1e}")
 
 
+def topk_predictions(swag, work, ckpt, vocab, name):
+    """Every class's softmax probability per image, from `swag predict --topk` over all of
+    them: {manifest line: [class, ...] best first}, the order the scoring ranks in."""
+    with h5py.File(ckpt) as f:
+        classes = f["/params/fc.weight"].shape[0]
+    out = os.path.join(work, "real_and_objectnet", name)
+    run(swag, "predict", "--topk", classes, "--checkpoint", ckpt, "--vocab", vocab, "--data",
+        data(work, "test", "shards"), "--batch", 8, "--output", out, ranks=2)
+    ids = {c["name"]: c["id"] for c in json.load(open(vocab))["classes"]}
+    ranked = {}
+    for line in open(out):
+        p = json.loads(line)
+        ranked[p["line"]] = [ids[name] for name, _ in p["topk"]]
+    return ranked, classes
+
+
+def set_scores(ranked, sets):
+    """ReaL's rule in Python: {top1, top5, n, excluded} of ranked classes against label sets."""
+    n = excluded = top1 = top5 = 0
+    for line, order in ranked.items():
+        s = sets[line]
+        if not s:
+            excluded += 1
+            continue
+        n += 1
+        top1 += order[0] in s
+        top5 += any(c in s for c in order[:5])
+    return {"top1": top1 / n, "top5": top5 / n, "n": n, "excluded": excluded}
+
+
+def case_real_and_objectnet(swag, work):
+    rng = np.random.default_rng(23)
+    # ReaL: a short fine-tune gives a 10-class model; label sets of 0-3 classes per image.
+    run(swag, "finetune", *finetune_deck(work, "real_and_objectnet/ft"), "--init", "none",
+        "ema.weight=0", ranks=2)
+    weights = results_of(work, "real_and_objectnet/ft")["weights"]
+    vocab = data(work, "test", "vocab.json")
+    ranked, classes = topk_predictions(swag, work, weights, vocab, "real_preds.jsonl")
+    sets = [sorted(rng.choice(classes, size=rng.integers(0, 4), replace=False).tolist())
+            for _ in range(TEST_IMAGES)]
+    real = os.path.join(work, "real_and_objectnet", "real.json")
+    json.dump(sets, open(real, "w"))
+    common = ["eval", "--checkpoint", weights, "--data", data(work, "test", "shards"), "--batch",
+              8, "--json"]
+    got = json.loads(run(swag, *common, "--real-labels", real, ranks=2).stdout.splitlines()[-1])
+    want = set_scores(ranked, {line: sets[line - 1] for line in ranked})
+    assert want["excluded"] > 0 and got["scoring"] == "real", (got, want)
+    for k in want:
+        assert got[k] == want[k], (k, got, want)
+    real_result = got
+    # ObjectNet: the hashtag model stands in for IN-1k; the 10 test classes are "ObjectNet's",
+    # each mapped from 1-3 hashtag classes, most hashtag classes left out.
+    ckpt = data(work, *PRETRAINED)
+    ranked, hashtags = topk_predictions(swag, work, ckpt, data(work, "vocab.json"),
+                                        "objectnet_preds.jsonl")
+    # ObjectNet's published layout (name -> "a; b" names), made into swag's by the tool
+    names = [c["name"] for c in json.load(open(data(work, "vocab.json")))["classes"]]
+    pool = rng.permutation(hashtags)
+    owner, published, start = {}, {}, 0
+    for o in range(10):
+        k = int(rng.integers(1, 4))
+        published[f"class {o}"] = "; ".join(names[c] for c in pool[start:start + k])
+        owner.update({int(c): o for c in pool[start:start + k]})
+        start += k
+    assert start < hashtags / 2, (start, hashtags)
+    base = os.path.join(work, "real_and_objectnet")
+    for name, text in (("names.txt", "\n".join(names) + "\n"),
+                       ("classes.txt", "\n".join(f"class {o}" for o in range(10)) + "\n")):
+        with open(os.path.join(base, name), "w") as f:
+            f.write(text)
+    json.dump(published, open(os.path.join(base, "published.json"), "w"))
+    on_path = os.path.join(base, "objectnet.json")
+    tool = [sys.executable, os.path.join(os.path.dirname(FINETUNE_DECK), "..", "..", "tools",
+                                         "objectnet_mapping.py"),
+            "--objectnet-to-imagenet", os.path.join(base, "published.json"),
+            "--imagenet-names", os.path.join(base, "names.txt"),
+            "--classes", os.path.join(base, "classes.txt")]
+    subprocess.run(tool + ["--out", on_path], check=True, capture_output=True)
+    objectnet_tool_errors(tool, base, names)
+    labels = {}
+    for shard in json.load(open(data(work, "test", "shards", "index.json")))["shards"]:
+        with h5py.File(data(work, "test", "shards", shard["file"])) as f:
+            for i, line in enumerate(f["/images/ids"][()]):
+                labels[int(line)] = int(f["/labels/classes"][f["/labels/offsets"][i]])
+    # The reference: the allowed hashtag classes in rank order, mapped, duplicates dropped.
+    mapped = {line: list(dict.fromkeys(owner[c] for c in order if c in owner))
+              for line, order in ranked.items()}
+    want = set_scores(mapped, {line: [labels[line]] for line in mapped})
+    common[2] = ckpt
+    got = json.loads(run(swag, *common, "--objectnet-mapping", on_path, ranks=2)
+                     .stdout.splitlines()[-1])
+    assert got["scoring"] == "objectnet", got
+    for k in want:
+        assert got[k] == want[k], (k, got, want)
+    print(f"ok: ReaL top-1 {real_result['top1']:.3f} ({real_result['excluded']} empty sets "
+          f"excluded) and ObjectNet top-1 {got['top1']:.3f} match the Python rules on swag "
+          f"predict's rankings")
+    real_errors(swag, work, weights, real, on_path)
+
+
+def objectnet_tool_errors(tool, base, names):
+    """tools/objectnet_mapping.py: a name that is not an IN-1k line, a class not in the JSON."""
+    bad = os.path.join(base, "bad_published.json")
+    json.dump({"class 0": f"{names[0]}; no such class"}, open(bad, "w"))
+    r = subprocess.run(tool[:3] + [bad] + tool[4:-2] + ["--out", os.path.join(base, "x.json")],
+                       capture_output=True, text=True)
+    assert r.returncode == INPUT and "'class 0' maps 'no such class'" in r.stderr, r.stderr
+    r = subprocess.run(tool + ["--out", os.path.join(base, "x.json")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(base, "classes.txt"), "a") as f:
+        f.write("class 99\n")
+    r = subprocess.run(tool + ["--out", os.path.join(base, "y.json")], capture_output=True, text=True)
+    assert r.returncode == INPUT and "classes.txt:11: 'class 99' is not in" in r.stderr, r.stderr
+    assert not os.path.exists(os.path.join(base, "y.json"))
+
+
+def hashtags_of(mapping):
+    return json.load(open(mapping))["in1k_classes"]
+
+
+def real_errors(swag, work, weights, real, on_path):
+    base = os.path.join(work, "real_and_objectnet")
+    short = os.path.join(base, "short.json")
+    json.dump([[0]] * 50, open(short, "w"))
+    common = ["eval", "--checkpoint", weights, "--data", data(work, "test", "shards"), "--batch", 8]
+    r = run(swag, *common, "--real-labels", short, expect=INPUT)
+    assert "swag: error:" in r.stderr and f"{short} has 50 records" in r.stderr, r.stderr
+    assert "manifest line 51" in r.stderr and "images/s" not in r.stderr, r.stderr  # before eval
+    bad = os.path.join(base, "bad.json")
+    json.dump([[0], [12]], open(bad, "w"))
+    r = run(swag, *common, "--real-labels", bad, expect=INPUT)
+    assert f"{bad}: record 1 holds 12" in r.stderr, r.stderr
+    r = run(swag, *common, "--real-labels", real, "--objectnet-mapping", on_path, expect=2)
+    assert "swag: error:" in r.stderr and "--real-labels and --objectnet-mapping" in r.stderr, r.stderr
+    r = run(swag, *common, "--objectnet-mapping", on_path, expect=INPUT)
+    assert f"{on_path} maps {hashtags_of(on_path)} IN-1k classes" in r.stderr, r.stderr
+    print("ok: short and bad real.json, both flags, a mapping of another model: swag: error:")
+
+
+def case_finetune_subset_list(swag, work):
+    """data.subset_list: the images a list of file names picks (the 1%/10% subsets of prior
+    work), matched against the manifest; a bad name stops before training, naming the line."""
+    base = os.path.join(work, "finetune_subset_list")
+    manifest = data(work, "train", "labelled_manifest.tsv")
+    paths = [line.split("\t")[0] for line in open(manifest)]
+    picked = [paths[i] for i in (5, 77, 123, 124, 399)]
+    listing = os.path.join(base, "subset.txt")
+    os.makedirs(base, exist_ok=True)
+    with open(listing, "w") as f:
+        f.write("\n".join(os.path.basename(p) for p in picked) + "\n")
+    common = [*finetune_deck(work, "finetune_subset_list"), "--init", "none", "data.fraction=1",
+              f"data.subset_list={listing}", f"data.manifest={manifest}"]
+    run(swag, "finetune", *common, "schedule.steps=2", ranks=2)
+    r = results_of(work, "finetune_subset_list")
+    assert r["labelled_images"] == 5 and r["subset_list"] == listing, r
+    bad = os.path.join(base, "bad.txt")
+    with open(bad, "w") as f:
+        f.write(f"{os.path.basename(picked[0])}\nnot_an_image.png\n")
+    os.remove(results_path(work, "finetune_subset_list"))
+    e = run(swag, "finetune", *common[:-2], f"data.subset_list={bad}", f"data.manifest={manifest}",
+            expect=INPUT)
+    assert "swag: error:" in e.stderr and f"{bad}:2: image 'not_an_image.png' is not in the " \
+        f"manifest {manifest}" in e.stderr, e.stderr
+    e = run(swag, "finetune", *common, "data.fraction=0.1", expect=CONFIG)
+    assert "data.subset_list and data.fraction" in e.stderr, e.stderr
+    assert not os.path.exists(results_path(work, "finetune_subset_list"))
+    print("ok: a list of 5 file names trains on those 5 images; a bad name names its line")
+
+
 def case_errors(swag, work):
     ckpt = data(work, *PRETRAINED)
     r = run(swag, "zeroshot", "--checkpoint", ckpt, "--vocab", data(work, "test", "vocab.json"),
@@ -242,6 +414,8 @@ def case_errors(swag, work):
     assert "init.head = zeroshot needs init.checkpoint" in r.stderr, r.stderr
     r = run(swag, "finetune", *deck_args, "batch.global=15", ranks=2, expect=CONFIG)
     assert "does not divide over 2 ranks" in r.stderr, r.stderr
+    r = run(swag, "finetune", *deck_args, "bn.sync_group=3", ranks=2, expect=CONFIG)
+    assert "bn.sync_group = 3 does not divide the 2 ranks" in r.stderr, r.stderr
     r = run(swag, "finetune", *deck_args, "data.fraction=0", expect=CONFIG)
     assert "key 'data.fraction' must be in (0, 1], not 0.0" in r.stderr, r.stderr
     assert not os.path.exists(os.path.join(work, "errors", "run", "results.json"))

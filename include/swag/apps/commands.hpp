@@ -4,9 +4,16 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 
+namespace swag::eval {
+struct TestSetScoring;
+}
+
 namespace swag::apps {
 
 using Command = std::function<void()>;
+
+// --real-labels and --objectnet-mapping, shared by swag eval and swag zeroshot (in eval.cpp).
+void add_test_set_options(CLI::App& app, eval::TestSetScoring& scoring);
 
 Command add_info(CLI::App& app);
 Command add_predict(CLI::App& app);

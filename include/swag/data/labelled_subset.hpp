@@ -2,6 +2,7 @@
 // of the labels), and the stream that visits it epoch after epoch in a keyed order.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "swag/data/loader.hpp"
@@ -25,6 +26,14 @@ struct SubsetOptions {
 // all N. Balanced: max(1, round(f*n_c)) images of each class c (an image's class is its first
 // label), taken in the same permuted order.
 std::vector<std::int64_t> labelled_subset(const MultiLabels& labels, const SubsetOptions& options);
+
+// The images a list file names (one image file name per line, such as the 1% and 10% ImageNet
+// subsets of prior work), matched by base name against the paths of the manifest the shards were
+// made from; `ids` are the dataset's images' manifest lines (read_image_ids). Image indices,
+// ascending. Blank lines are skipped; a name not in the manifest, in it twice, or listed twice is
+// an input error (exit 4) naming the list file and line.
+std::vector<std::int64_t> listed_subset(const std::string& list, const std::string& manifest,
+                                        const std::vector<std::int64_t>& ids);
 
 // Position g = e*M + i of the stream shows subset[keyed_permutation(i, M, seed, e)].
 ImageStream shuffled_epochs(std::vector<std::int64_t> subset, std::uint64_t seed);

@@ -38,4 +38,8 @@ class ShardReader {
   std::vector<std::int32_t> sizes_, classes_;
 };
 
+// Every image's id (its manifest line number, /images/ids) in the dataset's order, from the
+// shards that data_dir/index.json lists.
+std::vector<std::int64_t> read_image_ids(const std::string& data_dir);
+
 }  // namespace swag::data

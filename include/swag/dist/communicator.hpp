@@ -7,6 +7,7 @@
 #include <mpi.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "swag/core/tensor.hpp"
@@ -45,12 +46,17 @@ class Communicator {
   MPI_Request start_allreduce_sum(float* data, std::int64_t count) const;
   // Every rank's `count` floats, concatenated in rank order into recv (size() * count).
   void allgather(const float* send, std::int64_t count, float* recv) const;
+  // Collective: the ranks [g*n, (g+1)*n) of this one's block g, as a communicator of their own
+  // (freed with its last copy). n must divide size(); n = size() gives a copy of this one.
+  Communicator blocks_of(int n) const;
 
  private:
+  struct Owned;              // a communicator this object made, and frees
   Communicator() = default;  // solo
   explicit Communicator(MPI_Comm comm);
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0, size_ = 1;
+  std::shared_ptr<const Owned> owned_;
 };
 
 }  // namespace swag::dist

@@ -16,9 +16,11 @@ class NcclCommunicator;
 class ModelCollectives {
  public:
   // Collective: every rank constructs it at once, after the model is allocated. Installs the
-  // model's gradient-ready hook and, with sync_bn, its batch-norm sum; both use this object, so
-  // it must live as long as the model trains.
-  ModelCollectives(const Communicator& comm, nn::Model& model, bool sync_bn);
+  // model's gradient-ready hook and, with sync_bn, its batch-norm sum over the blocks of
+  // sync_group ranks (0: all ranks; sync_group_communicator); both use this object, so it must
+  // live as long as the model trains.
+  ModelCollectives(const Communicator& comm, nn::Model& model, bool sync_bn,
+                   std::int64_t sync_group = 0);
   // After backward: the rest of the buckets, then the average over the ranks (on a GPU, queued
   // on the compute stream without waiting).
   void finish_gradients() { allreduce_->finish(); }
@@ -28,8 +30,9 @@ class ModelCollectives {
   void finish_training();
 
  private:
-  Communicator comm_;
-  std::shared_ptr<NcclCommunicator> nccl_;  // a GPU model's; outlives allreduce_
+  Communicator comm_, bn_comm_;                // bn_comm_: the ranks sync BN sums over
+  std::shared_ptr<NcclCommunicator> nccl_;     // a GPU model's; outlives allreduce_
+  std::shared_ptr<NcclCommunicator> bn_nccl_;  // a GPU model's group of fewer ranks than all
   std::unique_ptr<GradientAllReduce> allreduce_;
 };
 

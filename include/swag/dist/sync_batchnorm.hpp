@@ -1,6 +1,7 @@
 // Sync BN: batch-norm statistics summed over the ranks of a communicator, so every rank
-// normalizes with the statistics of the global batch (fine-tuning, paper §4.1). Over MPI for a
-// model on the host; over NCCL for a model on the GPU (CUDA builds).
+// normalizes with the statistics of the global batch (fine-tuning, paper §4.1), or of its group
+// of ranks (bn.sync_group, Figure 4). Over MPI for a model on the host; over NCCL for a model on
+// the GPU (CUDA builds).
 #pragma once
 #include "swag/dist/communicator.hpp"
 #include "swag/nn/model.hpp"
@@ -9,6 +10,15 @@
 #endif
 
 namespace swag::dist {
+
+// bn.sync_group = n: the ranks that share batch-norm statistics, blocks of n consecutive ranks
+// (0: all of them; 1: each rank alone). Collective; n must divide the ranks (else exit 3).
+inline Communicator sync_group_communicator(const Communicator& comm, std::int64_t n) {
+  if (n == 0) return comm;
+  if (n < 0 || comm.size() % n != 0)
+    fail(ExitCode::config, "bn.sync_group = {} does not divide the {} ranks", n, comm.size());
+  return comm.blocks_of(static_cast<int>(n));
+}
 
 // Makes `model`'s batch norms synchronous over `comm` (which must outlive the model's use).
 // With one rank it changes nothing. MPI sums host memory: the model must be on the host.

@@ -40,7 +40,8 @@ struct PlattFit {
   double kl = 0;         // its first term, KL(u || q)
   double scale = 0, regularization = 0;
   int iterations = 0;
-  bool converged = false;  // the gradient tolerance was met
+  double gradient_max = 0;  // max |∂J| at the solution
+  bool converged = false;   // the gradient tolerance was met
 };
 
 // J and its gradient for probs (float32 [N, C]); theta = (w, b), 2C values. Deterministic:
