@@ -10,7 +10,7 @@
 # interrupted training continues from its last checkpoint. Each stage prints its time.
 # Environment: SWAG (build/cpu/bin/swag), SWAG_DEMO_RANKS (2), SWAG_DEMO_PRETRAIN_STEPS (3000),
 # SWAG_DEMO_FINETUNE_STEPS ("100 200 2000": steps at 1%, 10%, 100% of the labels),
-# SWAG_DEMO_SEEDS ("0 1 2 / 0 1 2 / 0 1": the seeds at 1%, 10%, 100%), SWAG_DEMO_DIR
+# SWAG_DEMO_SEEDS ("0 1 2 3 4 5 / 0 1 2 / 0 1": the seeds at 1%, 10%, 100%), SWAG_DEMO_DIR
 # (runs/demo), SWAG_DEMO_DATA (runs/demo-data), and build_demo.sh's DEMO_TRAIN_LIMIT and
 # DEMO_TEST_LIMIT; the smoke test (tests/demo) shrinks them all.
 set -euo pipefail
@@ -19,7 +19,7 @@ swag=${SWAG:-build/cpu/bin/swag}
 ranks=${SWAG_DEMO_RANKS:-2}
 pretrain_steps=${SWAG_DEMO_PRETRAIN_STEPS:-3000}
 read -r -a finetune_steps <<<"${SWAG_DEMO_FINETUNE_STEPS:-100 200 2000}"
-IFS=/ read -r -a seed_lists <<<"${SWAG_DEMO_SEEDS:-0 1 2 / 0 1 2 / 0 1}"
+IFS=/ read -r -a seed_lists <<<"${SWAG_DEMO_SEEDS:-0 1 2 3 4 5 / 0 1 2 / 0 1}"
 percents=(1 10 100)
 if [ "${#finetune_steps[@]}" != 3 ]; then
   echo "swag: error: SWAG_DEMO_FINETUNE_STEPS='${SWAG_DEMO_FINETUNE_STEPS:-}': 3 step counts" \

@@ -40,7 +40,7 @@ def main():
     out = os.path.join(work, "demo")
     env = dict(os.environ, SWAG=os.path.abspath(swag), SWAG_DEMO_DIR=out,
                SWAG_DEMO_DATA=os.path.join(work, "demo-data"))
-    r = subprocess.run(["bash", demo], env=env, capture_output=True, text=True, timeout=2300)
+    r = subprocess.run(["bash", demo], env=env, capture_output=True, text=True, timeout=3500)
     assert r.returncode == 0, f"exit {r.returncode}\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
     print(r.stdout[r.stdout.find("# The demo"):])
     results = json.load(open(os.path.join(out, "results.json")))
