@@ -65,7 +65,8 @@ DISPLAY = {"vit_h14": "ViT H/14", "vit_l16": "ViT L/16", "vit_b16": "ViT B/16",
            "regnety_3.2gf": "RegNetY 3.2GF", "regnety_1.6gf": "RegNetY 1.6GF",
            "regnety_800mf": "RegNetY 800MF", "regnety_400mf": "RegNetY 400MF",
            "regnety_200mf": "RegNetY 200MF",
-           "regnety_test": "RegNetY test", "vit_test": "ViT test"}
+           "regnety_demo": "RegNetY demo", "regnety_test": "RegNetY test",
+           "vit_test": "ViT test"}
 FINE_RES = {"vit_h14": 518, "vit_l16": 512, "vit_b16": 384, "regnety_128gf": 384,
             "regnety_32gf": 384, "regnety_16gf": 384}
 # Transfer datasets of Tables 1 and 8, and the test sets of Table 3, by their names in sweeps.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Pre-trains a small RegNetY on the demo shards with inputs/pretrain/demo.toml:
-# 300 updates of batch 64 at 32x32 (build the shards first: inputs/demo/build_demo.sh).
+# regnety_demo on 28x28 pictures (build the shards first: inputs/demo/build_demo.sh).
 # Resources: 1 node, 2 CPU ranks (no GPU), srun --mpi=pmix.
 # USR1 arrives 60 s before the time limit: swag checkpoints, the job requeues itself and
 # resumes from the checkpoint (doc/slurm.md); submitting the script again also resumes.

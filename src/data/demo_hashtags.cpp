@@ -1,3 +1,4 @@
+// The demo's hashtag generator (doc/demo.md, "How the hashtags are drawn").
 #include "swag/data/demo_hashtags.hpp"
 
 #include <algorithm>
@@ -28,66 +29,98 @@ int zipf_index(int n, double s, Rng& rng) {
   return weighted_index(weights, rng);
 }
 
-const std::string& draw_tag(int label, Rng& rng, const DemoTagOptions& options) {
+double popularity_weight(const DemoClass& c, const DemoTagOptions& options) {
+  return std::pow(c.popularity, -options.class_exponent);
+}
+
+// One tag for a picture of class label: noise, another class's tag (the class drawn by
+// popularity, so popular tags leak most), or its own class's specific or generic tags.
+const std::string& draw_tag(int label, bool specific, Rng& rng, const DemoTagOptions& options) {
   const auto& classes = demo_classes();
   const float u = rng.uniform();
   if (u < options.noise) {
     const auto& noise = demo_noise_hashtags();
     return noise[zipf_index(static_cast<int>(noise.size()), options.zipf_exponent, rng)];
   }
-  int source = label;
-  if (u < options.noise + options.wrong_class) {  // another class, uniformly
-    const int n = static_cast<int>(classes.size());
-    source = (label + 1 + static_cast<int>(rng.next_u32() % static_cast<std::uint32_t>(n - 1))) % n;
+  if (u < options.noise + options.wrong_class) {
+    std::vector<double> weights;
+    for (std::size_t k = 0; k < classes.size(); ++k)
+      weights.push_back(static_cast<int>(k) == label ? 0.0
+                                                     : popularity_weight(classes[k], options));
+    const auto& tags = classes[weighted_index(weights, rng)].hashtags;
+    return tags[zipf_index(static_cast<int>(tags.size()), options.zipf_exponent, rng)];
   }
-  const auto& tags = classes[source].hashtags;
+  const auto& tags = specific ? classes[label].hashtags : classes[label].generic;
   return tags[zipf_index(static_cast<int>(tags.size()), options.zipf_exponent, rng)];
 }
 
 }  // namespace
 
+// Popularity (1: most tagged) is invented, Instagram-like: dresses, sneakers and bags lead,
+// plain shirts and pullovers trail.
 const std::vector<DemoClass>& demo_classes() {
+  const std::vector<std::string> clothing = {"clothing"}, footwear = {"footwear", "shoes"};
   static const std::vector<DemoClass> classes = {
       {"T-shirt/top",
        "tshirt",
        "n03595614",
-       {"teeshirt", "clothing", "tee", "tshirt", "top", "tanktop", "jersey"}},
+       4,
+       {"teeshirt", "clothing", "tee", "tshirt", "top", "tanktop", "jersey"},
+       clothing},
       {"Trouser",
        "trouser",
        "n04489008",
-       {"pants", "clothing", "trousers", "jeans", "slacks", "chinos", "leggings"}},
+       8,
+       {"pants", "clothing", "trousers", "jeans", "slacks", "chinos", "leggings"},
+       clothing},
       {"Pullover",
        "pullover",
        "n04021028",
-       {"sweater", "clothing", "pullover", "jumper", "knitwear", "sweatshirt", "cardigan"}},
+       9,
+       {"sweater", "clothing", "pullover", "jumper", "knitwear", "sweatshirt", "cardigan"},
+       clothing},
       {"Dress",
        "dress",
        "n03236735",
-       {"dress", "clothing", "gown", "frock", "sundress", "minidress"}},
+       1,
+       {"dress", "clothing", "gown", "frock", "sundress", "minidress"},
+       clothing},
       {"Coat",
        "coat",
        "n03057021",
-       {"coat", "clothing", "jacket", "overcoat", "parka", "trenchcoat", "outerwear"}},
+       6,
+       {"coat", "clothing", "jacket", "overcoat", "parka", "trenchcoat", "outerwear"},
+       clothing},
       {"Sandal",
        "sandal",
        "n04133789",
-       {"sandals", "footwear", "flipflops", "slides", "sandal", "shoes"}},
+       7,
+       {"sandals", "footwear", "flipflops", "slides", "sandal", "shoes"},
+       footwear},
       {"Shirt",
        "shirt",
        "n04197391",
-       {"shirt", "clothing", "blouse", "flannel", "buttondown", "oxford", "shirts"}},
+       10,
+       {"shirt", "clothing", "blouse", "flannel", "buttondown", "oxford", "shirts"},
+       clothing},
       {"Sneaker",
        "sneaker",
        "n03472535",
-       {"sneakers", "footwear", "trainers", "kicks", "shoes", "sneakerhead", "gymshoes"}},
+       2,
+       {"sneakers", "footwear", "trainers", "kicks", "shoes", "sneakerhead", "gymshoes"},
+       footwear},
       {"Bag",
        "bag",
        "n02774152",
-       {"bag", "handbag", "accessories", "purse", "tote", "backpack", "clutch"}},
+       3,
+       {"bag", "handbag", "accessories", "purse", "tote", "backpack", "clutch"},
+       {"accessories"}},
       {"Ankle boot",
        "ankleboot",
        "n02872752",
-       {"boots", "footwear", "ankleboots", "booties", "bootie", "chelseaboots", "shoes"}},
+       5,
+       {"boots", "footwear", "ankleboots", "booties", "bootie", "chelseaboots", "shoes"},
+       footwear},
   };
   return classes;
 }
@@ -102,9 +135,10 @@ const std::vector<std::string>& demo_noise_hashtags() {
 std::vector<std::string> demo_hashtags(int label, Rng& rng, const DemoTagOptions& options) {
   SWAG_CHECK(label >= 0 && label < static_cast<int>(demo_classes().size()), "label {}", label);
   const int count = 1 + weighted_index({6, 5, 4, 3, 2}, rng);  // 1-5 tags, fewer more likely
+  const bool specific = rng.uniform() < popularity_weight(demo_classes()[label], options);
   std::vector<std::string> tags;
   for (int attempt = 0; static_cast<int>(tags.size()) < count && attempt < 50; ++attempt) {
-    std::string tag = "#" + draw_tag(label, rng, options);
+    std::string tag = "#" + draw_tag(label, specific, rng, options);
     if (rng.uniform() < 0.1f) tag[1] = static_cast<char>(std::toupper(tag[1]));
     const bool seen = std::any_of(tags.begin(), tags.end(), [&](const std::string& t) {
       return std::equal(t.begin(), t.end(), tag.begin(), tag.end(),

@@ -251,8 +251,9 @@ bool Loader::decode_image(Slot& slot, std::int64_t i, std::int64_t image, std::u
     if (header.height != shard.height(in_shard) || header.width != shard.width(in_shard))
       fail(ExitCode::input, "its JPEG header says {} x {}, the shard {} x {}", header.height,
            header.width, shard.height(in_shard), shard.width(in_shard));
-    const CropBox box = train ? random_resized_crop_box(header.height, header.width, rng)
-                              : center_square_box(header.height, header.width);
+    const CropBox box =
+        train ? random_resized_crop_box(header.height, header.width, rng, options_.min_crop_scale)
+              : center_square_box(header.height, header.width);
     flip = train && rng.uniform() < 0.5f;
     decoded = decode_jpeg_for_crop(jpeg, box, options_.resolution, options_.dct_scaling);
   } catch (const Error& e) {

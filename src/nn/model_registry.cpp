@@ -32,6 +32,8 @@ const Preset presets[] = {
     {"regnety_128gf", "regnet_y_128gf", {27, 456, 160.83, 2.52, 264}},
     // Three stages (8, 16, 32 wide), 4 blocks: a few thousand parameters, for tests and demos.
     {"regnety_test", "regnety_test", {4, 8, 8.0, 2.0, 8}},
+    // Widths 32, 64, 128 (depths 1, 1, 3), 1.6 MMACs at 28x28: the demo's (doc/demo.md).
+    {"regnety_demo", "regnety_demo", {5, 32, 32.0, 2.0, 8}},
 };
 
 struct VitPreset {

@@ -106,18 +106,18 @@ void finetune(const Config& c, const dist::Communicator& comm) {
     fail(ExitCode::config, "data.subset_list and data.fraction < 1 both choose the images");
   if (!d.data.subset_list.empty() && d.data.manifest.empty())
     fail(ExitCode::config, "data.subset_list needs data.manifest (the shards' manifest)");
-  const auto subset =
-      d.data.subset_list.empty()
-          ? data::labelled_subset(data::load_dataset_labels(d.data.train),
-                                  {d.data.fraction, d.data.balanced, seed})
-          : data::listed_subset(d.data.subset_list, d.data.manifest,
-                                data::read_image_ids(d.data.train));
+  const auto subset = d.data.subset_list.empty()
+                          ? data::labelled_subset(data::load_dataset_labels(d.data.train),
+                                                  {d.data.fraction, d.data.balanced, seed})
+                          : data::listed_subset(d.data.subset_list, d.data.manifest,
+                                                data::read_image_ids(d.data.train));
   std::int64_t total_steps = d.schedule.steps;
   if (total_steps == 0) total_steps = finetune_steps_for(static_cast<std::int64_t>(subset.size()));
   data::LoaderOptions o = loader_options(d.data.train, layout, static_cast<int>(d.data.workers),
                                          static_cast<int>(d.data.prefetch));
   o.max_bad_fraction = d.data.max_bad_fraction;
   o.verify_shards = d.data.verify_shards;
+  o.min_crop_scale = d.data.min_crop_scale;
   o.stream = data::shuffled_epochs(subset, seed);
   data::Loader loader(o);
 

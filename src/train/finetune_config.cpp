@@ -28,6 +28,8 @@ const DeckSchema<FinetuneDeck>& finetune_deck_schema() {
       SWAG_DECK_KEY(D, data.fraction, 1.0,
                     "share of the labelled training images used (0.01, 0.1, 1)", rule::share()),
       SWAG_DECK_KEY(D, data.balanced, false, "take the share of every class"),
+      SWAG_DECK_KEY(D, data.min_crop_scale, 0.08, "RandomResizedCrop's smallest share of the area",
+                    rule::share()),
       SWAG_DECK_KEY(D, data.subset_list, "",
                     "image file names to train on, one a line ('': data.fraction)",
                     rule::may_be_empty()),

@@ -26,6 +26,7 @@ std::unique_ptr<BatchSource> make_source(const PretrainDeck& d, const dist::Comm
   o.max_open_shards = static_cast<int>(d.data.max_open_shards);
   o.max_bad_fraction = d.data.max_bad_fraction;
   o.verify_shards = d.data.verify_shards;
+  o.min_crop_scale = d.data.min_crop_scale;
   o.sampler = {d.data.alpha, d.data.head_threshold, layout.seed};
   auto loader = make_shard_source(o);
   const std::int64_t classes = loader->num_classes();

@@ -43,6 +43,8 @@ const DeckSchema<PretrainDeck>& pretrain_deck_schema() {
       SWAG_DECK_KEY(D, data.verify_shards, false,
                     "check each shard's SHA-256 against index.json when first opened (exit 4 on "
                     "a mismatch; reads each shard once more, doc/formats.md)"),
+      SWAG_DECK_KEY(D, data.min_crop_scale, 0.08, "RandomResizedCrop's smallest share of the area",
+                    rule::share()),
       SWAG_DECK_KEY(D, data.alpha, 0.7, "share of samples drawn from head images (§3.1)",
                     rule::within(0, 1)),
       SWAG_DECK_KEY(D, data.head_threshold, 5000, "images a class needs to be a head class",

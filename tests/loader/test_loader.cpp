@@ -127,6 +127,38 @@ TEST(Loader, TargetsAreOneOverK) {
   }
 }
 
+// Pictures of two augmentation seeds: how many rows are the same picture or its mirror image.
+int same_or_mirrored(double min_crop_scale) {
+  const std::string dir = make_dataset();
+  LoaderOptions oa = options(dir, 8, 8, 0, 1), ob = oa;
+  ob.seed = oa.seed + 1;
+  oa.min_crop_scale = ob.min_crop_scale = min_crop_scale;
+  Loader a(oa), b(ob);
+  const Batch x = load(a, 0, 8), y = load(b, 0, 8);
+  const auto at = [](const Tensor& t, int i, int r, int c, int ch) {
+    return t.data<float>()[((i * 16 + r) * 16 + c) * 3 + ch];
+  };
+  int count = 0;
+  for (int i = 0; i < 8; ++i) {
+    bool same_picture = true, mirrored = true;
+    for (int r = 0; r < 16; ++r)
+      for (int c = 0; c < 16; ++c)
+        for (int ch = 0; ch < 3; ++ch) {
+          same_picture &= at(x.images, i, r, c, ch) == at(y.images, i, r, c, ch);
+          mirrored &= at(x.images, i, r, c, ch) == at(y.images, i, r, 15 - c, ch);
+        }
+    count += same_picture || mirrored;
+  }
+  return count;
+}
+
+TEST(Loader, MinCropScaleOneKeepsTheWholePicture) {
+  // data.min_crop_scale = 1: every training crop is the whole picture, flipped or not
+  EXPECT_EQ(same_or_mirrored(1.0), 8);
+  // the default scale crops: other seeds, other crops
+  EXPECT_LT(same_or_mirrored(0.08), 8);
+}
+
 TEST(Loader, MissingDataIsAnError) {
   try {
     Loader bad(options("/nonexistent/shards", 8, 8, 0, 1));

@@ -54,9 +54,10 @@ struct LoaderOptions {
   std::shared_ptr<const DatasetIndex> index;
   std::int64_t global_batch = 1, local_batch = 1, rank = 0;
   int resolution = 224;
-  int workers = 2;          // decoding threads
-  int prefetch = 2;         // batches prepared ahead
-  int max_open_shards = 8;  // shard files each worker keeps open (least recently used closed)
+  double min_crop_scale = 0.08;  // RandomResizedCrop's smallest share of the picture's area
+  int workers = 2;               // decoding threads
+  int prefetch = 2;              // batches prepared ahead
+  int max_open_shards = 8;       // shard files each worker keeps open (least recently used closed)
   std::uint64_t seed = 0;
   SamplerOptions sampler;  // when `stream` is empty: the paper's resampling
   ImageStream stream;      // otherwise: this stream (called from the worker threads)

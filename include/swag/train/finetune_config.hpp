@@ -20,7 +20,7 @@ struct FinetuneDeck {
   } init;
   struct {
     std::string train, eval, subset_list, manifest;
-    double fraction = 0, max_bad_fraction = 0;
+    double fraction = 0, max_bad_fraction = 0, min_crop_scale = 0;
     bool balanced = false, verify_shards = false;
     std::int64_t workers = 0, prefetch = 0;
   } data;

@@ -23,7 +23,7 @@ struct PretrainDeck {
   struct {
     std::string source, dir;
     std::int64_t workers = 0, prefetch = 0, max_open_shards = 0, head_threshold = 0;
-    double alpha = 0, max_bad_fraction = 0;
+    double alpha = 0, max_bad_fraction = 0, min_crop_scale = 0;
     bool verify_shards = false;
   } data;
   struct {

@@ -34,7 +34,7 @@ struct LoopOptions {
   std::int64_t stop_at = 0;  // run.stop_at_step
   bool sync_bn = false;
   std::int64_t sync_group = 0;  // bn.sync_group: sync BN over blocks of this many ranks (0: all)
-  double clip_grad_norm = 0;  // 0: off
+  double clip_grad_norm = 0;    // 0: off
   // A step whose loss or gradients are not finite (and not an fp16 overflow): skipped, or the
   // run stops with ExitCode::numerics.
   bool skip_nonfinite = false;
