@@ -113,11 +113,7 @@ void finetune(const Config& c, const dist::Communicator& comm) {
                                                 data::read_image_ids(d.data.train));
   std::int64_t total_steps = d.schedule.steps;
   if (total_steps == 0) total_steps = finetune_steps_for(static_cast<std::int64_t>(subset.size()));
-  data::LoaderOptions o = loader_options(d.data.train, layout, static_cast<int>(d.data.workers),
-                                         static_cast<int>(d.data.prefetch));
-  o.max_bad_fraction = d.data.max_bad_fraction;
-  o.verify_shards = d.data.verify_shards;
-  o.min_crop_scale = d.data.min_crop_scale;
+  data::LoaderOptions o = loader_options(d, d.data.train, layout);
   o.stream = data::shuffled_epochs(subset, seed);
   data::Loader loader(o);
 

@@ -1,10 +1,12 @@
 #include "swag/train/finetune_config.hpp"
 
+#include "swag/train/training_loop.hpp"
+
 namespace swag::train {
 
 const DeckSchema<FinetuneDeck>& finetune_deck_schema() {
   using D = FinetuneDeck;
-  static const DeckSchema<D> schema(with_device_keys<D>({
+  static const DeckSchema<D> schema(with_device_keys<D>(with_loader_keys<D>({
       SWAG_DECK_KEY(D, run.dir, "runs/finetune",
                     "run directory (config, metrics, checkpoints, results)"),
       SWAG_DECK_KEY(D, run.seed, 0,
@@ -28,22 +30,11 @@ const DeckSchema<FinetuneDeck>& finetune_deck_schema() {
       SWAG_DECK_KEY(D, data.fraction, 1.0,
                     "share of the labelled training images used (0.01, 0.1, 1)", rule::share()),
       SWAG_DECK_KEY(D, data.balanced, false, "take the share of every class"),
-      SWAG_DECK_KEY(D, data.min_crop_scale, 0.08, "RandomResizedCrop's smallest share of the area",
-                    rule::share()),
       SWAG_DECK_KEY(D, data.subset_list, "",
                     "image file names to train on, one a line ('': data.fraction)",
                     rule::may_be_empty()),
       SWAG_DECK_KEY(D, data.manifest, "", "manifest of data.train's shards, for data.subset_list",
                     rule::may_be_empty()),
-      SWAG_DECK_KEY(D, data.workers, 2, "decoding threads per rank", rule::at_least(1)),
-      SWAG_DECK_KEY(D, data.prefetch, 2, "batches decoded ahead of the step", rule::at_least(1)),
-      SWAG_DECK_KEY(D, data.max_bad_fraction, 0.001,
-                    "share of the images that may be corrupt, each skipped and replaced, before "
-                    "the job stops (exit 4; 0: the first is an error)",
-                    rule::from_below(0, 1)),
-      SWAG_DECK_KEY(D, data.verify_shards, false,
-                    "check each shard's SHA-256 against index.json when first opened (exit 4 on "
-                    "a mismatch; reads each shard once more, doc/formats.md)"),
       SWAG_DECK_KEY(D, batch.global, 512, "images per step over all ranks", rule::at_least(1)),
       SWAG_DECK_KEY(D, eval.batch, 64, "evaluation images per rank per step", rule::at_least(1)),
       SWAG_DECK_KEY(D, schedule.steps, 0, "optimizer steps (0: 500 / 10k / 20k by labelled images)",
@@ -71,7 +62,7 @@ const DeckSchema<FinetuneDeck>& finetune_deck_schema() {
           "start over from step 0 when checkpoints exist but none verifies (false: stop, exit 4)"),
       SWAG_DECK_KEY(D, log.every, 20, "steps between progress lines and metrics records",
                     rule::at_least(1)),
-  }));
+  })));
   return schema;
 }
 

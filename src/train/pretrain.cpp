@@ -20,13 +20,9 @@ std::unique_ptr<BatchSource> make_source(const PretrainDeck& d, const dist::Comm
     if (layout.num_classes == 0) layout.num_classes = 10;
     return make_synthetic_source(layout);
   }
-  data::LoaderOptions o = loader_options(d.data.dir, layout, static_cast<int>(d.data.workers),
-                                         static_cast<int>(d.data.prefetch));
+  data::LoaderOptions o = loader_options(d, d.data.dir, layout);
   o.index = shared_index(comm, o.data_dir);
   o.max_open_shards = static_cast<int>(d.data.max_open_shards);
-  o.max_bad_fraction = d.data.max_bad_fraction;
-  o.verify_shards = d.data.verify_shards;
-  o.min_crop_scale = d.data.min_crop_scale;
   o.sampler = {d.data.alpha, d.data.head_threshold, layout.seed};
   auto loader = make_shard_source(o);
   const std::int64_t classes = loader->num_classes();

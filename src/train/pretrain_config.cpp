@@ -3,12 +3,13 @@
 #include <cmath>
 
 #include "swag/core/error.hpp"
+#include "swag/train/training_loop.hpp"
 
 namespace swag::train {
 
 const DeckSchema<PretrainDeck>& pretrain_deck_schema() {
   using D = PretrainDeck;
-  static const DeckSchema<D> schema(with_device_keys<D>({
+  static const DeckSchema<D> schema(with_device_keys<D>(with_loader_keys<D>({
       SWAG_DECK_KEY(D, run.dir, "runs/pretrain", "run directory (config, metrics, checkpoints)"),
       SWAG_DECK_KEY(D, run.seed, 0, "seed of initialization, sampling and augmentation"),
       SWAG_DECK_KEY(D, run.stop_at_step, 0,
@@ -30,21 +31,10 @@ const DeckSchema<PretrainDeck>& pretrain_deck_schema() {
       SWAG_DECK_KEY(D, data.source, "shards", "shards (data.dir) or synthetic (tests, smoke runs)",
                     rule::one_of({"shards", "synthetic"})),
       SWAG_DECK_KEY(D, data.dir, "data/shards", "shard directory with index.json"),
-      SWAG_DECK_KEY(D, data.workers, 2, "decoding threads per rank", rule::at_least(1)),
-      SWAG_DECK_KEY(D, data.prefetch, 2, "batches decoded ahead of the step", rule::at_least(1)),
       SWAG_DECK_KEY(
           D, data.max_open_shards, 8,
           "shard files each decoding thread keeps open (the least recently used is closed)",
           rule::at_least(1)),
-      SWAG_DECK_KEY(D, data.max_bad_fraction, 0.001,
-                    "share of the images that may be corrupt, each skipped and replaced, before "
-                    "the job stops (exit 4; 0: the first is an error)",
-                    rule::from_below(0, 1)),
-      SWAG_DECK_KEY(D, data.verify_shards, false,
-                    "check each shard's SHA-256 against index.json when first opened (exit 4 on "
-                    "a mismatch; reads each shard once more, doc/formats.md)"),
-      SWAG_DECK_KEY(D, data.min_crop_scale, 0.08, "RandomResizedCrop's smallest share of the area",
-                    rule::share()),
       SWAG_DECK_KEY(D, data.alpha, 0.7, "share of samples drawn from head images (§3.1)",
                     rule::within(0, 1)),
       SWAG_DECK_KEY(D, data.head_threshold, 5000, "images a class needs to be a head class",
@@ -85,7 +75,7 @@ const DeckSchema<PretrainDeck>& pretrain_deck_schema() {
           "start over from step 0 when checkpoints exist but none verifies (false: stop, exit 4)"),
       SWAG_DECK_KEY(D, log.every, 10, "steps between progress lines and metrics records",
                     rule::at_least(1)),
-  }));
+  })));
   return schema;
 }
 

@@ -20,16 +20,13 @@ std::int64_t local_batch_of(std::int64_t global_batch, const dist::Communicator&
   return global_batch / comm.size();
 }
 
-data::LoaderOptions loader_options(const std::string& dir, const BatchLayout& layout, int workers,
-                                   int prefetch) {
+data::LoaderOptions loader_options(const std::string& dir, const BatchLayout& layout) {
   data::LoaderOptions o;
   o.data_dir = dir;
   o.global_batch = layout.global_batch;
   o.local_batch = layout.local_batch;
   o.rank = layout.rank;
   o.resolution = static_cast<int>(layout.resolution);
-  o.workers = workers;
-  o.prefetch = prefetch;
   o.seed = layout.seed;
   return o;
 }

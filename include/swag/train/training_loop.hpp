@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "swag/core/config.hpp"
 #include "swag/data/loader.hpp"
 #include "swag/dist/communicator.hpp"
 #include "swag/nn/model.hpp"
@@ -23,9 +24,41 @@ namespace swag::train {
 // Each rank's share of batch.global, which must split evenly over the ranks (else exit 3).
 std::int64_t local_batch_of(std::int64_t global_batch, const dist::Communicator& comm);
 
-// A training deck's loader over the shards in `dir`, read in `layout`'s batches.
-data::LoaderOptions loader_options(const std::string& dir, const BatchLayout& layout, int workers,
-                                   int prefetch);
+// The loader's keys, the same in both training decks, appended to `keys`.
+template <class Deck>
+std::vector<DeckKey<Deck>> with_loader_keys(std::vector<DeckKey<Deck>> keys) {
+  keys.insert(
+      keys.end(),
+      {
+          SWAG_DECK_KEY(Deck, data.workers, 2, "decoding threads per rank", rule::at_least(1)),
+          SWAG_DECK_KEY(Deck, data.prefetch, 2, "batches decoded ahead of the step",
+                        rule::at_least(1)),
+          SWAG_DECK_KEY(Deck, data.min_crop_scale, 0.08,
+                        "RandomResizedCrop's smallest share of the area", rule::share()),
+          SWAG_DECK_KEY(Deck, data.max_bad_fraction, 0.001,
+                        "share of the images that may be corrupt, each skipped and replaced, "
+                        "before the job stops (exit 4; 0: the first is an error)",
+                        rule::from_below(0, 1)),
+          SWAG_DECK_KEY(Deck, data.verify_shards, false,
+                        "check each shard's SHA-256 against index.json when first opened (exit 4 "
+                        "on a mismatch; reads each shard once more, doc/formats.md)"),
+      });
+  return keys;
+}
+
+// The loader those keys describe, over the shards in `dir`, read in `layout`'s batches.
+data::LoaderOptions loader_options(const std::string& dir, const BatchLayout& layout);
+template <class Deck>
+data::LoaderOptions loader_options(const Deck& d, const std::string& dir,
+                                   const BatchLayout& layout) {
+  data::LoaderOptions o = loader_options(dir, layout);
+  o.workers = static_cast<int>(d.data.workers);
+  o.prefetch = static_cast<int>(d.data.prefetch);
+  o.min_crop_scale = d.data.min_crop_scale;
+  o.max_bad_fraction = d.data.max_bad_fraction;
+  o.verify_shards = d.data.verify_shards;
+  return o;
+}
 
 struct LoopOptions {
   std::string name;  // the command, in the closing line: pretrain, finetune
