@@ -44,14 +44,7 @@ CropBox center_square_box(int height, int width) {
 }
 
 void crop_resize(const Image& image, const CropBox& box, int side, bool flip, std::uint8_t* out) {
-  Image crop = Image::blank(box.width, box.height, image.channels);
-  const std::size_t row = static_cast<std::size_t>(box.width) * image.channels;
-  for (int y = 0; y < box.height; ++y)
-    std::copy_n(
-        image.pixels.data() +
-            (static_cast<std::size_t>(box.top + y) * image.width + box.left) * image.channels,
-        row, crop.pixels.data() + y * row);
-  const Image resized = resize(crop, side, side);
+  const Image resized = resize_region(image, box.top, box.left, box.height, box.width, side, side);
   for (int y = 0; y < side; ++y)
     for (int x = 0; x < side; ++x) {
       const int sx = flip ? side - 1 - x : x;
