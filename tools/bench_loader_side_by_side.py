@@ -12,6 +12,8 @@ RandomHorizontalFlip, to float, ImageNet mean/std normalization, batches of --ba
 Variants (--variants, all by default):
   swag         swag bench --mode loader (libjpeg-turbo DCT scaling for the crop, the default)
   swag-full    the same with --no-dct-scaling (full-size decode, then crop and resize)
+  swag-before  (only when named) swag bench --mode loader of another build, --swag-before:
+               the before of a before/after
   torch        torch.utils.data.DataLoader(num_workers=--workers), PIL decode (Image.open,
                .convert("RGB") as torchvision's default loader does), torchvision transforms
   torch-draft  the same, but the crop is drawn from the header's size first and PIL's
@@ -146,6 +148,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--swag", default="build/cpu/bin/swag")
+    p.add_argument("--swag-before", help="the swag binary of the swag-before variant")
     p.add_argument("--data", required=True, help="shard folder (tools/make_bench_jpegs.py)")
     p.add_argument("--resolution", type=int, default=224)
     p.add_argument("--batch", type=int, default=32)
@@ -164,13 +167,16 @@ def main():
               "--warmup", str(a.warmup), "--iters", str(a.iters)]
     def command(variant):
         if variant.startswith("swag"):
-            return [a.swag, "bench", "--mode", "loader", "--data", a.data, "--workers",
+            binary = a.swag_before if variant == "swag-before" else a.swag
+            return [binary, "bench", "--mode", "loader", "--data", a.data, "--workers",
                     str(a.workers), "--json", *common] + (
                         ["--no-dct-scaling"] if variant == "swag-full" else [])
         return [sys.executable, os.path.abspath(__file__), "--child", "--variant", variant,
                 "--data", a.data, "--workers", str(a.workers), *common]
 
     variants = a.variants.split(",")
+    if "swag-before" in variants and not a.swag_before:
+        p.error("the swag-before variant needs --swag-before")
     results = {v: [] for v in variants}
     load_before = os.getloadavg()[0]
     for run in range(a.runs):

@@ -1,11 +1,14 @@
 // DCT-scaled JPEG decoding for a crop: the choice of libjpeg-turbo's scaling factor, the crop box
-// mapped into the scaled image, and the scaled pixels against a full decode shrunk afterwards.
+// mapped into the scaled image, the scaled pixels against a full decode shrunk afterwards, and
+// the region decode against the whole image decoded by TurboJPEG.
 #include <gtest/gtest.h>
+#include <turbojpeg.h>
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "swag/core/error.hpp"
 #include "swag/core/rng.hpp"
 #include "swag/data/augment.hpp"
 #include "swag/data/jpeg_codec.hpp"
@@ -68,6 +71,35 @@ Difference difference(const Image& a, const Image& b) {
   }
   d.mean /= static_cast<double>(a.pixels.size());
   return d;
+}
+
+// The pixels of `box` in `image`, row by row.
+std::vector<std::uint8_t> pixels_of(const Image& image, const CropBox& box) {
+  std::vector<std::uint8_t> out;
+  const std::size_t row = static_cast<std::size_t>(box.width) * image.channels;
+  for (int y = box.top; y < box.top + box.height; ++y) {
+    const auto* p = image.pixels.data() +
+                    (static_cast<std::size_t>(y) * image.width + box.left) * image.channels;
+    out.insert(out.end(), p, p + row);
+  }
+  return out;
+}
+
+// `image` through TurboJPEG with the given chroma subsampling (TJSAMP_*), progressive or not.
+std::vector<std::uint8_t> encode_with(const Image& image, int subsampling, bool progressive) {
+  const tjhandle h = tjInitCompress();
+  unsigned char* buffer = nullptr;
+  unsigned long size = 0;
+  const bool grey = image.channels == 1;
+  const int status =
+      tjCompress2(h, image.pixels.data(), image.width, 0, image.height, grey ? TJPF_GRAY : TJPF_RGB,
+                  &buffer, &size, subsampling, 90, progressive ? TJFLAG_PROGRESSIVE : 0);
+  std::vector<std::uint8_t> out;
+  if (status == 0) out.assign(buffer, buffer + size);
+  tjFree(buffer);
+  tjDestroy(h);
+  EXPECT_EQ(status, 0);
+  return out;
 }
 
 bool has(JpegScale s) {
@@ -199,8 +231,8 @@ TEST(ScaledDecode, CropThroughTheScaledDecodeMatchesTheFullDecode) {
   for (int trial = 0; trial < 40; ++trial) {
     const CropBox box = random_resized_crop_box(375, 500, rng);
     const ScaledDecode d = decode_jpeg_for_crop(jpeg, box, side);
-    ASSERT_EQ(d.image.width, d.scale.apply(500));
-    ASSERT_EQ(d.image.height, d.scale.apply(375));
+    const Image whole = decode_jpeg_scaled(jpeg, d.scale);
+    ASSERT_EQ(pixels_of(d.image, d.box), pixels_of(whole, scale_crop_box(box, d.scale, 375, 500)));
     ASSERT_GE(d.box.width, std::min(side, box.width));
     ASSERT_GE(d.box.height, std::min(side, box.height));
     scaled_count += d.scale.num != d.scale.denom;
@@ -222,6 +254,51 @@ TEST(ScaledDecode, CropThroughTheScaledDecodeMatchesTheFullDecode) {
   EXPECT_EQ(off.image.pixels, full.pixels);
   EXPECT_EQ(off.box.width, 400);
   EXPECT_EQ(off.box.top, 10);
+}
+
+TEST(ScaledDecode, RegionPixelsAreThoseOfTheWholeDecodeAtEverySamplingAndScale) {
+  // Odd sizes (partial iMCUs at the right and bottom), every chroma subsampling, baseline and
+  // progressive, every factor; boxes anywhere, touching the edges, down to one pixel.
+  const Image colour = smooth_image(333, 251, 3), grey = smooth_image(333, 251, 1);
+  Rng rng(11);
+  int narrower = 0, cases = 0;
+  for (const int sampling : {TJSAMP_420, TJSAMP_422, TJSAMP_440, TJSAMP_444, TJSAMP_GRAY})
+    for (const bool progressive : {false, true}) {
+      const auto jpeg = encode_with(sampling == TJSAMP_GRAY ? grey : colour, sampling, progressive);
+      for (const JpegScale s : jpeg_downscale_factors()) {
+        const Image whole = decode_jpeg_scaled(jpeg, s);
+        for (int trial = 0; trial < 12; ++trial) {
+          const int h = 1 + static_cast<int>(rng.next_u32() % whole.height);
+          const int w = 1 + static_cast<int>(rng.next_u32() % whole.width);
+          CropBox box{static_cast<int>(rng.next_u32() % (whole.height - h + 1)),
+                      static_cast<int>(rng.next_u32() % (whole.width - w + 1)), h, w};
+          if (trial == 0) box = {0, 0, whole.height, whole.width};
+          if (trial == 1) box = {whole.height - 1, whole.width - 1, 1, 1};
+          const JpegRegion region = decode_jpeg_region(jpeg, s, box);
+          ASSERT_EQ(region.image.channels, whole.channels);
+          ASSERT_EQ(pixels_of(region.image, region.box), pixels_of(whole, box))
+              << sampling << " " << progressive << " " << s.num << "/" << s.denom << " " << box.top
+              << " " << box.left << " " << box.height << "x" << box.width;
+          // Two margin rows at most; the columns are whole iMCUs (at most 16 pixels at 1/1).
+          EXPECT_LE(region.image.height, box.height + 2);
+          narrower += region.image.width < whole.width;
+          ++cases;
+        }
+      }
+    }
+  EXPECT_GT(narrower, cases / 2);
+}
+
+TEST(ScaledDecode, RegionOfACorruptJpegIsAnInputError) {
+  auto jpeg = encode_jpeg(smooth_image(64, 64, 3), 90);
+  jpeg.resize(jpeg.size() / 3);  // truncated within the first rows' data
+  try {
+    decode_jpeg_region(jpeg, {1, 1}, {0, 0, 64, 64});
+    FAIL() << "a truncated JPEG decoded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::input);
+    EXPECT_NE(std::string(e.what()).find("corrupt JPEG"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ScaledDecode, UnknownFactorIsRefused) {

@@ -24,15 +24,29 @@ CropBox scale_crop_box(const CropBox& box, JpegScale scale, int height, int widt
 // side x side; 1/1 when the crop is smaller than that at full size (it is then enlarged).
 JpegScale choose_jpeg_scale(const CropBox& box, int side, int height, int width);
 
+// The part of the decode at `scale` that holds `box` (in the scaled image's pixels), through
+// libjpeg's jpeg_skip_scanlines and jpeg_crop_scanline: the rows above the box are skipped
+// (entropy-decoded only), those below it never read, and only the iMCU columns under it go
+// through the inverse DCT and colour conversion. Its pixels are decode_jpeg_scaled's (one
+// margin pixel on each side keeps the chroma upsampling's neighbours); `box` says where the
+// requested box lies in it. Damage below the box goes unseen (verify_jpeg finds it).
+struct JpegRegion {
+  Image image;
+  CropBox box;
+};
+JpegRegion decode_jpeg_region(std::span<const std::uint8_t> jpeg, JpegScale scale,
+                              const CropBox& box);
+
 struct ScaledDecode {
-  Image image;  // the whole image, decoded at `scale`
+  Image image;  // the part of the decode at `scale` that holds the crop (decode_jpeg_region)
   CropBox box;  // the requested crop in image's pixels
   JpegScale scale;
 };
 
 // Decodes `jpeg` for the crop `box` (in full-size pixels, e.g. drawn from read_jpeg_header's
-// size) that will be resized to side x side. With dct_scaling false, a full decode (scale 1/1)
-// that returns `box` unchanged.
+// size) that will be resized to side x side: the region of the decode at choose_jpeg_scale that
+// holds the crop. With dct_scaling false, a full decode (scale 1/1) that returns `box`
+// unchanged.
 ScaledDecode decode_jpeg_for_crop(std::span<const std::uint8_t> jpeg, const CropBox& box, int side,
                                   bool dct_scaling = true);
 
