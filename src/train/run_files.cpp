@@ -76,7 +76,7 @@ void Progress::step(double loss, bool skipped) {
 }
 
 void Progress::report(std::int64_t step, double lr, Metrics& metrics,
-                      const nlohmann::ordered_json& fields) {
+                      nlohmann::ordered_json fields) {
   const auto now = Clock::now();
   const double seconds = std::chrono::duration<double>(now - window_).count();
   const double steps = static_cast<double>(std::max<std::int64_t>(1, steps_));
@@ -85,6 +85,7 @@ void Progress::report(std::int64_t step, double lr, Metrics& metrics,
   const double loss = loss_sum_ / static_cast<double>(std::max<std::int64_t>(1, steps_ - skipped_));
   const double wait_per_step = window_wait_s_ / steps;
   const double wait_fraction = seconds > 0 ? window_wait_s_ / seconds : 0.0;
+  fields["comm_wait_s"] = window_comm_s_ / steps;
   log::info(
       "step {}/{} loss {:.4f} lr {:.4g}{} {:.1f} images/s data wait {:.3g} s/step ({:.1f}%) ETA {}",
       step, total_steps_, loss, lr, shown(fields), images_per_s, wait_per_step, 100 * wait_fraction,
@@ -99,16 +100,17 @@ void Progress::report(std::int64_t step, double lr, Metrics& metrics,
   metrics.write(record);
   window_ = now;
   steps_ = skipped_ = 0;
-  loss_sum_ = window_wait_s_ = 0;
+  loss_sum_ = window_wait_s_ = window_comm_s_ = 0;
 }
 
 nlohmann::ordered_json Progress::finish(const std::string& what, std::int64_t checkpoints,
                                         double checkpoint_seconds,
-                                        const nlohmann::ordered_json& fields) const {
+                                        nlohmann::ordered_json fields) const {
   const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
   const double images_per_s =
       seconds > 0 ? static_cast<double>(total_steps_run_ * global_batch_) / seconds : 0.0;
   const double wait_fraction = seconds > 0 ? total_wait_s_ / seconds : 0.0;
+  fields["comm_wait_s"] = total_comm_s_;
   log::info(
       "{}: done, {} steps in {}, {:.1f} images/s, {:.1f}% waiting for data, {} checkpoint{} "
       "in {:.1f} s{}",

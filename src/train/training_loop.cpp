@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "swag/core/error.hpp"
 #include "swag/core/log.hpp"
@@ -63,10 +64,6 @@ nlohmann::ordered_json TrainingLoop::run(RunState& state, StagedBatch& batch,
     const double here = hooks.bad_draws ? static_cast<double>(hooks.bad_draws()) : 0.0;
     return std::llround(comm_.sum(here));
   };
-  // The wait for gradient sums once backward is done (doc/scaling.md): this rank's, per step
-  // since the last report, and in all.
-  double comm_wait_window = 0, comm_wait_total = 0;
-  std::int64_t window_steps = 0;
   // The batch of a step, in a staging buffer and on its way to the device (or in place, on the
   // CPU). Batches depend on the step alone, so one staged ahead and not used (a stop) is lost to
   // nothing: the resumed run stages it again.
@@ -78,10 +75,7 @@ nlohmann::ordered_json TrainingLoop::run(RunState& state, StagedBatch& batch,
   if (state.step < o.total_steps) stage(state.step);
   while (state.step < o.total_steps) {
     double loss = step_fn.run(model_, batch.images(), batch.targets(), scaler_.scale());
-    const double wait = collectives.finish_gradients();
-    comm_wait_window += wait;
-    comm_wait_total += wait;
-    ++window_steps;
+    progress.waited_for_gradients(collectives.finish_gradients());
     // With the step's work queued, and before the host waits for its gradient norm: the next
     // batch, so that on a GPU its fill overlaps this step's backward (its copy into the other
     // staging buffer is queued after it) instead of leaving the GPU idle between steps.
@@ -119,17 +113,14 @@ nlohmann::ordered_json TrainingLoop::run(RunState& state, StagedBatch& batch,
       nlohmann::ordered_json fields = nlohmann::ordered_json::object();
       if (o.report_grad_norm) fields["grad_norm"] = grad_norm;
       fields["bad_images"] = bad_images();
-      fields["comm_wait_s"] = comm_wait_window / static_cast<double>(window_steps);
-      progress.report(state.step, lr, metrics, fields);
-      comm_wait_window = 0;
-      window_steps = 0;
+      progress.report(state.step, lr, metrics, std::move(fields));
     }
     checkpoints_.after_step(comm_, model_, optimizer_, state, o.checkpoint_every, o.total_steps,
                             o.stop_at, extra_);
   }
   collectives.finish_training();
   return progress.finish(o.name, checkpoints_.saves(), checkpoints_.save_seconds(),
-                         {{"bad_images", bad_images()}, {"comm_wait_s", comm_wait_total}});
+                         {{"bad_images", bad_images()}});
 }
 
 }  // namespace swag::train

@@ -50,6 +50,12 @@ class Progress {
     window_wait_s_ += s;
     total_wait_s_ += s;
   }
+  // The step waited `seconds` for its gradient sums after backward (doc/scaling.md): reported,
+  // after the fields, as comm_wait_s, per step in each report and in all at the finish.
+  void waited_for_gradients(double seconds) {
+    window_comm_s_ += seconds;
+    total_comm_s_ += seconds;
+  }
   bool due(std::int64_t step, std::int64_t every) const {
     return step % every == 0 || step == total_steps_;
   }
@@ -57,7 +63,7 @@ class Progress {
   // {"step", "loss", "lr", <fields>, "skipped", "images_per_s", "data_wait_s",
   // "data_wait_fraction", "wall_s"} and starts a new window.
   void report(std::int64_t step, double lr, Metrics& metrics,
-              const nlohmann::ordered_json& fields = nlohmann::ordered_json::object());
+              nlohmann::ordered_json fields = nlohmann::ordered_json::object());
   // The end of the loop: logs "<what>: done, S steps in h:mm:ss, X images/s, P% waiting for
   // data, K checkpoints in C s" and returns it for results.json's "summary": {"steps",
   // "seconds", "images_per_s", "data_wait_s", "data_wait_fraction", "checkpoints",
@@ -65,14 +71,15 @@ class Progress {
   // fields are also logged, as on a report line.
   nlohmann::ordered_json finish(
       const std::string& what, std::int64_t checkpoints, double checkpoint_seconds,
-      const nlohmann::ordered_json& fields = nlohmann::ordered_json::object()) const;
+      nlohmann::ordered_json fields = nlohmann::ordered_json::object()) const;
 
  private:
   using Clock = std::chrono::steady_clock;
   std::int64_t global_batch_, total_steps_;
   Clock::time_point start_, window_;
   std::int64_t steps_ = 0, skipped_ = 0, total_steps_run_ = 0;
-  double loss_sum_ = 0, window_wait_s_ = 0, total_wait_s_ = 0;
+  double loss_sum_ = 0, window_wait_s_ = 0, total_wait_s_ = 0, window_comm_s_ = 0,
+         total_comm_s_ = 0;
 };
 
 }  // namespace swag::train
