@@ -7,6 +7,7 @@
 #include "swag/core/atomic_file.hpp"
 #include "swag/core/error.hpp"
 #include "swag/core/file_bytes.hpp"
+#include "swag/core/json_integer.hpp"
 #include "swag/data/shard_reader.hpp"
 
 namespace swag::data {
@@ -38,17 +39,17 @@ DatasetIndex index_from_json(const std::string& text, const std::string& source)
     const auto j = nlohmann::json::parse(text);
     if (j.at("format").get<std::string>() != "swag-shards")
       fail(ExitCode::input, "{}: not a swag shard index (format is not 'swag-shards')", source);
-    index.num_images = j.at("num_images").get<std::int64_t>();
-    index.num_classes = j.at("num_classes").get<std::int64_t>();
+    index.num_images = json_integer<std::int64_t>(j.at("num_images"));
+    index.num_classes = json_integer<std::int64_t>(j.at("num_classes"));
     index.vocab_sha256 = j.at("vocab_sha256").get<std::string>();
     for (const auto& s : j.at("shards"))
       index.shards.push_back(
-          {s.at("shard_index").get<std::int64_t>(), s.at("file").get<std::string>(),
-           s.at("num_images").get<std::int64_t>(), s.at("sha256").get<std::string>()});
-    index.class_counts = j.at("class_counts").get<std::vector<std::int64_t>>();
+          {json_integer<std::int64_t>(s.at("shard_index")), s.at("file").get<std::string>(),
+           json_integer<std::int64_t>(s.at("num_images")), s.at("sha256").get<std::string>()});
+    index.class_counts = json_integers<std::int64_t>(j.at("class_counts"));
     for (const auto& s : j.at("skipped"))
-      index.skipped.push_back({s.at("line").get<std::int64_t>(), s.at("path").get<std::string>(),
-                               s.at("reason").get<std::string>()});
+      index.skipped.push_back({json_integer<std::int64_t>(s.at("line")),
+                               s.at("path").get<std::string>(), s.at("reason").get<std::string>()});
   } catch (const nlohmann::json::exception& e) {
     fail(ExitCode::input, "{}: bad shard index: {}", source, e.what());
   }

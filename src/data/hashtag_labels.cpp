@@ -5,6 +5,7 @@
 
 #include "swag/core/error.hpp"
 #include "swag/core/file_bytes.hpp"
+#include "swag/core/json_integer.hpp"
 #include "swag/core/sha256.hpp"
 
 namespace swag::data {
@@ -25,9 +26,9 @@ HashtagLabels HashtagLabels::load(const std::string& path) {
     const auto j = nlohmann::json::parse(text);
     if (j.at("format").get<std::string>() != "swag-vocab")
       fail(ExitCode::input, "{}: not a swag vocabulary (format is not 'swag-vocab')", path);
-    labels.num_classes_ = j.at("num_classes").get<std::int64_t>();
+    labels.num_classes_ = json_integer<std::int64_t>(j.at("num_classes"));
     for (const auto& [hashtag, id] : j.at("hashtags").items()) {
-      const auto c = id.get<std::int64_t>();
+      const auto c = json_integer<std::int64_t>(id);
       if (c < 0 || c >= labels.num_classes_)
         fail(ExitCode::input, "{}: hashtag '{}' maps to class {}, outside [0, {})", path, hashtag,
              c, labels.num_classes_);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "swag/core/error.hpp"
+#include "swag/core/json_integer.hpp"
 #include "swag/data/dataset_index.hpp"
 #include "swag/data/shard_reader.hpp"
 
@@ -35,7 +36,7 @@ LabelSets read_real_labels(const std::string& path, std::int64_t classes) {
       if (!c.is_number_integer() || c.get<std::int64_t>() < 0 || c.get<std::int64_t>() >= classes)
         fail(ExitCode::input, "{}: record {} holds {}, not a class index in [0, {})", path, i,
              c.dump(), classes);
-      sets[i].push_back(c.get<std::int32_t>());
+      sets[i].push_back(json_integer<std::int32_t>(c));
     }
   }
   return sets;
@@ -48,19 +49,19 @@ ObjectNetMapping read_objectnet_mapping(const std::string& path) {
     if (j.at("format") != "swag-objectnet-mapping")
       fail(ExitCode::input, "{}: format is {}, expected \"swag-objectnet-mapping\"", path,
            j.at("format").dump());
-    m.in1k_classes = j.at("in1k_classes").get<std::int64_t>();
+    m.in1k_classes = json_integer<std::int64_t>(j.at("in1k_classes"));
     const auto& classes = j.at("classes");
     std::vector<std::int64_t> owner(
         static_cast<std::size_t>(std::max<std::int64_t>(0, m.in1k_classes)), -1);
     for (std::size_t o = 0; o < classes.size(); ++o) {
       const auto& entry = classes[o];
-      if (entry.at("objectnet").get<std::size_t>() != o)
+      if (json_integer<std::size_t>(entry.at("objectnet")) != o)
         fail(ExitCode::input, "{}: classes[{}] has objectnet {}, expected {}", path, o,
              entry.at("objectnet").dump(), o);
       m.names.push_back(entry.at("name").get<std::string>());
       m.in1k.emplace_back();
       for (const auto& c : entry.at("in1k")) {
-        const auto id = c.get<std::int64_t>();
+        const auto id = json_integer<std::int64_t>(c);
         if (id < 0 || id >= m.in1k_classes)
           fail(ExitCode::input, "{}: classes[{}] ({}) maps IN-1k class {} of {}", path, o,
                m.names.back(), id, m.in1k_classes);

@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "swag/core/atomic_file.hpp"
+#include "swag/core/json_integer.hpp"
 #include "swag/core/hdf5_file.hpp"
 #include "swag/core/log.hpp"
 #include "swag/core/sha256.hpp"
@@ -38,10 +39,10 @@ std::string state_json(const RunState& s) {
 RunState parse_state(const std::string& text, const std::string& path) {
   try {
     const auto j = nlohmann::json::parse(text);
-    return {j.at("step").get<std::int64_t>(),
-            j.at("sample_cursor").get<std::int64_t>(),
-            j.at("seed").get<std::uint64_t>(),
-            j.at("world_size").get<std::int64_t>(),
+    return {json_integer<std::int64_t>(j.at("step")),
+            json_integer<std::int64_t>(j.at("sample_cursor")),
+            json_integer<std::uint64_t>(j.at("seed")),
+            json_integer<std::int64_t>(j.at("world_size")),
             std::stoull(j.at("config_hash").get<std::string>(), nullptr, 16),
             j.at("vocab_sha256").get<std::string>(),
             j.at("config").get<std::string>()};
