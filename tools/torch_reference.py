@@ -33,8 +33,11 @@ Writes, in D (formats in doc/formats.md):
   and the truth and PyTorch's other float32 path, for tests/parity/compare.py --against float64:
                 /logits_train64, /loss64, /grads64/<name>   float64: the same model, weights,
                                               images and targets run in float64
-                /grads_nhwc/<name> float32    RegNets: the float32 gradients with the model and
-                                              images in channels_last (PyTorch's NHWC kernels)
+                /loss32       float32 scalar  the float32 pass's own loss (the float32 /loss
+                                              above is rounded in float64 after the logits)
+                /logits_train_nhwc, /loss_nhwc, /grads_nhwc/<name>   float32, RegNets: the
+                                              train-mode pass with the model and images in
+                                              channels_last (PyTorch's NHWC kernels)
 The computation is torch float32 on one thread (torch.set_num_threads(1)), so a case is
 reproducible on one machine; the parity tolerances in tests/parity/compare.py allow for float32
 rounding differences between implementations.
@@ -151,8 +154,11 @@ def make_case(arch: str, num_classes: int, batch: int, resolution: int, seed: in
     extra.update({f"grads64/{name}": p.grad.numpy() for name, p in model64.named_parameters()})
     if family(arch) is not VIT:
         nhwc = copy.deepcopy(model).to(memory_format=torch.channels_last).train()
-        soft_cross_entropy(nhwc(images.contiguous(memory_format=torch.channels_last)),
-                           targets).backward()
+        logits_nhwc = nhwc(images.contiguous(memory_format=torch.channels_last))
+        loss_nhwc = soft_cross_entropy(logits_nhwc, targets)
+        loss_nhwc.backward()
+        extra.update({"logits_train_nhwc": logits_nhwc.detach().contiguous().numpy(),
+                      "loss_nhwc": np.float32(loss_nhwc.item())})
         extra.update({f"grads_nhwc/{name}": p.grad.contiguous().numpy()
                       for name, p in nhwc.named_parameters()})
 
@@ -171,6 +177,7 @@ def make_case(arch: str, num_classes: int, batch: int, resolution: int, seed: in
         "logits_eval": logits_eval.numpy(),
         "logits_train": logits_train.detach().numpy(),
         "loss": np.float64(loss64),
+        "loss32": np.float32(loss.item()),
     }
     for name, p in model.named_parameters():
         datasets[f"grads/{name}"] = p.grad.numpy()
