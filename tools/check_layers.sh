@@ -19,10 +19,9 @@ declare -A may=(
   [apps]="core vocab data backends ops nn dist eval train"
 )
 # The intended exceptions, file by file: the NCCL transport uses the CUDA backend's stream and
-# checks; the device scope starts the backends' runtimes.
+# checks.
 declare -A also=(
   [src/dist/nccl/]="backends"
-  [src/train/device_scope.cpp]="backends"
 )
 
 layer_of() {  # src/<layer>/... or include/swag/<layer>/...

@@ -1,12 +1,17 @@
 // The ops both backends implement, listed once: SWAG_BACKEND_OPS(X) expands X(return type, name,
 // parameters) per op. cpu_ops.hpp and cuda_ops.hpp declare the list in their namespaces, and
 // SWAG_BACKEND_CALL (ops/dispatch.hpp) calls both, so a backend lacking an op does not link.
+// SWAG_GPU_RUNTIME(X) lists, the same way, what a GPU backend gives the layers above besides
+// (backends/gpu.hpp picks the one of this build).
 #pragma once
+#include <string>
+
 #include "swag/ops/attention.hpp"
 #include "swag/ops/batchnorm.hpp"
 #include "swag/ops/conv2d.hpp"
 #include "swag/ops/layer_norm.hpp"
 #include "swag/ops/linear.hpp"
+#include "swag/ops/math_mode.hpp"
 #include "swag/ops/optimizer_update.hpp"
 
 // clang-format off
@@ -73,6 +78,31 @@
   X(void, scale, (Tensor& x, float factor))                                                       \
   X(void, ema_update, (Tensor& average, const Tensor& current, float keep, float take))           \
   X(void, swap_values, (Tensor& a, Tensor& b))
+
+// Copies with a GPU side (copy_async: from page-locked host memory, returning at once); waiting
+// for the queued work; events on the compute stream, as void* so that no CUDA type shows: untimed
+// ones behind ops::Event, timed ones for ops::profile; the math mode and determinism of the
+// GEMM-like ops (ops/math_mode.hpp; compute_capability is 0 without a live runtime); the
+// libraries built against and the GPUs visible (ops/device.hpp); the layout change of the input
+// path.
+#define SWAG_GPU_RUNTIME(X)                                                                       \
+  X(void, copy, (const Tensor& src, Tensor& dst))                                                 \
+  X(void, copy_async, (const Tensor& src, Tensor& dst))                                           \
+  X(void, synchronize, ())                                                                        \
+  X(void*, event_create, ())                                                                      \
+  X(void, event_destroy, (void* event) noexcept)                                                  \
+  X(void, event_record, (void* event))                                                            \
+  X(void, event_wait, (void* event))                                                              \
+  X(void*, timed_event_record, ())                                                                \
+  X(float, event_elapsed_ms, (void* start, void* end))                                            \
+  X(void, set_math_mode, (ops::MathMode mode))                                                    \
+  X(ops::MathMode, math_mode, ())                                                                 \
+  X(void, set_deterministic, (bool deterministic))                                                \
+  X(bool, is_deterministic, ())                                                                   \
+  X(int, compute_capability, ())                                                                  \
+  X(std::string, build_description, ())                                                           \
+  X(std::string, visible_gpus, ())                                                                \
+  X(void, nchw_to_nhwc, (const Tensor& x, Tensor& y))
 // clang-format on
 
 #define SWAG_DECLARE_BACKEND_OP(result, name, parameters) result name parameters;
