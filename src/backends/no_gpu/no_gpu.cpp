@@ -92,4 +92,14 @@ std::string visible_gpus() {
   return {};
 }
 
+GpuCommunicatorId gpu_communicator_id() {
+  built_without_cuda();
+}
+
+std::shared_ptr<GpuCommunicator> make_gpu_communicator(const GpuCommunicatorId& /*id*/,
+                                                       int /*rank*/, int /*size*/,
+                                                       void (* /*end_job*/)()) {
+  built_without_cuda();
+}
+
 }  // namespace swag::no_gpu
