@@ -2,7 +2,8 @@
 // build with it, else no_gpu, whose calls fail with ExitCode::usage ("built without CUDA") or
 // answer "no GPU" (0 devices, fp32, no events). Both give the ops of SWAG_BACKEND_OPS, the
 // runtime of SWAG_GPU_RUNTIME (backends/backend_ops.hpp) and a Runtime that holds a GPU.
-// Only src/ops/ includes this; the layers above reach the GPU through swag/ops/.
+// Only src/ops/ and src/dist/ include this (tools/check_layers.sh); the layers above reach the
+// GPU through swag/ops/.
 #pragma once
 #include "swag/backends/backend_ops.hpp"
 
