@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The include layers of doc/engine.md (tools/check_layers.sh), formatting (clang-format) on every
 # C++ and CUDA source, and clang-tidy (bugprone, performance) on every C++ source: the CPU
-# build's with build/cpu's compile_commands.json, the CUDA backend's (src/backends/cuda,
-# src/dist/nccl, tests/cuda) with build/cuda's when that is configured, and the fuzz targets
+# build's with build/cpu's compile_commands.json, the CUDA backend's (src/backends/cuda, NCCL
+# included, and tests/cuda) with build/cuda's when that is configured, and the fuzz targets
 # (tests/fuzz) with build/fuzz's when the fuzz preset is. Non-zero on any finding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,7 @@ tidy() {  # build directory, then the sources
   printf '%s\n' "$@" |
     xargs -P "$(nproc)" -n 4 clang-tidy -p "$build" --quiet --extra-arg=-Wno-unknown-warning-option
 }
-cuda_only='^(src/backends/cuda|src/dist/nccl|tests/cuda)/'
+cuda_only='^(src/backends/cuda|tests/cuda)/'
 fuzz_only='^tests/fuzz/'
 mapfile -t sources < <(git ls-files '*.cpp' | grep -Ev "$cuda_only|$fuzz_only")
 tidy build/cpu "${sources[@]}"

@@ -25,9 +25,6 @@
 #include "swag/train/device_scope.hpp"
 #include "swag/train/forward_backward.hpp"
 #include "swag/train/optimizer.hpp"
-#ifdef SWAG_WITH_CUDA
-#include "swag/backends/cuda/runtime.hpp"
-#endif
 
 namespace swag::apps {
 namespace {
@@ -275,11 +272,9 @@ void run_model(const Options& o, Device device) {
   j["gmacs_per_image"] = macs / 1e9;
   j["tflops"] = 2.0 * (train ? 3.0 : 1.0) * macs * images_per_s / 1e12;
   j["memory_bytes"] = memory_report(*model, sgd.get(), images.nbytes() + targets.nbytes(), base);
-#ifdef SWAG_WITH_CUDA
   // The counters above see tensors only; what the GPU itself has in use after the steps adds
   // cuDNN's and cuBLASLt's workspace and the CUDA context (doc/memory.md sets 2 GiB aside).
-  if (device == Device::cuda) j["memory_bytes"]["gpu_in_use"] = cuda::Runtime::memory_in_use();
-#endif
+  if (device == Device::cuda) j["memory_bytes"]["gpu_in_use"] = ops::gpu_memory_in_use();
   if (o.profile) j["profile"] = profile_steps(o, once);
   if (comm.rank() != 0) return;
   if (o.json)
@@ -308,14 +303,13 @@ void run(const Options& o) {
     return run_model(o, Device::cpu);
   }
   if (o.device != "cuda") fail(ExitCode::usage, "--device must be cpu or cuda, not '{}'", o.device);
-#ifdef SWAG_WITH_CUDA
-  const cuda::Runtime runtime(0);
+  if (!ops::gpu_backend_built())
+    fail(ExitCode::usage,
+         "--device cuda: this swag was built without CUDA (use the 'cuda' preset)");
+  const std::shared_ptr<void> gpu = ops::hold_gpu(0);
   ops::set_gpu_math(math);
   ops::set_gpu_deterministic(!o.nondeterministic);
   run_model(o, Device::cuda);
-#else
-  fail(ExitCode::usage, "--device cuda: this swag was built without CUDA (use the 'cuda' preset)");
-#endif
 }
 
 }  // namespace

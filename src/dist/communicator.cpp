@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "swag/backends/gpu.hpp"
 #include "swag/core/error.hpp"
 
 namespace swag::dist {
@@ -21,6 +22,16 @@ void check(int rc, const char* call) {
 
 // MPI counts are int: large buffers go in chunks below 2^31 elements.
 constexpr std::int64_t kMaxCount = std::numeric_limits<int>::max() / 2;
+
+// A GPU communicator's watchdog calls this from its thread when a peer is lost (then exits the
+// process). From there MPI_Abort goes beyond MPI_THREAD_SINGLE's promise, but a job that would
+// hang otherwise is where MPI's implementations make it work.
+void abort_mpi_job() {
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (initialized && !finalized) MPI_Abort(MPI_COMM_WORLD, static_cast<int>(ExitCode::failure));
+}
 
 }  // namespace
 
@@ -166,6 +177,13 @@ Communicator Communicator::blocks_of(int n) const {
   Communicator out(block);
   out.owned_ = std::make_shared<const Owned>(block);
   return out;
+}
+
+std::shared_ptr<GpuCommunicator> gpu_communicator(const Communicator& comm) {
+  GpuCommunicatorId id{};
+  if (comm.rank() == 0) id = gpu_backend::gpu_communicator_id();
+  comm.broadcast_bytes(id.data(), id.size());
+  return gpu_backend::make_gpu_communicator(id, comm.rank(), comm.size(), &abort_mpi_job);
 }
 
 }  // namespace swag::dist

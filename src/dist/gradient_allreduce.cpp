@@ -2,13 +2,28 @@
 
 #include <mpi.h>
 
-#include "gradient_transport.hpp"
+#include "swag/backends/gpu.hpp"
 #include "swag/ops/optimizer_update.hpp"
-#ifdef SWAG_WITH_CUDA
-#include "swag/dist/nccl_communicator.hpp"
-#endif
 
 namespace swag::dist {
+
+// How the buckets travel. The bucket cutting, the start order and the averaging are
+// GradientAllReduce's (one piece for every transport); a transport sums one bucket over the
+// ranks and says when the sums are done.
+class GradientTransport {
+ public:
+  virtual ~GradientTransport() = default;
+  virtual int size() const = 0;
+  // Starts the in-place sum over the ranks of bucket `index` (count floats at data).
+  virtual void start(std::size_t index, float* data, std::int64_t count) = 0;
+  // Lets the started sums progress (after each ready_from).
+  virtual void progress() = 0;
+  // Bucket `index` was started: its sum is done (or ordered before what follows) on return.
+  virtual void wait(std::size_t index) = 0;
+  // Every bucket has been waited for; what follows may use the sums.
+  virtual void finished() = 0;
+};
+
 namespace {
 
 // Non-blocking MPI all-reduce of host buffers, one request per bucket. A solo communicator
@@ -48,14 +63,41 @@ class MpiTransport final : public GradientTransport {
   std::vector<MPI_Request> requests_;
 };
 
+// Over the ranks' GPUs (NCCL in the CUDA backend). Backward queues its kernels on the compute
+// stream and calls ready_from from the host as it goes; a bucket's sum is queued after the
+// compute stream's work so far, on the communicator's own stream, so the sums overlap the rest
+// of backward, in the buckets' order on every rank. finished() makes the compute stream wait for
+// the last sum; nothing here waits on the host.
+class GpuTransport final : public GradientTransport {
+ public:
+  GpuTransport(const GpuCommunicator& comm, std::shared_ptr<const GpuCommunicator> owned)
+      : owned_(std::move(owned)), comm_(comm) {}
+  // The sums in flight must not outlive the buffers or the communicator.
+  ~GpuTransport() override { comm_.drain(); }
+  GpuTransport(const GpuTransport&) = delete;
+  GpuTransport& operator=(const GpuTransport&) = delete;
+
+  int size() const override { return comm_.size(); }
+  void start(std::size_t /*index*/, float* data, std::int64_t count) override {
+    comm_.sum_after_compute(data, count);
+  }
+  void progress() override {}
+  void wait(std::size_t /*index*/) override {}  // finished() orders them all at once
+  void finished() override { comm_.compute_waits_for_sums(); }
+
+ private:
+  std::shared_ptr<const GpuCommunicator> owned_;  // when owned: destroyed after the drain above
+  const GpuCommunicator& comm_;
+};
+
 std::unique_ptr<GradientTransport> transport_for(const Communicator& comm,
                                                  const nn::ParameterStore& params) {
   if (params.flat_grads().device() == Device::cpu) return std::make_unique<MpiTransport>(comm);
-#ifdef SWAG_WITH_CUDA
-  return nccl_transport(std::make_unique<NcclCommunicator>(comm));
-#else
-  fail(ExitCode::usage, "gradient all-reduce of GPU gradients needs a CUDA build");
-#endif
+  if (!gpu_backend::kBuilt)
+    fail(ExitCode::usage, "gradient all-reduce of GPU gradients needs a CUDA build");
+  std::shared_ptr<const GpuCommunicator> gpu = gpu_communicator(comm);
+  const GpuCommunicator& c = *gpu;
+  return std::make_unique<GpuTransport>(c, std::move(gpu));
 }
 
 }  // namespace
@@ -64,14 +106,12 @@ GradientAllReduce::GradientAllReduce(const Communicator& comm, nn::ParameterStor
                                      std::int64_t bucket_bytes)
     : GradientAllReduce(transport_for(comm, params), params, bucket_bytes) {}
 
-#ifdef SWAG_WITH_CUDA
-GradientAllReduce::GradientAllReduce(const NcclCommunicator& nccl, nn::ParameterStore& params,
+GradientAllReduce::GradientAllReduce(const GpuCommunicator& gpu, nn::ParameterStore& params,
                                      std::int64_t bucket_bytes)
-    : GradientAllReduce(nccl_transport(nccl), params, bucket_bytes) {
+    : GradientAllReduce(std::make_unique<GpuTransport>(gpu, nullptr), params, bucket_bytes) {
   SWAG_CHECK(params.flat_grads().device() == Device::cuda,
              "gradient all-reduce over NCCL needs the gradients on the GPU");
 }
-#endif
 
 std::vector<GradientBucket> gradient_buckets(const nn::ParameterStore& params,
                                              std::int64_t bucket_bytes) {

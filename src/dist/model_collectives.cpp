@@ -2,10 +2,8 @@
 
 #include <chrono>
 
+#include "swag/backends/gpu.hpp"
 #include "swag/dist/sync_batchnorm.hpp"
-#ifdef SWAG_WITH_CUDA
-#include "swag/dist/nccl_communicator.hpp"
-#endif
 
 namespace swag::dist {
 
@@ -15,18 +13,16 @@ ModelCollectives::ModelCollectives(const Communicator& comm, nn::Model& model, b
   if (model.device() == Device::cpu) {
     allreduce_ = std::make_unique<GradientAllReduce>(comm, model.params(), bucket_bytes);
     if (sync_bn) sync_batchnorm(model, bn_comm_);
-  } else {
-#ifdef SWAG_WITH_CUDA
-    auto nccl = std::make_shared<NcclCommunicator>(comm);
-    allreduce_ = std::make_unique<GradientAllReduce>(*nccl, model.params(), bucket_bytes);
-    // A group of fewer ranks sums over its own NCCL communicator (blocks of one need none).
-    if (sync_bn && bn_comm_.size() == comm.size()) sync_batchnorm(model, *nccl);
+  } else if (gpu_backend::kBuilt) {
+    std::shared_ptr<GpuCommunicator> gpu = gpu_communicator(comm);
+    allreduce_ = std::make_unique<GradientAllReduce>(*gpu, model.params(), bucket_bytes);
+    // A group of fewer ranks sums over its own GPU communicator (blocks of one need none).
+    if (sync_bn && bn_comm_.size() == comm.size()) sync_batchnorm(model, *gpu);
     if (sync_bn && bn_comm_.size() > 1 && bn_comm_.size() < comm.size()) {
-      bn_nccl_ = std::make_shared<NcclCommunicator>(bn_comm_);
-      sync_batchnorm(model, *bn_nccl_);
+      bn_gpu_ = gpu_communicator(bn_comm_);
+      sync_batchnorm(model, *bn_gpu_);
     }
-    nccl_ = std::move(nccl);
-#endif
+    gpu_ = std::move(gpu);
   }
   SWAG_CHECK(allreduce_, "a model on {} in a build without its backend",
              device_name(model.device()));
@@ -40,12 +36,15 @@ double ModelCollectives::finish_gradients() {
 }
 
 void ModelCollectives::finish_training() {
-#ifdef SWAG_WITH_CUDA
-  if (!nccl_) return;
-  nccl_->stop_watchdog();
-  if (bn_nccl_) bn_nccl_->stop_watchdog();
+  if (!gpu_) return;
+  gpu_->stop_watchdog();
+  if (bn_gpu_) bn_gpu_->stop_watchdog();
   comm_.barrier();
-#endif
+}
+
+void sync_batchnorm(nn::Model& model, const GpuCommunicator& comm) {
+  if (comm.size() == 1) return;
+  model.set_batchnorm_sync(comm.cross_rank_sum());
 }
 
 }  // namespace swag::dist

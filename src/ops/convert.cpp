@@ -1,11 +1,7 @@
 #include "swag/ops/convert.hpp"
 
-#include "swag/backends/cpu/cpu_ops.hpp"
 #include "swag/core/float_types.hpp"
 #include "swag/ops/dispatch.hpp"
-#ifdef SWAG_WITH_CUDA
-#include "swag/backends/cuda/cuda_ops.hpp"
-#endif
 
 namespace swag::ops {
 

@@ -4,29 +4,44 @@
 #include <utility>
 
 #include "swag/ops/dispatch.hpp"
-#ifdef SWAG_WITH_CUDA
-#include "swag/backends/cuda/context.hpp"
-#include "swag/backends/cuda/copy.hpp"
-#include "swag/backends/cuda/cuda_ops.hpp"
-#include "swag/backends/cuda/runtime.hpp"
-#endif
 
 namespace swag::ops {
 
 std::string backends_description() {
-#ifdef SWAG_WITH_CUDA
-  return "cpu cuda (" + cuda::build_description() + ")";
-#else
-  return "cpu";
-#endif
+  if (!gpu_backend::kBuilt) return "cpu";
+  return "cpu cuda (" + gpu_backend::build_description() + ")";
 }
 
 std::string visible_gpus_description() {
-#ifdef SWAG_WITH_CUDA
-  return cuda::visible_gpus();
-#else
-  return {};
-#endif
+  return gpu_backend::visible_gpus();
+}
+
+bool gpu_backend_built() {
+  return gpu_backend::kBuilt;
+}
+
+int gpu_count() {
+  return gpu_backend::Runtime::device_count();
+}
+
+std::string no_gpu_reason() {
+  return gpu_backend::Runtime::no_device_reason();
+}
+
+std::shared_ptr<void> hold_gpu(int index) {
+  return std::make_shared<gpu_backend::Runtime>(index);
+}
+
+std::size_t gpu_memory_in_use() {
+  return gpu_backend::Runtime::memory_in_use();
+}
+
+cpu::Affinity cpu_affinity() {
+  return cpu::affinity();
+}
+
+int cpu_threads() {
+  return cpu::Runtime::threads();
 }
 
 void copy(const Tensor& src, Tensor& dst) {
@@ -38,11 +53,7 @@ void copy(const Tensor& src, Tensor& dst) {
     return;
   }
   // One side is on the GPU (a CPU-only build fails in on_cuda).
-  if (on_cuda("copy", src.device() == Device::cuda ? src : dst, true)) {
-#ifdef SWAG_WITH_CUDA
-    cuda::copy(src, dst);
-#endif
-  }
+  if (on_cuda("copy", src.device() == Device::cuda ? src : dst, true)) gpu_backend::copy(src, dst);
 }
 
 Tensor copy_to(const Tensor& t, Device device) {
@@ -57,36 +68,22 @@ Tensor host_side(const Tensor& t) {
 
 void synchronize(Device device) {
   if (device == Device::cpu) return;
-#ifdef SWAG_WITH_CUDA
-  cuda::context().synchronize();
-#else
-  fail(ExitCode::usage, "this swag was built without CUDA (use the 'cuda' preset)");
-#endif
+  gpu_backend::synchronize();
 }
 
 void copy_async(const Tensor& src, Tensor& dst) {
   if (src.device() == Device::cpu && dst.device() == Device::cpu) return copy(src, dst);
   SWAG_CHECK(src.device() == Device::cpu, "copy_async is for host-to-device copies");
-  if (on_cuda("copy_async", dst, true)) {
-#ifdef SWAG_WITH_CUDA
-    cuda::copy_async(src, dst);
-#endif
-  }
+  if (on_cuda("copy_async", dst, true)) gpu_backend::copy_async(src, dst);
 }
 
 Event::Event(Device device) {
   if (device == Device::cpu) return;
-#ifdef SWAG_WITH_CUDA
-  handle_ = cuda::event_create();
-#else
-  fail(ExitCode::usage, "this swag was built without CUDA (use the 'cuda' preset)");
-#endif
+  handle_ = gpu_backend::event_create();
 }
 
 Event::~Event() {
-#ifdef SWAG_WITH_CUDA
-  cuda::event_destroy(handle_);
-#endif
+  gpu_backend::event_destroy(handle_);
 }
 
 Event::Event(Event&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
@@ -97,15 +94,11 @@ Event& Event::operator=(Event&& other) noexcept {
 }
 
 void Event::record() {
-#ifdef SWAG_WITH_CUDA
-  if (handle_) cuda::event_record(handle_);
-#endif
+  if (handle_) gpu_backend::event_record(handle_);
 }
 
 void Event::wait() {
-#ifdef SWAG_WITH_CUDA
-  if (handle_) cuda::event_wait(handle_);
-#endif
+  if (handle_) gpu_backend::event_wait(handle_);
 }
 
 }  // namespace swag::ops

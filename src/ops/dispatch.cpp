@@ -4,13 +4,10 @@ namespace swag::ops {
 
 bool on_cuda(std::string_view op, const Tensor& t, bool has_cuda_kernel) {
   if (t.device() == Device::cpu) return false;
-#ifdef SWAG_WITH_CUDA
+  if (!gpu_backend::kBuilt)
+    fail(ExitCode::usage, "op '{}' got a CUDA tensor, but this swag was built without CUDA", op);
   if (has_cuda_kernel) return true;
   fail(ExitCode::usage, "op '{}' has no CUDA kernel yet; run it on the CPU backend", op);
-#else
-  (void)has_cuda_kernel;
-  fail(ExitCode::usage, "op '{}' got a CUDA tensor, but this swag was built without CUDA", op);
-#endif
 }
 
 void expect_shape(std::string_view op, std::string_view arg, const Tensor& t, const Shape& shape) {

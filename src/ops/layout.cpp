@@ -1,9 +1,6 @@
 #include "swag/ops/layout.hpp"
 
 #include "swag/ops/dispatch.hpp"
-#ifdef SWAG_WITH_CUDA
-#include "swag/backends/cuda/cuda_ops.hpp"
-#endif
 
 namespace swag {
 namespace cpu {

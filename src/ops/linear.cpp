@@ -1,11 +1,7 @@
 #include "swag/ops/linear.hpp"
 
 #include "dtype_check.hpp"
-#include "swag/backends/cpu/cpu_ops.hpp"
 #include "swag/ops/dispatch.hpp"
-#ifdef SWAG_WITH_CUDA
-#include "swag/backends/cuda/cuda_ops.hpp"
-#endif
 
 namespace swag::ops {
 namespace {

@@ -1,10 +1,7 @@
 #include "swag/ops/math_mode.hpp"
 
+#include "swag/backends/gpu.hpp"
 #include "swag/core/error.hpp"
-#ifdef SWAG_WITH_CUDA
-#include "swag/backends/cuda/context.hpp"
-#include "swag/backends/cuda/runtime.hpp"
-#endif
 
 namespace swag::ops {
 
@@ -25,47 +22,23 @@ std::string_view math_mode_name(MathMode mode) {
 }
 
 void set_gpu_math(MathMode mode) {
-#ifdef SWAG_WITH_CUDA
-  cuda::context().set_math(mode);
-#else
-  if (mode != MathMode::fp32)
-    fail(ExitCode::usage,
-         "math mode {}: this swag was built without CUDA, and the CPU backend computes in fp32 "
-         "only",
-         math_mode_name(mode));
-#endif
+  gpu_backend::set_math_mode(mode);
 }
 
 MathMode gpu_math() {
-#ifdef SWAG_WITH_CUDA
-  return cuda::context().math();
-#else
-  return MathMode::fp32;
-#endif
+  return gpu_backend::math_mode();
 }
 
 void set_gpu_deterministic(bool deterministic) {
-#ifdef SWAG_WITH_CUDA
-  cuda::context().set_deterministic(deterministic);
-#else
-  (void)deterministic;
-#endif
+  gpu_backend::set_deterministic(deterministic);
 }
 
 int gpu_compute_capability() {
-#ifdef SWAG_WITH_CUDA
-  return cuda::Runtime::alive() ? cuda::context().compute_capability() : 0;
-#else
-  return 0;
-#endif
+  return gpu_backend::compute_capability();
 }
 
 bool gpu_deterministic() {
-#ifdef SWAG_WITH_CUDA
-  return cuda::context().deterministic();
-#else
-  return true;
-#endif
+  return gpu_backend::is_deterministic();
 }
 
 }  // namespace swag::ops

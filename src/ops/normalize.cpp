@@ -2,10 +2,6 @@
 
 #include "swag/core/float_types.hpp"
 #include "swag/ops/dispatch.hpp"
-#ifdef SWAG_WITH_CUDA
-#include "swag/backends/cuda/cuda_ops.hpp"
-#endif
-#include "swag/backends/cpu/cpu_ops.hpp"
 
 namespace swag::ops {
 

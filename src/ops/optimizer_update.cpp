@@ -1,10 +1,6 @@
 #include "swag/ops/optimizer_update.hpp"
 
-#include "swag/backends/cpu/cpu_ops.hpp"
 #include "swag/ops/dispatch.hpp"
-#ifdef SWAG_WITH_CUDA
-#include "swag/backends/cuda/cuda_ops.hpp"
-#endif
 
 namespace swag::ops {
 namespace {

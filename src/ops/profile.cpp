@@ -4,11 +4,9 @@
 #include <map>
 #include <thread>
 
+#include "swag/backends/gpu.hpp"
 #include "swag/core/error.hpp"
 #include "swag/ops/device.hpp"
-#ifdef SWAG_WITH_CUDA
-#include "swag/backends/cuda/cuda_ops.hpp"
-#endif
 
 namespace swag::ops::profile {
 namespace {
@@ -44,16 +42,14 @@ std::vector<OpTime> stop() {
   detail::on.store(false);
   Recorder& r = recorder();
   std::map<std::string, OpTime> totals = std::move(r.cpu);
-#ifdef SWAG_WITH_CUDA
   if (!r.gpu.empty()) synchronize(Device::cuda);
   for (const GpuCall& c : r.gpu) {
     OpTime& t = totals[c.op];
     ++t.calls;
-    t.seconds += 1e-3 * cuda::event_elapsed_ms(c.start, c.end);
-    cuda::event_destroy(c.start);
-    cuda::event_destroy(c.end);
+    t.seconds += 1e-3 * gpu_backend::event_elapsed_ms(c.start, c.end);
+    gpu_backend::event_destroy(c.start);
+    gpu_backend::event_destroy(c.end);
   }
-#endif
   r = Recorder{};
   std::vector<OpTime> out;
   for (auto& [op, t] : totals) {
@@ -73,12 +69,10 @@ void Scope::begin(const char* op, bool gpu) {
   timed_ = true;
   op_ = op;
   gpu_ = gpu;
-#ifdef SWAG_WITH_CUDA
   if (gpu_) {
-    start_event_ = cuda::timed_event_record();
+    start_event_ = gpu_backend::timed_event_record();
     return;
   }
-#endif
   start_ = std::chrono::steady_clock::now();
 }
 
@@ -86,21 +80,19 @@ void Scope::end() {
   Recorder& r = recorder();
   --r.depth;
   if (!timed_) return;
-#ifdef SWAG_WITH_CUDA
   if (gpu_) {
     // A destructor must not throw: a failed record (a sticky error of an earlier kernel) drops
     // this call, and the error comes out of stop()'s synchronize.
     void* end_event = nullptr;
     try {
-      end_event = cuda::timed_event_record();
+      end_event = gpu_backend::timed_event_record();
     } catch (const Error&) {
-      cuda::event_destroy(start_event_);
+      gpu_backend::event_destroy(start_event_);
       return;
     }
     r.gpu.push_back({op_, start_event_, end_event});
     return;
   }
-#endif
   OpTime& t = r.cpu[op_];
   ++t.calls;
   t.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();

@@ -1,11 +1,8 @@
 #include "swag/train/device_scope.hpp"
 
-#include "swag/backends/cpu/runtime.hpp"
 #include "swag/core/log.hpp"
+#include "swag/ops/device.hpp"
 #include "swag/ops/math_mode.hpp"
-#ifdef SWAG_WITH_CUDA
-#include "swag/backends/cuda/runtime.hpp"
-#endif
 
 namespace swag::train {
 namespace {
@@ -68,21 +65,18 @@ DeviceScope::DeviceScope(const std::string& name, const std::string& math,
     return;
   }
   const int local_rank = comm.node_local_rank();
-#ifdef SWAG_WITH_CUDA
-  const int gpus = cuda::Runtime::device_count();
+  if (!ops::gpu_backend_built())
+    fail(s.code, "{} = cuda, but this swag was built without CUDA (cuda preset)", s.device);
+  const int gpus = ops::gpu_count();
   if (gpus == 0)
     fail(s.code, "{} = cuda, but rank {} sees no GPU ({})", s.device, comm.rank(),
-         cuda::Runtime::no_device_reason());
+         ops::no_gpu_reason());
   const int gpu = local_rank % gpus;
-  runtime_ = std::make_shared<cuda::Runtime>(gpu);
+  runtime_ = ops::hold_gpu(gpu);
   device_ = Device::cuda;
   ops::set_gpu_math(mode);
   log::info("rank {} computes on GPU {} of {} (node-local rank {}), {} math", comm.rank(), gpu,
             gpus, local_rank, math);
-#else
-  (void)local_rank;
-  fail(s.code, "{} = cuda, but this swag was built without CUDA (cuda preset)", s.device);
-#endif
 }
 
 DeviceScope::DeviceScope(const DeviceKeys& deck, const dist::Communicator& comm)
@@ -102,8 +96,8 @@ DType deck_precision(const DeviceKeys& deck) {
 
 void report_cpus(const dist::Communicator& comm, int loader_workers,
                  const std::string& workers_key) {
-  const cpu::Affinity a = cpu::affinity();
-  const int threads = cpu::Runtime::threads();
+  const cpu::Affinity a = ops::cpu_affinity();
+  const int threads = ops::cpu_threads();
   log::info("rank {}: {} CPU{} in affinity mask ({}), {} compute thread{}, {} loader worker{}",
             comm.rank(), a.cpus, a.cpus == 1 ? "" : "s", a.list, threads, threads == 1 ? "" : "s",
             loader_workers, loader_workers == 1 ? "" : "s");

@@ -13,9 +13,8 @@
 #include "parity.hpp"
 #include "swag/backends/cuda/check.hpp"
 #include "swag/backends/cuda/context.hpp"
+#include "swag/backends/cuda/nccl.hpp"
 #include "swag/dist/gradient_allreduce.hpp"
-#include "swag/dist/nccl_communicator.hpp"
-#include "swag/dist/sync_batchnorm.hpp"
 #include "swag/nn/model.hpp"
 #include "swag/ops/batchnorm.hpp"
 #include "swag/ops/optimizer_update.hpp"
@@ -26,8 +25,8 @@ using swag::test::random_tensor;
 
 namespace {
 
-dist::NcclCommunicator one_rank() {
-  return {dist::NcclCommunicator::unique_id(), 0, 1};
+cuda::NcclCommunicator one_rank() {
+  return {cuda::NcclCommunicator::unique_id(), 0, 1};
 }
 
 // count doubles between the host and the device, ordered on the context stream.
@@ -44,7 +43,7 @@ std::vector<double> get(const double* device, std::size_t count) {
 }
 
 TEST(NcclCommunicator, OneRankAllReduceIsTheIdentity) {
-  const dist::NcclCommunicator nccl = one_rank();
+  const cuda::NcclCommunicator nccl = one_rank();
   EXPECT_EQ(nccl.rank(), 0);
   EXPECT_EQ(nccl.size(), 1);
   const cudaStream_t compute = cuda::context().stream();
@@ -84,7 +83,7 @@ nn::ParameterStore model_like_store() {
 // leave it unchanged and hand the compute stream the result; their order against backward needs
 // two ranks, and is tested through the MPI transport on CPU ranks (tests/dist).
 TEST(GradientAllReduceNccl, OneRankLeavesGradientsUnchanged) {
-  const dist::NcclCommunicator nccl = one_rank();
+  const cuda::NcclCommunicator nccl = one_rank();
   nn::ParameterStore s = model_like_store();
   dist::GradientAllReduce ar(nccl, s, 4096);  // 1024 floats a bucket
   ASSERT_GE(ar.buckets(), 3u);
@@ -120,7 +119,7 @@ TEST(GradientAllReduceNccl, OneRankLeavesGradientsUnchanged) {
 }
 
 TEST(GradientAllReduceNccl, RefusesHostGradients) {
-  const dist::NcclCommunicator nccl = one_rank();
+  const cuda::NcclCommunicator nccl = one_rank();
   nn::ParameterStore s(true);
   s.add("w", {10}, nn::Init::constant_value(0.0f));
   s.allocate();
@@ -159,8 +158,8 @@ BnResult run_bn(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy, 
 }
 
 TEST(SyncBatchNormNccl, OneRankEqualsUnsyncedCudaAndTheCpu) {
-  const dist::NcclCommunicator nccl = one_rank();
-  const ops::CrossRankSum sum = dist::nccl_cross_rank_sum(nccl);
+  const cuda::NcclCommunicator nccl = one_rank();
+  const ops::CrossRankSum sum = nccl.cross_rank_sum();
   for (const bool relu : {false, true}) {
     ops::BatchNormDesc d;
     d.rows = 3000;

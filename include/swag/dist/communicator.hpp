@@ -12,6 +12,10 @@
 
 #include "swag/core/tensor.hpp"
 
+namespace swag {
+class GpuCommunicator;  // swag/backends/backend_ops.hpp
+}
+
 namespace swag::dist {
 
 // The first line of MPI_Get_library_version, e.g. "Open MPI v4.1.4, package: Debian OpenMPI,
@@ -58,5 +62,11 @@ class Communicator {
   int rank_ = 0, size_ = 1;
   std::shared_ptr<const Owned> owned_;
 };
+
+// Collective over the ranks of `comm` (all must call it at once): their GPUs' communicator
+// (NCCL in the CUDA backend), rank 0 drawing its id and sending it to the others. When a peer
+// is lost, its watchdog ends the job with MPI_Abort, so that every rank goes. Fails with
+// ExitCode::usage in a build without a GPU backend.
+std::shared_ptr<GpuCommunicator> gpu_communicator(const Communicator& comm);
 
 }  // namespace swag::dist

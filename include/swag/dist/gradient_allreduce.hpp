@@ -3,10 +3,10 @@
 // from the classifier to the stem); a bucket's non-blocking sum starts as soon as the model
 // reports that all its parameters are final, and finish() waits for the rest and averages.
 //
-// The buckets travel over MPI when the gradients are on the host, over NCCL when they are on
-// the GPU (CUDA builds): there a bucket's sum runs on the communicator's stream once the compute
-// stream has produced it, and finish() leaves the compute stream waiting for the last sum and
-// queues the averaging on it, so it returns without waiting for the GPU.
+// The buckets travel over MPI when the gradients are on the host, over the GPUs' communicator
+// (NCCL; CUDA builds) when they are on the GPU: there a bucket's sum runs on the communicator's
+// stream once the compute stream has produced it, and finish() leaves the compute stream waiting
+// for the last sum and queues the averaging on it, so it returns without waiting for the GPU.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -15,9 +15,11 @@
 #include "swag/dist/communicator.hpp"
 #include "swag/nn/parameter_store.hpp"
 
-namespace swag::dist {
+namespace swag {
+class GpuCommunicator;  // swag/backends/backend_ops.hpp
+}
 
-class NcclCommunicator;
+namespace swag::dist {
 
 // A bucket: the parameters first_param.. (those after it up to the previous bucket), elements
 // [offset, offset + count) of the flat gradient buffer.
@@ -32,7 +34,7 @@ constexpr std::int64_t kDefaultBucketBytes = 25 << 20;
 std::vector<GradientBucket> gradient_buckets(const nn::ParameterStore& params,
                                              std::int64_t bucket_bytes = kDefaultBucketBytes);
 
-// How buckets travel (MPI or NCCL; src/dist/gradient_transport.hpp).
+// How buckets travel (MPI or the GPUs' communicator; src/dist/gradient_allreduce.cpp).
 class GradientTransport;
 
 class GradientAllReduce {
@@ -41,11 +43,9 @@ class GradientAllReduce {
   // communicator made here from `comm` (collective: every rank constructs it at once).
   GradientAllReduce(const Communicator& comm, nn::ParameterStore& params,
                     std::int64_t bucket_bytes = kDefaultBucketBytes);
-#ifdef SWAG_WITH_CUDA
-  // Over `nccl`'s ranks (which must outlive this); the gradients must be on the GPU.
-  GradientAllReduce(const NcclCommunicator& nccl, nn::ParameterStore& params,
+  // Over `gpu`'s ranks (which must outlive this); the gradients must be on the GPU.
+  GradientAllReduce(const GpuCommunicator& gpu, nn::ParameterStore& params,
                     std::int64_t bucket_bytes = kDefaultBucketBytes);
-#endif
   ~GradientAllReduce();
   GradientAllReduce(const GradientAllReduce&) = delete;
   GradientAllReduce& operator=(const GradientAllReduce&) = delete;
@@ -54,9 +54,7 @@ class GradientAllReduce {
   void ready_from(int first_param);
   // Starts what is left, waits for all buckets, divides by the world size.
   void finish();
-  std::size_t buckets() const {
-    return buckets_.size();
-  }
+  std::size_t buckets() const { return buckets_.size(); }
 
  private:
   struct Bucket : GradientBucket {

@@ -1,7 +1,7 @@
 // What a training step needs from the other ranks for its model: the bucketed gradient
 // all-reduce started during backward, and sync BN when asked. Over MPI for a model on the host;
-// over one NCCL communicator, shared by both, for a model on the GPU (CUDA builds), so that the
-// two kinds of sums are issued on one communicator in one order on every rank.
+// over one GPU communicator (NCCL), shared by both, for a model on the GPU (CUDA builds), so
+// that the two kinds of sums are issued on one communicator in one order on every rank.
 #pragma once
 #include <memory>
 
@@ -10,8 +10,6 @@
 #include "swag/nn/model.hpp"
 
 namespace swag::dist {
-
-class NcclCommunicator;
 
 class ModelCollectives {
  public:
@@ -31,9 +29,9 @@ class ModelCollectives {
   void finish_training();
 
  private:
-  Communicator comm_, bn_comm_;                // bn_comm_: the ranks sync BN sums over
-  std::shared_ptr<NcclCommunicator> nccl_;     // a GPU model's; outlives allreduce_
-  std::shared_ptr<NcclCommunicator> bn_nccl_;  // a GPU model's group of fewer ranks than all
+  Communicator comm_, bn_comm_;              // bn_comm_: the ranks sync BN sums over
+  std::shared_ptr<GpuCommunicator> gpu_;     // a GPU model's; outlives allreduce_
+  std::shared_ptr<GpuCommunicator> bn_gpu_;  // a GPU model's group of fewer ranks than all
   std::unique_ptr<GradientAllReduce> allreduce_;
 };
 

@@ -1,13 +1,10 @@
 // Sync BN: batch-norm statistics summed over the ranks of a communicator, so every rank
 // normalizes with the statistics of the global batch (fine-tuning, paper §4.1), or of its group
-// of ranks (bn.sync_group, Figure 4). Over MPI for a model on the host; over NCCL for a model on
-// the GPU (CUDA builds).
+// of ranks (bn.sync_group, Figure 4). Over MPI for a model on the host; over the GPUs'
+// communicator (NCCL) for a model on the GPU (CUDA builds).
 #pragma once
 #include "swag/dist/communicator.hpp"
 #include "swag/nn/model.hpp"
-#ifdef SWAG_WITH_CUDA
-#include "swag/dist/nccl_communicator.hpp"
-#endif
 
 namespace swag::dist {
 
@@ -32,17 +29,9 @@ inline void sync_batchnorm(nn::Model& model, const Communicator& comm) {
       [&comm](double* values, std::int64_t count) { comm.allreduce_sum(values, count); });
 }
 
-#ifdef SWAG_WITH_CUDA
-// The cross-rank sum of sync BN over NCCL, for batch norms on the GPU: `values` are device
-// doubles, summed on the communication stream, ordered after the work queued on the CUDA
-// context's stream and before the work queued there afterwards. `comm` must outlive its use.
-ops::CrossRankSum nccl_cross_rank_sum(const NcclCommunicator& comm);
-
-// Makes `model`'s batch norms (on the GPU) synchronous over `comm`; with one rank, no change.
-inline void sync_batchnorm(nn::Model& model, const NcclCommunicator& comm) {
-  if (comm.size() == 1) return;
-  model.set_batchnorm_sync(nccl_cross_rank_sum(comm));
-}
-#endif
+// Makes `model`'s batch norms (on the GPU) synchronous over `comm` (GpuCommunicator::
+// cross_rank_sum: device doubles summed in order with the compute stream), which must outlive
+// the model's use; with one rank, no change. In model_collectives.cpp.
+void sync_batchnorm(nn::Model& model, const GpuCommunicator& comm);
 
 }  // namespace swag::dist

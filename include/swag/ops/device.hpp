@@ -1,8 +1,11 @@
 // Moving tensors between the host and the GPU, and waiting for the GPU, for code that does not
 // know which backend it runs on (models, trainers, commands).
 #pragma once
+#include <cstddef>
+#include <memory>
 #include <string>
 
+#include "swag/backends/cpu/runtime.hpp"
 #include "swag/core/tensor.hpp"
 
 namespace swag::ops {
@@ -13,6 +16,20 @@ std::string backends_description();
 // The GPUs the CUDA runtime sees, "2 visible" or "0 (<cuda error name>: <text>)"; empty in a
 // build without CUDA. Needs no GPU and never throws.
 std::string visible_gpus_description();
+
+// For the code that picks the device (train::DeviceScope, swag bench): whether this build has a
+// GPU backend; the GPUs this process sees (0 without a driver, a device or a GPU backend; never
+// throws) and, when none, why in the CUDA runtime's words; GPU `index` held for the ops, for as
+// long as the returned handle lives (one at a time; fails without a GPU backend, with
+// ExitCode::usage, or without that GPU); the bytes in use on the held GPU.
+bool gpu_backend_built();
+int gpu_count();
+std::string no_gpu_reason();
+std::shared_ptr<void> hold_gpu(int index);
+std::size_t gpu_memory_in_use();
+// The host's share: the CPUs this process may run on, and the CPU backend's compute threads.
+cpu::Affinity cpu_affinity();
+int cpu_threads();
 
 // dst = src, same shape and dtype, any pair of devices. When dst is on the host, returns once
 // the data is there; a copy to the GPU is ordered before the ops queued after it.

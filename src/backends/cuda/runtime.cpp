@@ -10,6 +10,7 @@
 #include "kernels.hpp"
 #include "swag/backends/cuda/check.hpp"
 #include "swag/backends/cuda/context.hpp"
+#include "swag/backends/cuda/cuda_ops.hpp"
 #include "swag/core/error.hpp"
 
 namespace swag::cuda {
@@ -91,6 +92,30 @@ std::string build_description() {
   return fmt::format("CUDA {}.{}, cuDNN {}.{}.{}, NCCL {}.{}.{}", CUDART_VERSION / 1000,
                      CUDART_VERSION % 1000 / 10, CUDNN_MAJOR, CUDNN_MINOR, CUDNN_PATCHLEVEL,
                      NCCL_MAJOR, NCCL_MINOR, NCCL_PATCH);
+}
+
+void synchronize() {
+  context().synchronize();
+}
+
+void set_math_mode(ops::MathMode mode) {
+  context().set_math(mode);
+}
+
+ops::MathMode math_mode() {
+  return context().math();
+}
+
+void set_deterministic(bool deterministic) {
+  context().set_deterministic(deterministic);
+}
+
+bool is_deterministic() {
+  return context().deterministic();
+}
+
+int compute_capability() {
+  return Runtime::alive() ? context().compute_capability() : 0;
 }
 
 std::string visible_gpus() {

@@ -1,14 +1,15 @@
-#include "swag/dist/nccl_communicator.hpp"
-
+// The NCCL communicator (swag/backends/cuda/nccl.hpp) and the CUDA backend's factory of
+// GpuCommunicators.
+#include <cstring>
 #include <memory>
 #include <string_view>
 
 #include "nccl_check.hpp"
 #include "nccl_watchdog.hpp"
 #include "swag/backends/cuda/context.hpp"
+#include "swag/backends/cuda/cuda_ops.hpp"
+#include "swag/backends/cuda/nccl.hpp"
 #include "swag/core/error.hpp"
-#include "swag/dist/communicator.hpp"
-#include "swag/dist/sync_batchnorm.hpp"
 
 namespace swag::cuda::detail {
 
@@ -23,41 +24,31 @@ void call_failed(ncclResult_t s, const char* call, const char* file, int line) {
 
 }  // namespace swag::cuda::detail
 
-namespace swag::dist {
+namespace swag::cuda {
 
-NcclCommunicator::NcclCommunicator(const Communicator& comm)
-    : rank_(comm.rank()), size_(comm.size()) {
-  ncclUniqueId id{};
-  if (rank_ == 0) id = unique_id();
-  comm.broadcast_bytes(&id, sizeof id);
-  init(id);
-}
+static_assert(sizeof(ncclUniqueId) == sizeof(GpuCommunicatorId));
 
-NcclCommunicator::NcclCommunicator(const ncclUniqueId& id, int rank, int size)
+NcclCommunicator::NcclCommunicator(const ncclUniqueId& id, int rank, int size, void (*end_job)())
     : rank_(rank), size_(size) {
   SWAG_CHECK(size >= 1 && rank >= 0 && rank < size, "NCCL rank {} of {}", rank, size);
-  init(id);
+  try {
+    // The communicator is bound to the current device: the context's.
+    SWAG_CUDA_CHECK(cudaSetDevice(context().device()));
+    SWAG_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    SWAG_CUDA_CHECK(cudaEventCreateWithFlags(&ready_, cudaEventDisableTiming));
+    SWAG_CUDA_CHECK(cudaEventCreateWithFlags(&done_, cudaEventDisableTiming));
+    SWAG_CUDA_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
+    watchdog_ = std::make_unique<NcclWatchdog>(comm_, rank_, end_job);
+  } catch (...) {
+    release();
+    throw;
+  }
 }
 
 ncclUniqueId NcclCommunicator::unique_id() {
   ncclUniqueId id{};
   SWAG_CUDA_CHECK(ncclGetUniqueId(&id));
   return id;
-}
-
-void NcclCommunicator::init(const ncclUniqueId& id) {
-  try {
-    // The communicator is bound to the current device: the context's.
-    SWAG_CUDA_CHECK(cudaSetDevice(cuda::context().device()));
-    SWAG_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
-    SWAG_CUDA_CHECK(cudaEventCreateWithFlags(&ready_, cudaEventDisableTiming));
-    SWAG_CUDA_CHECK(cudaEventCreateWithFlags(&done_, cudaEventDisableTiming));
-    SWAG_CUDA_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
-    watchdog_ = std::make_unique<NcclWatchdog>(comm_, rank_);
-  } catch (...) {
-    release();
-    throw;
-  }
 }
 
 // Destructors must not throw: statuses are ignored, as in cuda::Context.
@@ -115,10 +106,37 @@ void NcclCommunicator::synchronize() const {
   SWAG_CUDA_CHECK(cudaStreamSynchronize(stream_));
 }
 
-ops::CrossRankSum nccl_cross_rank_sum(const NcclCommunicator& comm) {
-  return [&comm](double* values, std::int64_t count) {
-    comm.allreduce_sum_on(values, count, cuda::context().stream());
+void NcclCommunicator::sum_after_compute(float* data, std::int64_t count) const {
+  wait_for(context().stream());
+  allreduce_sum(data, count);
+}
+
+void NcclCommunicator::compute_waits_for_sums() const {
+  signal(context().stream());
+}
+
+void NcclCommunicator::drain() const noexcept {
+  cudaStreamSynchronize(stream_);
+}
+
+ops::CrossRankSum NcclCommunicator::cross_rank_sum() const {
+  return [this](double* values, std::int64_t count) {
+    allreduce_sum_on(values, count, context().stream());
   };
 }
 
-}  // namespace swag::dist
+GpuCommunicatorId gpu_communicator_id() {
+  const ncclUniqueId nccl = NcclCommunicator::unique_id();
+  GpuCommunicatorId id{};
+  std::memcpy(id.data(), &nccl, sizeof nccl);
+  return id;
+}
+
+std::shared_ptr<GpuCommunicator> make_gpu_communicator(const GpuCommunicatorId& id, int rank,
+                                                       int size, void (*end_job)()) {
+  ncclUniqueId nccl{};
+  std::memcpy(&nccl, id.data(), sizeof nccl);
+  return std::make_shared<NcclCommunicator>(nccl, rank, size, end_job);
+}
+
+}  // namespace swag::cuda
