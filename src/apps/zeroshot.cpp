@@ -8,7 +8,6 @@
 #include "swag/core/hdf5_file.hpp"
 #include "swag/core/log.hpp"
 #include "swag/core/sha256.hpp"
-#include "swag/eval/mapping_file.hpp"
 #include "swag/eval/model_file.hpp"
 #include "swag/eval/platt.hpp"
 #include "swag/eval/predict_dataset.hpp"
