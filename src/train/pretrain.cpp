@@ -7,7 +7,6 @@
 #include "swag/core/log.hpp"
 #include "swag/nn/model.hpp"
 #include "swag/train/batch_source.hpp"
-#include "swag/train/pretrain_config.hpp"
 #include "swag/train/run_files.hpp"
 #include "swag/train/training_loop.hpp"
 
