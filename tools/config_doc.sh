@@ -33,7 +33,7 @@ HEAD
 `tools/config_doc.sh` writes this page from the schemas (`src/train/pretrain_config.cpp`,
 `src/train/finetune_config.cpp`); the test `config_doc_current` fails when it is stale. A new key
 is one `SWAG_DECK_KEY` line in its schema and its field in the deck's struct
-(`include/swag/train/pretrain_config.hpp`, `finetune_config.hpp`); then
+(`include/swag/train/pretrain.hpp`, `finetune.hpp`); then
 `cmake --build --preset cpu --target config_doc`.
 TAIL
 }

@@ -4,8 +4,8 @@
 
 #include "swag/apps/commands.hpp"
 #include "swag/core/error.hpp"
-#include "swag/train/finetune_config.hpp"
-#include "swag/train/pretrain_config.hpp"
+#include "swag/train/finetune.hpp"
+#include "swag/train/pretrain.hpp"
 
 namespace swag::apps {
 

@@ -6,9 +6,9 @@
 
 #include "swag/apps/commands.hpp"
 #include "swag/core/log.hpp"
-#include "swag/eval/model_file.hpp"
 #include "swag/eval/predict_dataset.hpp"
 #include "swag/eval/test_set_scoring.hpp"
+#include "swag/nn/weights.hpp"
 #include "swag/train/device_scope.hpp"
 #include "swag/train/provenance.hpp"
 
@@ -28,7 +28,7 @@ void run(const Options& o) {
   if (o.batch < 1) fail(ExitCode::usage, "--batch must be >= 1");
   const train::DeviceScope device(o.device, "fp32", comm, train::ChoiceFrom::command_line);
   train::report_cpus(comm, o.workers, "--workers");
-  auto model = eval::load_model(o.checkpoint, o.batch, o.resolution, device.device());
+  auto model = nn::load_model(o.checkpoint, o.batch, o.resolution, device.device());
   const eval::TestSetScorer scorer(o.data, o.checkpoint, model->dims().num_classes, o.scoring);
   const auto predictions = eval::predict_dataset(*model, comm, {o.data, o.workers});
   const auto scored = scorer.score(predictions.rows, predictions);

@@ -12,8 +12,8 @@
 #include "swag/core/atomic_file.hpp"
 #include "swag/core/hdf5_file.hpp"
 #include "swag/core/log.hpp"
-#include "swag/eval/model_file.hpp"
 #include "swag/eval/predict_dataset.hpp"
+#include "swag/nn/weights.hpp"
 #include "swag/ops/device.hpp"
 #include "swag/train/device_scope.hpp"
 #include "swag/train/provenance.hpp"
@@ -77,7 +77,7 @@ void write_probe(const std::string& path, const eval::LinearProbe& p) {
 void run(const Options& o) {
   const auto comm = dist::Communicator::world();
   const train::DeviceScope device(o.device, "fp32", comm, train::ChoiceFrom::command_line);
-  auto model = eval::load_model(o.checkpoint, o.batch, o.resolution, device.device());
+  auto model = nn::load_model(o.checkpoint, o.batch, o.resolution, device.device());
   const std::string cache = (fs::path(o.output_dir) / "features.h5").string();
   const std::string key = cache_key(o, model->dims().resolution);
   Split train, test;

@@ -20,7 +20,6 @@
 #include "swag/core/sha256.hpp"
 #include "swag/data/dataset_index.hpp"
 #include "swag/data/shard_reader.hpp"
-#include "swag/eval/model_file.hpp"
 #include "swag/eval/predict_dataset.hpp"
 #include "swag/nn/weights.hpp"
 #include "swag/ops/layout.hpp"
@@ -202,7 +201,7 @@ void run_topk(const Options& o) {
   if (o.batch < 1) fail(ExitCode::usage, "--batch must be >= 1");
   const auto comm = dist::Communicator::world();
   const train::DeviceScope device(o.device, "fp32", comm, train::ChoiceFrom::command_line);
-  auto model = eval::load_model(o.checkpoint, o.batch, o.resolution, device.device());
+  auto model = nn::load_model(o.checkpoint, o.batch, o.resolution, device.device());
   const std::int64_t classes = model->dims().num_classes;
   if (o.topk > classes)
     fail(ExitCode::usage, "--topk {} but {} predicts {} classes", o.topk, o.checkpoint, classes);

@@ -2,7 +2,6 @@
 #include "swag/train/pretrain.hpp"
 
 #include "swag/apps/commands.hpp"
-#include "swag/train/pretrain_config.hpp"
 
 namespace swag::apps {
 

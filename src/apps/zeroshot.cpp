@@ -8,12 +8,11 @@
 #include "swag/core/hdf5_file.hpp"
 #include "swag/core/log.hpp"
 #include "swag/core/sha256.hpp"
-#include "swag/eval/mapping_file.hpp"
-#include "swag/eval/model_file.hpp"
 #include "swag/eval/platt.hpp"
 #include "swag/eval/predict_dataset.hpp"
 #include "swag/eval/test_set_scoring.hpp"
 #include "swag/eval/zero_shot_scores.hpp"
+#include "swag/nn/weights.hpp"
 #include "swag/train/device_scope.hpp"
 #include "swag/train/provenance.hpp"
 
@@ -57,7 +56,7 @@ void run(const Options& o) {
   const auto comm = dist::Communicator::world();
   if (o.batch < 1) fail(ExitCode::usage, "--batch must be >= 1");
   const train::DeviceScope device(o.device, "fp32", comm, train::ChoiceFrom::command_line);
-  auto model = eval::load_model(o.checkpoint, o.batch, o.resolution, device.device());
+  auto model = nn::load_model(o.checkpoint, o.batch, o.resolution, device.device());
   const auto m = eval::read_mapping_file(o.mapping);
   check_inputs(o, *model, m);
   const eval::Aggregate aggregate = o.aggregate.empty() ? default_aggregate(model->name(), o.platt)

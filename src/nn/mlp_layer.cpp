@@ -1,8 +1,40 @@
 #include "swag/nn/mlp_layer.hpp"
 
-namespace swag::nn {
+#include "swag/ops/elementwise.hpp"
+#include "swag/ops/linear.hpp"
 
-MlpLayer::MlpLayer(BuildContext& ctx, const std::string& prefix, const ops::MlpDesc& desc)
+namespace swag::nn {
+namespace {
+
+ops::LinearDesc fc1(const MlpDesc& d) {
+  return {d.rows, d.features, d.hidden, true};
+}
+ops::LinearDesc fc2(const MlpDesc& d) {
+  return {d.rows, d.hidden, d.features, true};
+}
+
+}  // namespace
+
+MlpCache MlpCache::allocate(const MlpDesc& d, Device device, DType dtype) {
+  auto make = [&] { return Tensor::empty({d.rows, d.hidden}, dtype, device); };
+  return {make(), make(), make()};
+}
+
+void mlp_forward(const MlpDesc& d, const Tensor& x, const MlpWeights& w, MlpCache& c, Tensor& y) {
+  ops::linear_forward(fc1(d), x, w.w1, &w.b1, c.pre);
+  ops::gelu_forward(c.pre, c.act);
+  ops::linear_forward(fc2(d), c.act, w.w2, &w.b2, y);
+}
+
+void mlp_backward(const MlpDesc& d, const Tensor& x, const MlpWeights& w, const MlpCache& c,
+                  const Tensor& dy, Tensor& dx, MlpWeights& g) {
+  Tensor dact = c.dact;  // scratch, shared with the caller's cache
+  ops::linear_backward(fc2(d), c.act, w.w2, dy, &dact, g.w2, &g.b2);
+  ops::gelu_backward(c.pre, dact, dact);
+  ops::linear_backward(fc1(d), x, w.w1, dact, &dx, g.w1, &g.b1);
+}
+
+MlpLayer::MlpLayer(BuildContext& ctx, const std::string& prefix, const MlpDesc& desc)
     : desc_(desc) {
   const std::int64_t d = desc.features, h = desc.hidden;
   w1_ = ctx.params.add(prefix + ".0.weight", {h, d}, Init::xavier_uniform(d, h));
@@ -24,11 +56,11 @@ void MlpLayer::allocate(const ParameterStore& params, const Scratch& scratch, co
 }
 
 void MlpLayer::forward(const Tensor& x, Tensor& y) {
-  ops::mlp_forward(desc_, x, weights_, cache_, y);
+  mlp_forward(desc_, x, weights_, cache_, y);
 }
 
 void MlpLayer::backward(const Tensor& x, const Tensor& dout, Tensor& dx) {
-  ops::mlp_backward(desc_, x, weights_, cache_, dout, dx, grads_);
+  mlp_backward(desc_, x, weights_, cache_, dout, dx, grads_);
 }
 
 }  // namespace swag::nn

@@ -33,8 +33,8 @@ ResBottleneckBlock::ResBottleneckBlock(BuildContext& ctx, const std::string& pre
   if (s.se_ratio > 0)
     se_.emplace(
         ctx, prefix + ".f.se",
-        ops::SqueezeExcitationDesc{ctx.batch, bd.out_height(), bd.out_width(), bd.out_channels,
-                                   round_half_even(s.se_ratio * static_cast<double>(s.width_in))});
+        SqueezeExcitationDesc{ctx.batch, bd.out_height(), bd.out_width(), bd.out_channels,
+                              round_half_even(s.se_ratio * static_cast<double>(s.width_in))});
   if (s.width_in != s.width_out || s.stride != 1)
     proj_.emplace(ctx, prefix + ".proj",
                   conv(ctx.batch, s.height, s.width, s.width_in, s.width_out, 1, s.stride, 1),

@@ -116,4 +116,14 @@ void save_weights(const std::string& path, Model& model) {
   out.commit();
 }
 
+std::unique_ptr<Model> load_model(const std::string& path, std::int64_t batch,
+                                  std::int64_t resolution, Device device) {
+  const WeightsHeader h = read_weights_header(path);
+  if (resolution == 0) resolution = h.resolution != 0 ? h.resolution : 224;
+  auto model = create_model(h.model, {batch, resolution, h.num_classes, h.pre_logits});
+  model->allocate(0, device);
+  load_weights(path, *model, /*adapt_resolution=*/true);
+  return model;
+}
+
 }  // namespace swag::nn

@@ -4,21 +4,22 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
+#include <initializer_list>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 
 #include "swag/core/atomic_file.hpp"
-#include "swag/core/json_integer.hpp"
 #include "swag/core/hdf5_file.hpp"
+#include "swag/core/json_integer.hpp"
 #include "swag/core/log.hpp"
 #include "swag/core/sha256.hpp"
 #include "swag/nn/weights.hpp"
 #include "swag/ops/device.hpp"
 #include "swag/ops/optimizer_update.hpp"
 #include "swag/train/provenance.hpp"
-#include "swag/train/stop_signals.hpp"
 
 namespace swag::train {
 namespace fs = std::filesystem;
@@ -367,6 +368,24 @@ void CheckpointStore::apply_retention(std::int64_t written) const {
     if (policy_.keep_every > 0 && step % policy_.keep_every == 0) continue;
     fs::remove(path);
   }
+}
+
+namespace {
+
+volatile std::sig_atomic_t requested = 0;
+
+extern "C" void on_stop_signal(int) {
+  requested = 1;
+}
+
+}  // namespace
+
+void install_stop_handlers() {
+  for (int s : {SIGTERM, SIGUSR1, SIGINT}) std::signal(s, on_stop_signal);
+}
+
+bool stop_requested() {
+  return requested != 0;
 }
 
 }  // namespace swag::train

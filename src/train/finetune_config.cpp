@@ -1,5 +1,4 @@
-#include "swag/train/finetune_config.hpp"
-
+#include "swag/train/finetune.hpp"
 #include "swag/train/training_loop.hpp"
 
 namespace swag::train {

@@ -1,17 +1,31 @@
 #include "swag/train/pretrain.hpp"
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "swag/core/file_bytes.hpp"
 #include "swag/core/log.hpp"
 #include "swag/nn/model.hpp"
 #include "swag/train/batch_source.hpp"
-#include "swag/train/pretrain_config.hpp"
 #include "swag/train/run_files.hpp"
-#include "swag/train/shared_index.hpp"
 #include "swag/train/training_loop.hpp"
 
 namespace swag::train {
 namespace {
+
+// index.json read by one rank and broadcast: at 1,024 ranks, one read of the file instead of
+// 1,024 on the parallel file system. Every rank parses the same bytes.
+std::shared_ptr<const data::DatasetIndex> shared_index(const dist::Communicator& comm,
+                                                       const std::string& data_dir) {
+  const std::string path = (std::filesystem::path(data_dir) / data::index_file_name).string();
+  std::string text;
+  if (comm.rank() == 0) text = read_file_text(path);
+  auto length = static_cast<std::int64_t>(text.size());
+  comm.broadcast_bytes(&length, sizeof length);
+  text.resize(static_cast<std::size_t>(length));
+  comm.broadcast_bytes(text.data(), text.size());
+  return std::make_shared<const data::DatasetIndex>(data::index_from_json(text, path));
+}
 
 // The deck's data source; fixes layout.num_classes when the deck leaves it to the data.
 std::unique_ptr<BatchSource> make_source(const PretrainDeck& d, const dist::Communicator& comm,

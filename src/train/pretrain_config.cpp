@@ -1,8 +1,7 @@
-#include "swag/train/pretrain_config.hpp"
-
 #include <cmath>
 
 #include "swag/core/error.hpp"
+#include "swag/train/pretrain.hpp"
 #include "swag/train/training_loop.hpp"
 
 namespace swag::train {

@@ -10,7 +10,6 @@
 #include "swag/ops/optimizer_update.hpp"
 #include "swag/train/forward_backward.hpp"
 #include "swag/train/run_files.hpp"
-#include "swag/train/stop_signals.hpp"
 
 namespace swag::train {
 

@@ -23,7 +23,6 @@
 #include "swag/ops/elementwise.hpp"
 #include "swag/ops/normalize.hpp"
 #include "swag/ops/pool.hpp"
-#include "swag/ops/squeeze_excitation.hpp"
 #include "swag/ops/token_embedding.hpp"
 
 using namespace swag;

@@ -6,7 +6,6 @@
 
 #include "parity.hpp"
 #include "swag/ops/pool.hpp"
-#include "swag/ops/squeeze_excitation.hpp"
 
 using namespace swag;
 using swag::test::random_tensor;

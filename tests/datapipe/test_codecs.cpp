@@ -6,10 +6,10 @@
 
 #include "datapipe_test_util.hpp"
 #include "swag/core/error.hpp"
-#include "swag/data/image_format.hpp"
 #include "swag/data/jpeg_codec.hpp"
 #include "swag/data/png_codec.hpp"
 #include "swag/data/resize.hpp"
+#include "swag/data/stored_image.hpp"
 
 namespace swag::data {
 namespace {

@@ -18,7 +18,6 @@
 #include "swag/ops/linear.hpp"
 #include "swag/ops/normalize.hpp"
 #include "swag/ops/pool.hpp"
-#include "swag/ops/squeeze_excitation.hpp"
 #include "swag/ops/token_embedding.hpp"
 #include "token_kernels.hpp"
 

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "swag/core/rng.hpp"
-#include "swag/nn/position_embedding_resize.hpp"
+#include "swag/nn/vision_transformer.hpp"
 #include "swag/nn/weights.hpp"
 #include "swag/train/forward_backward.hpp"
 

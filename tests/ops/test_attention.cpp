@@ -6,8 +6,9 @@
 
 #include "op_test_util.hpp"
 #include "storage_test_util.hpp"
+#include "swag/nn/self_attention_layer.hpp"
+#include "swag/ops/attention.hpp"
 #include "swag/ops/linear.hpp"
-#include "swag/ops/self_attention.hpp"
 
 namespace swag::test {
 namespace {
@@ -237,17 +238,17 @@ class SelfAttention : public ::testing::Test {
  protected:
   const std::int64_t rows = kAttn.batch * kAttn.tokens, dim = kAttn.dim;
   Tensor x = random_tensor({rows, dim}, 10);
-  ops::SelfAttentionWeights w{random_tensor({3 * dim, dim}, 11, -0.5f, 0.5f),
-                              random_tensor({3 * dim}, 12), random_tensor({dim, dim}, 13),
-                              random_tensor({dim}, 14)};
+  nn::SelfAttentionWeights w{random_tensor({3 * dim, dim}, 11, -0.5f, 0.5f),
+                             random_tensor({3 * dim}, 12), random_tensor({dim, dim}, 13),
+                             random_tensor({dim}, 14)};
   SelfAttentionArgs args{to_double(x), to_double(w.in_w), to_double(w.in_b), to_double(w.out_w),
                          to_double(w.out_b)};
-  ops::SelfAttentionCache cache = ops::SelfAttentionCache::allocate(kAttn, Device::cpu);
+  nn::SelfAttentionCache cache = nn::SelfAttentionCache::allocate(kAttn, Device::cpu);
 };
 
 TEST_F(SelfAttention, ForwardMatchesReference) {
   Tensor y = Tensor::empty({rows, dim});
-  ops::self_attention_forward(kAttn, x, w, cache, y);
+  nn::self_attention_forward(kAttn, x, w, cache, y);
   // Dot products of 12 O(1) terms around the attention: a few tens of u of the output.
   expect_close(y, self_attention_ref(kAttn, args), kSmoothRel, "self_attention");
 }
@@ -255,10 +256,10 @@ TEST_F(SelfAttention, ForwardMatchesReference) {
 TEST_F(SelfAttention, BackwardMatchesCentralDifferences) {
   Tensor y = Tensor::empty({rows, dim}), r = random_tensor({rows, dim}, 15);
   Tensor dx = cache.dcontext;  // dx may share storage with the context gradient
-  ops::SelfAttentionWeights g{Tensor::empty(w.in_w.shape()), Tensor::empty(w.in_b.shape()),
-                              Tensor::empty(w.out_w.shape()), Tensor::empty(w.out_b.shape())};
-  ops::self_attention_forward(kAttn, x, w, cache, y);
-  ops::self_attention_backward(kAttn, x, w, cache, r, dx, g);
+  nn::SelfAttentionWeights g{Tensor::empty(w.in_w.shape()), Tensor::empty(w.in_b.shape()),
+                             Tensor::empty(w.out_w.shape()), Tensor::empty(w.out_b.shape())};
+  nn::self_attention_forward(kAttn, x, w, cache, y);
+  nn::self_attention_backward(kAttn, x, w, cache, r, dx, g);
   const Vec rd = to_double(r);
   auto loss = [&] { return dot(rd, self_attention_ref(kAttn, args)); };
   expect_close(dx, numeric_gradient(args.x, loss, kSmoothStep), kSmoothRel, "dx");
@@ -275,22 +276,21 @@ TEST_P(SelfAttentionStorage, IsItsOpsOneAfterTheOther) {
   const AttentionDesc d = kAttn;
   const std::int64_t rows = d.batch * d.tokens, dim = d.dim;
   const Tensor x = round_to(random_tensor({rows, dim}, 20), s);
-  const ops::SelfAttentionWeights w{round_to(random_tensor({3 * dim, dim}, 21, -0.5f, 0.5f), s),
-                                    round_to(random_tensor({3 * dim}, 22), s),
-                                    round_to(random_tensor({dim, dim}, 23), s),
-                                    round_to(random_tensor({dim}, 24), s)};
+  const nn::SelfAttentionWeights w{round_to(random_tensor({3 * dim, dim}, 21, -0.5f, 0.5f), s),
+                                   round_to(random_tensor({3 * dim}, 22), s),
+                                   round_to(random_tensor({dim, dim}, 23), s),
+                                   round_to(random_tensor({dim}, 24), s)};
   const Tensor dy = round_to(random_tensor({rows, dim}, 25), s);
   const auto grads = [&] {
-    return ops::SelfAttentionWeights{Tensor::empty(w.in_w.shape()), Tensor::empty(w.in_b.shape()),
-                                     Tensor::empty(w.out_w.shape()),
-                                     Tensor::empty(w.out_b.shape())};
+    return nn::SelfAttentionWeights{Tensor::empty(w.in_w.shape()), Tensor::empty(w.in_b.shape()),
+                                    Tensor::empty(w.out_w.shape()), Tensor::empty(w.out_b.shape())};
   };
-  ops::SelfAttentionCache c = ops::SelfAttentionCache::allocate(d, Device::cpu, s);
+  nn::SelfAttentionCache c = nn::SelfAttentionCache::allocate(d, Device::cpu, s);
   EXPECT_EQ(c.probs.dtype(), s);
   Tensor y = Tensor::empty({rows, dim}, s), dx = Tensor::empty({rows, dim}, s);
-  ops::SelfAttentionWeights g = grads();
-  ops::self_attention_forward(d, x, w, c, y);
-  ops::self_attention_backward(d, x, w, c, dy, dx, g);
+  nn::SelfAttentionWeights g = grads();
+  nn::self_attention_forward(d, x, w, c, y);
+  nn::self_attention_backward(d, x, w, c, dy, dx, g);
 
   const ops::LinearDesc in{rows, dim, 3 * dim, true}, out{rows, dim, dim, true};
   const Shape tokens_qkv{d.batch, d.tokens, 3 * dim}, tokens{d.batch, d.tokens, dim};
@@ -304,7 +304,7 @@ TEST_P(SelfAttentionStorage, IsItsOpsOneAfterTheOther) {
 
   Tensor dcontext = Tensor::empty({rows, dim}, s), dprobs = Tensor::empty(probs_shape(d), s);
   Tensor dqkv = Tensor::empty(tokens_qkv, s), want_dx = Tensor::empty({rows, dim}, s);
-  ops::SelfAttentionWeights want_g = grads();
+  nn::SelfAttentionWeights want_g = grads();
   ops::linear_backward(out, context_rows, w.out_w, dy, &dcontext, want_g.out_w, &want_g.out_b);
   ops::attention_backward(d, qkv, probs, dcontext.reshape(tokens), dprobs, dqkv);
   ops::linear_backward(in, x, w.in_w, dqkv.reshape({rows, 3 * dim}), &want_dx, want_g.in_w,

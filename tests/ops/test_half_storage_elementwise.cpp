@@ -12,12 +12,12 @@
 #include "op_test_util.hpp"
 #include "storage_test_util.hpp"
 #include "swag/core/error.hpp"
+#include "swag/nn/squeeze_excitation_layer.hpp"
 #include "swag/ops/convert.hpp"
 #include "swag/ops/cross_entropy.hpp"
 #include "swag/ops/elementwise.hpp"
 #include "swag/ops/normalize.hpp"
 #include "swag/ops/pool.hpp"
-#include "swag/ops/squeeze_excitation.hpp"
 #include "swag/ops/token_embedding.hpp"
 
 namespace swag::test {
@@ -223,26 +223,26 @@ TEST_P(HalfStorage, TokenEmbeddingMatchesTheF32Op) {
 TEST_P(HalfStorage, SqueezeExcitationIsCloseToTheF32Composite) {
   const DType s = GetParam();
   const double u = storage_roundoff(s);
-  const ops::SqueezeExcitationDesc desc{2, 3, 4, 8, 3};
+  const nn::SqueezeExcitationDesc desc{2, 3, 4, 8, 3};
   const Shape shape{2, 3, 4, 8};
   const Input x = draw(shape, s, 70), w1 = draw({3, 8, 1, 1}, s, 71), b1 = draw({3}, s, 72),
               w2 = draw({8, 3, 1, 1}, s, 73), b2 = draw({8}, s, 74), dy = draw(shape, s, 75);
-  const ops::SqueezeExcitationWeights w{w1.s, b1.s, w2.s, b2.s},
+  const nn::SqueezeExcitationWeights w{w1.s, b1.s, w2.s, b2.s},
       w_wide{w1.wide, b1.wide, w2.wide, b2.wide};
   auto grads = [] {
-    return ops::SqueezeExcitationWeights{Tensor::empty({3, 8, 1, 1}), Tensor::empty({3}),
-                                         Tensor::empty({8, 3, 1, 1}), Tensor::empty({8})};
+    return nn::SqueezeExcitationWeights{Tensor::empty({3, 8, 1, 1}), Tensor::empty({3}),
+                                        Tensor::empty({8, 3, 1, 1}), Tensor::empty({8})};
   };
-  ops::SqueezeExcitationCache cache = ops::SqueezeExcitationCache::allocate(desc, Device::cpu, s);
-  ops::SqueezeExcitationCache cache_wide = ops::SqueezeExcitationCache::allocate(desc, Device::cpu);
+  nn::SqueezeExcitationCache cache = nn::SqueezeExcitationCache::allocate(desc, Device::cpu, s);
+  nn::SqueezeExcitationCache cache_wide = nn::SqueezeExcitationCache::allocate(desc, Device::cpu);
   ASSERT_EQ(cache.scale.dtype(), s);
   Tensor y = Tensor::empty(shape, s), dx = Tensor::empty(shape, s), y_want = Tensor::empty(shape),
          dx_want = Tensor::empty(shape);
-  ops::SqueezeExcitationWeights g = grads(), g_want = grads();
-  ops::squeeze_excitation_forward(desc, x.s, w, cache, y);
-  ops::squeeze_excitation_backward(desc, x.s, w, cache, dy.s, dx, g);
-  ops::squeeze_excitation_forward(desc, x.wide, w_wide, cache_wide, y_want);
-  ops::squeeze_excitation_backward(desc, x.wide, w_wide, cache_wide, dy.wide, dx_want, g_want);
+  nn::SqueezeExcitationWeights g = grads(), g_want = grads();
+  nn::squeeze_excitation_forward(desc, x.s, w, cache, y);
+  nn::squeeze_excitation_backward(desc, x.s, w, cache, dy.s, dx, g);
+  nn::squeeze_excitation_forward(desc, x.wide, w_wide, cache_wide, y_want);
+  nn::squeeze_excitation_backward(desc, x.wide, w_wide, cache_wide, dy.wide, dx_want, g_want);
   const double rel = 16 * u;
   expect_close(widen(y), to_double(y_want), rel, "y");
   expect_close(widen(dx), to_double(dx_want), rel, "dx");
@@ -251,9 +251,9 @@ TEST_P(HalfStorage, SqueezeExcitationIsCloseToTheF32Composite) {
   expect_close(g.w2, to_double(g_want.w2), rel, "dw2");
   expect_close(g.b2, to_double(g_want.b2), rel, "db2");
 
-  ops::SqueezeExcitationWeights g_narrow{round_to(g.w1, s), round_to(g.b1, s), round_to(g.w2, s),
-                                         round_to(g.b2, s)};
-  EXPECT_THROW(ops::squeeze_excitation_backward(desc, x.s, w, cache, dy.s, dx, g_narrow), Error);
+  nn::SqueezeExcitationWeights g_narrow{round_to(g.w1, s), round_to(g.b1, s), round_to(g.w2, s),
+                                        round_to(g.b2, s)};
+  EXPECT_THROW(nn::squeeze_excitation_backward(desc, x.s, w, cache, dy.s, dx, g_narrow), Error);
 }
 
 TEST_P(HalfStorage, MixedStorageTypesAreRejected) {

@@ -1,5 +1,5 @@
-// Global average pooling against a double reference; backward against central differences, in
-// overwrite and accumulate modes.
+// Global average pooling and channel scaling against double references; backward against
+// central differences, pooling in overwrite and accumulate modes.
 #include <cmath>
 #include <limits>
 
@@ -58,6 +58,47 @@ TEST(GlobalAvgPool, BackwardMatchesCentralDifferences) {
     tol[i] += kUnitRoundoff * std::fabs(want[i]);
   }
   expect_within(acc, want, tol, "pool dx accumulated");
+}
+
+const Shape kScaleShape{2, 3, 4, 70};  // 70 channels: a full and a partial chunk of the sums
+
+TEST(ChannelScale, ForwardIsExact) {
+  Tensor x = random_tensor(kScaleShape, 1), s = random_tensor({2, 70}, 2),
+         y = Tensor::empty(kScaleShape);
+  ops::channel_scale_forward(x, s, y);
+  const Vec xd = to_double(x), sd = to_double(s);
+  // A float product is exact in double, so the op must equal it rounded once.
+  for (std::int64_t i = 0; i < y.numel(); ++i)
+    ASSERT_EQ(y.data<float>()[i], static_cast<float>(xd[i] * sd[(i / (12 * 70)) * 70 + i % 70]))
+        << i;
+}
+
+TEST(ChannelScale, BackwardMatchesCentralDifferences) {
+  Tensor x = random_tensor(kScaleShape, 3), s = random_tensor({2, 70}, 4),
+         r = random_tensor(kScaleShape, 5);
+  Tensor dx = Tensor::empty(kScaleShape), ds = Tensor::empty({2, 70});
+  ops::channel_scale_backward(x, s, r, dx, ds);
+  const Vec xd = to_double(x), rd = to_double(r);
+  Vec sd = to_double(s);
+  auto loss = [&] {
+    double l = 0.0;
+    for (std::size_t i = 0; i < xd.size(); ++i)
+      l += rd[i] * xd[i] * sd[(i / (12 * 70)) * 70 + i % 70];
+    return l;
+  };
+  const Vec grad = numeric_gradient(sd, loss, 0.5);
+  Vec tol(grad.size());  // summed in double, rounded once
+  for (std::size_t i = 0; i < tol.size(); ++i)
+    tol[i] = (kUnitRoundoff + 1e-12) * std::fabs(grad[i]);
+  expect_within(ds, grad, tol, "dscale");
+  for (std::int64_t i = 0; i < dx.numel(); ++i)
+    ASSERT_EQ(dx.data<float>()[i], static_cast<float>(rd[i] * sd[(i / (12 * 70)) * 70 + i % 70]));
+
+  // dx may alias dy.
+  Tensor ds2 = Tensor::empty({2, 70});
+  ops::channel_scale_backward(x, s, r, r, ds2);
+  EXPECT_EQ(to_double(r), to_double(dx));
+  EXPECT_EQ(to_double(ds2), to_double(ds));
 }
 
 }  // namespace

@@ -8,8 +8,8 @@
 
 #include "swag/core/config.hpp"
 #include "swag/core/error.hpp"
-#include "swag/train/finetune_config.hpp"
-#include "swag/train/pretrain_config.hpp"
+#include "swag/train/finetune.hpp"
+#include "swag/train/pretrain.hpp"
 
 using namespace swag;
 

@@ -1,9 +1,9 @@
 // The database reader on known entries of WordNet 3.0, and its errors on broken directories.
 #include <filesystem>
 
-#include "swag/vocab/lexnames.hpp"
 #include "swag/vocab/synset_id.hpp"
 #include "swag/vocab/text.hpp"
+#include "swag/vocab/wordnet.hpp"
 #include "vocab_test_util.hpp"
 
 using namespace swag;

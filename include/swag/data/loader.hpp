@@ -50,7 +50,8 @@ using ImageStream = std::function<std::int64_t(std::uint64_t g)>;
 
 struct LoaderOptions {
   std::string data_dir;
-  // index.json as read by one rank and broadcast (train::shared_index); read here when null.
+  // index.json as read by one rank and broadcast (shared_index in train/pretrain.cpp); read when
+  // null.
   std::shared_ptr<const DatasetIndex> index;
   std::int64_t global_batch = 1, local_batch = 1, rank = 0;
   int resolution = 224;

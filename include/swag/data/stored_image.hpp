@@ -7,6 +7,11 @@
 
 namespace swag::data {
 
+// Which codec a file needs, from its first bytes (extensions lie; magic numbers do not).
+enum class ImageFormat { jpeg, png, unknown };
+
+ImageFormat sniff_image_format(std::span<const std::uint8_t> bytes);
+
 struct StoredImage {
   std::vector<std::uint8_t> jpeg;
   int height = 0, width = 0;

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -38,5 +39,15 @@ std::vector<std::int64_t> targets_per_hashtag(const ClassMapping& mapping,
 // Each row divided by its sum, in place, so that it lies on the simplex as Platt scaling
 // expects (argmax unchanged); a row summing to 0 becomes uniform.
 void normalize_rows(Tensor& scores);
+
+// mapping.json (`swag vocab map`, doc/formats.md) read into the class mapping M.
+struct MappingFile {
+  ClassMapping mapping;          // [num_targets] -> hashtag class ids
+  std::int64_t num_classes = 0;  // hashtag classes of the vocabulary
+  std::string vocab_sha256;
+};
+
+// Errors (exit 4) name the file and the entry.
+MappingFile read_mapping_file(const std::string& path);
 
 }  // namespace swag::eval

@@ -2,6 +2,7 @@
 // named as torchvision's state_dict, plus the model name and number of classes.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "swag/core/hdf5_file.hpp"
@@ -26,6 +27,12 @@ void load_weights(const std::string& path, Model& model, bool adapt_resolution =
 // a file whose head may have any number of classes (and a ViT's pre-training head); a ViT's
 // position embedding is adapted to the model's resolution.
 void load_trunk(const std::string& path, Model& model);
+// A model ready to evaluate from a weights file or a checkpoint (both carry the header): the
+// preset and classes come from the file. Built for (batch, resolution) on `device` and loaded; a
+// ViT's position embedding is adapted when the resolution differs from the file's. resolution 0:
+// the file's own (224 if it records none).
+std::unique_ptr<Model> load_model(const std::string& path, std::int64_t batch,
+                                  std::int64_t resolution, Device device = Device::cpu);
 // The root attributes that make an HDF5 file a weights file (checkpoints write them too).
 void write_weights_header(Hdf5File& file, const Model& model);
 // Writes atomically (temporary file, fsync, rename).

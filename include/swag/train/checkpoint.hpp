@@ -82,4 +82,10 @@ class CheckpointStore {
   mutable double save_seconds_ = 0;
 };
 
+// SIGTERM, SIGUSR1 (what Slurm sends before a time limit, with --signal) and SIGINT (Ctrl-C)
+// ask the run to stop: the trainer finishes the step, the ranks agree, a checkpoint is written
+// (CheckpointStore::after_step) and the program exits with ExitCode::stopped.
+void install_stop_handlers();
+bool stop_requested();  // on this rank
+
 }  // namespace swag::train

@@ -1,54 +1,15 @@
-// channel_scale and the squeeze-and-excitation composite against double references; gradients
-// against central differences.
+// The squeeze-and-excitation composite against a double reference; gradients against central
+// differences.
 #include <cmath>
 
 #include "op_test_util.hpp"
-#include "swag/ops/squeeze_excitation.hpp"
+#include "swag/nn/squeeze_excitation_layer.hpp"
 
 namespace swag::test {
 namespace {
 
-using ops::SqueezeExcitationDesc;
-using ops::SqueezeExcitationWeights;
-
-const Shape kShape{2, 3, 4, 70};  // 70 channels: a full and a partial chunk of the sums
-
-TEST(ChannelScale, ForwardIsExact) {
-  Tensor x = random_tensor(kShape, 1), s = random_tensor({2, 70}, 2), y = Tensor::empty(kShape);
-  ops::channel_scale_forward(x, s, y);
-  const Vec xd = to_double(x), sd = to_double(s);
-  // A float product is exact in double, so the op must equal it rounded once.
-  for (std::int64_t i = 0; i < y.numel(); ++i)
-    ASSERT_EQ(y.data<float>()[i], static_cast<float>(xd[i] * sd[(i / (12 * 70)) * 70 + i % 70]))
-        << i;
-}
-
-TEST(ChannelScale, BackwardMatchesCentralDifferences) {
-  Tensor x = random_tensor(kShape, 3), s = random_tensor({2, 70}, 4), r = random_tensor(kShape, 5);
-  Tensor dx = Tensor::empty(kShape), ds = Tensor::empty({2, 70});
-  ops::channel_scale_backward(x, s, r, dx, ds);
-  const Vec xd = to_double(x), rd = to_double(r);
-  Vec sd = to_double(s);
-  auto loss = [&] {
-    double l = 0.0;
-    for (std::size_t i = 0; i < xd.size(); ++i)
-      l += rd[i] * xd[i] * sd[(i / (12 * 70)) * 70 + i % 70];
-    return l;
-  };
-  const Vec grad = numeric_gradient(sd, loss, 0.5);
-  Vec tol(grad.size());  // summed in double, rounded once
-  for (std::size_t i = 0; i < tol.size(); ++i)
-    tol[i] = (kUnitRoundoff + 1e-12) * std::fabs(grad[i]);
-  expect_within(ds, grad, tol, "dscale");
-  for (std::int64_t i = 0; i < dx.numel(); ++i)
-    ASSERT_EQ(dx.data<float>()[i], static_cast<float>(rd[i] * sd[(i / (12 * 70)) * 70 + i % 70]));
-
-  // dx may alias dy.
-  Tensor ds2 = Tensor::empty({2, 70});
-  ops::channel_scale_backward(x, s, r, r, ds2);
-  EXPECT_EQ(to_double(r), to_double(dx));
-  EXPECT_EQ(to_double(ds2), to_double(ds));
-}
+using nn::SqueezeExcitationDesc;
+using nn::SqueezeExcitationWeights;
 
 struct SeArgs {
   Vec x, w1, b1, w2, b2;
@@ -89,12 +50,12 @@ class SqueezeExcitation : public ::testing::Test {
   SqueezeExcitationWeights w{random_tensor({3, 8, 1, 1}, 11), random_tensor({3}, 12),
                              random_tensor({8, 3, 1, 1}, 13), random_tensor({8}, 14)};
   SeArgs args{to_double(x), to_double(w.w1), to_double(w.b1), to_double(w.w2), to_double(w.b2)};
-  ops::SqueezeExcitationCache cache = ops::SqueezeExcitationCache::allocate(kSe, Device::cpu);
+  nn::SqueezeExcitationCache cache = nn::SqueezeExcitationCache::allocate(kSe, Device::cpu);
 };
 
 TEST_F(SqueezeExcitation, ForwardMatchesReference) {
   Tensor y = Tensor::empty(shape);
-  ops::squeeze_excitation_forward(kSe, x, w, cache, y);
+  nn::squeeze_excitation_forward(kSe, x, w, cache, y);
   // Pooling, two short dot products and a sigmoid, each rounded a few times.
   expect_close(y, se_ref(args), kSmoothRel, "squeeze_excitation");
 }
@@ -103,8 +64,8 @@ TEST_F(SqueezeExcitation, BackwardMatchesCentralDifferences) {
   Tensor y = Tensor::empty(shape), r = random_tensor(shape, 15), dx = Tensor::empty(shape);
   SqueezeExcitationWeights g{Tensor::empty({3, 8, 1, 1}), Tensor::empty({3}),
                              Tensor::empty({8, 3, 1, 1}), Tensor::empty({8})};
-  ops::squeeze_excitation_forward(kSe, x, w, cache, y);
-  ops::squeeze_excitation_backward(kSe, x, w, cache, r, dx, g);
+  nn::squeeze_excitation_forward(kSe, x, w, cache, y);
+  nn::squeeze_excitation_backward(kSe, x, w, cache, r, dx, g);
   const Vec rd = to_double(r);
   auto loss = [&] { return dot(rd, se_ref(args)); };
   expect_close(dx, numeric_gradient(args.x, loss, kSmoothStep), kSmoothRel, "dx");

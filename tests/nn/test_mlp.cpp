@@ -6,14 +6,14 @@
 
 #include "op_test_util.hpp"
 #include "storage_test_util.hpp"
+#include "swag/nn/mlp_layer.hpp"
 #include "swag/ops/elementwise.hpp"
 #include "swag/ops/linear.hpp"
-#include "swag/ops/mlp.hpp"
 
 namespace swag::test {
 namespace {
 
-const ops::MlpDesc kMlp{6, 5, 7};  // rows, features, hidden
+const nn::MlpDesc kMlp{6, 5, 7};  // rows, features, hidden
 
 struct MlpArgs {
   Vec x, w1, b1, w2, b2;
@@ -42,25 +42,25 @@ class Mlp : public ::testing::Test {
  protected:
   const Shape shape{kMlp.rows, kMlp.features};
   Tensor x = random_tensor(shape, 1, -2.0f, 2.0f);
-  ops::MlpWeights w{random_tensor({7, 5}, 2), random_tensor({7}, 3), random_tensor({5, 7}, 4),
-                    random_tensor({5}, 5)};
+  nn::MlpWeights w{random_tensor({7, 5}, 2), random_tensor({7}, 3), random_tensor({5, 7}, 4),
+                   random_tensor({5}, 5)};
   MlpArgs args{to_double(x), to_double(w.w1), to_double(w.b1), to_double(w.w2), to_double(w.b2)};
-  ops::MlpCache cache = ops::MlpCache::allocate(kMlp, Device::cpu);
+  nn::MlpCache cache = nn::MlpCache::allocate(kMlp, Device::cpu);
 };
 
 TEST_F(Mlp, ForwardMatchesReference) {
   Tensor y = Tensor::empty(shape);
-  ops::mlp_forward(kMlp, x, w, cache, y);
+  nn::mlp_forward(kMlp, x, w, cache, y);
   // Two short dot products (6 and 8 terms of O(1)) and a GELU: a few tens of u of the output.
   expect_close(y, mlp_ref(args), kSmoothRel, "mlp");
 }
 
 TEST_F(Mlp, BackwardMatchesCentralDifferences) {
   Tensor y = Tensor::empty(shape), r = random_tensor(shape, 6), dx = Tensor::empty(shape);
-  ops::MlpWeights g{Tensor::empty({7, 5}), Tensor::empty({7}), Tensor::empty({5, 7}),
-                    Tensor::empty({5})};
-  ops::mlp_forward(kMlp, x, w, cache, y);
-  ops::mlp_backward(kMlp, x, w, cache, r, dx, g);
+  nn::MlpWeights g{Tensor::empty({7, 5}), Tensor::empty({7}), Tensor::empty({5, 7}),
+                   Tensor::empty({5})};
+  nn::mlp_forward(kMlp, x, w, cache, y);
+  nn::mlp_backward(kMlp, x, w, cache, r, dx, g);
   const Vec rd = to_double(r);
   auto loss = [&] { return dot(rd, mlp_ref(args)); };
   expect_close(dx, numeric_gradient(args.x, loss, kSmoothStep), kSmoothRel, "dx");
@@ -76,26 +76,26 @@ TEST_P(MlpStorage, IsItsOpsOneAfterTheOther) {
   const DType s = GetParam();
   const std::int64_t n = kMlp.rows, d = kMlp.features, h = kMlp.hidden;
   const Tensor x = round_to(random_tensor({n, d}, 7, -2.0f, 2.0f), s);
-  const ops::MlpWeights w{round_to(random_tensor({h, d}, 8), s), round_to(random_tensor({h}, 9), s),
-                          round_to(random_tensor({d, h}, 10), s),
-                          round_to(random_tensor({d}, 11), s)};
+  const nn::MlpWeights w{round_to(random_tensor({h, d}, 8), s), round_to(random_tensor({h}, 9), s),
+                         round_to(random_tensor({d, h}, 10), s),
+                         round_to(random_tensor({d}, 11), s)};
   const Tensor dy = round_to(random_tensor({n, d}, 12), s);
   const auto grads = [&] {
-    return ops::MlpWeights{Tensor::empty({h, d}), Tensor::empty({h}), Tensor::empty({d, h}),
-                           Tensor::empty({d})};
+    return nn::MlpWeights{Tensor::empty({h, d}), Tensor::empty({h}), Tensor::empty({d, h}),
+                          Tensor::empty({d})};
   };
-  ops::MlpCache c = ops::MlpCache::allocate(kMlp, Device::cpu, s);
+  nn::MlpCache c = nn::MlpCache::allocate(kMlp, Device::cpu, s);
   EXPECT_EQ(c.act.dtype(), s);
   Tensor y = Tensor::empty({n, d}, s), dx = Tensor::empty({n, d}, s);
-  ops::MlpWeights g = grads();
-  ops::mlp_forward(kMlp, x, w, c, y);
-  ops::mlp_backward(kMlp, x, w, c, dy, dx, g);
+  nn::MlpWeights g = grads();
+  nn::mlp_forward(kMlp, x, w, c, y);
+  nn::mlp_backward(kMlp, x, w, c, dy, dx, g);
 
   const ops::LinearDesc fc1{n, d, h, true}, fc2{n, h, d, true};
   Tensor pre = Tensor::empty({n, h}, s), act = Tensor::empty({n, h}, s);
   Tensor dact = Tensor::empty({n, h}, s), want_y = Tensor::empty({n, d}, s);
   Tensor want_dx = Tensor::empty({n, d}, s);
-  ops::MlpWeights want_g = grads();
+  nn::MlpWeights want_g = grads();
   ops::linear_forward(fc1, x, w.w1, &w.b1, pre);
   ops::gelu_forward(pre, act);
   ops::linear_forward(fc2, act, w.w2, &w.b2, want_y);
