@@ -25,8 +25,8 @@ TEST(JsonInteger, TakesWholeNumbersThatFit) {
 }
 
 TEST(JsonInteger, RefusesFloatsStringsAndOverflow) {
-  for (const char* text : {"7.77778e+108", "1.5", "3.0", "\"3\"", "null", "true", "[1]",
-                           "9223372036854775808"})
+  for (const char* text :
+       {"7.77778e+108", "1.5", "3.0", "\"3\"", "null", "true", "[1]", "9223372036854775808"})
     EXPECT_THROW(swag::json_integer<std::int64_t>(json::parse(text)), json::type_error) << text;
   EXPECT_THROW(swag::json_integer<std::int32_t>(json::parse("2147483648")), json::type_error);
   EXPECT_THROW(swag::json_integer<std::size_t>(json::parse("-1")), json::type_error);
