@@ -22,7 +22,7 @@
 #include "swag/data/shard_reader.hpp"
 #include "swag/eval/predict_dataset.hpp"
 #include "swag/nn/weights.hpp"
-#include "swag/ops/layout.hpp"
+#include "swag/ops/convert.hpp"
 #include "swag/ops/optimizer_update.hpp"
 #include "swag/train/device_scope.hpp"
 #include "swag/train/forward_backward.hpp"

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "../ops/dtype_check.hpp"  // the ops front-ends' storage-type checks
+#include "swag/ops/dtype_check.hpp"
 #include "swag/ops/elementwise.hpp"
 #include "swag/ops/linear.hpp"
 #include "swag/ops/pool.hpp"

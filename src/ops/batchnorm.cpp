@@ -2,8 +2,8 @@
 
 #include <initializer_list>
 
-#include "dtype_check.hpp"
 #include "swag/ops/dispatch.hpp"
+#include "swag/ops/dtype_check.hpp"
 
 namespace swag::ops {
 namespace {

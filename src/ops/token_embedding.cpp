@@ -1,7 +1,7 @@
 #include "swag/ops/token_embedding.hpp"
 
-#include "dtype_check.hpp"
 #include "swag/ops/dispatch.hpp"
+#include "swag/ops/dtype_check.hpp"
 
 namespace swag::ops {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "parity.hpp"
-#include "swag/ops/layout.hpp"
+#include "swag/ops/convert.hpp"
 #include "swag/ops/token_embedding.hpp"
 
 using namespace swag;
