@@ -36,7 +36,7 @@ LabelSets read_real_labels(const std::string& path, std::int64_t classes) {
       if (!c.is_number_integer() || c.get<std::int64_t>() < 0 || c.get<std::int64_t>() >= classes)
         fail(ExitCode::input, "{}: record {} holds {}, not a class index in [0, {})", path, i,
              c.dump(), classes);
-      sets[i].push_back(json_integer<std::int32_t>(c));
+      sets[i].push_back(c.get<std::int32_t>());  // in range: checked above
     }
   }
   return sets;
