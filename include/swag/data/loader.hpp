@@ -1,24 +1,6 @@
 // The loader: each rank's share of a stream of images, read from the shards, decoded and
-// transformed by worker threads, a few steps ahead of the trainer.
-//
-// Step s of a run with global batch G consumes stream positions [s*G, (s+1)*G); rank r of W
-// takes the contiguous block [s*G + r*G/W, s*G + (r+1)*G/W). Position g's image comes from the
-// stream (the resampling sampler in pre-training, a shuffled labelled subset in fine-tuning,
-// the images in order in evaluation) and its crop and flip from the Philox stream (seed, g):
-// batches never depend on thread timing, the number of workers or the number of ranks.
-//
-// Nothing per image is held for the whole dataset: the sampler's buckets are a memory-mapped
-// file, and an image's JPEG bytes and labels come from its shard, which the worker that decodes
-// it opens on demand. Each worker keeps at most max_open_shards shards open and closes the least
-// recently used one beyond that.
-//
-// A corrupt image (its bytes unreadable, as a Fletcher32 mismatch, or not a decodable JPEG) is
-// skipped: position g then takes the image at position 2^63 + (the k-th 63-bit Philox draw keyed
-// on g) of the same stream, k = 1, 2, ... until one decodes, with g's own crop and flip; a stream
-// without such positions (evaluation's in order) gives a padding row. Which image replaces which
-// is a function of g and the data alone, so batches stay independent of workers and ranks. Each
-// rank warns once per corrupt image (shard file and index in it) and stops the job (exit 4) when
-// it has met more than max_bad_fraction of the dataset's images corrupt (doc/cli.md).
+// transformed by worker threads, a few steps ahead of the trainer. Which image each rank gets,
+// and how a corrupt one is replaced: doc/engine.md, "The loader".
 #pragma once
 #include <atomic>
 #include <condition_variable>

@@ -1,15 +1,6 @@
-// Platt scaling for zero-shot transfer (paper 4.4; DESIGN §4; doc/zeroshot.md):
-// p' = softmax(w ⊙ p + b), w, b ∈ R^C, fitted on unlabelled probability rows p (N×C) so that
-// the class distribution of the predictions becomes uniform. The objective is the paper's
-// cross-entropy between the uniform distribution u and the mean prediction q = (1/N) Σ_i p'_i,
-// less its minimum log C, plus a ridge toward the plain scaler (w = s·1, b = 0):
-//
-//   J(w, b) = -(1/C) Σ_c log(C q_c) + λ/(2C) Σ_c [(w_c/s - 1)² + (b_c/s)²]
-//
-// The first term is KL(u || q) >= 0 and is 0 on a whole manifold of scalers, including the
-// useless w = b = 0 (every row uniform, every argmax a tie); the ridge picks the one nearest to
-// softmax(s·p), which ranks classes as p does. s sets how sharp p' is: large enough that q
-// tracks the histogram of argmax predictions. Minimized by L-BFGS from (s·1, 0).
+// Platt scaling for zero-shot transfer (paper 4.4): p' = softmax(w ⊙ p + b), fitted on
+// unlabelled probabilities so that the predicted classes become uniform, with a ridge toward
+// the plain scaler (w = s·1, b = 0); minimized by L-BFGS. The objective: doc/zeroshot.md.
 #pragma once
 #include <cstdint>
 #include <span>
