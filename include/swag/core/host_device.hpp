@@ -1,6 +1,5 @@
 // SWAG_HOST_DEVICE marks inline functions that nvcc also compiles for the GPU, so that both
-// backends share one formula and round the same way. Headers using it stay C++17: device code
-// is compiled as C++17 (CMakeLists.txt).
+// backends share one formula and round the same way.
 #pragma once
 
 #if defined(__CUDACC__)
