@@ -5,6 +5,11 @@
 #include "row_reduce.cuh"
 #include "swag/core/float16.hpp"
 #include "swag/ops/element_math.hpp"
+#ifndef SWAG_KERNEL_EMULATION  // the entry points at the end are not emulated
+#include "op_support.hpp"
+#include "swag/backends/cuda/cuda_ops.hpp"
+#include "swag/core/float_types.hpp"
+#endif
 
 namespace swag::cuda::kernels {
 namespace {
@@ -149,3 +154,35 @@ SWAG_LAYER_NORM_INSTANTIATE(f16)
 #undef SWAG_LAYER_NORM_INSTANTIATE
 
 }  // namespace swag::cuda::kernels
+
+// The backend's entry points (backends/backend_ops.hpp): the tensors' checks, then the
+// launchers above. The CPU emulator (tests/kernel_emulation) builds only what comes before.
+#ifndef SWAG_KERNEL_EMULATION
+
+namespace swag::cuda {
+
+void layer_norm_forward(const ops::LayerNormDesc& d, const Tensor& x, const Tensor& gamma,
+                        const Tensor& beta, Tensor& y, Tensor& mean, Tensor& rstd) {
+  require_on_device("layer_norm", {&x, &gamma, &beta, &y, &mean, &rstd});
+  visit_float_type(x.dtype(), "layer_norm x", [&](auto t) {
+    using T = decltype(t);
+    kernels::layer_norm_forward(x.data<T>(), gamma.data<float>(), beta.data<float>(), y.data<T>(),
+                                mean.data<float>(), rstd.data<float>(), d.rows, d.features, d.eps);
+  });
+}
+
+void layer_norm_backward(const ops::LayerNormDesc& d, const Tensor& x, const Tensor& dy,
+                         const Tensor& gamma, const Tensor& mean, const Tensor& rstd, Tensor& dx,
+                         Tensor& dgamma, Tensor& dbeta) {
+  require_on_device("layer_norm", {&x, &dy, &gamma, &mean, &rstd, &dx, &dgamma, &dbeta});
+  visit_float_type(x.dtype(), "layer_norm x", [&](auto t) {
+    using T = decltype(t);
+    kernels::layer_norm_backward(x.data<T>(), dy.data<T>(), gamma.data<float>(), mean.data<float>(),
+                                 rstd.data<float>(), dx.data<T>(), dgamma.data<float>(),
+                                 dbeta.data<float>(), d.rows, d.features);
+  });
+}
+
+}  // namespace swag::cuda
+
+#endif  // SWAG_KERNEL_EMULATION

@@ -1,6 +1,6 @@
-// Launchers on raw device pointers, in the style of kernels.hpp: nvcc compiles the .cu files as
-// C++17, so they include no C++20 swag headers; the .cpp wrappers check the tensors and call
-// these. Every launcher queues its work on the context stream and checks the launch.
+// Launchers of layer_norm.cu on raw device pointers, for its entry points and the CPU emulator's
+// tests (tests/kernel_emulation). Every launcher queues its work on the context stream and checks
+// the launch.
 #pragma once
 #include <cstdint>
 
