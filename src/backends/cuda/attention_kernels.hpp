@@ -1,7 +1,7 @@
-// Launchers on raw device pointers, in the style of kernels.hpp: nvcc compiles the .cu files as
-// C++17, so they include no C++20 swag headers; the .cpp wrappers check the tensors and call
-// these. Every launcher queues its work on the context stream and checks the launch. T is the
-// activations' storage type (float, bf16 or f16; instantiated in attention.cu).
+// Launchers of attention.cu on raw device pointers, for its entry points and the CPU emulator's
+// tests (tests/kernel_emulation). Every launcher queues its work on the context stream and checks
+// the launch. T is the activations' storage type (float, bf16 or f16; instantiated in
+// attention.cu).
 #pragma once
 #include <cstdint>
 
