@@ -2,7 +2,7 @@
 // cross-rank sum of sync BN: stage one leaves per-channel sums in double on the device, the
 // caller may sum them over the ranks in place, stage two finishes from them. Without sync BN,
 // the two stages back to back are batchnorm_forward_train and batchnorm_backward below, bit for
-// bit. C++17, as kernels.hpp.
+// bit. Declared here for batchnorm.cu's entry points and the CPU emulator's tests.
 #pragma once
 #include <cstdint>
 
