@@ -8,6 +8,11 @@
 
 #include "kernels.hpp"
 #include "launch.cuh"
+#ifndef SWAG_KERNEL_EMULATION  // the entry points at the end are not emulated
+#include "op_support.hpp"
+#include "swag/backends/cuda/cuda_ops.hpp"
+#include "swag/core/float_types.hpp"
+#endif
 
 namespace swag::cuda::kernels {
 namespace {
@@ -111,3 +116,32 @@ SWAG_INSTANTIATE_CROSS_ENTROPY(bf16)
 SWAG_INSTANTIATE_CROSS_ENTROPY(f16)
 
 }  // namespace swag::cuda::kernels
+
+// The backend's entry points (backends/backend_ops.hpp): the tensors' checks, then the
+// launchers above. The CPU emulator (tests/kernel_emulation) builds only what comes before.
+#ifndef SWAG_KERNEL_EMULATION
+
+namespace swag::cuda {
+
+double softmax_cross_entropy_forward(const Tensor& logits, const Tensor& targets, Tensor& probs) {
+  require_on_device("cross_entropy", {&logits, &targets, &probs});
+  return visit_float_type(logits.dtype(), "softmax_cross_entropy_forward", [&](auto tag) {
+    using T = decltype(tag);
+    return kernels::softmax_cross_entropy_forward(
+        logits.data<T>(), targets.data<float>(), probs.data<float>(), logits.dim(0), logits.dim(1));
+  });
+}
+
+void softmax_cross_entropy_backward(const Tensor& probs, const Tensor& targets, float scale,
+                                    Tensor& dlogits) {
+  require_on_device("cross_entropy", {&probs, &targets, &dlogits});
+  visit_float_type(dlogits.dtype(), "softmax_cross_entropy_backward", [&](auto tag) {
+    using T = decltype(tag);
+    kernels::softmax_cross_entropy_backward(probs.data<float>(), targets.data<float>(), scale,
+                                            dlogits.data<T>(), probs.dim(0), probs.dim(1));
+  });
+}
+
+}  // namespace swag::cuda
+
+#endif  // SWAG_KERNEL_EMULATION
