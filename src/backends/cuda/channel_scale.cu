@@ -4,6 +4,11 @@
 // rounded once to T.
 #include "kernels.hpp"
 #include "sample_sums.cuh"
+#ifndef SWAG_KERNEL_EMULATION  // the entry points at the end are not emulated
+#include "op_support.hpp"
+#include "swag/backends/cuda/cuda_ops.hpp"
+#include "swag/core/float_types.hpp"
+#endif
 
 namespace swag::cuda::kernels {
 namespace {
@@ -63,3 +68,32 @@ SWAG_INSTANTIATE_CHANNEL_SCALE(bf16)
 SWAG_INSTANTIATE_CHANNEL_SCALE(f16)
 
 }  // namespace swag::cuda::kernels
+
+// The backend's entry points (backends/backend_ops.hpp): the tensors' checks, then the
+// launchers above. The CPU emulator (tests/kernel_emulation) builds only what comes before.
+#ifndef SWAG_KERNEL_EMULATION
+
+namespace swag::cuda {
+
+void channel_scale_forward(const Tensor& x, const Tensor& scale, Tensor& y) {
+  require_on_device("channel_scale", {&x, &scale, &y});
+  visit_float_type(x.dtype(), "channel_scale_forward", [&](auto tag) {
+    using T = decltype(tag);
+    kernels::channel_scale_forward(x.data<T>(), scale.data<T>(), y.data<T>(), x.dim(0),
+                                   x.dim(1) * x.dim(2), x.dim(3));
+  });
+}
+
+void channel_scale_backward(const Tensor& x, const Tensor& scale, const Tensor& dy, Tensor& dx,
+                            Tensor& dscale) {
+  require_on_device("channel_scale", {&x, &scale, &dy, &dx, &dscale});
+  visit_float_type(x.dtype(), "channel_scale_backward", [&](auto tag) {
+    using T = decltype(tag);
+    kernels::channel_scale_backward(x.data<T>(), scale.data<T>(), dy.data<T>(), dx.data<T>(),
+                                    dscale.data<T>(), x.dim(0), x.dim(1) * x.dim(2), x.dim(3));
+  });
+}
+
+}  // namespace swag::cuda
+
+#endif  // SWAG_KERNEL_EMULATION

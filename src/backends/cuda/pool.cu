@@ -3,6 +3,11 @@
 // 1 / (H*W) in double, rounded to float and then once to T.
 #include "kernels.hpp"
 #include "sample_sums.cuh"
+#ifndef SWAG_KERNEL_EMULATION  // the entry points at the end are not emulated
+#include "op_support.hpp"
+#include "swag/backends/cuda/cuda_ops.hpp"
+#include "swag/core/float_types.hpp"
+#endif
 
 namespace swag::cuda::kernels {
 namespace {
@@ -61,3 +66,31 @@ SWAG_INSTANTIATE_POOL(bf16)
 SWAG_INSTANTIATE_POOL(f16)
 
 }  // namespace swag::cuda::kernels
+
+// The backend's entry points (backends/backend_ops.hpp): the tensors' checks, then the
+// launchers above. The CPU emulator (tests/kernel_emulation) builds only what comes before.
+#ifndef SWAG_KERNEL_EMULATION
+
+namespace swag::cuda {
+
+void global_avg_pool_forward(const Tensor& x, Tensor& y) {
+  require_on_device("global_avg_pool", {&x, &y});
+  visit_float_type(x.dtype(), "global_avg_pool_forward", [&](auto tag) {
+    using T = decltype(tag);
+    kernels::global_avg_pool_forward(x.data<T>(), y.data<T>(), x.dim(0), x.dim(1) * x.dim(2),
+                                     x.dim(3));
+  });
+}
+
+void global_avg_pool_backward(const Tensor& dy, Tensor& dx, bool accumulate) {
+  require_on_device("global_avg_pool", {&dy, &dx});
+  visit_float_type(dx.dtype(), "global_avg_pool_backward", [&](auto tag) {
+    using T = decltype(tag);
+    kernels::global_avg_pool_backward(dy.data<T>(), dx.data<T>(), dx.dim(0), dx.dim(1) * dx.dim(2),
+                                      dx.dim(3), accumulate);
+  });
+}
+
+}  // namespace swag::cuda
+
+#endif  // SWAG_KERNEL_EMULATION
