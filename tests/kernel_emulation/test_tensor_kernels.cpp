@@ -10,16 +10,16 @@
 #include <vector>
 
 #include "gemm_kernels.hpp"
-#include "input_kernels.hpp"
 #include "kernel_parity.hpp"
 #include "kernels.hpp"
+#include "normalize_kernels.hpp"
 #include "swag/ops/convert.hpp"
 #include "swag/ops/elementwise.hpp"
 #include "swag/ops/linear.hpp"
 #include "swag/ops/normalize.hpp"
 #include "swag/ops/pool.hpp"
 #include "swag/ops/token_embedding.hpp"
-#include "token_kernels.hpp"
+#include "token_embedding_kernels.hpp"
 
 using namespace swag;
 namespace k = swag::cuda::kernels;

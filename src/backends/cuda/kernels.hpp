@@ -1,8 +1,8 @@
-// Launchers of the hand-written CUDA kernels (the .cu files beside this one), on raw device
-// pointers. nvcc compiles device code as C++17 (CMake 3.25 knows no CUDA20), so the .cu files
-// include no swag headers that need C++20 (Tensor among them); the wrappers in the .cpp files
-// check the tensors and call these. Every launcher queues its work on the context stream and
-// checks the launch; n is an element count, rows x channels an NHWC activation as [rows, C].
+// Launchers on raw device pointers of the element-wise, conversion, pooling, channel-scale,
+// cross-entropy and probe kernels (the .cu files named below): each .cu's entry points check the
+// tensors and call them, and so do the CPU emulator's tests (tests/kernel_emulation). Every
+// launcher queues its work on the context stream and checks the launch; n is an element count,
+// rows x channels an NHWC activation as [rows, C].
 #pragma once
 #include <cstdint>
 
@@ -41,6 +41,8 @@ void scale(float* x, float factor, std::int64_t n);
 // dst[i] = src[i] rounded to D, for S and D each float, bf16 or f16 (convert.cu).
 template <class S, class D>
 void convert(const S* src, D* dst, std::int64_t n);
+// [n, c, hw] -> [n, hw, c] (convert.cu).
+void nchw_to_nhwc(const float* x, float* y, std::int64_t n, std::int64_t c, std::int64_t hw);
 
 // Global average pooling of NHWC [n, hw, c] (pool.cu).
 template <class T>

@@ -1,6 +1,6 @@
-// Launchers on raw device pointers, in the style of kernels.hpp: nvcc compiles the .cu files as
-// C++17, so they include no C++20 swag headers; the .cpp wrappers check the tensors and call
-// these. Every launcher queues its work on the context stream and checks the launch.
+// Launchers of token_embedding.cu on raw device pointers, for its entry points and the CPU
+// emulator's tests (tests/kernel_emulation). Every launcher queues its work on the context stream
+// and checks the launch.
 #pragma once
 #include <cstdint>
 
@@ -24,8 +24,5 @@ void class_token_output_forward(const T* x, T* y, std::int64_t batch, std::int64
 template <class T>
 void class_token_output_backward(const T* dy, T* dx, std::int64_t batch, std::int64_t tokens,
                                  std::int64_t dim);
-
-// [n, c, hw] -> [n, hw, c] (layout.cu).
-void nchw_to_nhwc(const float* x, float* y, std::int64_t n, std::int64_t c, std::int64_t hw);
 
 }  // namespace swag::cuda::kernels

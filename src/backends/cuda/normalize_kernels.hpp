@@ -1,6 +1,6 @@
-// Launchers of the input-pipeline kernels (normalize.cu) on raw device pointers, in the style of
-// kernels.hpp: nvcc compiles the .cu files as C++17, so they include no C++20 swag headers; the
-// .cpp wrappers check the tensors and call these. Work is queued on the context stream.
+// Launchers of the input-pipeline kernels (normalize.cu) on raw device pointers, for its entry
+// points and the CPU emulator's tests (tests/kernel_emulation). Work is queued on the context
+// stream.
 #pragma once
 #include <cstdint>
 
