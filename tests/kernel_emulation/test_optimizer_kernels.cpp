@@ -16,7 +16,7 @@
 #include <string>
 
 #include "kernel_parity.hpp"
-#include "optimizer_kernels.hpp"
+#include "optimizer_update_kernels.hpp"
 #include "swag/ops/optimizer_update.hpp"
 
 using namespace swag;

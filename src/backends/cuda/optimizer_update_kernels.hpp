@@ -1,7 +1,6 @@
-// Launchers of the optimizer kernels (optimizer_update.cu) on raw device pointers; the wrappers
-// in optimizer_update.cpp check the tensors and call these. Like kernels.hpp (which the other
-// ops use), this header needs no C++20: nvcc compiles the .cu files as C++17. Every launcher
-// queues its work on the context stream; n is an element count.
+// Launchers of the optimizer kernels (optimizer_update.cu) on raw device pointers, for its entry
+// points and the CPU emulator's tests (tests/kernel_emulation). Every launcher queues its work
+// on the context stream; n is an element count.
 //
 // The element-wise updates are the CPU backend's formulas (src/backends/cpu/optimizer_update.cpp)
 // written with the same operations in the same order; swag_ops compiles its CUDA sources with
