@@ -1,6 +1,6 @@
 // Launchers of the GEMM-like ops' helper kernels (gemm_kernels.cu) for 16-bit activations
-// (doc/mixed_precision.md), on raw device pointers; C++17, like kernels.hpp. T is bf16 or f16.
-// Every launcher queues its work on the context stream and checks the launch.
+// (doc/mixed_precision.md), on raw device pointers, for conv2d.cpp and the CPU emulator's tests. T
+// is bf16 or f16. Every launcher queues its work on the context stream and checks the launch.
 #pragma once
 #include <cstdint>
 
