@@ -78,7 +78,7 @@ struct KernelState {
                                : test::Guarded<float>(s.gamma.numel())),
         c(s.gamma.numel()) {}
 
-  // The CUDA wrapper's arguments (batchnorm.cpp): the saved statistics only where used.
+  // The CUDA entry points' arguments (batchnorm.cu): the saved statistics only where used.
   k::BatchNormArgs args(const ops::BatchNormDesc& d, bool saved) {
     return {d.rows,
             d.channels,

@@ -77,7 +77,7 @@ TEST_P(AdamWKernel, StepsMatchTheCpuBackend) {
       const test::Guarded<float> kg(g);
       const ops::AdamWUpdate u{
           1e-3f * static_cast<float>(step), 0.9f, 0.999f, 1e-8f, weight_decay, step};
-      // The bias corrections as the wrapper (optimizer_update.cpp) and the CPU compute them.
+      // The bias corrections as the entry point (optimizer_update.cu) and the CPU compute them.
       const auto t = static_cast<double>(step);
       const auto correction1 = static_cast<float>(1.0 - std::pow(double{u.beta1}, t));
       const auto root_correction2 =

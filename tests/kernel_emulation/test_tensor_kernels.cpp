@@ -95,7 +95,7 @@ TYPED_TEST(EmulatedTensorChannelScale, ForwardAndBackwardMatchTheCpuBackend) {
     test::expect_output(label("channel_scale dx", xs), kdx, dx, 0.0);
     test::expect_output(label("channel_scale dscale", xs), kds, ds, test::kFp32Tolerance);
 
-    // dx written over dy (the wrapper allows it): the same dx, and dscale the same bits.
+    // dx written over dy (the entry point allows it): the same dx, and dscale the same bits.
     test::Guarded<T> kdy_in_place(dy), kds_again(ds.numel());
     k::channel_scale_backward<T>(kx.get(), ks.get(), kdy_in_place.get(), kdy_in_place.get(),
                                  kds_again.get(), n, hw, c);
