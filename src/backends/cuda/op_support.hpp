@@ -45,10 +45,10 @@ using ConvolutionDescriptor =
     Descriptor<cudnnConvolutionDescriptor_t, cudnnCreateConvolutionDescriptor,
                cudnnDestroyConvolutionDescriptor>;
 
-// db[c] = sum over r of dy[r][c] for a row-major [rows, cols] gradient: the bias gradient of a
-// linear layer, and of a convolution, whose NHWC dy is [N*H*W, C]. dy is f32, bf16 or f16, db
-// fp32. Ordered on the context stream, without atomics (cuDNN's bias reduction for f32, a
-// fixed-order sum in double for 16 bits), so the result is bitwise reproducible.
+// db[c] = sum over r of dy[r][c] for a row-major [rows, cols] gradient (gemm_kernels.cu): the
+// bias gradient of a linear layer, and of a convolution, whose NHWC dy is [N*H*W, C]. dy is f32,
+// bf16 or f16, db fp32. Ordered on the context stream, without atomics (cuDNN's bias reduction
+// for f32, a fixed-order sum in double for 16 bits), so the result is bitwise reproducible.
 void bias_gradient(const Tensor& dy, float* db, std::int64_t rows, std::int64_t cols);
 
 }  // namespace swag::cuda
