@@ -294,20 +294,17 @@ void run(const Options& o) {
   if (o.iters < 1 || o.warmup < 0) fail(ExitCode::usage, "--iters >= 1 and --warmup >= 0");
   if (o.mode == "loader") return run_loader(o);
   if (o.model.empty()) fail(ExitCode::usage, "--mode {} needs --model", o.mode);
-  const ops::MathMode math = ops::parse_math_mode(o.math);
   if (o.device == "cpu") {
-    if (math != ops::MathMode::fp32)
-      fail(ExitCode::usage,
-           "--math {} is for --device cuda: the CPU backend computes in fp32 only (--math fp32)",
-           o.math);
+    train::set_cpu_math(o.math, train::ChoiceFrom::command_line);
     return run_model(o, Device::cpu);
   }
+  const ops::MathMode math = ops::parse_math_mode(o.math);
   if (o.device != "cuda") fail(ExitCode::usage, "--device must be cpu or cuda, not '{}'", o.device);
   if (!ops::gpu_backend_built())
     fail(ExitCode::usage,
          "--device cuda: this swag was built without CUDA (use the 'cuda' preset)");
   const std::shared_ptr<void> gpu = ops::hold_gpu(0);
-  ops::set_gpu_math(math);
+  ops::set_math_mode(math);
   ops::set_gpu_deterministic(!o.nondeterministic);
   run_model(o, Device::cuda);
 }
@@ -325,8 +322,8 @@ Command add_bench(CLI::App& app) {
                  "doc/mixed_precision.md)")
       ->capture_default_str();
   app.add_option("--math", o->math,
-                 "cuda: arithmetic of convolutions, linear layers and attention products, fp32, "
-                 "tf32 or bf16 (tensors stay fp32; the CPU computes fp32 only)")
+                 "arithmetic of convolutions, linear layers and attention products: fp32, bf16 "
+                 "(cuda, or a CPU with avx512_bf16 or AMX) or tf32 (cuda); tensors stay fp32")
       ->capture_default_str();
   app.add_option("--data", o->data, "loader: shard folder (index.json)");
   app.add_option("--workers", o->workers, "loader: decoding threads")->capture_default_str();

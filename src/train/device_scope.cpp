@@ -52,6 +52,23 @@ DType parse_precision(const std::string& precision, const std::string& math, Cho
   return t;
 }
 
+void set_cpu_math(const std::string& math, ChoiceFrom from) {
+  const Source s = source_of(from);
+  const ops::MathMode mode = math_of(math, s);
+  if (mode == ops::MathMode::tf32)
+    fail(s.code, "{} = tf32 needs {} = cuda: the CPU multiplies in fp32 or bf16 only", s.math,
+         s.device);
+  if (mode == ops::MathMode::bf16) {
+    const std::string missing = ops::cpu_bf16_missing();
+    if (!missing.empty())
+      fail(s.code, "{} = bf16 on {} = cpu: {}; use {} = fp32", s.math, s.device, missing, s.math);
+    log::info(
+        "CPU math bf16: bf16 products with fp32 accumulation in convolutions, linear "
+        "layers and attention (doc/engine.md, \"Math modes\")");
+  }
+  ops::set_math_mode(mode);
+}
+
 DeviceScope::DeviceScope(const std::string& name, const std::string& math,
                          const dist::Communicator& comm, ChoiceFrom from) {
   const Source s = source_of(from);
@@ -59,9 +76,7 @@ DeviceScope::DeviceScope(const std::string& name, const std::string& math,
   if (name != "cpu" && name != "cuda")
     fail(s.code, "{} must be cpu or cuda, not '{}'", s.device, name);
   if (name == "cpu") {
-    if (mode != ops::MathMode::fp32)
-      fail(s.code, "{} = {} needs {} = cuda: the CPU backend computes in fp32", s.math, math,
-           s.device);
+    set_cpu_math(math, from);
     return;
   }
   const int local_rank = comm.node_local_rank();
@@ -74,7 +89,7 @@ DeviceScope::DeviceScope(const std::string& name, const std::string& math,
   const int gpu = local_rank % gpus;
   runtime_ = ops::hold_gpu(gpu);
   device_ = Device::cuda;
-  ops::set_gpu_math(mode);
+  ops::set_math_mode(mode);
   log::info("rank {} computes on GPU {} of {} (node-local rank {}), {} math", comm.rank(), gpu,
             gpus, local_rank, math);
 }

@@ -51,8 +51,8 @@ std::string name_of(MathMode mode) {
 // Sets the GPU math mode for a scope; fp32 again after it, even when a check fails.
 class MathScope {
  public:
-  explicit MathScope(MathMode mode) { ops::set_gpu_math(mode); }
-  ~MathScope() { ops::set_gpu_math(MathMode::fp32); }
+  explicit MathScope(MathMode mode) { ops::set_math_mode(mode); }
+  ~MathScope() { ops::set_math_mode(MathMode::fp32); }
   MathScope(const MathScope&) = delete;
   MathScope& operator=(const MathScope&) = delete;
 };
@@ -108,7 +108,7 @@ const ConvCase kConvCases[] = {
 class Conv2dMathModes : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(Conv2dMathModes, TensorCoreModesMatchTheCpuAndFp32ComesBackBitwise) {
-  ASSERT_EQ(ops::gpu_math(), MathMode::fp32);
+  ASSERT_EQ(ops::math_mode(), MathMode::fp32);
   const ops::Conv2dDesc& d = GetParam().d;
   const Tensor x = random_tensor(d.input_shape(), 1), w = random_tensor(d.weight_shape(), 2);
   const Tensor b = random_tensor({d.out_channels}, 3), dy = random_tensor(d.output_shape(), 4);
@@ -142,7 +142,7 @@ TEST_P(Conv2dMathModes, TensorCoreModesMatchTheCpuAndFp32ComesBackBitwise) {
     if (d.bias) test::expect_close(m + "db", r.db, ref.db, mag.db, positions);
   }
 
-  ASSERT_EQ(ops::gpu_math(), MathMode::fp32);
+  ASSERT_EQ(ops::math_mode(), MathMode::fp32);
   const LayerResult after = gpu();
   expect_fp32_comes_back_bitwise(after, before, d.bias);
 }
@@ -166,7 +166,7 @@ const LinearCase kLinearCases[] = {
 class LinearMathModes : public ::testing::TestWithParam<LinearCase> {};
 
 TEST_P(LinearMathModes, TensorCoreModesMatchTheCpuAndFp32ComesBackBitwise) {
-  ASSERT_EQ(ops::gpu_math(), MathMode::fp32);
+  ASSERT_EQ(ops::math_mode(), MathMode::fp32);
   const ops::LinearDesc& d = GetParam().d;
   const Tensor x = random_tensor({d.rows, d.in_features}, 1);
   const Tensor w = random_tensor({d.out_features, d.in_features}, 2);
@@ -199,7 +199,7 @@ TEST_P(LinearMathModes, TensorCoreModesMatchTheCpuAndFp32ComesBackBitwise) {
     if (d.bias) test::expect_close(m + "db", r.db, ref.db, mag.db, d.rows);
   }
 
-  ASSERT_EQ(ops::gpu_math(), MathMode::fp32);
+  ASSERT_EQ(ops::math_mode(), MathMode::fp32);
   const LayerResult after = gpu();
   expect_fp32_comes_back_bitwise(after, before, d.bias);
 }
@@ -277,7 +277,7 @@ Tensor scaled_qkv(const ops::AttentionDesc& d, float range, std::uint64_t seed) 
 class AttentionMathModes : public ::testing::TestWithParam<AttentionCase> {};
 
 TEST_P(AttentionMathModes, TensorCoreModesMatchTheCpuAndFp32ComesBackBitwise) {
-  ASSERT_EQ(ops::gpu_math(), MathMode::fp32);
+  ASSERT_EQ(ops::math_mode(), MathMode::fp32);
   const ops::AttentionDesc& d = GetParam().d;
   const Shape out_shape{d.batch, d.tokens, d.dim},
       probs_shape{d.batch, d.heads, d.tokens, d.tokens};
@@ -301,7 +301,7 @@ TEST_P(AttentionMathModes, TensorCoreModesMatchTheCpuAndFp32ComesBackBitwise) {
     expect_within(name_of(mode) + " context", gcontext, context, bound.context);
   }
 
-  ASSERT_EQ(ops::gpu_math(), MathMode::fp32);
+  ASSERT_EQ(ops::math_mode(), MathMode::fp32);
   const auto after = gpu();
   test::expect_bitwise_equal("fp32 probs after tf32 and bf16", after.first, before.first);
   test::expect_bitwise_equal("fp32 context after tf32 and bf16", after.second, before.second);

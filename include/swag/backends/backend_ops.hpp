@@ -127,7 +127,6 @@ using GpuCommunicatorId = std::array<char, 128>;
   X(void*, timed_event_record, ())                                                                \
   X(float, event_elapsed_ms, (void* start, void* end))                                            \
   X(void, set_math_mode, (ops::MathMode mode))                                                    \
-  X(ops::MathMode, math_mode, ())                                                                 \
   X(void, set_deterministic, (bool deterministic))                                                \
   X(bool, is_deterministic, ())                                                                   \
   X(int, compute_capability, ())                                                                  \

@@ -1,8 +1,9 @@
-// The arithmetic of the GPU's GEMM-like ops (convolutions, linear layers, attention products),
-// for the whole process: fp32, tf32 or bf16 products with fp32 accumulation, tensors staying
-// fp32 in memory; everything else is fp32 in every mode. The table: doc/engine.md, "GPU math
-// modes".
+// The arithmetic of the GEMM-like ops (convolutions, linear layers, attention products), for the
+// whole process: fp32, tf32 (GPU) or bf16 (GPU, or a CPU with bf16 instructions) products with
+// fp32 accumulation, tensors staying fp32 in memory; everything else is fp32 in every mode. The
+// table: doc/engine.md, "Math modes".
 #pragma once
+#include <string>
 #include <string_view>
 
 namespace swag::ops {
@@ -13,13 +14,19 @@ enum class MathMode { fp32, tf32, bf16 };
 MathMode parse_math_mode(std::string_view name);
 std::string_view math_mode_name(MathMode mode);
 
-// Sets the math mode of the GPU ops for the rest of the process; the ops called after it use it
-// (their cached plans are keyed by the mode). Needs the CUDA runtime (swag::cuda::Runtime) alive.
-// In a build without CUDA, fp32 is accepted and does nothing (the CPU backend computes in fp32),
-// and tf32 or bf16 fail with ExitCode::usage.
-void set_gpu_math(MathMode mode);
-// The mode set last (fp32 until set); fp32 in a build without CUDA.
-MathMode gpu_math();
+// Sets the math mode of the GEMM-like ops for the rest of the process, on both backends; the ops
+// called after it use it (their cached plans are keyed by the mode). With a CUDA runtime alive
+// (swag::cuda::Runtime) it reaches cuDNN and cuBLASLt. Without one, tf32 fails with
+// ExitCode::usage (the CPU has no tf32 arithmetic), and so does bf16 on a CPU without bf16
+// instructions (cpu_bf16_missing). CPU ops in a process with a live GPU runtime compute bf16
+// products only where the CPU has the instructions, fp32 otherwise.
+void set_math_mode(MathMode mode);
+// The mode set last (fp32 until set).
+MathMode math_mode();
+
+// Why this CPU cannot multiply in bf16, naming what it lacks (neither avx512_bf16 nor AMX in
+// oneDNN's effective ISA, which DNNL_MAX_CPU_ISA can lower); empty when it can.
+std::string cpu_bf16_missing();
 
 // Whether the GPU's convolutions keep to cuDNN's deterministic algorithms (true, the default),
 // so that every run of the same steps gives the same bits and a resumed run is bitwise an

@@ -1,5 +1,5 @@
 // The device a run computes on (deck key run.device, or --device of the evaluation commands):
-// the host, or one GPU per rank; and on a GPU, the arithmetic of its GEMM-like ops (run.math,
+// the host, or one GPU per rank; and the arithmetic of its GEMM-like ops (run.math,
 // ops/math_mode.hpp).
 // A rank takes GPU (its index among the ranks of its node) mod (the GPUs the node shows), so
 // `srun --ntasks-per-node=8 --gpus-per-node=8` gives each rank its own GPU.
@@ -35,11 +35,16 @@ enum class ChoiceFrom { deck, command_line };
 // capability 8.0 (a V100: fp16 there) fails with the source's exit code.
 DType parse_precision(const std::string& precision, const std::string& math, ChoiceFrom from);
 
+// run.math (or --math) on the CPU: fp32, or bf16 where the CPU has bf16 instructions
+// (ops::cpu_bf16_missing); tf32, bf16 on a CPU without them, or an unknown mode fails with the
+// source's exit code. Sets the process's math mode (ops::set_math_mode).
+void set_cpu_math(const std::string& math, ChoiceFrom from);
+
 class DeviceScope {
  public:
   // name: "cpu" or "cuda" (an error for anything else, or for cuda in a CPU-only build or on a
-  // node without a GPU); math: fp32, or on cuda also tf32 or bf16. Holds the CUDA runtime for
-  // as long as it lives.
+  // node without a GPU); math: fp32 or bf16 (set_cpu_math on the CPU), or on cuda also tf32.
+  // Holds the CUDA runtime for as long as it lives.
   DeviceScope(const std::string& name, const std::string& math, const dist::Communicator& comm,
               ChoiceFrom from = ChoiceFrom::deck);
   // A training deck's choice: run.device and run.math as above, and run.deterministic: on a
@@ -72,8 +77,8 @@ std::vector<DeckKey<Deck>> with_device_keys(std::vector<DeckKey<Deck>> keys) {
           SWAG_DECK_KEY(Deck, run.device, "cpu",
                         "cpu, or cuda: one GPU per rank (the cuda preset)"),
           SWAG_DECK_KEY(Deck, run.math, "fp32",
-                        "GPU products of convolutions, linear layers, attention: fp32, tf32 or "
-                        "bf16"),
+                        "products of convolutions, linear layers, attention: fp32, bf16 "
+                        "(fp32 sums; on the CPU with avx512_bf16 or AMX) or tf32 (GPU)"),
           SWAG_DECK_KEY(Deck, run.precision, "fp32",
                         "activation storage: fp32, bf16 or fp16 (fp32 master weights; "
                         "doc/mixed_precision.md)"),

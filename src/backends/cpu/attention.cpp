@@ -2,10 +2,11 @@
 // oneDNN SGEMMs on strided views of the fused qkv tensor (single-threaded inside the parallel
 // loop, so the result does not depend on the thread count), the softmax a row loop between them.
 // bf16 and f16 tensors run the same fp32 code on widened copies, their outputs (probabilities,
-// context, dqkv and the dprobs scratch) rounded once (gemm_staging.hpp).
+// context, dqkv and the dprobs scratch) rounded once (gemm_staging.hpp). In bf16 math the
+// products are bf16_gemm's (bf16_gemm.hpp); the softmax and its gradient stay fp32.
 #include <cmath>
 
-#include "gemm.hpp"
+#include "bf16_gemm.hpp"
 #include "gemm_staging.hpp"
 #include "host_parallel.hpp"
 #include "lane_sum.hpp"
@@ -34,15 +35,16 @@ void forward_f32(const ops::AttentionDesc& d, const Tensor& qkv, Tensor& probs, 
   const float* const qkvp = qkv.data<float>();
   float* const pp = probs.data<float>();
   float* const cp = context.data<float>();
+  const bool bf16 = bf16_products();
   host_for(
       "swag::attention_forward", d.batch * heads, KOKKOS_LAMBDA(std::int64_t bh) {
         const std::int64_t b = bh / heads, h = bh % heads;
         const float* q = qkvp + b * t * ld + h * hd;
         float* p = pp + bh * t * t;
-        sgemm('N', 'T', t, t, hd, scale, q, ld, q + dim, ld, 0.0f, p, t);  // Q Kᵀ / sqrt(hd)
+        gemm(bf16, 'N', 'T', t, t, hd, scale, q, ld, q + dim, ld, 0.0f, p, t);  // Q Kᵀ / sqrt(hd)
         softmax_rows(p, t, t);
-        sgemm('N', 'N', t, hd, t, 1.0f, p, t, q + 2 * dim, ld, 0.0f, cp + b * t * dim + h * hd,
-              dim);  // P V
+        gemm(bf16, 'N', 'N', t, hd, t, 1.0f, p, t, q + 2 * dim, ld, 0.0f, cp + b * t * dim + h * hd,
+             dim);  // P V
       });
 }
 
@@ -59,6 +61,7 @@ void backward_f32(const ops::AttentionDesc& d, const Tensor& qkv, const Tensor& 
   const float* const dcp = dcontext.data<float>();
   float* const dpp = dprobs.data<float>();
   float* const dqkvp = dqkv.data<float>();
+  const bool bf16 = bf16_products();
   host_for(
       "swag::attention_backward", d.batch * heads, KOKKOS_LAMBDA(std::int64_t bh) {
         const std::int64_t b = bh / heads, h = bh % heads;
@@ -69,8 +72,8 @@ void backward_f32(const ops::AttentionDesc& d, const Tensor& qkv, const Tensor& 
         const float* dout = dcp + b * t * dim + h * hd;
         float* ds = dpp + bh * t * t;
         float* dq = dqkvp + b * t * ld + h * hd;
-        sgemm('T', 'N', t, hd, t, 1.0f, p, t, dout, dim, 0.0f, dq + 2 * dim, ld);  // dV
-        sgemm('N', 'T', t, t, hd, 1.0f, dout, dim, v, ld, 0.0f, ds, t);            // dP
+        gemm(bf16, 'T', 'N', t, hd, t, 1.0f, p, t, dout, dim, 0.0f, dq + 2 * dim, ld);  // dV
+        gemm(bf16, 'N', 'T', t, t, hd, 1.0f, dout, dim, v, ld, 0.0f, ds, t);            // dP
         for (std::int64_t i = 0; i < t; ++i) {
           const float* pr = p + i * t;
           float* dr = ds + i * t;
@@ -78,8 +81,8 @@ void backward_f32(const ops::AttentionDesc& d, const Tensor& qkv, const Tensor& 
               static_cast<float>(lane_sum(t, [&](std::int64_t j) { return pr[j] * dr[j]; }));
           for (std::int64_t j = 0; j < t; ++j) dr[j] = pr[j] * (dr[j] - dot);
         }
-        sgemm('N', 'N', t, hd, t, scale, ds, t, k, ld, 0.0f, dq, ld);        // dQ
-        sgemm('T', 'N', t, hd, t, scale, ds, t, q, ld, 0.0f, dq + dim, ld);  // dK
+        gemm(bf16, 'N', 'N', t, hd, t, scale, ds, t, k, ld, 0.0f, dq, ld);        // dQ
+        gemm(bf16, 'T', 'N', t, hd, t, scale, ds, t, q, ld, 0.0f, dq + dim, ld);  // dK
       });
 }
 

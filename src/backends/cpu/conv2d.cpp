@@ -5,12 +5,15 @@
 // its first call. 1x1 stride-1 convolutions take the same path: dnnl_sgemm on the NHWC matrix was
 // no faster over the RegNetY shapes measured (within a few percent, slower on the large ones).
 // bf16 and f16 activations run the same fp32 primitives on widened copies, their outputs rounded
-// once (gemm_staging.hpp); dw and db are fp32.
+// once (gemm_staging.hpp); dw and db are fp32. In bf16 math (ops/math_mode.hpp) the primitives
+// read bf16 copies of x, w and dy, made by oneDNN reorders (round to nearest even), and write
+// fp32 y, dx, dw and db: oneDNN 2.6's CPU convolutions ignore the fp32 primitives' fpmath mode.
 #include <dnnl.hpp>
 #include <functional>
 #include <optional>
 #include <unordered_map>
 
+#include "bf16_gemm.hpp"
 #include "gemm_staging.hpp"
 #include "swag/backends/cpu/cpu_ops.hpp"
 
@@ -32,22 +35,22 @@ struct DescHash {
   }
 };
 
-memory::desc activation_md(const Desc& d, std::int64_t channels, std::int64_t h, std::int64_t w) {
-  return {{d.batch, channels, h, w}, memory::data_type::f32, memory::format_tag::nhwc};
+using Type = memory::data_type;
+
+memory::desc activation_md(const Desc& d, std::int64_t channels, std::int64_t h, std::int64_t w,
+                           Type type = Type::f32) {
+  return {{d.batch, channels, h, w}, type, memory::format_tag::nhwc};
 }
 
 // The user's OIHW weights, or (any) whatever layout the primitive prefers. oneDNN's grouped
 // weights {G, O/G, I/G, kh, kw} in goihw are the same memory as OIHW.
-memory::desc weight_md(const Desc& d, bool user_layout) {
+memory::desc weight_md(const Desc& d, bool user_layout, Type type = Type::f32) {
   using tag = memory::format_tag;
   const std::int64_t k = d.kernel, g = d.groups;
   if (g == 1)
-    return {{d.out_channels, d.in_channels, k, k},
-            memory::data_type::f32,
-            user_layout ? tag::oihw : tag::any};
-  return {{g, d.out_channels / g, d.in_channels / g, k, k},
-          memory::data_type::f32,
-          user_layout ? tag::goihw : tag::any};
+    return {{d.out_channels, d.in_channels, k, k}, type, user_layout ? tag::oihw : tag::any};
+  return {
+      {g, d.out_channels / g, d.in_channels / g, k, k}, type, user_layout ? tag::goihw : tag::any};
 }
 
 // Weights as a primitive wants them: the user's memory itself when the layouts agree, else a
@@ -88,8 +91,12 @@ struct Stage {
 };
 
 struct Plan {
+  // The type the primitives read x, w and dy in: f32, or bf16 in bf16 math.
+  Type in_type;
   // The user's tensors; their data handles are rebound on every call.
   memory x, y, w, b, dx, dy, dw, db;
+  // x and dy as the primitives read them: the user's memory, or bf16 copies.
+  Staged x_in, dy_in;
   // oneDNN floors the output size like PyTorch, so symmetric padding is valid even where the
   // stride never reaches the last input rows or the bottom padding.
   memory::dims strides, padding;
@@ -97,7 +104,7 @@ struct Plan {
   Stage fwd;
   std::optional<Stage> bwd_data, bwd_weights;  // built by the first backward that needs them
 
-  Plan(const Desc& d, const dnnl::engine& e);
+  Plan(const Desc& d, const dnnl::engine& e, bool bf16);
   const Stage& backward_data(const Desc& d);
   const Stage& backward_weights(const Desc& d);
 };
@@ -114,10 +121,10 @@ memory unbound(const memory::desc& md, const dnnl::engine& e) {
 
 dnnl::convolution_forward::primitive_desc forward_pd(const Desc& d, const dnnl::engine& e,
                                                      const memory::dims& strides,
-                                                     const memory::dims& pad) {
-  const auto src = activation_md(d, d.in_channels, d.height, d.width);
+                                                     const memory::dims& pad, Type in_type) {
+  const auto src = activation_md(d, d.in_channels, d.height, d.width, in_type);
   const auto dst = activation_md(d, d.out_channels, d.out_height(), d.out_width());
-  const auto wts = weight_md(d, false);
+  const auto wts = weight_md(d, false, in_type);
   const auto alg = dnnl::algorithm::convolution_direct;
   const auto prop = dnnl::prop_kind::forward_training;
   const memory::desc bias({d.out_channels}, memory::data_type::f32, memory::format_tag::x);
@@ -127,8 +134,9 @@ dnnl::convolution_forward::primitive_desc forward_pd(const Desc& d, const dnnl::
   return {desc, user_scratchpad(), e};
 }
 
-Plan::Plan(const Desc& d, const dnnl::engine& e)
-    : x(unbound(activation_md(d, d.in_channels, d.height, d.width), e)),
+Plan::Plan(const Desc& d, const dnnl::engine& e, bool bf16)
+    : in_type(bf16 ? Type::bf16 : Type::f32),
+      x(unbound(activation_md(d, d.in_channels, d.height, d.width), e)),
       y(unbound(activation_md(d, d.out_channels, d.out_height(), d.out_width()), e)),
       w(unbound(weight_md(d, true), e)),
       b(unbound({{d.out_channels}, memory::data_type::f32, memory::format_tag::x}, e)),
@@ -136,25 +144,28 @@ Plan::Plan(const Desc& d, const dnnl::engine& e)
       dy(unbound(y.get_desc(), e)),
       dw(unbound(w.get_desc(), e)),
       db(unbound(b.get_desc(), e)),
+      x_in(x, activation_md(d, d.in_channels, d.height, d.width, in_type), false),
+      dy_in(dy, activation_md(d, d.out_channels, d.out_height(), d.out_width(), in_type), false),
       strides{d.stride, d.stride},
       padding{d.padding, d.padding},
-      fwd_pd(forward_pd(d, e, strides, padding)),
+      fwd_pd(forward_pd(d, e, strides, padding, in_type)),
       fwd{Staged(w, fwd_pd.weights_desc(), false),
-          Step(fwd_pd, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DST, y}})} {
+          Step(fwd_pd, {{DNNL_ARG_SRC, x_in.mem}, {DNNL_ARG_DST, y}})} {
   fwd.step.args[DNNL_ARG_WEIGHTS] = fwd.weights.mem;
   if (d.bias) fwd.step.args[DNNL_ARG_BIAS] = b;
 }
 
 const Stage& Plan::backward_data(const Desc& d) {
   if (!bwd_data) {
-    const dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct,
-                                                     x.get_desc(), weight_md(d, false),
-                                                     y.get_desc(), strides, padding, padding);
+    const dnnl::convolution_backward_data::desc desc(
+        dnnl::algorithm::convolution_direct, x.get_desc(), weight_md(d, false, in_type),
+        dy_in.mem.get_desc(), strides, padding, padding);
     const dnnl::convolution_backward_data::primitive_desc pd(desc, user_scratchpad(),
                                                              x.get_engine(), fwd_pd);
     Staged weights(w, pd.weights_desc(), false);
-    Step step(pd,
-              {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_WEIGHTS, weights.mem}, {DNNL_ARG_DIFF_SRC, dx}});
+    Step step(
+        pd,
+        {{DNNL_ARG_DIFF_DST, dy_in.mem}, {DNNL_ARG_WEIGHTS, weights.mem}, {DNNL_ARG_DIFF_SRC, dx}});
     bwd_data.emplace(Stage{std::move(weights), std::move(step)});
   }
   return *bwd_data;
@@ -164,15 +175,17 @@ const Stage& Plan::backward_weights(const Desc& d) {
   if (!bwd_weights) {
     const auto alg = dnnl::algorithm::convolution_direct;
     const auto wts = weight_md(d, false);
-    const auto desc =
-        d.bias ? dnnl::convolution_backward_weights::desc(alg, x.get_desc(), wts, b.get_desc(),
-                                                          y.get_desc(), strides, padding, padding)
-               : dnnl::convolution_backward_weights::desc(alg, x.get_desc(), wts, y.get_desc(),
-                                                          strides, padding, padding);
+    const auto src = x_in.mem.get_desc(), diff_dst = dy_in.mem.get_desc();
+    const auto desc = d.bias ? dnnl::convolution_backward_weights::desc(
+                                   alg, src, wts, b.get_desc(), diff_dst, strides, padding, padding)
+                             : dnnl::convolution_backward_weights::desc(alg, src, wts, diff_dst,
+                                                                        strides, padding, padding);
     const dnnl::convolution_backward_weights::primitive_desc pd(desc, user_scratchpad(),
                                                                 x.get_engine(), fwd_pd);
     Staged grad(dw, pd.diff_weights_desc(), true);
-    Step step(pd, {{DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, grad.mem}});
+    Step step(pd, {{DNNL_ARG_SRC, x_in.mem},
+                   {DNNL_ARG_DIFF_DST, dy_in.mem},
+                   {DNNL_ARG_DIFF_WEIGHTS, grad.mem}});
     if (d.bias) step.args[DNNL_ARG_DIFF_BIAS] = db;
     bwd_weights.emplace(Stage{std::move(grad), std::move(step)});
   }
@@ -180,15 +193,17 @@ const Stage& Plan::backward_weights(const Desc& d) {
 }
 
 // One engine, stream and plan cache per calling thread, so concurrent callers never share the
-// plans' private weight copies.
+// plans' private weight copies; fp32 and bf16 math have a cache each.
 struct Context {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
-  std::unordered_map<Desc, Plan, DescHash> plans;
+  std::unordered_map<Desc, Plan, DescHash> plans[2];
 
   Plan& plan(const Desc& d) {
-    auto it = plans.find(d);
-    if (it == plans.end()) it = plans.try_emplace(d, d, engine).first;
+    const bool bf16 = bf16_products();
+    auto& cache = plans[bf16 ? 1 : 0];
+    auto it = cache.find(d);
+    if (it == cache.end()) it = cache.try_emplace(d, d, engine, bf16).first;
     return it->second;
   }
 };
@@ -223,6 +238,7 @@ void forward_f32(const Desc& d, const Tensor& x, const Tensor& w, const Tensor* 
     bind(p.w, w);
     bind(p.y, y);
     if (b) bind(p.b, *b);
+    p.x_in.run(c.stream);
     p.fwd.weights.run(c.stream);
     p.fwd.step.run(c.stream);
     c.stream.wait();
@@ -239,6 +255,8 @@ void backward_f32(const Desc& d, const Tensor& x, const Tensor& w, const Tensor&
     bind(p.dy, dy);
     bind(p.dw, dw);
     if (db) bind(p.db, *db);
+    p.x_in.run(c.stream);
+    p.dy_in.run(c.stream);
     if (dx) {
       const Stage& data = p.backward_data(d);
       bind(p.dx, *dx);

@@ -1,9 +1,10 @@
 // Fully connected layer on oneDNN's row-major SGEMM; bias broadcast and bias gradient as Kokkos
 // kernels (the latter a deterministic column sum). bf16 and f16 activations run the same fp32
 // code on widened copies, their outputs rounded once (gemm_staging.hpp); dw and db are fp32.
+// In bf16 math the three products are bf16_gemm's (bf16_gemm.hpp).
 #include <vector>
 
-#include "gemm.hpp"
+#include "bf16_gemm.hpp"
 #include "gemm_staging.hpp"
 #include "host_parallel.hpp"
 #include "row_sums.hpp"
@@ -24,18 +25,19 @@ void forward_f32(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, con
           for (std::int64_t j = 0; j < n; ++j) yp[r * n + j] = bp[j];
         });
   }
-  sgemm('N', 'T', d.rows, n, d.in_features, 1.0f, x.data<float>(), d.in_features, w.data<float>(),
-        d.in_features, b ? 1.0f : 0.0f, yp, n);
+  gemm(bf16_products(), 'N', 'T', d.rows, n, d.in_features, 1.0f, x.data<float>(), d.in_features,
+       w.data<float>(), d.in_features, b ? 1.0f : 0.0f, yp, n);
 }
 
 void backward_f32(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor& dy,
                   Tensor* dx, Tensor& dw, Tensor* db) {
   const std::int64_t m = d.rows, k = d.in_features, n = d.out_features;
   const float* const dyp = dy.data<float>();
+  const bool bf16 = bf16_products();
   if (dx)  // dx[M, K] = dy[M, N] · w[N, K]
-    sgemm('N', 'N', m, k, n, 1.0f, dyp, n, w.data<float>(), k, 0.0f, dx->data<float>(), k);
+    gemm(bf16, 'N', 'N', m, k, n, 1.0f, dyp, n, w.data<float>(), k, 0.0f, dx->data<float>(), k);
   // dw[N, K] = dy[M, N]ᵀ · x[M, K]
-  sgemm('T', 'N', n, k, m, 1.0f, dyp, n, x.data<float>(), k, 0.0f, dw.data<float>(), k);
+  gemm(bf16, 'T', 'N', n, k, m, 1.0f, dyp, n, x.data<float>(), k, 0.0f, dw.data<float>(), k);
   if (db) {
     thread_local std::vector<double> sums;
     sums.resize(n);

@@ -102,10 +102,6 @@ void set_math_mode(ops::MathMode mode) {
   context().set_math(mode);
 }
 
-ops::MathMode math_mode() {
-  return context().math();
-}
-
 void set_deterministic(bool deterministic) {
   context().set_deterministic(deterministic);
 }
