@@ -157,8 +157,14 @@ def case_bench_bad_mode(swag, work):
                  "--device must be cpu or cuda, not 'tpu'")
     expect_error(run(swag, "bench", "--model", "regnety_test", "--math", "fp16"), USAGE,
                  "unknown math mode 'fp16': choose fp32, tf32 or bf16")
-    expect_error(run(swag, "bench", "--model", "regnety_test", "--math", "bf16"), USAGE,
-                 "--math bf16 is for --device cuda")
+    expect_error(run(swag, "bench", "--model", "regnety_test", "--math", "tf32"), USAGE,
+                 "--math = tf32 needs --device = cuda")
+    # bf16 math on a CPU without bf16 instructions: oneDNN's ISA limited below avx512_bf16.
+    no_bf16 = subprocess.run([swag, "bench", "--model", "regnety_test", "--math", "bf16"],
+                             capture_output=True, text=True,
+                             env=dict(os.environ, DNNL_MAX_CPU_ISA="AVX512_CORE"))
+    expect_error(no_bf16, USAGE, "--math = bf16 on --device = cpu: this CPU has no bf16 "
+                 "instructions (neither avx512_bf16 nor amx_bf16)")
 
 
 def case_eval_bad_device(swag, work):

@@ -27,8 +27,8 @@ def command(swag, deck, run_dir, ranks, *overrides):
             f"run.dir={run_dir}", *overrides]
 
 
-def run(swag, deck, run_dir, ranks=2, *overrides, expect=0):
-    r = subprocess.run(command(swag, deck, run_dir, ranks, *overrides), env=ENV,
+def run(swag, deck, run_dir, ranks=2, *overrides, expect=0, env=None):
+    r = subprocess.run(command(swag, deck, run_dir, ranks, *overrides), env={**ENV, **(env or {})},
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == expect, f"exit {r.returncode}, expected {expect}\n{r.stderr[-3000:]}"
     return r
@@ -303,20 +303,55 @@ def case_nan_skip(swag, deck, work):
 
 
 def case_bad_device(swag, deck, work):
-    """run.device and run.math: unknown names, cuda in a CPU-only build and a GPU math mode on
-    the CPU are config errors (exit 3) that leave no run directory behind."""
+    """run.device and run.math: unknown names, cuda in a CPU-only build, tf32 on the CPU and bf16
+    on a CPU without bf16 instructions (oneDNN's ISA limited below them) are config errors
+    (exit 3) that leave no run directory behind."""
     cuda_built = os.environ.get("SWAG_CUDA_BUILD", "OFF") == "ON"  # set by tests/train/CMakeLists
-    for device, math, text in (("tpu", "fp32", "run.device must be cpu or cuda, not 'tpu'"),
-                               ("cuda", "fp32", "built without CUDA"),
-                               ("cpu", "bf16", "run.math = bf16 needs run.device = cuda"),
-                               ("cpu", "fp8", "run.math: unknown math mode 'fp8'")):
+    no_bf16 = {"DNNL_MAX_CPU_ISA": "AVX512_CORE"}
+    for device, math, text, env in (
+            ("tpu", "fp32", "run.device must be cpu or cuda, not 'tpu'", None),
+            ("cuda", "fp32", "built without CUDA", None),
+            ("cpu", "tf32", "run.math = tf32 needs run.device = cuda", None),
+            ("cpu", "bf16", "run.math = bf16 on run.device = cpu: this CPU has no bf16 "
+             "instructions (neither avx512_bf16 nor amx_bf16)", no_bf16),
+            ("cpu", "fp8", "run.math: unknown math mode 'fp8'", None)):
         if device == "cuda" and cuda_built:
             continue
         run_dir = os.path.join(work, device + math)
-        r = run(swag, deck, run_dir, 2, f"run.device={device}", f"run.math={math}", expect=3)
+        r = run(swag, deck, run_dir, 2, f"run.device={device}", f"run.math={math}", expect=3,
+                env=env)
         assert any(l.startswith("swag: error:") and text in l for l in r.stderr.splitlines()), r.stderr
         assert not os.path.exists(run_dir), os.listdir(run_dir)
         print(f"ok: run.device={device} run.math={math} -> exit 3: {text}")
+
+
+def case_bf16_math(swag, deck, work):
+    """run.math = bf16 on the CPU (bf16 products, fp32 tensors and master weights): a RegNet
+    learns, a ViT follows its fp32 loss curve, their first loss (same weights, same batch) is the fp32 one within the bound
+    the 16-bit activations' first loss keeps (case_mixed_precision), and their losses are not the
+    fp32 ones bit for bit."""
+    u = 2.0 ** -8
+    for model, extra in (("regnety_test", ()),
+                         ("vit_test", ("optim.name=adamw", "optim.lr=0.01",
+                                       "optim.weight_decay=0.1"))):
+        losses = {}
+        for math in ("fp32", "bf16"):
+            run_dir = os.path.join(work, f"{model}_{math}")
+            run(swag, deck, run_dir, 2, f"model.name={model}", *extra, f"run.math={math}",
+                "schedule.steps=40", "log.every=1")
+            losses[math] = [json.loads(l)["loss"]
+                            for l in open(os.path.join(run_dir, "metrics.jsonl"))]
+        ref, got = losses["fp32"], losses["bf16"]
+        assert all(np.isfinite(got)), got
+        assert abs(got[0] - ref[0]) < 16 * u * abs(ref[0]), (model, got[0], ref[0])
+        # (A ViT's zero-initialized head gives the same first loss, ln 10, in any mode.)
+        assert got != ref, f"{model}: bf16 math made no difference"
+        if model == "regnety_test":
+            assert np.mean(got[-5:]) < 0.5 * np.mean(got[:5]), (model, got)
+        else:  # no batch norm to amplify the rounding: the fp32 curve within 1%, as there
+            assert max(abs(g - r) / r for g, r in zip(got, ref)) < 0.01, (got, ref)
+        print(f"ok: {model} bf16 math: loss {got[0]:.4f} (fp32 {ref[0]:.4f}) -> {got[-1]:.4f}, "
+              f"fp32 -> {ref[-1]:.4f}")
 
 
 def case_ranks_agree(swag, deck, work):

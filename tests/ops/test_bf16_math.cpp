@@ -1,0 +1,173 @@
+// bf16 math on the CPU (run.math = bf16, ops/math_mode.hpp): convolutions and linear layers
+// against the fp32 op, per output within the bound derived in doc/engine.md ("Math modes"),
+// not bitwise the fp32 result (the mode does something), and fp32 bitwise again after it.
+// On a CPU without bf16 instructions the mode is refused, naming what the CPU lacks.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <string>
+
+#include "op_test_util.hpp"
+#include "storage_test_util.hpp"
+#include "swag/core/error.hpp"
+#include "swag/ops/conv2d.hpp"
+#include "swag/ops/linear.hpp"
+#include "swag/ops/math_mode.hpp"
+
+namespace swag::test {
+namespace {
+
+using ops::MathMode;
+
+// A layer's output and gradients; db is unused without a bias.
+struct LayerResult {
+  Tensor y, dx, dw, db;
+};
+
+LayerResult conv2d(const ops::Conv2dDesc& d, const Tensor& x, const Tensor& w, const Tensor& b,
+                   const Tensor& dy) {
+  LayerResult r{Tensor::empty(d.output_shape()), Tensor::empty(d.input_shape()),
+                Tensor::empty(d.weight_shape()), Tensor::empty({d.out_channels})};
+  ops::conv2d_forward(d, x, w, d.bias ? &b : nullptr, r.y);
+  ops::conv2d_backward(d, x, w, dy, &r.dx, r.dw, d.bias ? &r.db : nullptr);
+  return r;
+}
+
+LayerResult linear(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor& b,
+                   const Tensor& dy) {
+  LayerResult r{Tensor::empty({d.rows, d.out_features}), Tensor::empty({d.rows, d.in_features}),
+                Tensor::empty({d.out_features, d.in_features}), Tensor::empty({d.out_features})};
+  ops::linear_forward(d, x, w, d.bias ? &b : nullptr, r.y);
+  ops::linear_backward(d, x, w, dy, &r.dx, r.dw, d.bias ? &r.db : nullptr);
+  return r;
+}
+
+// The process's math mode for a scope; fp32 again after it, even when a check fails.
+class MathScope {
+ public:
+  explicit MathScope(MathMode mode) { ops::set_math_mode(mode); }
+  ~MathScope() { ops::set_math_mode(MathMode::fp32); }
+  MathScope(const MathScope&) = delete;
+  MathScope& operator=(const MathScope&) = delete;
+};
+
+// |bf16 - fp32| <= (2 u_b + u_b^2 + 2 gamma_k (1 + u_b)^2) (1 + gamma_k) |a||b| per output, k
+// the terms it sums and |a||b| the fp32 op on absolute values (doc/engine.md, "Math modes").
+void expect_bf16_bound(const Tensor& got, const Tensor& fp32, const Tensor& magnitude,
+                       std::int64_t k, const std::string& what) {
+  const double ub = 0x1p-8, g = gamma(k);
+  const double factor = (2 * ub + ub * ub + 2 * g * (1 + ub) * (1 + ub)) * (1 + g);
+  Vec tol = to_double(magnitude);
+  for (double& t : tol) t *= factor;
+  expect_within(got, to_double(fp32), tol, what);
+}
+
+// The bf16 result is not the fp32 one: some output differs.
+void expect_not_bitwise(const Tensor& got, const Tensor& fp32, const std::string& what) {
+  std::int64_t differ = 0;
+  for (std::int64_t i = 0; i < got.numel(); ++i)
+    differ += got.data<float>()[i] != fp32.data<float>()[i];
+  EXPECT_GT(differ, 0) << what << ": bf16 math gave the fp32 result bit for bit";
+}
+
+// Runs `layer` in fp32, on absolute values, in bf16 and in fp32 again; checks the bound on
+// every output (terms: y, dx, dw, db), the difference, and fp32 coming back bitwise.
+template <class Layer>
+void check_layer(const Layer& layer, const Tensor& x, const Tensor& w, const Tensor& b,
+                 const Tensor& dy, const std::int64_t (&terms)[4], bool bias) {
+  const LayerResult fp32 = layer(x, w, b, dy);
+  const LayerResult mag = layer(abs_tensor(x), abs_tensor(w), abs_tensor(b), abs_tensor(dy));
+  LayerResult bf16;
+  {
+    const MathScope scope(MathMode::bf16);
+    bf16 = layer(x, w, b, dy);
+  }
+  const LayerResult again = layer(x, w, b, dy);
+  const Tensor LayerResult::*outputs[] = {&LayerResult::y, &LayerResult::dx, &LayerResult::dw,
+                                          &LayerResult::db};
+  const char* names[] = {"y", "dx", "dw", "db"};
+  for (int i = 0; i < (bias ? 4 : 3); ++i) {
+    const auto out = outputs[i];
+    expect_bf16_bound(bf16.*out, fp32.*out, mag.*out, terms[i], names[i]);
+    if (i < 3) expect_not_bitwise(bf16.*out, fp32.*out, names[i]);
+    expect_same_bits(again.*out, fp32.*out, std::string("fp32 after bf16: ") + names[i]);
+  }
+}
+
+struct ConvCase {
+  const char* name;
+  ops::Conv2dDesc d;  // batch, in and out channels, height, width, kernel, stride, padding,
+                      // groups, bias
+};
+
+// A 3x3, a strided grouped one, a depthwise one and a 1x1 projection with RegNet's widths.
+const ConvCase kConvCases[] = {
+    {"k3_s1_p1_bias", {2, 8, 16, 9, 9, 3, 1, 1, 1, true}},
+    {"k3_s2_p1_groups4", {2, 16, 32, 11, 7, 3, 2, 1, 4, false}},
+    {"depthwise_k3_s2_bias", {2, 12, 12, 9, 10, 3, 2, 1, 12, true}},
+    {"k1_c48_c104_bias", {2, 48, 104, 8, 8, 1, 1, 0, 1, true}},
+};
+
+class Bf16Conv2d : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(Bf16Conv2d, WithinTheBoundOfBf16ProductsAndNotFp32) {
+  if (const std::string missing = ops::cpu_bf16_missing(); !missing.empty())
+    FAIL() << "this test needs a CPU with bf16 instructions: " << missing;
+  const ops::Conv2dDesc& d = GetParam().d;
+  const Tensor x = random_tensor(d.input_shape(), 1), w = random_tensor(d.weight_shape(), 2);
+  const Tensor b = random_tensor({d.out_channels}, 3), dy = random_tensor(d.output_shape(), 4);
+  const std::int64_t kk = std::int64_t{d.kernel} * d.kernel;
+  const std::int64_t pixels = d.batch * d.out_height() * d.out_width();
+  // y: a window of in/groups channels, plus the bias; dx: out/groups channels' windows; dw and
+  // db: every output pixel of the batch.
+  const std::int64_t terms[4] = {d.in_channels / d.groups * kk + 1, d.out_channels / d.groups * kk,
+                                 pixels, pixels};
+  check_layer([&](const Tensor& x_, const Tensor& w_, const Tensor& b_,
+                  const Tensor& dy_) { return conv2d(d, x_, w_, b_, dy_); },
+              x, w, b, dy, terms, d.bias);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, Bf16Conv2d, ::testing::ValuesIn(kConvCases),
+                         [](const auto& c) { return std::string(c.param.name); });
+
+class Bf16Linear : public ::testing::TestWithParam<ops::LinearDesc> {};
+
+TEST_P(Bf16Linear, WithinTheBoundOfBf16ProductsAndNotFp32) {
+  if (const std::string missing = ops::cpu_bf16_missing(); !missing.empty())
+    FAIL() << "this test needs a CPU with bf16 instructions: " << missing;
+  const ops::LinearDesc d = GetParam();
+  const Tensor x = random_tensor({d.rows, d.in_features}, 5);
+  const Tensor w = random_tensor({d.out_features, d.in_features}, 6);
+  const Tensor b = random_tensor({d.out_features}, 7);
+  const Tensor dy = random_tensor({d.rows, d.out_features}, 8);
+  const std::int64_t terms[4] = {d.in_features + 1, d.out_features, d.rows, d.rows};
+  check_layer([&](const Tensor& x_, const Tensor& w_, const Tensor& b_,
+                  const Tensor& dy_) { return linear(d, x_, w_, b_, dy_); },
+              x, w, b, dy, terms, d.bias);
+}
+
+// rows, in, out, bias: a ViT-like projection and an odd-sized one.
+INSTANTIATE_TEST_SUITE_P(Cases, Bf16Linear,
+                         ::testing::Values(ops::LinearDesc{50, 64, 96, true},
+                                           ops::LinearDesc{7, 33, 20, false}),
+                         [](const auto& c) {
+                           const ops::LinearDesc& d = c.param;
+                           return fmt::format("{}x{}to{}{}", d.rows, d.in_features, d.out_features,
+                                              d.bias ? "_bias" : "");
+                         });
+
+// tf32 needs a GPU: the CPU refuses it whatever its ISA.
+TEST(Bf16Math, Tf32IsRefusedOnTheCpu) {
+  try {
+    ops::set_math_mode(MathMode::tf32);
+    ops::set_math_mode(MathMode::fp32);
+    FAIL() << "tf32 accepted without a GPU";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_NE(std::string(e.what()).find("tf32 needs a GPU"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(ops::math_mode(), MathMode::fp32);
+}
+
+}  // namespace
+}  // namespace swag::test
