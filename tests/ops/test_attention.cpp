@@ -3,12 +3,14 @@
 // activations within a derived bound (doc/engine.md, "How the op tests judge accuracy").
 #include <cmath>
 #include <string>
+#include <tuple>
 
 #include "op_test_util.hpp"
 #include "storage_test_util.hpp"
 #include "swag/nn/self_attention_layer.hpp"
 #include "swag/ops/attention.hpp"
 #include "swag/ops/linear.hpp"
+#include "swag/ops/math_mode.hpp"
 
 namespace swag::test {
 namespace {
@@ -139,8 +141,11 @@ AttentionRun run_attention(const AttentionDesc& d, const Tensor& qkv, const Tens
 }
 
 // The forward bound at the top of this file for `s`, from the fp32 inputs and probabilities.
+// With `bf16_math` (s = bf16): run.math = bf16's products on fp32 tensors instead, where the
+// probabilities are rounded as inputs of P V rather than as outputs (doc/engine.md, "Math
+// modes").
 AttentionResult storage_bound(const AttentionDesc& d, const Tensor& qkv, const Tensor& probs,
-                              DType s, double range) {
+                              DType s, double range, bool bf16_math = false) {
   const std::int64_t t = d.tokens, dim = d.dim, hd = d.head_dim(), ld = 3 * dim;
   const double us = storage_roundoff(s), u = kUnitRoundoff, eta = s == DType::f16 ? 0x1p-24 : 0.0;
   const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
@@ -165,14 +170,17 @@ AttentionResult storage_bound(const AttentionDesc& d, const Tensor& qkv, const T
                                    2 * u * (mx - logit[j]) + scale * hd * range * eta);
         const double rel = std::expm1(2 * err) + (t + 16) * u;
         const std::int64_t row = ((b * d.heads + h) * t + i) * t;
+        const double p_rel = bf16_math ? rel : rel + us * (1 + rel);
         for (std::int64_t j = 0; j < t; ++j)
-          out.probs[row + j] = (rel + us * (1 + rel)) * probs.data<float>()[row + j] + eta / 2;
+          out.probs[row + j] = p_rel * probs.data<float>()[row + j] + eta / 2;
+        const double grown = (1 + rel) * (1 + us) * (1 + us);
+        const double pv_rel = bf16_math ? grown - 1 + 4.0 * t * u * grown
+                                        : rel * (1 + us) + 2 * us + 4 * us * us + 4.0 * t * u;
         for (std::int64_t c = 0; c < hd; ++c) {
           double pv = 0.0;
           for (std::int64_t j = 0; j < t; ++j)
             pv += probs.data<float>()[row + j] * std::fabs(at(j, 2, c));
-          out.context[(b * t + i) * dim + h * hd + c] =
-              (rel * (1 + us) + 2 * us + 4 * us * us + 4.0 * t * u) * pv + eta;
+          out.context[(b * t + i) * dim + h * hd + c] = pv_rel * pv + eta;
         }
       }
   return out;
@@ -209,6 +217,105 @@ TEST_P(AttentionStorage, IsTheFp32OpOnWidenedInputsRoundedOnce) {
 
 INSTANTIATE_TEST_SUITE_P(Types, AttentionStorage, ::testing::Values(DType::bf16, DType::f16),
                          [](const auto& p) { return storage_name(p.param); });
+
+// |bf16 math - fp32| of dqkv, the backward from fp32 probabilities P and dO (doc/engine.md,
+// "Math modes"), with beta_k = 2 u_b + u_b^2 + 2 gamma_k (1 + u_b)^2 the bound of a k-term
+// product of bf16-rounded inputs against the fp32 one, relative to its |a||b|:
+//   dV = Pᵀ dO:   beta_t Σ_i P_ij |dO_i|;
+//   dP = dO Vᵀ:   f_ij = beta_hd Σ_c |dO_ic||V_jc|;
+//   dS = P ⊙ (dP - Σ_k P_k dP_k) in fp32 from the perturbed dP:
+//                 g_ij = P_ij (f_ij + Σ_k P_ik f_ik) + 2 gamma_{t+2} P_ij (|dP_ij| + Σ_k P_ik
+//                 |dP_ik|), |dP| taken with f added;
+//   dQ = scale dS K: scale (Σ_j g_ij |K_j| + beta_{t+1} Σ_j (|dS_ij| + g_ij) |K_j|), dK alike.
+Vec bf16_math_backward_bound(const AttentionDesc& d, const Tensor& qkv, const Tensor& probs,
+                             const Tensor& dcontext) {
+  const std::int64_t t = d.tokens, dim = d.dim, hd = d.head_dim(), ld = 3 * dim;
+  const double ub = 0x1p-8;
+  const auto beta = [&](std::int64_t k) {
+    return 2 * ub + ub * ub + 2 * gamma(k) * (1 + ub) * (1 + ub);
+  };
+  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  const float* x = qkv.data<float>();
+  const float* dout = dcontext.data<float>();
+  Vec tol(qkv.numel());
+  for (std::int64_t b = 0; b < d.batch; ++b)
+    for (std::int64_t h = 0; h < d.heads; ++h) {
+      const auto at = [&](std::int64_t row, int part, std::int64_t c) {
+        return double{x[(b * t + row) * ld + part * dim + h * hd + c]};
+      };
+      const auto dO = [&](std::int64_t row, std::int64_t c) {
+        return double{dout[(b * t + row) * dim + h * hd + c]};
+      };
+      const float* p = probs.data<float>() + (b * d.heads + h) * t * t;
+      Vec dp(t * t), f(t * t), ds(t * t), g(t * t);
+      for (std::int64_t i = 0; i < t; ++i)
+        for (std::int64_t j = 0; j < t; ++j)
+          for (std::int64_t c = 0; c < hd; ++c) {
+            dp[i * t + j] += std::fabs(dO(i, c) * at(j, 2, c));  // |dP| <= Σ|dO||V|
+            f[i * t + j] += beta(hd) * std::fabs(dO(i, c) * at(j, 2, c));
+          }
+      for (std::int64_t i = 0; i < t; ++i) {
+        double pf = 0.0, pdp = 0.0;
+        for (std::int64_t k = 0; k < t; ++k) {
+          pf += p[i * t + k] * f[i * t + k];
+          pdp += p[i * t + k] * (dp[i * t + k] + f[i * t + k]);
+        }
+        for (std::int64_t j = 0; j < t; ++j) {
+          const double pij = p[i * t + j];
+          ds[i * t + j] = pij * (dp[i * t + j] + pdp);  // |dS|
+          g[i * t + j] = pij * (f[i * t + j] + pf) +
+                         2 * gamma(t + 2) * pij * (dp[i * t + j] + f[i * t + j] + pdp);
+        }
+      }
+      for (std::int64_t r = 0; r < t; ++r)
+        for (std::int64_t c = 0; c < hd; ++c) {
+          double dq = 0.0, dk = 0.0, dv = 0.0;
+          for (std::int64_t o = 0; o < t; ++o) {
+            dq += g[r * t + o] * std::fabs(at(o, 1, c)) +
+                  beta(t + 1) * (ds[r * t + o] + g[r * t + o]) * std::fabs(at(o, 1, c));
+            dk += g[o * t + r] * std::fabs(at(o, 0, c)) +
+                  beta(t + 1) * (ds[o * t + r] + g[o * t + r]) * std::fabs(at(o, 0, c));
+            dv += beta(t) * p[o * t + r] * std::fabs(dO(o, c));
+          }
+          double* row = &tol[(b * t + r) * ld + h * hd + c];
+          row[0] = scale * dq;
+          row[dim] = scale * dk;
+          row[2 * dim] = dv;
+        }
+    }
+  return tol;
+}
+
+// run.math = bf16 (ops/math_mode.hpp): forward and backward against the fp32 op within the
+// bounds above, and not the fp32 result bit for bit.
+TEST(AttentionBf16Math, WithinTheBoundOfBf16ProductsAndNotFp32) {
+  if (const std::string missing = ops::cpu_bf16_missing(); !missing.empty())
+    FAIL() << "this test needs a CPU with bf16 instructions: " << missing;
+  const AttentionDesc d{2, 9, 32, 2};  // head_dim 16
+  const float range = 2.0f;
+  const Tensor qkv = random_tensor(qkv_shape(d), 43, -range, range);
+  const Tensor dcontext = random_tensor(context_shape(d), 44);
+  const AttentionRun fp32 = run_attention(d, qkv, dcontext);
+  AttentionRun bf16{Tensor::empty(probs_shape(d)), Tensor::empty(context_shape(d)),
+                    Tensor::empty(probs_shape(d)), Tensor::empty(qkv_shape(d))};
+  ops::set_math_mode(ops::MathMode::bf16);
+  ops::attention_forward(d, qkv, bf16.probs, bf16.context);
+  // From the fp32 probabilities, so that the backward's bound is its own.
+  ops::attention_backward(d, qkv, fp32.probs, dcontext, bf16.dprobs, bf16.dqkv);
+  ops::set_math_mode(ops::MathMode::fp32);
+  const AttentionResult bound = storage_bound(d, qkv, fp32.probs, DType::bf16, range, true);
+  expect_within(bf16.probs, to_double(fp32.probs), bound.probs, "bf16 math probs");
+  expect_within(bf16.context, to_double(fp32.context), bound.context, "bf16 math context");
+  expect_within(bf16.dqkv, to_double(fp32.dqkv),
+                bf16_math_backward_bound(d, qkv, fp32.probs, dcontext), "bf16 math dqkv");
+  for (const auto& [got, want, what] :
+       {std::tuple{&bf16.context, &fp32.context, "context"}, {&bf16.dqkv, &fp32.dqkv, "dqkv"}}) {
+    std::int64_t differ = 0;
+    for (std::int64_t i = 0; i < got->numel(); ++i)
+      differ += got->data<float>()[i] != want->data<float>()[i];
+    EXPECT_GT(differ, 0) << what << ": bf16 math gave the fp32 result bit for bit";
+  }
+}
 
 struct SelfAttentionArgs {
   Vec x, in_w, in_b, out_w, out_b;
