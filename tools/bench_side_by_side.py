@@ -5,7 +5,8 @@
         --model regnety_400mf --batch 32 --resolution 128 --threads 2 --runs 3 \\
         --torch-python build/bench-venv/bin/python      # tools/bench_env.sh makes it
 
-The programs: swag; PyTorch of this interpreter (/usr/bin/python3: Debian's 1.13, the
+The programs: swag, once per math mode of --swag-math (fp32 products, or bf16 products with
+fp32 sums, run.math; bf16 needs a CPU with avx512_bf16 or AMX); PyTorch of this interpreter (/usr/bin/python3: Debian's 1.13, the
 correctness oracle) as it was always measured, eager NCHW; and, with --torch-python, the
 PyTorch of that interpreter (the current release) in each of --torch-configs:
   channels_last  eager, NHWC images and activations
@@ -15,7 +16,7 @@ Each run is one process of each program (alternating, so that drifts in machine 
 each process reports the median step time over --iters steps after --warmup steps. A program
 that fails (torch.compile without a working compiler, say) or runs past --timeout is recorded
 with its reason and not tried again. The table gives, per mode, the median over runs of
-images/s and swag's ratio to each program; the header the machine and the load average at
+images/s and each swag's ratio to each program; the header the machine and the load average at
 each measurement (other work on the machine slows all programs, the ratios less so). Prints
 Markdown for doc/benchmarks.md.
 """
@@ -72,14 +73,18 @@ def main():
     p.add_argument("--torch-python", help="interpreter of the current PyTorch (tools/bench_env.sh)")
     p.add_argument("--torch-configs", default="channels_last,compile,bf16")
     p.add_argument("--timeout", type=int, default=1800, help="seconds one process may take")
+    p.add_argument("--swag-math", default="fp32",
+                   help="comma-separated math modes of swag bench --math, each a program")
     a = p.parse_args()
     common = ["--model", a.model, "--batch", str(a.batch), "--resolution", str(a.resolution),
               "--threads", str(a.threads), "--warmup", str(a.warmup), "--iters", str(a.iters),
               "--json"]
     bench_torch = os.path.join(HERE, "bench_torch.py")
     oracle = torch_version(sys.executable)
-    programs = [("swag", [a.swag, "bench"]),
-                (f"PyTorch {oracle} eager", [sys.executable, bench_torch])]
+    maths = a.swag_math.split(",")
+    swags = ["swag" if maths == ["fp32"] else f"swag {m} math" for m in maths]
+    programs = [(name, [a.swag, "bench", "--math", m]) for name, m in zip(swags, maths)]
+    programs.append((f"PyTorch {oracle} eager", [sys.executable, bench_torch]))
     if a.torch_python:
         current = torch_version(a.torch_python)
         for config in a.torch_configs.split(","):
@@ -112,16 +117,16 @@ def main():
           f"{os.cpu_count()} cores; {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} "
           f"UTC; load average {min(loads):.1f}-{max(loads):.1f} during the run\n")
     for mode, speeds, failed in tables:
-        ours = statistics.median(speeds["swag"]) if speeds["swag"] else None
-        print(f"| {mode} | images/s | swag / it | runs |")
-        print("|---|---|---|---|")
+        ours = [statistics.median(speeds[s]) if speeds[s] else None for s in swags]
+        print(f"| {mode} | images/s | " + " | ".join(f"{s} / it" for s in swags) + " | runs |")
+        print("|---" * (3 + len(swags)) + "|")
         for name, xs in speeds.items():
             if name in failed and not xs:
-                print(f"| {name} | – | – | {failed[name]} |")
+                print(f"| {name} | – | " + "– | " * len(swags) + f"{failed[name]} |")
                 continue
             med = statistics.median(xs)
-            ratio = f"{ours / med:.2f}" if ours else "–"
-            print(f"| {name} | {fmt(med)} | {ratio} | {fmt(*xs)} |")
+            ratios = " | ".join(f"{o / med:.2f}" if o else "–" for o in ours)
+            print(f"| {name} | {fmt(med)} | {ratios} | {fmt(*xs)} |")
         print()
 
 
