@@ -1,7 +1,7 @@
 // cuDNN convolution against the CPU backend on the same random inputs.
 #include <gtest/gtest.h>
 
-#include "layer_reference.hpp"
+#include "../ops/layer_reference.hpp"
 #include "parity.hpp"
 #include "storage_parity.hpp"
 #include "swag/ops/conv2d.hpp"

@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "layer_reference.hpp"
+#include "../ops/layer_reference.hpp"
 #include "parity.hpp"
 #include "storage_parity.hpp"
 #include "swag/ops/linear.hpp"

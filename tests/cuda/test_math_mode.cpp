@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "layer_reference.hpp"
+#include "../ops/layer_reference.hpp"
 #include "parity.hpp"
 #include "swag/ops/attention.hpp"
 #include "swag/ops/conv2d.hpp"
@@ -48,14 +48,7 @@ std::string name_of(MathMode mode) {
   return std::string(ops::math_mode_name(mode));
 }
 
-// Sets the GPU math mode for a scope; fp32 again after it, even when a check fails.
-class MathScope {
- public:
-  explicit MathScope(MathMode mode) { ops::set_math_mode(mode); }
-  ~MathScope() { ops::set_math_mode(MathMode::fp32); }
-  MathScope(const MathScope&) = delete;
-  MathScope& operator=(const MathScope&) = delete;
-};
+using test::MathScope;
 
 // Per element allowed |gpu - cpu|: (8 u_m + 4 n u) * magnitude.
 Tensor product_bound(const Tensor& magnitude, std::int64_t terms, double um) {
@@ -90,20 +83,8 @@ void expect_fp32_comes_back_bitwise(const LayerResult& after, const LayerResult&
 
 // ---- Convolution -------------------------------------------------------------------------------
 
-struct ConvCase {
-  const char* name;
-  ops::Conv2dDesc d;  // batch, in and out channels, height, width, kernel, stride, padding,
-                      // groups, bias
-};
-
-// A 3x3, a strided grouped one, a depthwise one (few or no tensor-core kernels: cuDNN may fall
-// back to FMA ones) and a 1x1 projection.
-const ConvCase kConvCases[] = {
-    {"k3_s1_p1_bias", {2, 8, 16, 9, 9, 3, 1, 1, 1, true}},
-    {"k3_s2_p1_groups4", {2, 16, 32, 11, 7, 3, 2, 1, 4, false}},
-    {"depthwise_k3_s2_bias", {2, 12, 12, 9, 10, 3, 2, 1, 12, true}},
-    {"k1_c32_c64_bias", {2, 32, 64, 8, 8, 1, 1, 0, 1, true}},
-};
+using test::ConvCase;
+const auto& kConvCases = test::kMathModeConvCases;
 
 class Conv2dMathModes : public ::testing::TestWithParam<ConvCase> {};
 

@@ -5,12 +5,12 @@
 #include <string>
 #include <tuple>
 
+#include "layer_reference.hpp"
 #include "op_test_util.hpp"
 #include "storage_test_util.hpp"
 #include "swag/nn/self_attention_layer.hpp"
 #include "swag/ops/attention.hpp"
 #include "swag/ops/linear.hpp"
-#include "swag/ops/math_mode.hpp"
 
 namespace swag::test {
 namespace {
@@ -298,11 +298,12 @@ TEST(AttentionBf16Math, WithinTheBoundOfBf16ProductsAndNotFp32) {
   const AttentionRun fp32 = run_attention(d, qkv, dcontext);
   AttentionRun bf16{Tensor::empty(probs_shape(d)), Tensor::empty(context_shape(d)),
                     Tensor::empty(probs_shape(d)), Tensor::empty(qkv_shape(d))};
-  ops::set_math_mode(ops::MathMode::bf16);
-  ops::attention_forward(d, qkv, bf16.probs, bf16.context);
-  // From the fp32 probabilities, so that the backward's bound is its own.
-  ops::attention_backward(d, qkv, fp32.probs, dcontext, bf16.dprobs, bf16.dqkv);
-  ops::set_math_mode(ops::MathMode::fp32);
+  {
+    const MathScope scope(ops::MathMode::bf16);
+    ops::attention_forward(d, qkv, bf16.probs, bf16.context);
+    // From the fp32 probabilities, so that the backward's bound is its own.
+    ops::attention_backward(d, qkv, fp32.probs, dcontext, bf16.dprobs, bf16.dqkv);
+  }
   const AttentionResult bound = storage_bound(d, qkv, fp32.probs, DType::bf16, range, true);
   expect_within(bf16.probs, to_double(fp32.probs), bound.probs, "bf16 math probs");
   expect_within(bf16.context, to_double(fp32.context), bound.context, "bf16 math context");

@@ -7,49 +7,15 @@
 #include <cmath>
 #include <string>
 
+#include "layer_reference.hpp"
 #include "op_test_util.hpp"
 #include "storage_test_util.hpp"
 #include "swag/core/error.hpp"
-#include "swag/ops/conv2d.hpp"
-#include "swag/ops/linear.hpp"
-#include "swag/ops/math_mode.hpp"
 
 namespace swag::test {
 namespace {
 
 using ops::MathMode;
-
-// A layer's output and gradients; db is unused without a bias.
-struct LayerResult {
-  Tensor y, dx, dw, db;
-};
-
-LayerResult conv2d(const ops::Conv2dDesc& d, const Tensor& x, const Tensor& w, const Tensor& b,
-                   const Tensor& dy) {
-  LayerResult r{Tensor::empty(d.output_shape()), Tensor::empty(d.input_shape()),
-                Tensor::empty(d.weight_shape()), Tensor::empty({d.out_channels})};
-  ops::conv2d_forward(d, x, w, d.bias ? &b : nullptr, r.y);
-  ops::conv2d_backward(d, x, w, dy, &r.dx, r.dw, d.bias ? &r.db : nullptr);
-  return r;
-}
-
-LayerResult linear(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor& b,
-                   const Tensor& dy) {
-  LayerResult r{Tensor::empty({d.rows, d.out_features}), Tensor::empty({d.rows, d.in_features}),
-                Tensor::empty({d.out_features, d.in_features}), Tensor::empty({d.out_features})};
-  ops::linear_forward(d, x, w, d.bias ? &b : nullptr, r.y);
-  ops::linear_backward(d, x, w, dy, &r.dx, r.dw, d.bias ? &r.db : nullptr);
-  return r;
-}
-
-// The process's math mode for a scope; fp32 again after it, even when a check fails.
-class MathScope {
- public:
-  explicit MathScope(MathMode mode) { ops::set_math_mode(mode); }
-  ~MathScope() { ops::set_math_mode(MathMode::fp32); }
-  MathScope(const MathScope&) = delete;
-  MathScope& operator=(const MathScope&) = delete;
-};
 
 // |bf16 - fp32| <= (2 u_b + u_b^2 + 2 gamma_k (1 + u_b)^2) (1 + gamma_k) |a||b| per output, k
 // the terms it sums and |a||b| the fp32 op on absolute values (doc/engine.md, "Math modes").
@@ -94,19 +60,8 @@ void check_layer(const Layer& layer, const Tensor& x, const Tensor& w, const Ten
   }
 }
 
-struct ConvCase {
-  const char* name;
-  ops::Conv2dDesc d;  // batch, in and out channels, height, width, kernel, stride, padding,
-                      // groups, bias
-};
-
-// A 3x3, a strided grouped one, a depthwise one and a 1x1 projection with RegNet's widths.
-const ConvCase kConvCases[] = {
-    {"k3_s1_p1_bias", {2, 8, 16, 9, 9, 3, 1, 1, 1, true}},
-    {"k3_s2_p1_groups4", {2, 16, 32, 11, 7, 3, 2, 1, 4, false}},
-    {"depthwise_k3_s2_bias", {2, 12, 12, 9, 10, 3, 2, 1, 12, true}},
-    {"k1_c48_c104_bias", {2, 48, 104, 8, 8, 1, 1, 0, 1, true}},
-};
+// The math-mode convolutions: 3x3, strided grouped, depthwise, 1x1.
+const auto& kConvCases = kMathModeConvCases;
 
 class Bf16Conv2d : public ::testing::TestWithParam<ConvCase> {};
 
@@ -123,7 +78,7 @@ TEST_P(Bf16Conv2d, WithinTheBoundOfBf16ProductsAndNotFp32) {
   const std::int64_t terms[4] = {d.in_channels / d.groups * kk + 1, d.out_channels / d.groups * kk,
                                  pixels, pixels};
   check_layer([&](const Tensor& x_, const Tensor& w_, const Tensor& b_,
-                  const Tensor& dy_) { return conv2d(d, x_, w_, b_, dy_); },
+                  const Tensor& dy_) { return conv2d_cpu(d, x_, w_, b_, dy_); },
               x, w, b, dy, terms, d.bias);
 }
 
@@ -142,7 +97,7 @@ TEST_P(Bf16Linear, WithinTheBoundOfBf16ProductsAndNotFp32) {
   const Tensor dy = random_tensor({d.rows, d.out_features}, 8);
   const std::int64_t terms[4] = {d.in_features + 1, d.out_features, d.rows, d.rows};
   check_layer([&](const Tensor& x_, const Tensor& w_, const Tensor& b_,
-                  const Tensor& dy_) { return linear(d, x_, w_, b_, dy_); },
+                  const Tensor& dy_) { return linear_cpu(d, x_, w_, b_, dy_); },
               x, w, b, dy, terms, d.bias);
 }
 
