@@ -25,17 +25,17 @@ struct Key {
   char ta, tb;
   std::int64_t m, n, k;
   float alpha, beta;
-  bool dense_c;
+  bool dense_c, bias;
   bool operator==(const Key& o) const {
-    return std::tie(ta, tb, m, n, k, alpha, beta, dense_c) ==
-           std::tie(o.ta, o.tb, o.m, o.n, o.k, o.alpha, o.beta, o.dense_c);
+    return std::tie(ta, tb, m, n, k, alpha, beta, dense_c, bias) ==
+           std::tie(o.ta, o.tb, o.m, o.n, o.k, o.alpha, o.beta, o.dense_c, o.bias);
   }
 };
 
 struct KeyHash {
   std::size_t operator()(const Key& key) const {
     std::size_t h = std::hash<int>{}(key.ta * 256 + key.tb);
-    for (std::int64_t v : {key.m, key.n, key.k, std::int64_t{key.dense_c}})
+    for (std::int64_t v : {key.m, key.n, key.k, std::int64_t{key.dense_c}, std::int64_t{key.bias}})
       h = h * 0x9E3779B97F4A7C15ull + std::hash<std::int64_t>{}(v);
     return h * 31 + std::hash<float>{}(key.alpha) * 7 + std::hash<float>{}(key.beta);
   }
@@ -43,7 +43,7 @@ struct KeyHash {
 
 // A matmul bound to memory objects whose data handles each call rebinds, and its scratchpad.
 struct Plan {
-  memory a, b, c, scratchpad;
+  memory a, b, c, bias, scratchpad;
   dnnl::matmul prim;
 };
 
@@ -66,9 +66,13 @@ Plan make_plan(const Key& key, const dnnl::engine& e) {
     ops.append_sum(key.beta);
     attr.set_post_ops(ops);
   }
-  const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, c_md), attr, e);
+  const memory::desc bias_md({1, key.n}, memory::data_type::f32, memory::dims{key.n, 1});
+  const dnnl::matmul::desc desc = key.bias ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md)
+                                           : dnnl::matmul::desc(a_md, b_md, c_md);
+  const dnnl::matmul::primitive_desc pd(desc, attr, e);
   return {memory(a_md, e, DNNL_MEMORY_NONE), memory(b_md, e, DNNL_MEMORY_NONE),
-          memory(c_md, e, DNNL_MEMORY_NONE), memory(pd.scratchpad_desc(), e), dnnl::matmul(pd)};
+          memory(c_md, e, DNNL_MEMORY_NONE), memory(bias_md, e, DNNL_MEMORY_NONE),
+          memory(pd.scratchpad_desc(), e),   dnnl::matmul(pd)};
 }
 
 struct Context {
@@ -84,10 +88,11 @@ Context& context() {
   return c;
 }
 
-// X (rows x cols, leading dimension ld) rounded into a packed bf16 copy; in parallel at the top
-// level, on the calling thread inside a parallel region.
-void pack(const float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld,
-          std::vector<bf16>& out) {
+}  // namespace
+
+// In parallel at the top level, on the calling thread inside a parallel region.
+void pack_bf16(const float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld,
+               std::vector<bf16>& out) {
   out.resize(static_cast<std::size_t>(rows * cols));
   bf16* const o = out.data();
   const auto row = [=](std::int64_t r) {
@@ -101,34 +106,35 @@ void pack(const float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld,
   }
 }
 
-}  // namespace
-
 bool bf16_products() {
   static const bool cpu_has_bf16 = ops::cpu_bf16_missing().empty();
   return cpu_has_bf16 && ops::math_mode() == ops::MathMode::bf16;
 }
 
-void bf16_gemm(char trans_a, char trans_b, std::int64_t m, std::int64_t n, std::int64_t k,
-               float alpha, const float* a, std::int64_t lda, const float* b, std::int64_t ldb,
-               float beta, float* c, std::int64_t ldc) {
+void bf16_matmul(char trans_a, char trans_b, std::int64_t m, std::int64_t n, std::int64_t k,
+                 float alpha, const bf16* a, const bf16* b, const float* bias, float beta, float* c,
+                 std::int64_t ldc) {
+  SWAG_CHECK(!bias || alpha == 1.0f, "bf16_matmul: a bias with alpha {} (1 only)", alpha);
   Context& ctx = context();
-  const Key key{trans_a, trans_b, m, n, k, alpha, beta, ldc == n};
+  const Key key{trans_a, trans_b, m, n, k, alpha, beta, ldc == n, bias != nullptr};
   try {
     auto it = ctx.plans.find(key);
     if (it == ctx.plans.end()) it = ctx.plans.emplace(key, make_plan(key, ctx.engine)).first;
     Plan& p = it->second;
-    // A is m x k (k x m transposed), B k x n (n x k), each row-major with its leading dimension.
-    pack(a, trans_a == 'N' ? m : k, trans_a == 'N' ? k : m, lda, ctx.a);
-    pack(b, trans_b == 'N' ? k : n, trans_b == 'N' ? n : k, ldb, ctx.b);
     if (!key.dense_c) ctx.c.resize(static_cast<std::size_t>(m * n));
     float* const out = key.dense_c ? c : ctx.c.data();
-    p.a.set_data_handle(ctx.a.data());
-    p.b.set_data_handle(ctx.b.data());
+    p.a.set_data_handle(const_cast<bf16*>(a));  // NOLINT: oneDNN reads SRC and WEIGHTS only
+    p.b.set_data_handle(const_cast<bf16*>(b));  // NOLINT
     p.c.set_data_handle(out);
-    p.prim.execute(ctx.stream, {{DNNL_ARG_SRC, p.a},
-                                {DNNL_ARG_WEIGHTS, p.b},
-                                {DNNL_ARG_DST, p.c},
-                                {DNNL_ARG_SCRATCHPAD, p.scratchpad}});
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, p.a},
+                                         {DNNL_ARG_WEIGHTS, p.b},
+                                         {DNNL_ARG_DST, p.c},
+                                         {DNNL_ARG_SCRATCHPAD, p.scratchpad}};
+    if (bias) {
+      p.bias.set_data_handle(const_cast<float*>(bias));  // NOLINT
+      args[DNNL_ARG_BIAS] = p.bias;
+    }
+    p.prim.execute(ctx.stream, args);
     ctx.stream.wait();
     if (!key.dense_c)
       for (std::int64_t i = 0; i < m; ++i)
@@ -138,6 +144,16 @@ void bf16_gemm(char trans_a, char trans_b, std::int64_t m, std::int64_t n, std::
     fail(ExitCode::failure, "bf16 GEMM ({}{}, {}x{}x{}): oneDNN failed: {}", trans_a, trans_b, m, n,
          k, e.what());
   }
+}
+
+void bf16_gemm(char trans_a, char trans_b, std::int64_t m, std::int64_t n, std::int64_t k,
+               float alpha, const float* a, std::int64_t lda, const float* b, std::int64_t ldb,
+               float beta, float* c, std::int64_t ldc) {
+  Context& ctx = context();
+  // A is m x k (k x m transposed), B k x n (n x k), each row-major with its leading dimension.
+  pack_bf16(a, trans_a == 'N' ? m : k, trans_a == 'N' ? k : m, lda, ctx.a);
+  pack_bf16(b, trans_b == 'N' ? k : n, trans_b == 'N' ? n : k, ldb, ctx.b);
+  bf16_matmul(trans_a, trans_b, m, n, k, alpha, ctx.a.data(), ctx.b.data(), nullptr, beta, c, ldc);
 }
 
 }  // namespace swag::cpu

@@ -3,8 +3,10 @@
 // fp32 result (dnnl_sgemm has no bf16 mode, and oneDNN 2.6 ignores fpmath modes on the CPU).
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "gemm.hpp"
+#include "swag/core/float16.hpp"
 
 namespace swag::cpu {
 
@@ -18,6 +20,16 @@ bool bf16_products();
 void bf16_gemm(char trans_a, char trans_b, std::int64_t m, std::int64_t n, std::int64_t k,
                float alpha, const float* a, std::int64_t lda, const float* b, std::int64_t ldb,
                float beta, float* c, std::int64_t ldc);
+
+// The pieces of bf16_gemm, for callers that reuse an operand or add a bias: X (rows x cols,
+// row-major with leading dimension ld) rounded into a packed bf16 copy (resized to fit), and
+// C[M, N] = alpha · op(A) · op(B) + bias[N] (when given, with alpha = 1) + beta · C on packed
+// copies of A (m x k, or k x m for 'T') and B (k x n, or n x k).
+void pack_bf16(const float* x, std::int64_t rows, std::int64_t cols, std::int64_t ld,
+               std::vector<bf16>& out);
+void bf16_matmul(char trans_a, char trans_b, std::int64_t m, std::int64_t n, std::int64_t k,
+                 float alpha, const bf16* a, const bf16* b, const float* bias, float beta, float* c,
+                 std::int64_t ldc);
 
 // sgemm, or bf16_gemm when `bf16`.
 inline void gemm(bool bf16, char trans_a, char trans_b, std::int64_t m, std::int64_t n,

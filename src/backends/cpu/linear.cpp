@@ -1,7 +1,8 @@
 // Fully connected layer on oneDNN's row-major SGEMM; bias broadcast and bias gradient as Kokkos
 // kernels (the latter a deterministic column sum). bf16 and f16 activations run the same fp32
 // code on widened copies, their outputs rounded once (gemm_staging.hpp); dw and db are fp32.
-// In bf16 math the three products are bf16_gemm's (bf16_gemm.hpp).
+// In bf16 math the three products are bf16 matmuls (bf16_gemm.hpp) on bf16 copies of x, w and dy
+// (dy rounded once for both of its products), the bias added in the forward's epilogue.
 #include <vector>
 
 #include "bf16_gemm.hpp"
@@ -13,31 +14,60 @@
 namespace swag::cpu {
 namespace {
 
+// The bf16 copies of x, w and dy this thread's products read in bf16 math.
+struct Bf16Copies {
+  std::vector<bf16> x, w, dy;
+};
+
+Bf16Copies& bf16_copies() {
+  thread_local Bf16Copies c;
+  return c;
+}
+
 void forward_f32(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor* b,
                  Tensor& y) {
-  const std::int64_t n = d.out_features;
+  const std::int64_t m = d.rows, k = d.in_features, n = d.out_features;
   float* const yp = y.data<float>();
+  if (bf16_products()) {  // the bias in the matmul's epilogue
+    Bf16Copies& c = bf16_copies();
+    pack_bf16(x.data<float>(), m, k, k, c.x);
+    pack_bf16(w.data<float>(), n, k, k, c.w);
+    bf16_matmul('N', 'T', m, n, k, 1.0f, c.x.data(), c.w.data(), b ? b->data<float>() : nullptr,
+                0.0f, yp, n);
+    return;
+  }
   if (b) {
     // Start y from the bias and let the GEMM accumulate onto it (beta = 1).
     const float* const bp = b->data<float>();
     host_for(
-        "swag::linear_bias", d.rows, KOKKOS_LAMBDA(std::int64_t r) {
+        "swag::linear_bias", m, KOKKOS_LAMBDA(std::int64_t r) {
           for (std::int64_t j = 0; j < n; ++j) yp[r * n + j] = bp[j];
         });
   }
-  gemm(bf16_products(), 'N', 'T', d.rows, n, d.in_features, 1.0f, x.data<float>(), d.in_features,
-       w.data<float>(), d.in_features, b ? 1.0f : 0.0f, yp, n);
+  sgemm('N', 'T', m, n, k, 1.0f, x.data<float>(), k, w.data<float>(), k, b ? 1.0f : 0.0f, yp, n);
 }
 
 void backward_f32(const ops::LinearDesc& d, const Tensor& x, const Tensor& w, const Tensor& dy,
                   Tensor* dx, Tensor& dw, Tensor* db) {
   const std::int64_t m = d.rows, k = d.in_features, n = d.out_features;
   const float* const dyp = dy.data<float>();
-  const bool bf16 = bf16_products();
-  if (dx)  // dx[M, K] = dy[M, N] · w[N, K]
-    gemm(bf16, 'N', 'N', m, k, n, 1.0f, dyp, n, w.data<float>(), k, 0.0f, dx->data<float>(), k);
-  // dw[N, K] = dy[M, N]ᵀ · x[M, K]
-  gemm(bf16, 'T', 'N', n, k, m, 1.0f, dyp, n, x.data<float>(), k, 0.0f, dw.data<float>(), k);
+  if (bf16_products()) {  // dy rounded once for both products
+    Bf16Copies& c = bf16_copies();
+    pack_bf16(dyp, m, n, n, c.dy);
+    if (dx) {
+      pack_bf16(w.data<float>(), n, k, k, c.w);
+      bf16_matmul('N', 'N', m, k, n, 1.0f, c.dy.data(), c.w.data(), nullptr, 0.0f,
+                  dx->data<float>(), k);
+    }
+    pack_bf16(x.data<float>(), m, k, k, c.x);
+    bf16_matmul('T', 'N', n, k, m, 1.0f, c.dy.data(), c.x.data(), nullptr, 0.0f, dw.data<float>(),
+                k);
+  } else {
+    if (dx)  // dx[M, K] = dy[M, N] · w[N, K]
+      sgemm('N', 'N', m, k, n, 1.0f, dyp, n, w.data<float>(), k, 0.0f, dx->data<float>(), k);
+    // dw[N, K] = dy[M, N]ᵀ · x[M, K]
+    sgemm('T', 'N', n, k, m, 1.0f, dyp, n, x.data<float>(), k, 0.0f, dw.data<float>(), k);
+  }
   if (db) {
     thread_local std::vector<double> sums;
     sums.resize(n);
