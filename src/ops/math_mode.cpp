@@ -69,7 +69,7 @@ std::string cpu_bf16_missing() {
   // The ISA levels nest as bit sets: AMX includes avx512_core_bf16's bits.
   const dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
   if ((isa & dnnl_cpu_isa_avx512_core_bf16) == dnnl_cpu_isa_avx512_core_bf16) return "";
-  const char* limit = std::getenv("DNNL_MAX_CPU_ISA");  // NOLINT(concurrency-mt-unsafe)
+  const char* limit = std::getenv("DNNL_MAX_CPU_ISA");
   return fmt::format(
       "this CPU has no bf16 instructions (neither avx512_bf16 nor amx_bf16): oneDNN runs it at "
       "ISA {}{}",

@@ -123,15 +123,16 @@ void bf16_matmul(char trans_a, char trans_b, std::int64_t m, std::int64_t n, std
     Plan& p = it->second;
     if (!key.dense_c) ctx.c.resize(static_cast<std::size_t>(m * n));
     float* const out = key.dense_c ? c : ctx.c.data();
-    p.a.set_data_handle(const_cast<bf16*>(a));  // NOLINT: oneDNN reads SRC and WEIGHTS only
-    p.b.set_data_handle(const_cast<bf16*>(b));  // NOLINT
+    // oneDNN only reads SRC, WEIGHTS and BIAS; its memory handles are non-const.
+    p.a.set_data_handle(const_cast<bf16*>(a));
+    p.b.set_data_handle(const_cast<bf16*>(b));
     p.c.set_data_handle(out);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, p.a},
                                          {DNNL_ARG_WEIGHTS, p.b},
                                          {DNNL_ARG_DST, p.c},
                                          {DNNL_ARG_SCRATCHPAD, p.scratchpad}};
     if (bias) {
-      p.bias.set_data_handle(const_cast<float*>(bias));  // NOLINT
+      p.bias.set_data_handle(const_cast<float*>(bias));
       args[DNNL_ARG_BIAS] = p.bias;
     }
     p.prim.execute(ctx.stream, args);
