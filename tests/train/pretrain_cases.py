@@ -327,9 +327,10 @@ def case_bad_device(swag, deck, work):
 
 def case_bf16_math(swag, deck, work):
     """run.math = bf16 on the CPU (bf16 products, fp32 tensors and master weights): a RegNet
-    learns, a ViT follows its fp32 loss curve, their first loss (same weights, same batch) is the fp32 one within the bound
-    the 16-bit activations' first loss keeps (case_mixed_precision), and their losses are not the
-    fp32 ones bit for bit."""
+    learns, a ViT follows its fp32 loss curve, their first loss (same weights, same batch) is the
+    fp32 one within the bound the 16-bit activations' first loss keeps (case_mixed_precision),
+    their losses are not the fp32 ones bit for bit, and a stop and resume is bitwise the straight
+    run (the mode repeats itself)."""
     u = 2.0 ** -8
     for model, extra in (("regnety_test", ()),
                          ("vit_test", ("optim.name=adamw", "optim.lr=0.01",
@@ -352,6 +353,13 @@ def case_bf16_math(swag, deck, work):
             assert max(abs(g - r) / r for g, r in zip(got, ref)) < 0.01, (got, ref)
         print(f"ok: {model} bf16 math: loss {got[0]:.4f} (fp32 {ref[0]:.4f}) -> {got[-1]:.4f}, "
               f"fp32 -> {ref[-1]:.4f}")
+    split = os.path.join(work, "regnety_test_bf16_split")
+    args = ("run.math=bf16", "schedule.steps=40", "log.every=1")
+    run(swag, deck, split, 2, *args, "run.stop_at_step=20", expect=STOPPED)
+    run(swag, deck, split, 2, *args)
+    assert_bitwise_equal(checkpoints(os.path.join(work, "regnety_test_bf16"))[-1],
+                         checkpoints(split)[-1])
+    print("ok: bf16 math: 20 + stop + resume + 20 == 40 straight, bitwise")
 
 
 def case_ranks_agree(swag, deck, work):
