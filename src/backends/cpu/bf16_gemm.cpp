@@ -41,10 +41,12 @@ struct KeyHash {
   }
 };
 
-// A matmul bound to memory objects whose data handles each call rebinds, and its scratchpad.
+// A matmul bound to memory objects whose data handles each call rebinds, and its scratchpad
+// (no allocation per call).
 struct Plan {
-  memory a, b, c, bias, scratchpad;
+  memory a, b, c, bias;
   dnnl::matmul prim;
+  std::unordered_map<int, memory> args;
 };
 
 // The dims {rows, cols} of op(X) over a packed copy of X, as strides: X is rows x cols when not
@@ -70,9 +72,18 @@ Plan make_plan(const Key& key, const dnnl::engine& e) {
   const dnnl::matmul::desc desc = key.bias ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md)
                                            : dnnl::matmul::desc(a_md, b_md, c_md);
   const dnnl::matmul::primitive_desc pd(desc, attr, e);
-  return {memory(a_md, e, DNNL_MEMORY_NONE), memory(b_md, e, DNNL_MEMORY_NONE),
-          memory(c_md, e, DNNL_MEMORY_NONE), memory(bias_md, e, DNNL_MEMORY_NONE),
-          memory(pd.scratchpad_desc(), e),   dnnl::matmul(pd)};
+  Plan p{memory(a_md, e, DNNL_MEMORY_NONE),
+         memory(b_md, e, DNNL_MEMORY_NONE),
+         memory(c_md, e, DNNL_MEMORY_NONE),
+         memory(bias_md, e, DNNL_MEMORY_NONE),
+         dnnl::matmul(pd),
+         {}};
+  p.args = {{DNNL_ARG_SRC, p.a},
+            {DNNL_ARG_WEIGHTS, p.b},
+            {DNNL_ARG_DST, p.c},
+            {DNNL_ARG_SCRATCHPAD, memory(pd.scratchpad_desc(), e)}};
+  if (key.bias) p.args[DNNL_ARG_BIAS] = p.bias;
+  return p;
 }
 
 struct Context {
@@ -127,15 +138,8 @@ void bf16_matmul(char trans_a, char trans_b, std::int64_t m, std::int64_t n, std
     p.a.set_data_handle(const_cast<bf16*>(a));
     p.b.set_data_handle(const_cast<bf16*>(b));
     p.c.set_data_handle(out);
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, p.a},
-                                         {DNNL_ARG_WEIGHTS, p.b},
-                                         {DNNL_ARG_DST, p.c},
-                                         {DNNL_ARG_SCRATCHPAD, p.scratchpad}};
-    if (bias) {
-      p.bias.set_data_handle(const_cast<float*>(bias));
-      args[DNNL_ARG_BIAS] = p.bias;
-    }
-    p.prim.execute(ctx.stream, args);
+    if (bias) p.bias.set_data_handle(const_cast<float*>(bias));
+    p.prim.execute(ctx.stream, p.args);
     ctx.stream.wait();
     if (!key.dense_c)
       for (std::int64_t i = 0; i < m; ++i)
