@@ -6,9 +6,10 @@
         --torch-python build/bench-venv/bin/python      # tools/bench_env.sh makes it
 
 The programs: swag, once per math mode of --swag-math (fp32 products, or bf16 products with
-fp32 sums, run.math; bf16 needs a CPU with avx512_bf16 or AMX); PyTorch of this interpreter (/usr/bin/python3: Debian's 1.13, the
-correctness oracle) as it was always measured, eager NCHW; and, with --torch-python, the
-PyTorch of that interpreter (the current release) in each of --torch-configs:
+fp32 sums, run.math; bf16 needs a CPU with avx512_bf16 or AMX); PyTorch of this interpreter
+(/usr/bin/python3: Debian's 1.13, the correctness oracle) as it was always measured, eager
+NCHW; and, with --torch-python, the PyTorch of that interpreter (the current release) in each
+of --torch-configs:
   channels_last  eager, NHWC images and activations
   compile        torch.compile of the channels_last model, fp32
   bf16           eager channels_last under CPU autocast to bfloat16 (fp32 master weights)
