@@ -1,9 +1,12 @@
 // Convolution on oneDNN: NHWC activations, OIHW user weights, and weights in whatever layout each
 // primitive prefers (format `any`), reordered from/to the user's memory on every call because
-// the weights change every step. Primitives, their scratchpads, the reordered weight copies and
-// the argument lists are built once per descriptor, so a training step allocates no buffers after
+// the weights change every step. Primitives, their scratchpads, the reordered copies and the
+// argument lists are built once per descriptor, so a training step allocates no buffers after
 // its first call. 1x1 stride-1 convolutions take the same path: dnnl_sgemm on the NHWC matrix was
 // no faster over the RegNetY shapes measured (within a few percent, slower on the large ones).
+// Grouped convolutions of 8 channels per group (RegNetY-400MF's) run on nChw8c copies of their
+// activations: oneDNN 2.6's NHWC kernels for them are 2-6x slower than the reorders cost
+// (doc/benchmarks.md, "RegNet in fp32").
 // bf16 and f16 activations run the same fp32 primitives on widened copies, their outputs rounded
 // once (gemm_staging.hpp); dw and db are fp32. In bf16 math (ops/math_mode.hpp) the primitives
 // read bf16 copies of x, w and dy, made by oneDNN reorders (round to nearest even), and write
@@ -37,9 +40,18 @@ struct DescHash {
 
 using Type = memory::data_type;
 
+// The layout the primitives read and write activations in: the user's NHWC, or nChw8c for
+// groups of 8 channels.
+memory::format_tag primitive_layout(const Desc& d) {
+  const bool groups_of_8 =
+      d.groups > 1 && d.in_channels / d.groups == 8 && d.out_channels / d.groups == 8;
+  return groups_of_8 ? memory::format_tag::nChw8c : memory::format_tag::nhwc;
+}
+
 memory::desc activation_md(const Desc& d, std::int64_t channels, std::int64_t h, std::int64_t w,
-                           Type type = Type::f32) {
-  return {{d.batch, channels, h, w}, type, memory::format_tag::nhwc};
+                           Type type = Type::f32,
+                           memory::format_tag layout = memory::format_tag::nhwc) {
+  return {{d.batch, channels, h, w}, type, layout};
 }
 
 // The user's OIHW weights, or (any) whatever layout the primitive prefers. oneDNN's grouped
@@ -95,8 +107,9 @@ struct Plan {
   Type in_type;
   // The user's tensors; their data handles are rebound on every call.
   memory x, y, w, b, dx, dy, dw, db;
-  // x and dy as the primitives read them: the user's memory, or bf16 copies.
-  Staged x_in, dy_in;
+  // x and dy as the primitives read them: the user's memory, or bf16 or nChw8c copies; y and dx
+  // as they write them, drained into the user's memory when they are copies.
+  Staged x_in, dy_in, y_out, dx_out;
   // oneDNN floors the output size like PyTorch, so symmetric padding is valid even where the
   // stride never reaches the last input rows or the bottom padding.
   memory::dims strides, padding;
@@ -119,12 +132,12 @@ memory unbound(const memory::desc& md, const dnnl::engine& e) {
   return memory(md, e, DNNL_MEMORY_NONE);
 }
 
-dnnl::convolution_forward::primitive_desc forward_pd(const Desc& d, const dnnl::engine& e,
+dnnl::convolution_forward::primitive_desc forward_pd(const memory::desc& src,
+                                                     const memory::desc& dst, const Desc& d,
+                                                     const dnnl::engine& e,
                                                      const memory::dims& strides,
-                                                     const memory::dims& pad, Type in_type) {
-  const auto src = activation_md(d, d.in_channels, d.height, d.width, in_type);
-  const auto dst = activation_md(d, d.out_channels, d.out_height(), d.out_width());
-  const auto wts = weight_md(d, false, in_type);
+                                                     const memory::dims& pad) {
+  const auto wts = weight_md(d, false, src.data_type());
   const auto alg = dnnl::algorithm::convolution_direct;
   const auto prop = dnnl::prop_kind::forward_training;
   const memory::desc bias({d.out_channels}, memory::data_type::f32, memory::format_tag::x);
@@ -144,13 +157,23 @@ Plan::Plan(const Desc& d, const dnnl::engine& e, bool bf16)
       dy(unbound(y.get_desc(), e)),
       dw(unbound(w.get_desc(), e)),
       db(unbound(b.get_desc(), e)),
-      x_in(x, activation_md(d, d.in_channels, d.height, d.width, in_type), false),
-      dy_in(dy, activation_md(d, d.out_channels, d.out_height(), d.out_width(), in_type), false),
+      x_in(x, activation_md(d, d.in_channels, d.height, d.width, in_type, primitive_layout(d)),
+           false),
+      dy_in(dy,
+            activation_md(d, d.out_channels, d.out_height(), d.out_width(), in_type,
+                          primitive_layout(d)),
+            false),
+      y_out(y,
+            activation_md(d, d.out_channels, d.out_height(), d.out_width(), Type::f32,
+                          primitive_layout(d)),
+            true),
+      dx_out(dx, activation_md(d, d.in_channels, d.height, d.width, Type::f32, primitive_layout(d)),
+             true),
       strides{d.stride, d.stride},
       padding{d.padding, d.padding},
-      fwd_pd(forward_pd(d, e, strides, padding, in_type)),
+      fwd_pd(forward_pd(x_in.mem.get_desc(), y_out.mem.get_desc(), d, e, strides, padding)),
       fwd{Staged(w, fwd_pd.weights_desc(), false),
-          Step(fwd_pd, {{DNNL_ARG_SRC, x_in.mem}, {DNNL_ARG_DST, y}})} {
+          Step(fwd_pd, {{DNNL_ARG_SRC, x_in.mem}, {DNNL_ARG_DST, y_out.mem}})} {
   fwd.step.args[DNNL_ARG_WEIGHTS] = fwd.weights.mem;
   if (d.bias) fwd.step.args[DNNL_ARG_BIAS] = b;
 }
@@ -158,14 +181,14 @@ Plan::Plan(const Desc& d, const dnnl::engine& e, bool bf16)
 const Stage& Plan::backward_data(const Desc& d) {
   if (!bwd_data) {
     const dnnl::convolution_backward_data::desc desc(
-        dnnl::algorithm::convolution_direct, x.get_desc(), weight_md(d, false, in_type),
+        dnnl::algorithm::convolution_direct, dx_out.mem.get_desc(), weight_md(d, false, in_type),
         dy_in.mem.get_desc(), strides, padding, padding);
     const dnnl::convolution_backward_data::primitive_desc pd(desc, user_scratchpad(),
                                                              x.get_engine(), fwd_pd);
     Staged weights(w, pd.weights_desc(), false);
     Step step(
         pd,
-        {{DNNL_ARG_DIFF_DST, dy_in.mem}, {DNNL_ARG_WEIGHTS, weights.mem}, {DNNL_ARG_DIFF_SRC, dx}});
+        {{DNNL_ARG_DIFF_DST, dy_in.mem}, {DNNL_ARG_WEIGHTS, weights.mem}, {DNNL_ARG_DIFF_SRC, dx_out.mem}});
     bwd_data.emplace(Stage{std::move(weights), std::move(step)});
   }
   return *bwd_data;
@@ -241,6 +264,7 @@ void forward_f32(const Desc& d, const Tensor& x, const Tensor& w, const Tensor* 
     p.x_in.run(c.stream);
     p.fwd.weights.run(c.stream);
     p.fwd.step.run(c.stream);
+    p.y_out.run(c.stream);
     c.stream.wait();
   });
 }
@@ -262,6 +286,7 @@ void backward_f32(const Desc& d, const Tensor& x, const Tensor& w, const Tensor&
       bind(p.dx, *dx);
       data.weights.run(c.stream);
       data.step.run(c.stream);
+      p.dx_out.run(c.stream);
     }
     const Stage& weights = p.backward_weights(d);
     weights.step.run(c.stream);
