@@ -155,7 +155,9 @@ void backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
       rows, c,
       KOKKOS_LAMBDA(std::int64_t r, std::int64_t j) {
         const float centered = load(xp[r * c + j]) - mean[j];
-        const float g = !relu || centered * scale[j] + beta[j] > 0.0f ? load(dyp[r * c + j]) : 0.0f;
+        const float dyv = load(dyp[r * c + j]);
+        const bool pass = !relu | (centered * scale[j] + beta[j] > 0.0f);  // no branch: vectorizes
+        const float g = pass ? dyv : 0.0f;
         return std::pair<float, float>(g, g * (centered * invstd[j]));
       },
       sums);
@@ -180,8 +182,9 @@ void backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
         const std::int64_t o = r * c;
         for (std::int64_t j = 0; j < c; ++j) {
           const float centered = load(xp[o + j]) - mean[j];
-          const bool pass = !relu || centered * scale[j] + beta[j] > 0.0f;
-          const float g = pass ? load(dyp[o + j]) : 0.0f;
+          const float dyv = load(dyp[o + j]);
+          const bool pass = !relu | (centered * scale[j] + beta[j] > 0.0f);
+          const float g = pass ? dyv : 0.0f;
           dxp[o + j] = store_as<T>(scale[j] * (g - mean_g[j] - centered * invstd[j] * mean_gx[j]));
         }
       });
