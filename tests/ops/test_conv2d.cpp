@@ -57,6 +57,7 @@ const Conv2dDesc kCases[] = {
     {2, 4, 6, 7, 5, 3, 1, 1, 1, true},    // 3x3, same padding, non-square
     {2, 4, 6, 8, 7, 3, 2, 1, 1, false},   // stride 2: bottom padding unreached, right one used
     {2, 5, 3, 6, 6, 1, 1, 0, 1, true},    // 1x1
+    {2, 5, 7, 6, 6, 1, 1, 0, 1, false},   // 1x1 without bias: dw as one GEMM
     {2, 6, 8, 7, 6, 1, 2, 0, 1, false},   // 1x1 stride-2 shortcut (drops the last column)
     {2, 4, 6, 6, 6, 3, 1, 1, 2, true},    // 2 groups
     {2, 8, 8, 7, 7, 3, 2, 1, 4, false},   // RegNet group convolution, stride 2
