@@ -1,19 +1,9 @@
-// Convolution on oneDNN: NHWC activations, OIHW user weights, and weights in whatever layout each
-// primitive prefers (format `any`), reordered from/to the user's memory on every call because
-// the weights change every step. Primitives, their scratchpads, the reordered copies and the
-// argument lists are built once per descriptor, so a training step allocates no buffers after
-// its first call. 1x1 stride-1 convolutions take the same path: dnnl_sgemm on the NHWC matrix was
-// no faster over the RegNetY shapes measured (within a few percent, slower on the large ones).
-// The weight gradient of a plain 1x1 convolution (stride 1, no padding, groups or bias) is one
-// GEMM, dw = dy^T x over the NHWC rows; dnnl_sgemm runs it 20-30% faster than oneDNN 2.6's
-// convolution kernel on RegNetY's shapes, and writes OIHW directly.
-// Grouped convolutions of 8 channels per group (RegNetY-400MF's) run on nChw8c copies of their
-// activations: oneDNN 2.6's NHWC kernels for them are 2-6x slower than the reorders cost
-// (doc/benchmarks.md, "RegNet in fp32").
-// bf16 and f16 activations run the same fp32 primitives on widened copies, their outputs rounded
-// once (gemm_staging.hpp); dw and db are fp32. In bf16 math (ops/math_mode.hpp) the primitives
-// read bf16 copies of x, w and dy, made by oneDNN reorders (round to nearest even), and write
-// fp32 y, dx, dw and db: oneDNN 2.6's CPU convolutions ignore the fp32 primitives' fpmath mode.
+// Convolution on oneDNN, with NHWC activations and OIHW user weights. Each descriptor gets a
+// plan built once: primitives, scratchpads, reordered copies and argument lists, so a training
+// step allocates nothing after its first call. Two shapes leave the general path, for speed
+// (doc/engine.md, "Convolutions on the CPU"): plain 1x1 convolutions run as sgemm, and groups
+// of 8 channels run on nChw8c copies. bf16 and f16 activations run the fp32 path on widened
+// copies (gemm_staging.hpp); bf16 math reads bf16 copies of x, w and dy (ops/math_mode.hpp).
 #include <dnnl.hpp>
 #include <functional>
 #include <optional>
@@ -240,10 +230,27 @@ Context& context() {
   return c;
 }
 
-// dw = dy^T x as one GEMM; see the opening comment.
-bool weight_gradient_is_gemm(const Desc& d, const Plan& p) {
+// A plain 1x1 convolution in fp32 math, run as GEMMs; see the opening comment.
+bool is_gemm(const Desc& d) {
   return d.kernel == 1 && d.stride == 1 && d.padding == 0 && d.groups == 1 && !d.bias &&
-         p.in_type == Type::f32;
+         !bf16_products();
+}
+
+void gemm_forward(const Desc& d, const Tensor& x, const Tensor& w, Tensor& y) {
+  const std::int64_t rows = d.batch * d.height * d.width, in = d.in_channels;
+  sgemm('N', 'T', rows, d.out_channels, in, 1.0f, x.data<float>(), in, w.data<float>(), in, 0.0f,
+        y.data<float>(), d.out_channels);
+}
+
+void gemm_backward(const Desc& d, const Tensor& x, const Tensor& w, const Tensor& dy, Tensor* dx,
+                   Tensor& dw) {
+  const std::int64_t rows = d.batch * d.height * d.width, in = d.in_channels,
+                     out = d.out_channels;
+  if (dx)
+    sgemm('N', 'N', rows, in, out, 1.0f, dy.data<float>(), out, w.data<float>(), in, 0.0f,
+          dx->data<float>(), in);
+  sgemm('T', 'N', out, in, rows, 1.0f, dy.data<float>(), out, x.data<float>(), in, 0.0f,
+        dw.data<float>(), in);
 }
 
 void bind(const memory& m, const Tensor& t) {
@@ -264,6 +271,7 @@ void guarded(const Desc& d, const char* what, F&& f) {
 }
 
 void forward_f32(const Desc& d, const Tensor& x, const Tensor& w, const Tensor* b, Tensor& y) {
+  if (is_gemm(d)) return gemm_forward(d, x, w, y);
   guarded(d, "forward", [&] {
     Context& c = context();
     Plan& p = c.plan(d);
@@ -281,6 +289,7 @@ void forward_f32(const Desc& d, const Tensor& x, const Tensor& w, const Tensor* 
 
 void backward_f32(const Desc& d, const Tensor& x, const Tensor& w, const Tensor& dy, Tensor* dx,
                   Tensor& dw, Tensor* db) {
+  if (is_gemm(d)) return gemm_backward(d, x, w, dy, dx, dw);
   guarded(d, "backward", [&] {
     Context& c = context();
     Plan& p = c.plan(d);
@@ -297,13 +306,6 @@ void backward_f32(const Desc& d, const Tensor& x, const Tensor& w, const Tensor&
       data.weights.run(c.stream);
       data.step.run(c.stream);
       p.dx_out.run(c.stream);
-    }
-    if (weight_gradient_is_gemm(d, p)) {
-      c.stream.wait();
-      const std::int64_t rows = d.batch * d.height * d.width;
-      sgemm('T', 'N', d.out_channels, d.in_channels, rows, 1.0f, dy.data<float>(), d.out_channels,
-            x.data<float>(), d.in_channels, 0.0f, dw.data<float>(), d.in_channels);
-      return;
     }
     const Stage& weights = p.backward_weights(d);
     weights.step.run(c.stream);
