@@ -36,9 +36,10 @@ using Type = memory::data_type;
 
 // The layout the primitives read and write activations in: the user's NHWC, or nChw8c for
 // groups of 8 channels.
-memory::format_tag primitive_layout(const Desc& d) {
-  const bool groups_of_8 =
-      d.groups > 1 && d.in_channels / d.groups == 8 && d.out_channels / d.groups == 8;
+memory::format_tag primitive_layout(const Desc& d, Type in_type) {
+  // In bf16, oneDNN 2.6 has no nChw8c backward-weights kernel (it falls to its reference one).
+  const bool groups_of_8 = d.groups > 1 && d.in_channels / d.groups == 8 &&
+                           d.out_channels / d.groups == 8 && in_type == Type::f32;
   return groups_of_8 ? memory::format_tag::nChw8c : memory::format_tag::nhwc;
 }
 
@@ -151,17 +152,17 @@ Plan::Plan(const Desc& d, const dnnl::engine& e, bool bf16)
       dy(unbound(y.get_desc(), e)),
       dw(unbound(w.get_desc(), e)),
       db(unbound(b.get_desc(), e)),
-      x_in(x, activation_md(d, d.in_channels, d.height, d.width, in_type, primitive_layout(d)),
+      x_in(x, activation_md(d, d.in_channels, d.height, d.width, in_type, primitive_layout(d, in_type)),
            false),
       dy_in(dy,
             activation_md(d, d.out_channels, d.out_height(), d.out_width(), in_type,
-                          primitive_layout(d)),
+                          primitive_layout(d, in_type)),
             false),
       y_out(y,
             activation_md(d, d.out_channels, d.out_height(), d.out_width(), Type::f32,
-                          primitive_layout(d)),
+                          primitive_layout(d, in_type)),
             true),
-      dx_out(dx, activation_md(d, d.in_channels, d.height, d.width, Type::f32, primitive_layout(d)),
+      dx_out(dx, activation_md(d, d.in_channels, d.height, d.width, Type::f32, primitive_layout(d, in_type)),
              true),
       strides{d.stride, d.stride},
       padding{d.padding, d.padding},
