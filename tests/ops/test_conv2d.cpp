@@ -54,20 +54,20 @@ std::string name(const Conv2dDesc& d) {
 
 // N, C, O, H, W, kernel, stride, padding, groups, bias.
 const Conv2dDesc kCases[] = {
-    {2, 4, 6, 7, 5, 3, 1, 1, 1, true},    // 3x3, same padding, non-square
-    {2, 4, 6, 8, 7, 3, 2, 1, 1, false},   // stride 2: bottom padding unreached, right one used
-    {2, 5, 3, 6, 6, 1, 1, 0, 1, true},    // 1x1
-    {2, 5, 7, 6, 6, 1, 1, 0, 1, false},   // 1x1 without bias: dw as one GEMM
-    {2, 6, 8, 7, 6, 1, 2, 0, 1, false},   // 1x1 stride-2 shortcut (drops the last column)
-    {2, 4, 6, 6, 6, 3, 1, 1, 2, true},    // 2 groups
-    {2, 8, 8, 7, 7, 3, 2, 1, 4, false},   // RegNet group convolution, stride 2
-    {2, 16, 16, 7, 7, 3, 2, 1, 2, false}, // groups of 8 (nChw8c copies), stride 2
-    {2, 24, 24, 5, 5, 3, 1, 1, 3, true},  // groups of 8, bias
-    {2, 6, 6, 6, 5, 3, 1, 1, 6, false},   // depthwise
-    {1, 6, 6, 7, 7, 3, 2, 1, 6, true},    // depthwise, stride 2, bias
-    {1, 3, 4, 9, 8, 5, 2, 0, 1, true},    // 5x5, no padding
-    {1, 16, 16, 3, 3, 3, 1, 1, 1, true},  // wider channels (blocked oneDNN layouts)
-    {2, 3, 8, 12, 12, 4, 4, 0, 1, true},  // ViT patch embedding: kernel = stride, bias
+    {2, 4, 6, 7, 5, 3, 1, 1, 1, true},     // 3x3, same padding, non-square
+    {2, 4, 6, 8, 7, 3, 2, 1, 1, false},    // stride 2: bottom padding unreached, right one used
+    {2, 5, 3, 6, 6, 1, 1, 0, 1, true},     // 1x1
+    {2, 5, 7, 6, 6, 1, 1, 0, 1, false},    // 1x1 without bias: dw as one GEMM
+    {2, 6, 8, 7, 6, 1, 2, 0, 1, false},    // 1x1 stride-2 shortcut (drops the last column)
+    {2, 4, 6, 6, 6, 3, 1, 1, 2, true},     // 2 groups
+    {2, 8, 8, 7, 7, 3, 2, 1, 4, false},    // RegNet group convolution, stride 2
+    {2, 16, 16, 7, 7, 3, 2, 1, 2, false},  // groups of 8 (nChw8c copies), stride 2
+    {2, 24, 24, 5, 5, 3, 1, 1, 3, true},   // groups of 8, bias
+    {2, 6, 6, 6, 5, 3, 1, 1, 6, false},    // depthwise
+    {1, 6, 6, 7, 7, 3, 2, 1, 6, true},     // depthwise, stride 2, bias
+    {1, 3, 4, 9, 8, 5, 2, 0, 1, true},     // 5x5, no padding
+    {1, 16, 16, 3, 3, 3, 1, 1, 1, true},   // wider channels (blocked oneDNN layouts)
+    {2, 3, 8, 12, 12, 4, 4, 0, 1, true},   // ViT patch embedding: kernel = stride, bias
 };
 
 class Conv2d : public ::testing::TestWithParam<Conv2dDesc> {};

@@ -43,10 +43,15 @@ memory::format_tag primitive_layout(const Desc& d, Type in_type) {
   return groups_of_8 ? memory::format_tag::nChw8c : memory::format_tag::nhwc;
 }
 
-memory::desc activation_md(const Desc& d, std::int64_t channels, std::int64_t h, std::int64_t w,
-                           Type type = Type::f32,
-                           memory::format_tag layout = memory::format_tag::nhwc) {
-  return {{d.batch, channels, h, w}, type, layout};
+// x (and dx), y (and dy): NHWC as the user's, or as the primitives read and write them.
+memory::desc input_md(const Desc& d, Type type = Type::f32,
+                      memory::format_tag layout = memory::format_tag::nhwc) {
+  return {{d.batch, d.in_channels, d.height, d.width}, type, layout};
+}
+
+memory::desc output_md(const Desc& d, Type type = Type::f32,
+                       memory::format_tag layout = memory::format_tag::nhwc) {
+  return {{d.batch, d.out_channels, d.out_height(), d.out_width()}, type, layout};
 }
 
 // The user's OIHW weights, or (any) whatever layout the primitive prefers. oneDNN's grouped
@@ -102,6 +107,7 @@ struct Plan {
   Type in_type;
   // The user's tensors; their data handles are rebound on every call.
   memory x, y, w, b, dx, dy, dw, db;
+  memory::format_tag layout;  // of the activations, as the primitives see them
   // x and dy as the primitives read them: the user's memory, or bf16 or nChw8c copies; y and dx
   // as they write them, drained into the user's memory when they are copies.
   Staged x_in, dy_in, y_out, dx_out;
@@ -144,26 +150,19 @@ dnnl::convolution_forward::primitive_desc forward_pd(const memory::desc& src,
 
 Plan::Plan(const Desc& d, const dnnl::engine& e, bool bf16)
     : in_type(bf16 ? Type::bf16 : Type::f32),
-      x(unbound(activation_md(d, d.in_channels, d.height, d.width), e)),
-      y(unbound(activation_md(d, d.out_channels, d.out_height(), d.out_width()), e)),
+      x(unbound(input_md(d), e)),
+      y(unbound(output_md(d), e)),
       w(unbound(weight_md(d, true), e)),
       b(unbound({{d.out_channels}, memory::data_type::f32, memory::format_tag::x}, e)),
       dx(unbound(x.get_desc(), e)),
       dy(unbound(y.get_desc(), e)),
       dw(unbound(w.get_desc(), e)),
       db(unbound(b.get_desc(), e)),
-      x_in(x, activation_md(d, d.in_channels, d.height, d.width, in_type, primitive_layout(d, in_type)),
-           false),
-      dy_in(dy,
-            activation_md(d, d.out_channels, d.out_height(), d.out_width(), in_type,
-                          primitive_layout(d, in_type)),
-            false),
-      y_out(y,
-            activation_md(d, d.out_channels, d.out_height(), d.out_width(), Type::f32,
-                          primitive_layout(d, in_type)),
-            true),
-      dx_out(dx, activation_md(d, d.in_channels, d.height, d.width, Type::f32, primitive_layout(d, in_type)),
-             true),
+      layout(primitive_layout(d, in_type)),
+      x_in(x, input_md(d, in_type, layout), false),
+      dy_in(dy, output_md(d, in_type, layout), false),
+      y_out(y, output_md(d, Type::f32, layout), true),
+      dx_out(dx, input_md(d, Type::f32, layout), true),
       strides{d.stride, d.stride},
       padding{d.padding, d.padding},
       fwd_pd(forward_pd(x_in.mem.get_desc(), y_out.mem.get_desc(), d, e, strides, padding)),
@@ -181,9 +180,9 @@ const Stage& Plan::backward_data(const Desc& d) {
     const dnnl::convolution_backward_data::primitive_desc pd(desc, user_scratchpad(),
                                                              x.get_engine(), fwd_pd);
     Staged weights(w, pd.weights_desc(), false);
-    Step step(
-        pd,
-        {{DNNL_ARG_DIFF_DST, dy_in.mem}, {DNNL_ARG_WEIGHTS, weights.mem}, {DNNL_ARG_DIFF_SRC, dx_out.mem}});
+    Step step(pd, {{DNNL_ARG_DIFF_DST, dy_in.mem},
+                   {DNNL_ARG_WEIGHTS, weights.mem},
+                   {DNNL_ARG_DIFF_SRC, dx_out.mem}});
     bwd_data.emplace(Stage{std::move(weights), std::move(step)});
   }
   return *bwd_data;
@@ -245,8 +244,7 @@ void gemm_forward(const Desc& d, const Tensor& x, const Tensor& w, Tensor& y) {
 
 void gemm_backward(const Desc& d, const Tensor& x, const Tensor& w, const Tensor& dy, Tensor* dx,
                    Tensor& dw) {
-  const std::int64_t rows = d.batch * d.height * d.width, in = d.in_channels,
-                     out = d.out_channels;
+  const std::int64_t rows = d.batch * d.height * d.width, in = d.in_channels, out = d.out_channels;
   if (dx)
     sgemm('N', 'N', rows, in, out, 1.0f, dy.data<float>(), out, w.data<float>(), in, 0.0f,
           dx->data<float>(), in);

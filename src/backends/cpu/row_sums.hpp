@@ -37,8 +37,7 @@ void row_sums(std::int64_t rows, std::int64_t width, AddRow add_row, double* out
 // fa[j] = sum over rows [r0, r1) of f(r, j).first, fb[j] of .second. `omp simd`: the sums alias
 // none of what f reads, which g++ cannot prove, and it vectorizes f's select only when told.
 template <class F>
-void add_rows2(const F& f, std::int64_t r0, std::int64_t r1, std::int64_t c, float* fa,
-               float* fb) {
+void add_rows2(const F& f, std::int64_t r0, std::int64_t r1, std::int64_t c, float* fa, float* fb) {
   for (std::int64_t j = 0; j < c; ++j) fa[j] = fb[j] = 0.0f;
   for (std::int64_t r = r0; r < r1; ++r) {
 #pragma omp simd
