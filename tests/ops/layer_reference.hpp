@@ -31,13 +31,16 @@ struct ConvCase {
                       // groups, bias
 };
 
-// The math-mode tests' convolutions (GPU and CPU): a 3x3, a strided grouped one, a depthwise
-// one (few or no tensor-core kernels: cuDNN may fall back to FMA ones) and a 1x1 projection.
+// The math-mode tests' convolutions (GPU and CPU): a 3x3, strided grouped ones, a depthwise one
+// (few or no tensor-core kernels: cuDNN may fall back to FMA ones) and 1x1 projections; the
+// last two take the CPU's special fp32 paths (doc/engine.md, "Convolutions on the CPU").
 inline const ConvCase kMathModeConvCases[] = {
     {"k3_s1_p1_bias", {2, 8, 16, 9, 9, 3, 1, 1, 1, true}},
     {"k3_s2_p1_groups4", {2, 16, 32, 11, 7, 3, 2, 1, 4, false}},
     {"depthwise_k3_s2_bias", {2, 12, 12, 9, 10, 3, 2, 1, 12, true}},
     {"k1_c32_c64_bias", {2, 32, 64, 8, 8, 1, 1, 0, 1, true}},
+    {"k1_c24_c40", {2, 24, 40, 6, 6, 1, 1, 0, 1, false}},
+    {"k3_s2_p1_groups_of_8", {2, 16, 16, 9, 9, 3, 2, 1, 2, false}},
 };
 
 inline LayerResult conv2d_cpu(const ops::Conv2dDesc& d, const Tensor& x, const Tensor& w,
