@@ -63,6 +63,7 @@ const Conv2dDesc kCases[] = {
     {2, 8, 8, 7, 7, 3, 2, 1, 4, false},    // RegNet group convolution, stride 2
     {2, 16, 16, 7, 7, 3, 2, 1, 2, false},  // groups of 8 (nChw8c copies), stride 2
     {2, 24, 24, 5, 5, 3, 1, 1, 3, true},   // groups of 8, bias
+    {2, 16, 16, 2, 2, 3, 1, 1, 2, false},  // groups of 8 on 2x2: NHWC (nChw8c has only ref)
     {2, 6, 6, 6, 5, 3, 1, 1, 6, false},    // depthwise
     {1, 6, 6, 7, 7, 3, 2, 1, 6, true},     // depthwise, stride 2, bias
     {1, 3, 4, 9, 8, 5, 2, 0, 1, true},     // 5x5, no padding

@@ -7,6 +7,7 @@
 #include <dnnl.hpp>
 #include <functional>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 
 #include "bf16_gemm.hpp"
@@ -33,15 +34,6 @@ struct DescHash {
 };
 
 using Type = memory::data_type;
-
-// The layout the primitives read and write activations in: the user's NHWC, or nChw8c for
-// groups of 8 channels.
-memory::format_tag primitive_layout(const Desc& d, Type in_type) {
-  // In bf16, oneDNN 2.6 has no nChw8c backward-weights kernel (it falls to its reference one).
-  const bool groups_of_8 = d.groups > 1 && d.in_channels / d.groups == 8 &&
-                           d.out_channels / d.groups == 8 && in_type == Type::f32;
-  return groups_of_8 ? memory::format_tag::nChw8c : memory::format_tag::nhwc;
-}
 
 // x (and dx), y (and dy): NHWC as the user's, or as the primitives read and write them.
 memory::desc input_md(const Desc& d, Type type = Type::f32,
@@ -105,15 +97,15 @@ struct Stage {
 struct Plan {
   // The type the primitives read x, w and dy in: f32, or bf16 in bf16 math.
   Type in_type;
+  // oneDNN floors the output size like PyTorch, so symmetric padding is valid even where the
+  // stride never reaches the last input rows or the bottom padding.
+  memory::dims strides, padding;
   // The user's tensors; their data handles are rebound on every call.
   memory x, y, w, b, dx, dy, dw, db;
   memory::format_tag layout;  // of the activations, as the primitives see them
   // x and dy as the primitives read them: the user's memory, or bf16 or nChw8c copies; y and dx
   // as they write them, drained into the user's memory when they are copies.
   Staged x_in, dy_in, y_out, dx_out;
-  // oneDNN floors the output size like PyTorch, so symmetric padding is valid even where the
-  // stride never reaches the last input rows or the bottom padding.
-  memory::dims strides, padding;
   dnnl::convolution_forward::primitive_desc fwd_pd;
   Stage fwd;
   std::optional<Stage> bwd_data, bwd_weights;  // built by the first backward that needs them
@@ -148,8 +140,38 @@ dnnl::convolution_forward::primitive_desc forward_pd(const memory::desc& src,
   return {desc, user_scratchpad(), e};
 }
 
+bool is_reference(const dnnl::primitive_desc_base& pd) {
+  return std::string_view(pd.impl_info_str()).starts_with("ref");
+}
+
+// The layout the primitives read and write activations in: nChw8c for groups of 8 channels in
+// fp32, unless oneDNN has only its reference kernel for one of the three passes there (as for
+// 2x2 images, or any bf16); otherwise the user's NHWC.
+memory::format_tag primitive_layout(const Desc& d, const dnnl::engine& e, Type in_type,
+                                    const memory::dims& strides, const memory::dims& pad) {
+  const auto nhwc = memory::format_tag::nhwc, blocked = memory::format_tag::nChw8c;
+  if (d.groups == 1 || d.in_channels / d.groups != 8 || d.out_channels / d.groups != 8 ||
+      in_type != Type::f32)
+    return nhwc;
+  const auto src = input_md(d, in_type, blocked), dst = output_md(d, in_type, blocked);
+  const auto wts = weight_md(d, false, in_type);
+  const auto alg = dnnl::algorithm::convolution_direct;
+  const auto fwd = forward_pd(src, dst, d, e, strides, pad);
+  const dnnl::convolution_backward_data::primitive_desc data(
+      {alg, src, wts, dst, strides, pad, pad}, e, fwd);
+  const dnnl::convolution_backward_weights::primitive_desc weights(
+      d.bias ? dnnl::convolution_backward_weights::desc(
+                   alg, src, wts, {{d.out_channels}, in_type, memory::format_tag::x}, dst, strides,
+                   pad, pad)
+             : dnnl::convolution_backward_weights::desc(alg, src, wts, dst, strides, pad, pad),
+      e, fwd);
+  return is_reference(fwd) || is_reference(data) || is_reference(weights) ? nhwc : blocked;
+}
+
 Plan::Plan(const Desc& d, const dnnl::engine& e, bool bf16)
     : in_type(bf16 ? Type::bf16 : Type::f32),
+      strides{d.stride, d.stride},
+      padding{d.padding, d.padding},
       x(unbound(input_md(d), e)),
       y(unbound(output_md(d), e)),
       w(unbound(weight_md(d, true), e)),
@@ -158,13 +180,11 @@ Plan::Plan(const Desc& d, const dnnl::engine& e, bool bf16)
       dy(unbound(y.get_desc(), e)),
       dw(unbound(w.get_desc(), e)),
       db(unbound(b.get_desc(), e)),
-      layout(primitive_layout(d, in_type)),
+      layout(primitive_layout(d, e, in_type, strides, padding)),
       x_in(x, input_md(d, in_type, layout), false),
       dy_in(dy, output_md(d, in_type, layout), false),
       y_out(y, output_md(d, Type::f32, layout), true),
       dx_out(dx, input_md(d, Type::f32, layout), true),
-      strides{d.stride, d.stride},
-      padding{d.padding, d.padding},
       fwd_pd(forward_pd(x_in.mem.get_desc(), y_out.mem.get_desc(), d, e, strides, padding)),
       fwd{Staged(w, fwd_pd.weights_desc(), false),
           Step(fwd_pd, {{DNNL_ARG_SRC, x_in.mem}, {DNNL_ARG_DST, y_out.mem}})} {
