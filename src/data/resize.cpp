@@ -5,6 +5,10 @@
 #include <memory>
 #include <unordered_map>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "swag/core/error.hpp"
 
 namespace swag::data {
@@ -51,19 +55,95 @@ const Taps& cached_taps(std::unordered_map<std::int64_t, Taps>& cache, int in_si
   return it->second;
 }
 
-// One row of C-channel pixels filtered across into `out` (width outputs x C floats), from the
-// row converted to floats once (`row`: its width x C values). Each sum runs over its taps in
-// order, as the vertical pass does, so every rounding is fixed.
+// Rows filtered across a block of kLanes at a time, one row per vector lane: the taps are the
+// same for every row, so each tap is one broadcast multiply-add over the block (the sums of a
+// single row, with a different tap count and start per output, do not vectorize).
+constexpr int kLanes = 16;
+
+#if defined(__AVX512F__)
+// GCC 12's AVX-512 intrinsics start from _mm512_undefined_*(), which it then reports as maybe
+// uninitialized where they are inlined.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+// Sixteen rows of sixteen floats transposed in registers: r[i] becomes column i.
+void transpose16(__m512* r) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  // Per 128-bit lane L, r[g + m] then holds column 4L + m of rows g .. g + 3.
+  for (int g = 0; g < 16; g += 4)
+    for (int h = 0; h < 2; ++h) {
+      const __m512d lo = _mm512_castps_pd(t[g + h]), hi = _mm512_castps_pd(t[g + h + 2]);
+      r[g + 2 * h] = _mm512_castpd_ps(_mm512_unpacklo_pd(lo, hi));
+      r[g + 2 * h + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(lo, hi));
+    }
+  // The 128-bit lanes, four by four: lane L of r[4q + m] is column 4L + m of rows 4q .. 4q + 3.
+  for (int m = 0; m < 4; ++m) {
+    const __m512 a = _mm512_shuffle_f32x4(r[m], r[4 + m], 0x88);
+    const __m512 b = _mm512_shuffle_f32x4(r[m], r[4 + m], 0xdd);
+    const __m512 c = _mm512_shuffle_f32x4(r[8 + m], r[12 + m], 0x88);
+    const __m512 d = _mm512_shuffle_f32x4(r[8 + m], r[12 + m], 0xdd);
+    t[m] = _mm512_shuffle_f32x4(a, c, 0x88);
+    t[4 + m] = _mm512_shuffle_f32x4(b, d, 0x88);
+    t[8 + m] = _mm512_shuffle_f32x4(a, c, 0xdd);
+    t[12 + m] = _mm512_shuffle_f32x4(b, d, 0xdd);
+  }
+  for (int i = 0; i < 16; ++i) r[i] = t[i];
+}
+
+// Values [j, j + 16) of the sixteen rows `src`, as floats, to lanes[j * 16 .. (j + 16) * 16).
+void to_lanes16(const std::uint8_t* const* src, std::size_t j, float* lanes) {
+  __m512 r[16];
+  for (int i = 0; i < 16; ++i)
+    r[i] = _mm512_cvtepi32_ps(
+        _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src[i] + j))));
+  transpose16(r);
+  for (int i = 0; i < 16; ++i) _mm512_storeu_ps(lanes + (j + i) * 16, r[i]);
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
+
+// The first in_row values of `rows` (<= kLanes) rows of `in` (stride `in_stride`) as floats,
+// value j of row r at lanes[j * kLanes + r]; lanes past the last row repeat it. With AVX-512,
+// sixteen values of the sixteen rows at a time, converted and transposed in registers.
+void to_lanes(const std::uint8_t* in, std::size_t in_stride, std::size_t in_row, int rows,
+              float* lanes) {
+  const std::uint8_t* src[kLanes];
+  for (int r = 0; r < kLanes; ++r)
+    src[r] = in + static_cast<std::size_t>(std::min(r, rows - 1)) * in_stride;
+  std::size_t j = 0;
+#if defined(__AVX512F__)
+  static_assert(kLanes == 16);
+  for (; j + 16 <= in_row; j += 16) to_lanes16(src, j, lanes);
+#endif
+  for (; j < in_row; ++j)
+    for (int r = 0; r < kLanes; ++r) lanes[j * kLanes + r] = static_cast<float>(src[r][j]);
+}
+
+// `rows` (<= kLanes) rows of C-channel pixels from `in` (stride `in_stride`) filtered across
+// into `out` (stride `out_stride`, width outputs x C floats each). `lanes` holds the block's
+// values as floats, value j of row r at j * kLanes + r. Each sum runs over its taps in order,
+// as the vertical pass does, so every rounding is fixed.
 template <int C>
-void filter_row(const float* row, const Taps& across, int width, float* out) {
+void filter_rows(const std::uint8_t* in, std::size_t in_stride, std::size_t in_row, int rows,
+                 const Taps& across, int width, float* lanes, float* out, std::size_t out_stride) {
+  to_lanes(in, in_stride, in_row, rows, lanes);
   for (int x = 0; x < width; ++x) {
     const float* w = across.weights.data() + across.offset[x];
     const int n = across.offset[x + 1] - across.offset[x];
-    const float* p = row + static_cast<std::ptrdiff_t>(across.first[x]) * C;
-    float sum[C] = {};
+    const float* p = lanes + static_cast<std::ptrdiff_t>(across.first[x]) * C * kLanes;
+    alignas(64) float sum[C][kLanes] = {};
     for (int t = 0; t < n; ++t)
-      for (int k = 0; k < C; ++k) sum[k] += w[t] * p[t * C + k];
-    for (int k = 0; k < C; ++k) out[x * C + k] = sum[k];
+      for (int k = 0; k < C; ++k)
+        for (int r = 0; r < kLanes; ++r) sum[k][r] += w[t] * p[(t * C + k) * kLanes + r];
+    for (int k = 0; k < C; ++k)
+      for (int r = 0; r < rows; ++r) out[r * out_stride + x * C + k] = sum[k][r];
   }
 }
 
@@ -86,15 +166,18 @@ Image resize_region(const Image& image, int top, int left, int region_height, in
   // Horizontal pass into floats, then vertical pass with rounding back to 8 bits.
   const std::size_t in_row = static_cast<std::size_t>(region_width) * c;
   const auto rows = std::make_unique_for_overwrite<float[]>(region_height * row);
-  const auto converted = std::make_unique_for_overwrite<float[]>(in_row);
-  for (int y = 0; y < region_height; ++y) {
+  const auto lanes = std::make_unique_for_overwrite<float[]>(in_row * kLanes);
+  for (int y = 0; y < region_height; y += kLanes) {
     const std::uint8_t* in =
         image.pixels.data() + (static_cast<std::size_t>(top + y) * image.width + left) * c;
-    for (std::size_t i = 0; i < in_row; ++i) converted[i] = static_cast<float>(in[i]);
+    const std::size_t stride = static_cast<std::size_t>(image.width) * c;
+    const int block = std::min(kLanes, region_height - y);
     if (c == 3)
-      filter_row<3>(converted.get(), across, width, rows.get() + y * row);
+      filter_rows<3>(in, stride, in_row, block, across, width, lanes.get(), rows.get() + y * row,
+                     row);
     else
-      filter_row<1>(converted.get(), across, width, rows.get() + y * row);
+      filter_rows<1>(in, stride, in_row, block, across, width, lanes.get(), rows.get() + y * row,
+                     row);
   }
   Image out = Image::blank(width, height, c);
   std::vector<float> sum(row);
@@ -105,10 +188,13 @@ Image resize_region(const Image& image, int top, int left, int region_height, in
       const float* r = rows.get() + (down.first[y] + t - down.offset[y]) * row;
       for (std::size_t i = 0; i < row; ++i) sum[i] += w * r[i];
     }
-    // Sums are >= 0 (weights and pixels are): floor(s + 1/2) in double is lround(s), exactly.
+    // Sums are >= 0 (weights and pixels are): s + 1/2 in double is exact, and truncating it
+    // (what lround's "halves away from zero" is for s >= 0) vectorizes where std::floor and
+    // std::lround do not.
     std::uint8_t* o = out.pixels.data() + y * row;
     for (std::size_t i = 0; i < row; ++i) {
-      const int v = static_cast<int>(std::floor(static_cast<double>(sum[i]) + 0.5));
+      const double half_up = static_cast<double>(sum[i]) + 0.5;
+      const int v = static_cast<int>(half_up);
       o[i] = static_cast<std::uint8_t>(v < 255 ? v : 255);
     }
   }
