@@ -246,7 +246,8 @@ bool Loader::decode_image(Slot& slot, std::int64_t i, std::int64_t image, std::u
   try {
     const std::vector<std::uint8_t> jpeg = shard.jpeg(in_shard);
     // The box comes from the full size in the header (the same draws as from a full decode),
-    // then libjpeg-turbo decodes at the smallest DCT scale that keeps it at least R x R.
+    // then libjpeg-turbo decodes at the smallest power-of-two DCT scale that keeps it at least
+    // R x R (choose_jpeg_scale).
     const JpegHeader header = read_jpeg_header(jpeg);
     if (header.height != shard.height(in_shard) || header.width != shard.width(in_shard))
       fail(ExitCode::input, "its JPEG header says {} x {}, the shard {} x {}", header.height,

@@ -111,6 +111,7 @@ CropBox scale_crop_box(const CropBox& box, JpegScale scale, int height, int widt
 JpegScale choose_jpeg_scale(const CropBox& box, int side, int height, int width) {
   JpegScale best{1, 1};
   for (const JpegScale& s : jpeg_downscale_factors()) {  // largest first
+    if (s.num != 1) continue;  // 7/8 ... 3/8: libjpeg-turbo's C inverse DCTs (doc/benchmarks.md)
     const CropBox scaled = scale_crop_box(box, s, height, width);
     if (scaled.height >= side && scaled.width >= side) best = s;
   }

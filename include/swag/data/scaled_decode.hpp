@@ -1,8 +1,8 @@
 // JPEG decoding for a crop that is going to be resized to side x side: libjpeg-turbo decodes at
-// the smallest DCT scaling factor (n/8) at which the crop still has at least `side` pixels both
-// ways, so the resize after it only ever shrinks, as it would from the full image. For the
-// training crops of ImageNet-sized images at 224 this is mostly 1/2 to 7/8 of each side, for
-// low resolutions down to 1/8: the decode does less work and the resize reads fewer pixels.
+// the smallest of the DCT scaling factors 1/2, 1/4, 1/8 at which the crop still has at least
+// `side` pixels both ways (else at 1/1), so the resize after it only ever shrinks, as it would
+// from the full image. For the training crops of ImageNet-sized images at 224 this is mostly 1/1,
+// for low resolutions 1/2 to 1/8: the decode does less work and the resize reads fewer pixels.
 #pragma once
 #include <cstdint>
 #include <span>
@@ -20,8 +20,10 @@ namespace swag::data {
 // height).
 CropBox scale_crop_box(const CropBox& box, JpegScale scale, int height, int width);
 
-// The smallest factor of jpeg_downscale_factors() at which scale_crop_box(box) is at least
-// side x side; 1/1 when the crop is smaller than that at full size (it is then enlarged).
+// The smallest of the factors 1/1, 1/2, 1/4, 1/8 at which scale_crop_box(box) is at least
+// side x side; 1/1 when the crop is smaller than that at full size (it is then enlarged). The
+// factors 7/8 ... 3/8 are left out: libjpeg-turbo 2.1 runs their inverse DCTs in C, which costs
+// more than decoding at the next power of two up and resizing the larger crop (doc/benchmarks.md).
 JpegScale choose_jpeg_scale(const CropBox& box, int side, int height, int width);
 
 // The part of the decode at `scale` that holds `box` (in the scaled image's pixels), through
