@@ -181,13 +181,15 @@ void Loader::work() {
     } catch (const std::exception& e) {
       error = e.what();
     }
+    bool slot_done = false;
     {
       const std::lock_guard lock(mutex_);
       task.first->bad_draws += bad;
       if (!error.empty() && task.first->error.empty()) task.first->error = error;
-      --task.first->pending;
+      slot_done = --task.first->pending == 0;
     }
-    slot_done_.notify_all();
+    // fill waits for whole slots: waking it for each image cost context switches.
+    if (slot_done) slot_done_.notify_all();
   }
 }
 
