@@ -62,10 +62,11 @@ constexpr int kLanes = 16;
 
 #if defined(__AVX512F__)
 // GCC 12's AVX-512 intrinsics start from _mm512_undefined_*(), which it then reports as maybe
-// uninitialized where they are inlined.
+// uninitialized where they are inlined (or as uninitialized).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 // Sixteen rows of sixteen floats transposed in registers: r[i] becomes column i.
 void transpose16(__m512* r) {
@@ -104,6 +105,15 @@ void to_lanes16(const std::uint8_t* const* src, std::size_t j, float* lanes) {
   transpose16(r);
   for (int i = 0; i < 16; ++i) _mm512_storeu_ps(lanes + (j + i) * 16, r[i]);
 }
+
+// The inverse: lanes[j * 16 .. (j + 16) * 16) to values [j, j + 16) of the first `rows` rows
+// `dst`.
+void from_lanes16(const float* lanes, std::size_t j, int rows, float* const* dst) {
+  __m512 r[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(lanes + (j + i) * 16);
+  transpose16(r);
+  for (int i = 0; i < rows; ++i) _mm512_storeu_ps(dst[i] + j, r[i]);
+}
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
@@ -126,25 +136,39 @@ void to_lanes(const std::uint8_t* in, std::size_t in_stride, std::size_t in_row,
     for (int r = 0; r < kLanes; ++r) lanes[j * kLanes + r] = static_cast<float>(src[r][j]);
 }
 
+// Values [0, n) of `rows` (<= kLanes) rows of `out` (stride `out_stride`) from `lanes`, value j
+// of row r at lanes[j * kLanes + r]: to_lanes's inverse, in floats.
+void from_lanes(const float* lanes, std::size_t n, int rows, float* out, std::size_t out_stride) {
+  float* dst[kLanes];
+  for (int r = 0; r < rows; ++r) dst[r] = out + static_cast<std::size_t>(r) * out_stride;
+  std::size_t j = 0;
+#if defined(__AVX512F__)
+  for (; j + 16 <= n; j += 16) from_lanes16(lanes, j, rows, dst);
+#endif
+  for (; j < n; ++j)
+    for (int r = 0; r < rows; ++r) dst[r][j] = lanes[j * kLanes + r];
+}
+
 // `rows` (<= kLanes) rows of C-channel pixels from `in` (stride `in_stride`) filtered across
 // into `out` (stride `out_stride`, width outputs x C floats each). `lanes` holds the block's
 // values as floats, value j of row r at j * kLanes + r. Each sum runs over its taps in order,
 // as the vertical pass does, so every rounding is fixed.
 template <int C>
 void filter_rows(const std::uint8_t* in, std::size_t in_stride, std::size_t in_row, int rows,
-                 const Taps& across, int width, float* lanes, float* out, std::size_t out_stride) {
+                 const Taps& across, int width, float* lanes, float* filtered, float* out,
+                 std::size_t out_stride) {
   to_lanes(in, in_stride, in_row, rows, lanes);
   for (int x = 0; x < width; ++x) {
     const float* w = across.weights.data() + across.offset[x];
     const int n = across.offset[x + 1] - across.offset[x];
     const float* p = lanes + static_cast<std::ptrdiff_t>(across.first[x]) * C * kLanes;
-    alignas(64) float sum[C][kLanes] = {};
+    alignas(64) float sum[C * kLanes] = {};
     for (int t = 0; t < n; ++t)
       for (int k = 0; k < C; ++k)
-        for (int r = 0; r < kLanes; ++r) sum[k][r] += w[t] * p[(t * C + k) * kLanes + r];
-    for (int k = 0; k < C; ++k)
-      for (int r = 0; r < rows; ++r) out[r * out_stride + x * C + k] = sum[k][r];
+        for (int r = 0; r < kLanes; ++r) sum[k * kLanes + r] += w[t] * p[(t * C + k) * kLanes + r];
+    std::copy(sum, sum + C * kLanes, filtered + static_cast<std::ptrdiff_t>(x) * C * kLanes);
   }
+  from_lanes(filtered, static_cast<std::size_t>(width) * C, rows, out, out_stride);
 }
 
 }  // namespace
@@ -167,17 +191,18 @@ Image resize_region(const Image& image, int top, int left, int region_height, in
   const std::size_t in_row = static_cast<std::size_t>(region_width) * c;
   const auto rows = std::make_unique_for_overwrite<float[]>(region_height * row);
   const auto lanes = std::make_unique_for_overwrite<float[]>(in_row * kLanes);
+  const auto filtered = std::make_unique_for_overwrite<float[]>(row * kLanes);
   for (int y = 0; y < region_height; y += kLanes) {
     const std::uint8_t* in =
         image.pixels.data() + (static_cast<std::size_t>(top + y) * image.width + left) * c;
     const std::size_t stride = static_cast<std::size_t>(image.width) * c;
     const int block = std::min(kLanes, region_height - y);
     if (c == 3)
-      filter_rows<3>(in, stride, in_row, block, across, width, lanes.get(), rows.get() + y * row,
-                     row);
+      filter_rows<3>(in, stride, in_row, block, across, width, lanes.get(), filtered.get(),
+                     rows.get() + y * row, row);
     else
-      filter_rows<1>(in, stride, in_row, block, across, width, lanes.get(), rows.get() + y * row,
-                     row);
+      filter_rows<1>(in, stride, in_row, block, across, width, lanes.get(), filtered.get(),
+                     rows.get() + y * row, row);
   }
   Image out = Image::blank(width, height, c);
   std::vector<float> sum(row);
