@@ -57,8 +57,8 @@ memory::desc weight_md(const Desc& d, bool user_layout, Type type = Type::f32) {
       {g, d.out_channels / g, d.in_channels / g, k, k}, type, user_layout ? tag::goihw : tag::any};
 }
 
-// Weights as a primitive wants them: the user's memory itself when the layouts agree, else a
-// private copy and the reorder that fills it from (or drains it into) the user's memory.
+// A tensor as a primitive wants it: the user's memory itself when the layouts and types agree,
+// else a private copy and the reorder that fills it from (or drains it into) the user's memory.
 struct Staged {
   memory mem;
   dnnl::reorder reorder;
