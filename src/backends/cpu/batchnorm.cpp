@@ -128,6 +128,13 @@ void forward_saved(const ops::BatchNormDesc& d, const Tensor& x, const ops::Batc
   normalize(d, x.data<T>(), s.save_mean.data<float>(), scale, s.beta.data<float>(), y.data<T>());
 }
 
+// dy where the fused ReLU passed: its pre-activation (x - mean) * scale + beta, recomputed with
+// the forward's float operations, is positive. A select, not a branch, so the loops vectorize.
+inline float relu_masked(bool relu, float centered, float scale, float beta, float dy) {
+  const bool pass = !relu | (centered * scale + beta > 0.0f);
+  return pass ? dy : 0.0f;
+}
+
 // With g = dy masked by the fused ReLU and xhat = (x - mean) * invstd, the gradient through the
 // batch statistics is dx = gamma * invstd * (g - mean(g) - xhat * mean(g * xhat)),
 // dgamma = sum(g * xhat), dbeta = sum(g). The ReLU mask is the forward's pre-activation
@@ -155,9 +162,7 @@ void backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
       rows, c,
       KOKKOS_LAMBDA(std::int64_t r, std::int64_t j) {
         const float centered = load(xp[r * c + j]) - mean[j];
-        const float dyv = load(dyp[r * c + j]);
-        const bool pass = !relu | (centered * scale[j] + beta[j] > 0.0f);  // no branch: vectorizes
-        const float g = pass ? dyv : 0.0f;
+        const float g = relu_masked(relu, centered, scale[j], beta[j], load(dyp[r * c + j]));
         return std::pair<float, float>(g, g * (centered * invstd[j]));
       },
       sums);
@@ -182,9 +187,7 @@ void backward(const ops::BatchNormDesc& d, const Tensor& x, const Tensor& dy,
         const std::int64_t o = r * c;
         for (std::int64_t j = 0; j < c; ++j) {
           const float centered = load(xp[o + j]) - mean[j];
-          const float dyv = load(dyp[o + j]);
-          const bool pass = !relu | (centered * scale[j] + beta[j] > 0.0f);
-          const float g = pass ? dyv : 0.0f;
+          const float g = relu_masked(relu, centered, scale[j], beta[j], load(dyp[o + j]));
           dxp[o + j] = store_as<T>(scale[j] * (g - mean_g[j] - centered * invstd[j] * mean_gx[j]));
         }
       });

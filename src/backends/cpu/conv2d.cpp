@@ -125,6 +125,12 @@ memory unbound(const memory::desc& md, const dnnl::engine& e) {
   return memory(md, e, DNNL_MEMORY_NONE);
 }
 
+memory::desc bias_md(const Desc& d) {
+  return {{d.out_channels}, Type::f32, memory::format_tag::x};
+}
+
+// The three passes' primitive descriptors, from the activations as the primitives see them. The
+// weights are read in x's (dy's) type, bf16 in bf16 math; dw and db are fp32.
 dnnl::convolution_forward::primitive_desc forward_pd(const memory::desc& src,
                                                      const memory::desc& dst, const Desc& d,
                                                      const dnnl::engine& e,
@@ -133,11 +139,33 @@ dnnl::convolution_forward::primitive_desc forward_pd(const memory::desc& src,
   const auto wts = weight_md(d, false, src.data_type());
   const auto alg = dnnl::algorithm::convolution_direct;
   const auto prop = dnnl::prop_kind::forward_training;
-  const memory::desc bias({d.out_channels}, memory::data_type::f32, memory::format_tag::x);
   const auto desc =
-      d.bias ? dnnl::convolution_forward::desc(prop, alg, src, wts, bias, dst, strides, pad, pad)
-             : dnnl::convolution_forward::desc(prop, alg, src, wts, dst, strides, pad, pad);
+      d.bias
+          ? dnnl::convolution_forward::desc(prop, alg, src, wts, bias_md(d), dst, strides, pad, pad)
+          : dnnl::convolution_forward::desc(prop, alg, src, wts, dst, strides, pad, pad);
   return {desc, user_scratchpad(), e};
+}
+
+dnnl::convolution_backward_data::primitive_desc backward_data_pd(
+    const memory::desc& diff_src, const memory::desc& diff_dst, const Desc& d,
+    const memory::dims& strides, const memory::dims& pad,
+    const dnnl::convolution_forward::primitive_desc& fwd) {
+  const dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, diff_src,
+                                                   weight_md(d, false, diff_dst.data_type()),
+                                                   diff_dst, strides, pad, pad);
+  return {desc, user_scratchpad(), fwd.get_engine(), fwd};
+}
+
+dnnl::convolution_backward_weights::primitive_desc backward_weights_pd(
+    const memory::desc& src, const memory::desc& diff_dst, const Desc& d,
+    const memory::dims& strides, const memory::dims& pad,
+    const dnnl::convolution_forward::primitive_desc& fwd) {
+  using WeightsDesc = dnnl::convolution_backward_weights::desc;
+  const auto alg = dnnl::algorithm::convolution_direct;
+  const auto wts = weight_md(d, false);
+  const auto desc = d.bias ? WeightsDesc(alg, src, wts, bias_md(d), diff_dst, strides, pad, pad)
+                           : WeightsDesc(alg, src, wts, diff_dst, strides, pad, pad);
+  return {desc, user_scratchpad(), fwd.get_engine(), fwd};
 }
 
 bool is_reference(const dnnl::primitive_desc_base& pd) {
@@ -145,8 +173,8 @@ bool is_reference(const dnnl::primitive_desc_base& pd) {
 }
 
 // The layout the primitives read and write activations in: nChw8c for groups of 8 channels in
-// fp32, unless oneDNN has only its reference kernel for one of the three passes there (as for
-// 2x2 images, or any bf16); otherwise the user's NHWC.
+// fp32 (bf16 has only reference kernels there), unless oneDNN has only its reference kernel for
+// one of the three passes (as for 2x2 images); otherwise the user's NHWC.
 memory::format_tag primitive_layout(const Desc& d, const dnnl::engine& e, Type in_type,
                                     const memory::dims& strides, const memory::dims& pad) {
   const auto nhwc = memory::format_tag::nhwc, blocked = memory::format_tag::nChw8c;
@@ -154,17 +182,9 @@ memory::format_tag primitive_layout(const Desc& d, const dnnl::engine& e, Type i
       in_type != Type::f32)
     return nhwc;
   const auto src = input_md(d, in_type, blocked), dst = output_md(d, in_type, blocked);
-  const auto wts = weight_md(d, false, in_type);
-  const auto alg = dnnl::algorithm::convolution_direct;
   const auto fwd = forward_pd(src, dst, d, e, strides, pad);
-  const dnnl::convolution_backward_data::primitive_desc data(
-      {alg, src, wts, dst, strides, pad, pad}, e, fwd);
-  const dnnl::convolution_backward_weights::primitive_desc weights(
-      d.bias ? dnnl::convolution_backward_weights::desc(
-                   alg, src, wts, {{d.out_channels}, in_type, memory::format_tag::x}, dst, strides,
-                   pad, pad)
-             : dnnl::convolution_backward_weights::desc(alg, src, wts, dst, strides, pad, pad),
-      e, fwd);
+  const auto data = backward_data_pd(input_md(d, Type::f32, blocked), dst, d, strides, pad, fwd);
+  const auto weights = backward_weights_pd(src, dst, d, strides, pad, fwd);
   return is_reference(fwd) || is_reference(data) || is_reference(weights) ? nhwc : blocked;
 }
 
@@ -175,7 +195,7 @@ Plan::Plan(const Desc& d, const dnnl::engine& e, bool bf16)
       x(unbound(input_md(d), e)),
       y(unbound(output_md(d), e)),
       w(unbound(weight_md(d, true), e)),
-      b(unbound({{d.out_channels}, memory::data_type::f32, memory::format_tag::x}, e)),
+      b(unbound(bias_md(d), e)),
       dx(unbound(x.get_desc(), e)),
       dy(unbound(y.get_desc(), e)),
       dw(unbound(w.get_desc(), e)),
@@ -194,11 +214,8 @@ Plan::Plan(const Desc& d, const dnnl::engine& e, bool bf16)
 
 const Stage& Plan::backward_data(const Desc& d) {
   if (!bwd_data) {
-    const dnnl::convolution_backward_data::desc desc(
-        dnnl::algorithm::convolution_direct, dx_out.mem.get_desc(), weight_md(d, false, in_type),
-        dy_in.mem.get_desc(), strides, padding, padding);
-    const dnnl::convolution_backward_data::primitive_desc pd(desc, user_scratchpad(),
-                                                             x.get_engine(), fwd_pd);
+    const auto pd =
+        backward_data_pd(dx_out.mem.get_desc(), dy_in.mem.get_desc(), d, strides, padding, fwd_pd);
     Staged weights(w, pd.weights_desc(), false);
     Step step(pd, {{DNNL_ARG_DIFF_DST, dy_in.mem},
                    {DNNL_ARG_WEIGHTS, weights.mem},
@@ -210,15 +227,8 @@ const Stage& Plan::backward_data(const Desc& d) {
 
 const Stage& Plan::backward_weights(const Desc& d) {
   if (!bwd_weights) {
-    const auto alg = dnnl::algorithm::convolution_direct;
-    const auto wts = weight_md(d, false);
-    const auto src = x_in.mem.get_desc(), diff_dst = dy_in.mem.get_desc();
-    const auto desc = d.bias ? dnnl::convolution_backward_weights::desc(
-                                   alg, src, wts, b.get_desc(), diff_dst, strides, padding, padding)
-                             : dnnl::convolution_backward_weights::desc(alg, src, wts, diff_dst,
-                                                                        strides, padding, padding);
-    const dnnl::convolution_backward_weights::primitive_desc pd(desc, user_scratchpad(),
-                                                                x.get_engine(), fwd_pd);
+    const auto pd =
+        backward_weights_pd(x_in.mem.get_desc(), dy_in.mem.get_desc(), d, strides, padding, fwd_pd);
     Staged grad(dw, pd.diff_weights_desc(), true);
     Step step(pd, {{DNNL_ARG_SRC, x_in.mem},
                    {DNNL_ARG_DIFF_DST, dy_in.mem},
